@@ -1,0 +1,90 @@
+// Package hashstore reads the records both subgraphs keep in Redis: each record a hash,
+// each list of records a sorted set whose scores are creation positions. Both reads take
+// one round trip whatever the number of records.
+package hashstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Record is one hash's fields.
+type Record map[string]string
+
+// GetAll returns the hash at each key, in order; a missing hash is a nil Record. All keys
+// travel in one pipeline.
+func GetAll(ctx context.Context, rdb redis.UniversalClient, keys []string) ([]Record, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.HGetAll(ctx, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hashstore: get %d records: %w", len(keys), err)
+	}
+	out := make([]Record, len(keys))
+	for i, c := range cmds {
+		if m := c.Val(); len(m) > 0 {
+			out[i] = m
+		}
+	}
+	return out, nil
+}
+
+// pageScript returns up to ARGV[2] records of the index KEYS[1] whose position is after
+// ARGV[1], each as {position, field, value, …}; a record's key is ARGV[3] .. member.
+// The record keys are not in KEYS: they share the index's hash tag, so they live in its
+// Redis Cluster slot, and reading them here keeps a page to one round trip.
+var pageScript = redis.NewScript(`
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i = 1, #members, 2 do
+  local rec = redis.call('HGETALL', ARGV[3] .. members[i])
+  if #rec > 0 then
+    table.insert(rec, 1, members[i + 1])
+    out[#out + 1] = rec
+  end
+end
+return out
+`)
+
+// Entry is one record of a page with its position in the index.
+type Entry struct {
+	Pos    int64
+	Record Record
+}
+
+// Page returns up to limit records of index whose position is greater than after (-1
+// for the start), in position order. recordKeyPrefix plus a member of the index is the
+// key of that member's hash.
+func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix string, after int64, limit int) ([]Entry, error) {
+	res, err := pageScript.Run(ctx, rdb, []string{index}, after, limit, recordKeyPrefix).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("hashstore: page %s: %w", index, err)
+	}
+	out := make([]Entry, 0, len(res))
+	for _, row := range res {
+		fields, ok := row.([]any)
+		if !ok || len(fields)%2 != 1 {
+			return nil, fmt.Errorf("hashstore: page %s: unexpected reply %T", index, row)
+		}
+		pos, err := strconv.ParseInt(fmt.Sprint(fields[0]), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("hashstore: page %s: position: %w", index, err)
+		}
+		rec := make(Record, len(fields)/2)
+		for i := 1; i+1 < len(fields); i += 2 {
+			rec[fmt.Sprint(fields[i])] = fmt.Sprint(fields[i+1])
+		}
+		out = append(out, Entry{Pos: pos, Record: rec})
+	}
+	return out, nil
+}

@@ -1,0 +1,43 @@
+package subgraph
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Paths a subgraph serves.
+const (
+	GraphQLPath = "/graphql"
+	// SchemaPath serves the subgraph's SDL as text; the gateway builds its view of the
+	// subgraph from it rather than from introspection (see DESIGN.md).
+	SchemaPath = "/schema.graphql"
+)
+
+// NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
+// SchemaPath. sdl must be the text the schema was generated from.
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger) http.Handler {
+	srv := handler.New(es)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.SetErrorPresenter(ErrorPresenter(logger))
+	srv.SetRecoverFunc(Recover(logger))
+
+	mux := http.NewServeMux()
+	mux.Handle(GraphQLPath, srv)
+	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, sdl)
+	})
+	return mux
+}

@@ -1,0 +1,57 @@
+package subgraph
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisTimeout bounds every Redis command, so a Redis that does not answer yields an
+// error rather than a hung request.
+const RedisTimeout = 2 * time.Second
+
+// OpenRedis connects to the Redis at url (redis:// or rediss://) through a
+// redis.UniversalClient, the seam for Sentinel and Cluster later. An empty url starts
+// an embedded in-memory Redis (miniredis), for development. The returned func closes the client and, if any,
+// the embedded server.
+func OpenRedis(url string) (redis.UniversalClient, func(), error) {
+	var embedded *miniredis.Miniredis
+	if url == "" {
+		embedded = miniredis.NewMiniRedis()
+		if err := embedded.Start(); err != nil {
+			return nil, nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		url = "redis://" + embedded.Addr()
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		if embedded != nil {
+			embedded.Close()
+		}
+		return nil, nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	client := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:                 []string{opt.Addr},
+		Username:              opt.Username,
+		Password:              opt.Password,
+		DB:                    opt.DB,
+		TLSConfig:             opt.TLSConfig,
+		DialTimeout:           RedisTimeout,
+		ReadTimeout:           RedisTimeout,
+		WriteTimeout:          RedisTimeout,
+		MaxRetries:            1,
+		ContextTimeoutEnabled: true,
+	})
+	closeAll := func() {
+		client.Close()
+		if embedded != nil {
+			embedded.Close()
+		}
+	}
+	return client, closeAll, nil
+}
+
+// DevCursorSecret is the cursor secret of a development run. Production sets its own.
+const DevCursorSecret = "fedgraph-development-cursor-secret"

@@ -1,0 +1,225 @@
+// Package graph is the users subgraph's GraphQL layer: the code gqlgen generates from
+// schema/users.graphqls (exec.go, models.go) and the hand-written resolvers here.
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/fedgraph/fedgraph/subgraphs/relay"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+	"github.com/fedgraph/fedgraph/subgraphs/users/store"
+)
+
+// Resolver holds the users subgraph's dependencies.
+type Resolver struct {
+	Store   *store.Store
+	Cursors *relay.Cursors
+}
+
+// Mutation returns the mutation resolvers.
+func (r *Resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
+
+// Query returns the query resolvers.
+func (r *Resolver) Query() QueryResolver { return (*queryResolver)(r) }
+
+type loaderKey struct{}
+
+// WithLoader returns ctx carrying a per-request loader, so that every user lookup of one
+// request (several `node` or `user` fields, as a batching gateway sends) goes to Redis
+// in one round trip. Loaders are never shared between requests.
+func (r *Resolver) WithLoader(ctx context.Context) context.Context {
+	l := dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]*store.User, []error) {
+		us, err := r.Store.GetMany(ctx, ids)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return us, nil
+	}, dataloadgen.WithWait(500*time.Microsecond), dataloadgen.WithBatchCapacity(relay.MaxFirst))
+	return context.WithValue(ctx, loaderKey{}, l)
+}
+
+func (r *Resolver) load(ctx context.Context, id string) (*store.User, error) {
+	if l, ok := ctx.Value(loaderKey{}).(*dataloadgen.Loader[string, *store.User]); ok {
+		return l.Load(ctx, id)
+	}
+	return r.Store.Get(ctx, id)
+}
+
+type queryResolver Resolver
+
+func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
+	typ, err := relay.TypeOf(id)
+	if err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	if typ != "User" {
+		return nil, nil // not ours: the gateway may ask every subgraph
+	}
+	u, err := (*Resolver)(r).load(ctx, id)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+func (r *queryResolver) User(ctx context.Context, id string) (*User, error) {
+	if err := relay.CheckID(id, "User"); err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	u, err := (*Resolver)(r).load(ctx, id)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*UserConnection, error) {
+	n, pos, err := pageArgs(r.Cursors, first, after)
+	if err != nil {
+		return nil, err
+	}
+	us, err := r.Store.List(ctx, pos, n+1)
+	if err != nil {
+		return nil, err
+	}
+	conn := &UserConnection{PageInfo: &PageInfo{HasPreviousPage: after != nil, HasNextPage: len(us) > n}}
+	if len(us) > n {
+		us = us[:n]
+	}
+	for _, u := range us {
+		conn.Edges = append(conn.Edges, &UserEdge{Cursor: r.Cursors.Encode(u.Pos), Node: toUser(u)})
+	}
+	conn.Edges = append([]*UserEdge{}, conn.Edges...) // [] rather than null on an empty page
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}
+
+// pageArgs checks a connection's arguments and returns the page size and the position
+// to start after (-1 for the beginning).
+func pageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
+	n := relay.DefaultFirst
+	if first != nil {
+		n = *first
+	}
+	if err := relay.CheckFirst(n); err != nil {
+		return 0, 0, subgraph.BadInput("%v", err)
+	}
+	pos := int64(-1)
+	if after != nil {
+		p, err := cursors.Decode(*after)
+		if err != nil {
+			return 0, 0, subgraph.BadInput("after: %v", err)
+		}
+		pos = p
+	}
+	return n, pos, nil
+}
+
+type mutationResolver Resolver
+
+func (r *mutationResolver) CreateUser(ctx context.Context, input CreateUserInput) (*User, error) {
+	name, err := checkName(input.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEmail(input.Email); err != nil {
+		return nil, err
+	}
+	u, err := r.Store.Create(ctx, name, input.Email)
+	if errors.Is(err, store.ErrEmailTaken) {
+		return nil, subgraph.BadInput("email %q is already in use", input.Email)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+func (r *mutationResolver) UpdateUser(ctx context.Context, id string, input UpdateUserInput) (*User, error) {
+	if err := relay.CheckID(id, "User"); err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	if input.Name != nil {
+		name, err := checkName(*input.Name)
+		if err != nil {
+			return nil, err
+		}
+		input.Name = &name
+	}
+	if input.Email != nil {
+		if err := checkEmail(*input.Email); err != nil {
+			return nil, err
+		}
+	}
+	u, err := r.Store.Update(ctx, id, input.Name, input.Email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, subgraph.NotFound("no user with id %q", id)
+	case errors.Is(err, store.ErrEmailTaken):
+		return nil, subgraph.BadInput("email %q is already in use", *input.Email)
+	case err != nil:
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+func (r *mutationResolver) DeleteUser(ctx context.Context, id string) (string, error) {
+	if err := relay.CheckID(id, "User"); err != nil {
+		return "", subgraph.BadInput("%v", err)
+	}
+	err := r.Store.Delete(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", subgraph.NotFound("no user with id %q", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Limits of a user's fields.
+const (
+	maxNameRunes = 100
+	maxEmailLen  = 254
+)
+
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", subgraph.BadInput("name must not be empty")
+	case !utf8.ValidString(name):
+		return "", subgraph.BadInput("name is not valid UTF-8")
+	case utf8.RuneCountInString(name) > maxNameRunes:
+		return "", subgraph.BadInput("name must be at most %d characters", maxNameRunes)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", subgraph.BadInput("name must not contain control characters")
+	}
+	return name, nil
+}
+
+func checkEmail(email string) error {
+	if len(email) > maxEmailLen {
+		return subgraph.BadInput("email must be at most %d characters", maxEmailLen)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		return subgraph.BadInput("email %q is not an address such as ada@example.com", email)
+	}
+	return nil
+}
+
+func toUser(u *store.User) *User {
+	return &User{ID: u.ID, Name: u.Name, Email: u.Email, CreatedAt: u.CreatedAt}
+}
