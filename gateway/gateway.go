@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -41,21 +43,27 @@ type Config struct {
 	// Subgraphs are the services to stitch. Required, at least one.
 	Subgraphs []Subgraph
 	// StartupTimeout bounds how long New waits for every subgraph to serve its SDL.
-	// default: 30 seconds
+	// default: DefaultStartupTimeout
 	StartupTimeout time.Duration
-	// SubgraphTimeout bounds one request to a subgraph. default: 10 seconds
+	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
 	// Logger receives what clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
 }
 
+// Defaults of Config.
+const (
+	DefaultStartupTimeout  = 30 * time.Second
+	DefaultSubgraphTimeout = 10 * time.Second
+)
+
 func (c *Config) init() error {
 	if c.StartupTimeout == 0 {
-		c.StartupTimeout = 30 * time.Second
+		c.StartupTimeout = DefaultStartupTimeout
 	}
 	if c.SubgraphTimeout == 0 {
-		c.SubgraphTimeout = 10 * time.Second
+		c.SubgraphTimeout = DefaultSubgraphTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -138,16 +146,32 @@ func (g *Gateway) Schema() *ast.Schema { return g.schema }
 // Execute plans and runs one operation. Errors come back as GraphQL errors with an
 // extensions.code; data is whatever the subgraphs that answered produced.
 func (g *Gateway) Execute(ctx context.Context, query, operationName string, variables map[string]any) (map[string]any, gqlerror.List) {
-	rc := &nautilus.RequestContext{Context: ctx, Query: query, OperationName: operationName, Variables: variables}
+	doc, errs := gqlparser.LoadQuery(g.schema, query)
+	if errs != nil {
+		return nil, toGQLErrors(ctx, g.logger, errs, "GRAPHQL_VALIDATION_FAILED")
+	}
+	op := doc.Operations.ForName(operationName)
+	if op == nil {
+		return nil, gqlerror.List{{Message: "no operation named " + strconv.Quote(clip(operationName)) + " in the document; set operationName", Extensions: map[string]any{"code": "BAD_REQUEST"}}}
+	}
+	nodes, err := rewriteNodes(g.schema, doc, op, variables, query)
+	if err != nil {
+		return nil, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")
+	}
+	if nodes.query == "" { // every root field was a node id that names nothing
+		return nodes.finish(nil), nodes.errs
+	}
+	rc := &nautilus.RequestContext{Context: ctx, Query: nodes.query, OperationName: op.Name, Variables: variables}
 	plans, err := g.nautilus.GetPlans(rc)
 	if err != nil {
 		return nil, toGQLErrors(ctx, g.logger, err, "GRAPHQL_VALIDATION_FAILED")
 	}
 	data, err := g.nautilus.Execute(rc, plans)
+	errs = nodes.errs
 	if err != nil {
-		return data, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")
+		errs = append(errs, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")...)
 	}
-	return data, nil
+	return nodes.finish(data), errs
 }
 
 // planCache plans every request afresh and records the schema nautilus plans against.

@@ -1,12 +1,14 @@
 // Package redistest gives tests a Redis: the real server named by REDIS_URL when it is
-// set, an in-process miniredis otherwise. Tests sharing one real server never collide:
-// each gets its own key prefix, and its keys are deleted when it ends.
+// set, an in-process miniredis otherwise; Backends gives both, for tests that must pass
+// on each. Tests sharing one real server never collide: each gets its own key prefix,
+// and its keys are deleted when it ends.
 package redistest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -27,11 +29,45 @@ type Redis struct {
 	RoundTrips *atomic.Int64
 }
 
-// New returns a Redis for t, closed and cleaned when t ends.
+// Backend is where a test's Redis lives: Miniredis or a redis:// URL.
+type Backend string
+
+// Miniredis is the in-process backend.
+const Miniredis Backend = "miniredis"
+
+// Backends returns Miniredis and, when REDIS_URL is set, the real server too.
+func Backends() []Backend {
+	b := []Backend{Miniredis}
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		b = append(b, Backend(url))
+	}
+	return b
+}
+
+// Name is a short name for subtests.
+func (b Backend) Name() string {
+	if b == Miniredis {
+		return "miniredis"
+	}
+	return "redis"
+}
+
+// New returns a Redis for t on the real server when REDIS_URL is set and on miniredis
+// otherwise.
 func New(t testing.TB) Redis {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	real := url != ""
+	b := Miniredis
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		b = Backend(url)
+	}
+	return b.New(t)
+}
+
+// New returns a Redis for t on b, closed and cleaned when t ends.
+func (b Backend) New(t testing.TB) Redis {
+	t.Helper()
+	url := string(b)
+	real := b != Miniredis
 	if !real {
 		m := miniredis.RunT(t)
 		url = "redis://" + m.Addr()
@@ -44,9 +80,9 @@ func New(t testing.TB) Redis {
 		Addrs: []string{opt.Addr}, Username: opt.Username, Password: opt.Password, DB: opt.DB,
 		ContextTimeoutEnabled: true,
 	})
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "test:" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ":" + hex.EncodeToString(b[:]) + ":"
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	prefix := "test:" + strings.Map(keySafe, t.Name()) + ":" + hex.EncodeToString(rnd[:]) + ":"
 	counter := &atomic.Int64{}
 	client.AddHook(countHook{counter})
 	t.Cleanup(func() {
@@ -68,6 +104,53 @@ func New(t testing.TB) Redis {
 	}
 	counter.Store(0)
 	return Redis{Client: client, Prefix: prefix, Real: real, RoundTrips: counter}
+}
+
+// Dump returns every key of the test's prefix with its type and value, for comparing
+// the store before and after a request that must change nothing.
+func (r Redis) Dump(t testing.TB) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		typ, err := r.Client.Type(ctx, k).Result()
+		if err != nil {
+			t.Fatalf("type %s: %v", k, err)
+		}
+		var v any
+		switch typ {
+		case "string":
+			v, err = r.Client.Get(ctx, k).Result()
+		case "hash":
+			v, err = r.Client.HGetAll(ctx, k).Result()
+		case "zset":
+			v, err = r.Client.ZRangeWithScores(ctx, k, 0, -1).Result()
+		case "set":
+			v, err = r.Client.SMembers(ctx, k).Result()
+		case "list":
+			v, err = r.Client.LRange(ctx, k, 0, -1).Result()
+		default:
+			t.Fatalf("key %s has type %s, which Dump does not read", k, typ)
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", k, err)
+		}
+		out[k] = fmt.Sprintf("%s %v", typ, v)
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return out
+}
+
+// keySafe keeps a test name usable in a SCAN MATCH pattern.
+func keySafe(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+		return r
+	}
+	return '_'
 }
 
 type countHook struct{ n *atomic.Int64 }

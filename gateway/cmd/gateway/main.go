@@ -1,0 +1,60 @@
+// Command gateway serves the federated graph, stitching the users and products subgraphs.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/serve"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	addr := fs.String("listen-addr", ":4000", "address to serve on")
+	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph")
+	productsURL := fs.String("products-url", "http://localhost:4002/graphql", "GraphQL URL of the products subgraph")
+	startup := fs.Duration("startup-timeout", gateway.DefaultStartupTimeout, "how long to wait for the subgraphs' schemas at start")
+	subTimeout := fs.Duration("subgraph-timeout", gateway.DefaultSubgraphTimeout, "bound on one request to a subgraph")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := serve.ParseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	logger, err := serve.Logger(stdout, *logLevel)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(ctx, gateway.Config{
+		Subgraphs: []gateway.Subgraph{
+			{Name: "users", URL: *usersURL},
+			{Name: "products", URL: *productsURL},
+		},
+		StartupTimeout:  *startup,
+		SubgraphTimeout: *subTimeout,
+		Logger:          logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "gateway on http://%s/graphql\n", ln.Addr())
+	return serve.Run(ctx, serve.NewServer(gw.Handler()), ln, logger)
+}

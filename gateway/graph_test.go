@@ -1,0 +1,140 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/redistest"
+	"github.com/fedgraph/fedgraph/subgraphs/products"
+	"github.com/fedgraph/fedgraph/subgraphs/users"
+)
+
+// graph is the whole system on real HTTP: both subgraphs and the gateway, each on its
+// own httptest server, each subgraph on its own Redis.
+type graph struct {
+	url           string // the gateway's GraphQL endpoint
+	gateway       *gateway.Gateway
+	usersRedis    redistest.Redis
+	productsRedis redistest.Redis
+}
+
+func startGraph(t *testing.T, backend redistest.Backend) *graph {
+	t.Helper()
+	ur, pr := backend.New(t), backend.New(t)
+	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := httptest.NewServer(uh)
+	t.Cleanup(us.Close)
+	owners, err := products.NewUsersClient(us.URL + "/graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph, err := products.New(products.Config{
+		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-test-secret", Owners: owners,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(ph)
+	t.Cleanup(ps.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	gw, err := gateway.New(ctx, gateway.Config{Subgraphs: []gateway.Subgraph{
+		{Name: "users", URL: us.URL + "/graphql"},
+		{Name: "products", URL: ps.URL + "/graphql"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := httptest.NewServer(gw.Handler())
+	t.Cleanup(gs.Close)
+	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr}
+}
+
+// forEachBackend runs f against miniredis and, when REDIS_URL is set, a real Redis.
+func forEachBackend(t *testing.T, f func(t *testing.T, g *graph)) {
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name(), func(t *testing.T) {
+			t.Parallel()
+			f(t, startGraph(t, b))
+		})
+	}
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type result struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// code returns the extensions.code of the only error, failing the test otherwise.
+func (r result) code(t *testing.T) string {
+	t.Helper()
+	if len(r.Errors) != 1 {
+		t.Fatalf("got %d errors %+v, want exactly one", len(r.Errors), r.Errors)
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// post sends one GraphQL request to the gateway over HTTP.
+func (g *graph) post(t *testing.T, query string, vars map[string]any) result {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	var r result
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
+	}
+	return r
+}
+
+// must sends a request that must succeed and decodes its data into out.
+func (g *graph) must(t *testing.T, query string, vars map[string]any, out any) {
+	t.Helper()
+	r := g.post(t, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("query %s: errors %+v", query, r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+func (g *graph) createUser(t *testing.T, name, email string) string {
+	t.Helper()
+	var d struct{ CreateUser struct{ ID string } }
+	g.must(t, `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"name": name, "email": email}}, &d)
+	return d.CreateUser.ID
+}
+
+func (g *graph) createProduct(t *testing.T, name, amount, currency, owner string) string {
+	t.Helper()
+	var d struct{ CreateProduct struct{ ID string } }
+	g.must(t, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"name": name, "ownerId": owner,
+			"price": map[string]any{"amount": amount, "currency": currency}}}, &d)
+	return d.CreateProduct.ID
+}

@@ -1,0 +1,8 @@
+package gateway_test
+
+import "encoding/json"
+
+func remarshal(in, out any) {
+	b, _ := json.Marshal(in)
+	json.Unmarshal(b, out)
+}
