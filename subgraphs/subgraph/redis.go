@@ -8,15 +8,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisTimeout bounds every Redis command, so a Redis that does not answer yields an
-// error rather than a hung request.
-const RedisTimeout = 2 * time.Second
+// DefaultRedisTimeout is OpenRedis's bound on dialing and on each command when none is
+// given.
+const DefaultRedisTimeout = 2 * time.Second
 
 // OpenRedis connects to the Redis at url (redis:// or rediss://) through a
 // redis.UniversalClient, the seam for Sentinel and Cluster later. An empty url starts
-// an embedded in-memory Redis (miniredis), for development. The returned func closes the client and, if any,
-// the embedded server.
-func OpenRedis(url string) (redis.UniversalClient, func(), error) {
+// an embedded in-memory Redis (miniredis), for development. The returned func closes
+// the client and, if any, the embedded server.
+//
+// timeout bounds dialing and every command (0 means DefaultRedisTimeout), so a Redis
+// that does not answer yields an error rather than a hung request.
+func OpenRedis(url string, timeout time.Duration) (redis.UniversalClient, func(), error) {
+	if timeout <= 0 {
+		timeout = DefaultRedisTimeout
+	}
 	var embedded *miniredis.Miniredis
 	if url == "" {
 		embedded = miniredis.NewMiniRedis()
@@ -38,9 +44,9 @@ func OpenRedis(url string) (redis.UniversalClient, func(), error) {
 		Password:              opt.Password,
 		DB:                    opt.DB,
 		TLSConfig:             opt.TLSConfig,
-		DialTimeout:           RedisTimeout,
-		ReadTimeout:           RedisTimeout,
-		WriteTimeout:          RedisTimeout,
+		DialTimeout:           timeout,
+		ReadTimeout:           timeout,
+		WriteTimeout:          timeout,
 		MaxRetries:            1,
 		ContextTimeoutEnabled: true,
 	})

@@ -49,7 +49,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gql.ServeHTTP(w, r.WithContext(res.WithLoader(r.Context())))
+		gql.ServeHTTP(w, r.WithContext(res.WithBatch(r.Context())))
 	}))
 	serve.Health(mux, st.Ping, cfg.Logger)
 	return mux, nil

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -30,25 +27,18 @@ func (r *Resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
 // Query returns the query resolvers.
 func (r *Resolver) Query() QueryResolver { return (*queryResolver)(r) }
 
-type loaderKey struct{}
+type batchKey struct{}
 
-// WithLoader returns ctx carrying a per-request loader, so that every user lookup of one
-// request (several `node` or `user` fields, as a batching gateway sends) goes to Redis
-// in one round trip. Loaders are never shared between requests.
-func (r *Resolver) WithLoader(ctx context.Context) context.Context {
-	l := dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]*store.User, []error) {
-		us, err := r.Store.GetMany(ctx, ids)
-		if err != nil {
-			return nil, []error{err}
-		}
-		return us, nil
-	}, dataloadgen.WithWait(500*time.Microsecond), dataloadgen.WithBatchCapacity(relay.MaxFirst))
-	return context.WithValue(ctx, loaderKey{}, l)
+// WithBatch returns ctx carrying a per-request subgraph.Batch, so that every user lookup
+// of one request (several `node` or `user` fields, as a batching gateway sends) goes to
+// Redis in one round trip.
+func (r *Resolver) WithBatch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchKey{}, subgraph.NewBatch(r.Store.GetMany, "node", "user"))
 }
 
 func (r *Resolver) load(ctx context.Context, id string) (*store.User, error) {
-	if l, ok := ctx.Value(loaderKey{}).(*dataloadgen.Loader[string, *store.User]); ok {
-		return l.Load(ctx, id)
+	if b, ok := ctx.Value(batchKey{}).(*subgraph.Batch[*store.User]); ok {
+		return b.Load(ctx, id)
 	}
 	return r.Store.Get(ctx, id)
 }

@@ -12,8 +12,8 @@ import (
 	"syscall"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 func main() {
@@ -29,6 +29,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("products", flag.ContinueOnError)
 	addr := fs.String("listen-addr", ":4002", "address to serve on")
 	redisURL := fs.String("redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
+	redisTimeout := fs.Duration("redis-timeout", subgraph.DefaultRedisTimeout, "bound on dialing Redis and on each command")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every Redis key the service writes")
 	cursorSecret := fs.String("cursor-secret", subgraph.DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
 	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph, asked whether an owner exists")
@@ -40,7 +41,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	rdb, closeRedis, err := subgraph.OpenRedis(*redisURL)
+	rdb, closeRedis, err := subgraph.OpenRedis(*redisURL, *redisTimeout)
 	if err != nil {
 		return err
 	}

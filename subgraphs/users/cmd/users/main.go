@@ -29,6 +29,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	addr := fs.String("listen-addr", ":4001", "address to serve on")
 	redisURL := fs.String("redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
+	redisTimeout := fs.Duration("redis-timeout", subgraph.DefaultRedisTimeout, "bound on dialing Redis and on each command")
 	keyPrefix := fs.String("key-prefix", "", "prefix of every Redis key the service writes")
 	cursorSecret := fs.String("cursor-secret", subgraph.DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -39,7 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	rdb, closeRedis, err := subgraph.OpenRedis(*redisURL)
+	rdb, closeRedis, err := subgraph.OpenRedis(*redisURL, *redisTimeout)
 	if err != nil {
 		return err
 	}
