@@ -9,15 +9,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
 )
 
 // Subgraph is one service the gateway stitches in.
@@ -47,6 +47,9 @@ type Config struct {
 	StartupTimeout time.Duration
 	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
+	// Front configures the HTTP front: protocol, CORS, CSRF, limits, playground.
+	// default: front.DefaultConfig()
+	Front *front.Config
 	// Logger receives what clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
@@ -67,6 +70,10 @@ func (c *Config) init() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Front == nil {
+		f := front.DefaultConfig()
+		c.Front = &f
 	}
 	var errs []error
 	if len(c.Subgraphs) == 0 {
@@ -91,6 +98,7 @@ func (c *Config) init() error {
 
 // Gateway is the stitched graph.
 type Gateway struct {
+	front     front.Config
 	nautilus  *nautilus.Gateway
 	schema    *ast.Schema
 	subgraphs map[string]*queryer // by URL
@@ -106,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
-	g := &Gateway{subgraphs: map[string]*queryer{}, logger: cfg.Logger}
+	g := &Gateway{front: *cfg.Front, subgraphs: map[string]*queryer{}, logger: cfg.Logger}
 	var sources []*graphql.RemoteSchema
 	for _, sg := range cfg.Subgraphs {
 		q := newQueryer(sg, cfg.SubgraphTimeout, cfg.Logger)
@@ -143,35 +151,29 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 // Schema returns the merged schema the gateway serves.
 func (g *Gateway) Schema() *ast.Schema { return g.schema }
 
-// Execute plans and runs one operation. Errors come back as GraphQL errors with an
-// extensions.code; data is whatever the subgraphs that answered produced.
-func (g *Gateway) Execute(ctx context.Context, query, operationName string, variables map[string]any) (map[string]any, gqlerror.List) {
-	doc, errs := gqlparser.LoadQuery(g.schema, query)
-	if errs != nil {
-		return nil, toGQLErrors(ctx, g.logger, errs, "GRAPHQL_VALIDATION_FAILED")
+// Execute implements front.Executor: it plans and runs one operation the front has
+// parsed and validated. Errors come back as GraphQL errors with an extensions.code; data
+// is whatever the subgraphs that answered produced.
+func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Result {
+	sel := op.Document.Operations.ForName(op.OperationName)
+	if sel == nil {
+		return &front.Result{Errors: gqlerror.List{{Message: "no operation by that name in the document", Extensions: map[string]any{"code": "OPERATION_RESOLUTION_FAILURE"}}}}
 	}
-	op := doc.Operations.ForName(operationName)
-	if op == nil {
-		return nil, gqlerror.List{{Message: "no operation named " + strconv.Quote(clip(operationName)) + " in the document; set operationName", Extensions: map[string]any{"code": "BAD_REQUEST"}}}
+	root := rewriteRoot(g.schema, op.Document, sel, op.Variables, op.Query)
+	if root.query == "" { // nothing left for the subgraphs to answer
+		return &front.Result{Data: root.finish(nil), Errors: root.errs}
 	}
-	nodes, err := rewriteNodes(g.schema, doc, op, variables, query)
-	if err != nil {
-		return nil, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")
-	}
-	if nodes.query == "" { // every root field was a node id that names nothing
-		return nodes.finish(nil), nodes.errs
-	}
-	rc := &nautilus.RequestContext{Context: ctx, Query: nodes.query, OperationName: op.Name, Variables: variables}
+	rc := &nautilus.RequestContext{Context: ctx, Query: root.query, OperationName: sel.Name, Variables: op.Variables}
 	plans, err := g.nautilus.GetPlans(rc)
 	if err != nil {
-		return nil, toGQLErrors(ctx, g.logger, err, "GRAPHQL_VALIDATION_FAILED")
+		return &front.Result{Errors: toGQLErrors(ctx, g.logger, err, "GRAPHQL_VALIDATION_FAILED")}
 	}
 	data, err := g.nautilus.Execute(rc, plans)
-	errs = nodes.errs
+	errs := root.errs
 	if err != nil {
 		errs = append(errs, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")...)
 	}
-	return nodes.finish(data), errs
+	return &front.Result{Data: root.finish(data), Errors: errs}
 }
 
 // planCache plans every request afresh and records the schema nautilus plans against.

@@ -54,7 +54,11 @@ func startGraph(t *testing.T, backend redistest.Backend) *graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := httptest.NewServer(gw.Handler())
+	h, err := gw.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := httptest.NewServer(h)
 	t.Cleanup(gs.Close)
 	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr}
 }

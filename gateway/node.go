@@ -14,30 +14,38 @@ import (
 // node field applies to the id's type; it is removed from the answer.
 const nodeMarker = "__fedgraphNode"
 
-// nodeRewrite is what rewriteNodes did to one operation.
-type nodeRewrite struct {
-	query  string          // the query to plan, rewritten if needed
-	nulls  []string        // response keys that answer null: ids naming nothing
-	errs   gqlerror.List   // errors for ids that are not ids
-	marked map[string]bool // response keys whose object carries nodeMarker
+// rootRewrite is what rewriteRoot did to one operation.
+type rootRewrite struct {
+	query    string          // the query to plan, rewritten if needed; "" if nothing is left
+	answered map[string]any  // response keys the gateway answers itself
+	errs     gqlerror.List   // errors for node ids that are not ids
+	marked   map[string]bool // response keys whose object carries nodeMarker
 }
 
-// rewriteNodes replaces every root `node(id:)` field of the operation with the typed
-// root field of the type the id names: `node(id: "User:…") { id ... on User { name } }`
-// becomes `node: user(id: "User:…") { id ... on User { name } }`. nautilus answers
-// root `node` itself and gets it wrong (it drops `id` and `__typename`, and answers
-// `{}` for an id that names nothing); a typed field is planned like any other, and an
-// unknown id comes back null from the subgraph that owns the type.
-func rewriteNodes(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, query string) (*nodeRewrite, error) {
-	out := &nodeRewrite{query: query, marked: map[string]bool{}}
-	if op.Operation != ast.Query {
-		return out, nil
+// rewriteRoot takes out of the operation the root fields nautilus answers wrongly and
+// answers or replaces them:
+//
+//   - `__typename` at the root, which nautilus answers with nothing, is answered here;
+//   - every `node(id:)` becomes the typed root field of the type the id names:
+//     `node(id: "User:…") { id ... on User { name } }` is planned as
+//     `node: user(id: "User:…") { id ... on User { name } }`. nautilus answers root
+//     `node` itself and gets it wrong (it drops `id` and `__typename`, and answers `{}`
+//     for an id that names nothing); a typed field is planned like any other, and an
+//     unknown id comes back null from the subgraph that owns the type.
+func rewriteRoot(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, query string) *rootRewrite {
+	out := &rootRewrite{query: query, answered: map[string]any{}, marked: map[string]bool{}}
+	rootType := "Query"
+	switch op.Operation {
+	case ast.Mutation:
+		rootType = "Mutation"
+	case ast.Subscription:
+		rootType = "Subscription"
 	}
 	changed := false
 	var kept ast.SelectionSet
 	for _, sel := range op.SelectionSet {
 		f, ok := sel.(*ast.Field)
-		if !ok || f.Name != "node" {
+		if !ok || !(f.Name == "__typename" || f.Name == "node" && op.Operation == ast.Query) {
 			kept = append(kept, sel)
 			continue
 		}
@@ -45,6 +53,10 @@ func rewriteNodes(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 		key := f.Alias
 		if key == "" {
 			key = f.Name
+		}
+		if f.Name == "__typename" {
+			out.answered[key] = rootType
+			continue
 		}
 		id, _ := argValue(f.Arguments.ForName("id"), vars).(string)
 		typ, rootField, err := nodeType(schema, id)
@@ -54,11 +66,11 @@ func rewriteNodes(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 				Path:       ast.Path{ast.PathName(key)},
 				Extensions: map[string]any{"code": "BAD_USER_INPUT"},
 			})
-			out.nulls = append(out.nulls, key)
+			out.answered[key] = nil
 			continue
 		}
 		if rootField == nil {
-			out.nulls = append(out.nulls, key)
+			out.answered[key] = nil
 			continue
 		}
 		typed := *f
@@ -73,29 +85,30 @@ func rewriteNodes(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 		kept = append(kept, &typed)
 	}
 	if !changed {
-		return out, nil
+		return out
 	}
 	if len(kept) == 0 {
 		out.query = ""
-		return out, nil
+		return out
 	}
 	op.SelectionSet = kept
 	var buf bytes.Buffer
 	formatter.NewFormatter(&buf).FormatQueryDocument(&ast.QueryDocument{Operations: ast.OperationList{op}, Fragments: doc.Fragments})
 	out.query = buf.String()
-	return out, nil
+	return out
 }
 
-// finish puts the answers of rewritten node fields in the shape the client asked for.
-func (r *nodeRewrite) finish(data map[string]any) map[string]any {
-	if len(r.nulls) == 0 && len(r.marked) == 0 {
+// finish puts the gateway's own answers and those of rewritten node fields in the shape
+// the client asked for.
+func (r *rootRewrite) finish(data map[string]any) map[string]any {
+	if len(r.answered) == 0 && len(r.marked) == 0 {
 		return data
 	}
 	if data == nil {
 		data = map[string]any{}
 	}
-	for _, k := range r.nulls {
-		data[k] = nil
+	for k, v := range r.answered {
+		data[k] = v
 	}
 	for k := range r.marked {
 		if obj, ok := data[k].(map[string]any); ok {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -32,7 +33,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	startup := fs.Duration("startup-timeout", gateway.DefaultStartupTimeout, "how long to wait for the subgraphs' schemas at start")
 	subTimeout := fs.Duration("subgraph-timeout", gateway.DefaultSubgraphTimeout, "bound on one request to a subgraph")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	frontCfg := front.DefaultConfig()
+	frontCfg.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := frontCfg.Validate(); err != nil {
 		return err
 	}
 	logger, err := serve.Logger(stdout, *logLevel)
@@ -46,6 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		},
 		StartupTimeout:  *startup,
 		SubgraphTimeout: *subTimeout,
+		Front:           &frontCfg,
 		Logger:          logger,
 	})
 	if err != nil {
@@ -56,5 +63,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	fmt.Fprintf(stdout, "gateway on http://%s/graphql\n", ln.Addr())
-	return serve.Run(ctx, serve.NewServer(gw.Handler()), ln, logger)
+	h, err := gw.Handler()
+	if err != nil {
+		return err
+	}
+	return serve.Run(ctx, gw.Server(h), ln, logger)
 }

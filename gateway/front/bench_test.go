@@ -1,0 +1,83 @@
+package front_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
+)
+
+// onlyReader hides a reader's other methods, so that the request has no known length.
+type onlyReader struct{ io.Reader }
+
+// BenchmarkReject measures what refusing the largest hostile requests costs the gateway,
+// through the whole handler (no network). Each sub-benchmark checks its refusal code once.
+func BenchmarkReject(b *testing.B) {
+	schema := testSchema(b)
+	h, err := front.New(front.DefaultConfig(), func() *ast.Schema { return schema }, &trivialExecutor{}, testLogger(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mib := bytes.Repeat([]byte(" "), 1<<20)
+	copy(mib, `{"query":"{ hello }",   `)
+	mib[len(mib)-1] = '}'
+	tokens100k := []byte(queryBody(b, "{ "+strings.Repeat("a ", 100000)+"}"))
+	overlap := []byte(queryBody(b, `{ products { edges { node { `+strings.Repeat("id ", 9000)+`} } } }`))
+	deepParser := []byte(queryBody(b, strings.Repeat("{ a ", 5000)+strings.Repeat("}", 5000)))
+	deep := []byte(queryBody(b, deepQuery(200)))
+	aliases := []byte(queryBody(b, `{ `+repeat("a%d: hello", 3000)+` }`))
+	fragments := []byte(queryBody(b, fragmentBomb(60, "hello")))
+	cost := []byte(queryBody(b, `{ products(first: 100000) { edges { node { related(first: 100000) { id } } } } }`))
+	batch := []byte("[" + strings.TrimSuffix(strings.Repeat(`{"query":"{ hello }"},`, 10000), ",") + "]")
+
+	tests := []struct {
+		name    string
+		body    []byte
+		chunked bool
+		code    string
+	}{
+		{"body 1MiB declared", mib, false, front.CodeBodyTooLarge},
+		{"body 1MiB chunked", mib, true, front.CodeBodyTooLarge},
+		{"tokens 100k", tokens100k, false, front.CodeTokenLimitExceeded},
+		{"nesting 5000", deepParser, false, front.CodeMaxDepthExceeded},
+		{"depth 200", deep, false, front.CodeMaxDepthExceeded},
+		{"aliases 3000", aliases, false, front.CodeMaxAliasesExceeded},
+		{"fragment bomb 2^60", fragments, false, front.CodeMaxRootFieldsExceeded},
+		{"cost 10^10", cost, false, front.CodeCostLimitExceeded},
+		{"batch 10000", batch, false, front.CodeBatchLimitExceeded},
+		{"same field 9000 times", overlap, false, front.CodeMaxFieldsExceeded},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			newReq := func() *http.Request {
+				var r io.Reader = bytes.NewReader(tt.body)
+				if tt.chunked {
+					r = onlyReader{r}
+				}
+				req := httptest.NewRequest(http.MethodPost, "/graphql", r)
+				if tt.chunked {
+					req.ContentLength = -1
+				}
+				req.Header.Set("Content-Type", "application/json")
+				return req
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, newReq())
+			if !strings.Contains(rec.Body.String(), `"`+tt.code+`"`) {
+				b.Fatalf("got %d %s, want %s", rec.Code, rec.Body.String(), tt.code)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(tt.body)))
+			b.ResetTimer()
+			for b.Loop() {
+				h.ServeHTTP(httptest.NewRecorder(), newReq())
+			}
+		})
+	}
+}

@@ -1,0 +1,53 @@
+package front_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/webtest"
+)
+
+// TestPlaygroundInBrowser opens GraphiQL from the front in headless Chromium, types a query,
+// runs it and checks the result pane. browser.mjs also fails on any request that leaves the
+// gateway's origin, so this proves the playground works offline.
+func TestPlaygroundInBrowser(t *testing.T) {
+	webtest.NeedChromium(t)
+	node := webtest.Node(t)
+	cfg := front.DefaultConfig()
+	cfg.PlaygroundDir = webtest.PlaygroundDir(t, node)
+	srv := newServer(t, cfg, newNautilusExecutor(t))
+
+	query := `{ products(first: 2) { edges { node { id name price { amount currency } } } } }`
+	out := webtest.Browse(t, node, srv.URL+"/", query)
+	var got struct {
+		Data struct {
+			Products struct {
+				Edges []struct {
+					Node struct {
+						ID    string `json:"id"`
+						Name  string `json:"name"`
+						Price struct {
+							Amount   string `json:"amount"`
+							Currency string `json:"currency"`
+						} `json:"price"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"products"`
+		} `json:"data"`
+		Errors []any `json:"errors"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("result pane is not JSON: %v\n%s", err, out)
+	}
+	if len(got.Errors) != 0 {
+		t.Fatalf("result pane has errors: %s", out)
+	}
+	edges := got.Data.Products.Edges
+	if len(edges) != 2 {
+		t.Fatalf("got %d edges in the result pane, want 2:\n%s", len(edges), out)
+	}
+	if n := edges[1].Node; n.ID != "Product:2" || n.Name != "Product 2" || n.Price.Amount != "20.00" || n.Price.Currency != "EUR" {
+		t.Errorf("second product: got %+v, want Product:2 / Product 2 / 20.00 EUR", n)
+	}
+}

@@ -1,0 +1,370 @@
+package front
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the front. Start from DefaultConfig: the zero value is not
+// valid, because a zero limit would otherwise have to mean either "reject everything" or
+// "unlimited", and the front never treats a missing setting as unlimited.
+type Config struct {
+	// MaxBodyBytes is the largest request body accepted; a larger one is refused with 413
+	// (BODY_TOO_LARGE) before it is read in full.
+	// default: 262144 (256 KiB)
+	MaxBodyBytes int64
+
+	// MaxURLBytes is the longest request target (path and query string) accepted; a longer one
+	// is refused with 414 (URL_TOO_LONG). It must stay below MaxHeaderBytes, which net/http
+	// enforces first.
+	// default: 16384
+	MaxURLBytes int
+
+	// MaxHeaderBytes bounds the request line and headers that net/http reads; it is used by
+	// HTTPServer.
+	// default: 65536
+	MaxHeaderBytes int
+
+	// MaxTokens is the most lexical tokens a query may have; the parser stops at the limit, so
+	// a longer query costs no more than this many tokens (TOKEN_LIMIT_EXCEEDED).
+	// default: 10000
+	MaxTokens int
+
+	// MaxDepth is the deepest that fields may nest, fragments expanded. Introspection fields
+	// (__schema, __type) and their selections are not counted: gqlparser bounds them with its
+	// own introspection depth rule and they are answered by the gateway itself
+	// (MAX_DEPTH_EXCEEDED).
+	// default: 15
+	MaxDepth int
+
+	// MaxAliases is the most aliased fields an operation may select, fragments expanded as
+	// many times as they are spread (MAX_ALIASES_EXCEEDED).
+	// default: 30
+	MaxAliases int
+
+	// MaxRootFields is the most fields an operation may select at its root, fragments
+	// expanded (MAX_ROOT_FIELDS_EXCEEDED).
+	// default: 20
+	MaxRootFields int
+
+	// MaxFields is the most fields an operation may select in all, fragments expanded as many
+	// times as they are spread. It bounds validation, whose overlapping-fields rule is
+	// quadratic in the number of same-named fields (MAX_FIELDS_EXCEEDED).
+	// default: 500
+	MaxFields int
+
+	// MaxDirectivesPerField is the most directives a single field, fragment spread or inline
+	// fragment may carry (MAX_DIRECTIVES_EXCEEDED).
+	// default: 5
+	MaxDirectivesPerField int
+
+	// MaxCost is the highest estimated cost an operation may have (COST_LIMIT_EXCEEDED).
+	// Every field costs 1; a field with a `first` or `last` argument multiplies the cost of its
+	// selections by that number, a list field directly below it (a connection's `edges` or
+	// `nodes`) is then not multiplied again, and any other list field multiplies the cost of
+	// its selections by DefaultListSize (once per list level). Variables are resolved;
+	// introspection fields are not counted.
+	// default: 10000
+	MaxCost int
+
+	// DefaultListSize is the size assumed for a list field whose size no `first` or `last`
+	// argument gives.
+	// default: 10
+	DefaultListSize int
+
+	// MaxBatchSize is the most operations a JSON array body may hold (BATCH_LIMIT_EXCEEDED);
+	// 0 disables batching, and an array body is then refused (BATCHING_DISABLED).
+	// default: 10
+	MaxBatchSize int
+
+	// MaxVariablesBytes is the largest `variables` value of one operation, as JSON text
+	// (VARIABLES_TOO_LARGE).
+	// default: 65536
+	MaxVariablesBytes int
+
+	// MaxValidationErrors is the most validation errors reported for one operation; the rest
+	// are dropped so that a hostile query cannot multiply the response.
+	// default: 5
+	MaxValidationErrors int
+
+	// Introspection allows __schema and __type queries; when false they are refused
+	// (INTROSPECTION_DISABLED). Turn it off in production.
+	// default: true
+	Introspection bool
+
+	// Playground serves GraphiQL at / (and to browsers asking /graphql for HTML); when false
+	// / answers 404. Turn it off in production.
+	// default: true
+	Playground bool
+
+	// PlaygroundDir, when set, serves the playground's files from this directory (the output
+	// of `npm run --prefix tools/web build`) instead of the files embedded at build time.
+	// default: "" (embedded files)
+	PlaygroundDir string
+
+	// CORSAllowedOrigins lists the origins allowed to call the gateway from a browser. An
+	// entry is an exact origin (https://app.example.com), an origin whose port is `*`
+	// (http://localhost:*, any port), or `*` alone (any origin; not allowed with credentials).
+	// default: http://localhost:*, http://127.0.0.1:*, http://[::1]:*
+	CORSAllowedOrigins []string
+
+	// CORSAllowedHeaders lists the request headers a cross-origin request may send.
+	// default: Accept, Authorization, Content-Type, Apollo-Require-Preflight,
+	// X-Apollo-Operation-Name, Apollographql-Client-Name, Apollographql-Client-Version
+	CORSAllowedHeaders []string
+
+	// CORSAllowCredentials lets cross-origin requests carry cookies and HTTP authentication.
+	// default: false
+	CORSAllowCredentials bool
+
+	// CORSMaxAge is how long a browser may cache a preflight answer.
+	// default: 10m
+	CORSMaxAge time.Duration
+
+	// CSRFPrevention refuses requests a browser could send cross-site without a preflight
+	// (Apollo Router's rule): a POST whose Content-Type is missing, text/plain,
+	// application/x-www-form-urlencoded or multipart/form-data and that carries none of
+	// CSRFRequiredHeaders is refused with 400 (CSRF_PREVENTED) and never executed. GET requests
+	// are served without such a header because the front executes only queries over GET.
+	// default: true
+	CSRFPrevention bool
+
+	// CSRFRequiredHeaders are the headers, any one of which (non-empty) marks a request as
+	// deliberately sent by a client that a browser would have preflighted.
+	// default: X-Apollo-Operation-Name, Apollo-Require-Preflight
+	CSRFRequiredHeaders []string
+
+	// RequestTimeout bounds the handling of a whole request, execution included; the executor
+	// gets a context with this deadline.
+	// default: 30s
+	RequestTimeout time.Duration
+
+	// ReadHeaderTimeout bounds reading the request headers (HTTPServer).
+	// default: 5s
+	ReadHeaderTimeout time.Duration
+
+	// ReadTimeout bounds reading a whole request, body included (HTTPServer).
+	// default: 15s
+	ReadTimeout time.Duration
+
+	// WriteTimeout bounds the time from the end of the request headers to the end of the
+	// response (HTTPServer); it must exceed RequestTimeout.
+	// default: 35s
+	WriteTimeout time.Duration
+
+	// IdleTimeout bounds how long a keep-alive connection waits for its next request
+	// (HTTPServer).
+	// default: 120s
+	IdleTimeout time.Duration
+}
+
+// DefaultConfig returns the configuration with every documented default.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:          256 << 10,
+		MaxURLBytes:           16 << 10,
+		MaxHeaderBytes:        64 << 10,
+		MaxTokens:             10000,
+		MaxDepth:              15,
+		MaxAliases:            30,
+		MaxRootFields:         20,
+		MaxFields:             500,
+		MaxDirectivesPerField: 5,
+		MaxCost:               10000,
+		DefaultListSize:       10,
+		MaxBatchSize:          10,
+		MaxVariablesBytes:     64 << 10,
+		MaxValidationErrors:   5,
+		Introspection:         true,
+		Playground:            true,
+		CORSAllowedOrigins:    []string{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"},
+		CORSAllowedHeaders: []string{
+			"Accept", "Authorization", "Content-Type", "Apollo-Require-Preflight",
+			"X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version",
+		},
+		CORSMaxAge:          10 * time.Minute,
+		CSRFPrevention:      true,
+		CSRFRequiredHeaders: []string{"X-Apollo-Operation-Name", "Apollo-Require-Preflight"},
+		RequestTimeout:      30 * time.Second,
+		ReadHeaderTimeout:   5 * time.Second,
+		ReadTimeout:         15 * time.Second,
+		WriteTimeout:        35 * time.Second,
+		IdleTimeout:         120 * time.Second,
+	}
+}
+
+// Validate reports every invalid setting at once.
+func (c Config) Validate() error {
+	var errs []error
+	positive := func(name string, v int64) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("front: %s must be positive, got %d", name, v))
+		}
+	}
+	positive("max-body-bytes", c.MaxBodyBytes)
+	positive("max-url-bytes", int64(c.MaxURLBytes))
+	positive("max-header-bytes", int64(c.MaxHeaderBytes))
+	positive("max-tokens", int64(c.MaxTokens))
+	positive("max-depth", int64(c.MaxDepth))
+	positive("max-aliases", int64(c.MaxAliases))
+	positive("max-root-fields", int64(c.MaxRootFields))
+	positive("max-fields", int64(c.MaxFields))
+	positive("max-directives-per-field", int64(c.MaxDirectivesPerField))
+	positive("max-cost", int64(c.MaxCost))
+	positive("default-list-size", int64(c.DefaultListSize))
+	positive("max-variables-bytes", int64(c.MaxVariablesBytes))
+	if c.MaxBatchSize < 0 {
+		errs = append(errs, fmt.Errorf("front: max-batch-size must be 0 (batching off) or positive, got %d", c.MaxBatchSize))
+	}
+	if c.MaxValidationErrors < 1 || c.MaxValidationErrors > 100 {
+		errs = append(errs, fmt.Errorf("front: max-validation-errors must be between 1 and 100, got %d", c.MaxValidationErrors))
+	}
+	if c.MaxHeaderBytes > 0 && c.MaxURLBytes >= c.MaxHeaderBytes {
+		errs = append(errs, fmt.Errorf("front: max-url-bytes (%d) must be below max-header-bytes (%d)", c.MaxURLBytes, c.MaxHeaderBytes))
+	}
+	if c.MaxVariablesBytes > 0 && c.MaxBodyBytes > 0 && int64(c.MaxVariablesBytes) > c.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("front: max-variables-bytes (%d) must not exceed max-body-bytes (%d)", c.MaxVariablesBytes, c.MaxBodyBytes))
+	}
+	for _, o := range c.CORSAllowedOrigins {
+		if err := checkOriginPattern(o); err != nil {
+			errs = append(errs, fmt.Errorf("front: cors-allowed-origins: %w", err))
+		}
+		if o == "*" && c.CORSAllowCredentials {
+			errs = append(errs, errors.New("front: cors-allowed-origins \"*\" cannot be combined with cors-allow-credentials"))
+		}
+	}
+	for _, h := range c.CORSAllowedHeaders {
+		if !validHeaderName(h) {
+			errs = append(errs, fmt.Errorf("front: cors-allowed-headers: invalid header name %q", h))
+		}
+	}
+	for _, h := range c.CSRFRequiredHeaders {
+		if !validHeaderName(h) {
+			errs = append(errs, fmt.Errorf("front: csrf-required-headers: invalid header name %q", h))
+		}
+	}
+	if c.CSRFPrevention && len(c.CSRFRequiredHeaders) == 0 {
+		errs = append(errs, errors.New("front: csrf-required-headers must name at least one header when csrf-prevention is on"))
+	}
+	if c.CORSMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("front: cors-max-age must not be negative, got %s", c.CORSMaxAge))
+	}
+	durations := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"request-timeout", c.RequestTimeout},
+		{"read-header-timeout", c.ReadHeaderTimeout},
+		{"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout},
+		{"idle-timeout", c.IdleTimeout},
+	}
+	for _, d := range durations {
+		if d.d <= 0 {
+			errs = append(errs, fmt.Errorf("front: %s must be positive, got %s", d.name, d.d))
+		}
+	}
+	if c.WriteTimeout > 0 && c.RequestTimeout > 0 && c.WriteTimeout <= c.RequestTimeout {
+		errs = append(errs, fmt.Errorf("front: write-timeout (%s) must exceed request-timeout (%s)", c.WriteTimeout, c.RequestTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// RegisterFlags binds every setting to a kebab-case flag on fs, with the current values of c
+// as defaults; upper-snake-casing a flag's name gives its environment variable
+// (-max-depth ↔ MAX_DEPTH). List settings take comma-separated values.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body in bytes (413 BODY_TOO_LARGE)")
+	fs.IntVar(&c.MaxURLBytes, "max-url-bytes", c.MaxURLBytes, "longest request target in bytes (414 URL_TOO_LONG)")
+	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers in bytes")
+	fs.IntVar(&c.MaxTokens, "max-tokens", c.MaxTokens, "most lexical tokens in a query (TOKEN_LIMIT_EXCEEDED)")
+	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest field nesting, introspection excluded (MAX_DEPTH_EXCEEDED)")
+	fs.IntVar(&c.MaxAliases, "max-aliases", c.MaxAliases, "most aliased fields in an operation (MAX_ALIASES_EXCEEDED)")
+	fs.IntVar(&c.MaxRootFields, "max-root-fields", c.MaxRootFields, "most root fields in an operation (MAX_ROOT_FIELDS_EXCEEDED)")
+	fs.IntVar(&c.MaxFields, "max-fields", c.MaxFields, "most fields in an operation, fragments expanded (MAX_FIELDS_EXCEEDED)")
+	fs.IntVar(&c.MaxDirectivesPerField, "max-directives-per-field", c.MaxDirectivesPerField, "most directives on one field or fragment (MAX_DIRECTIVES_EXCEEDED)")
+	fs.IntVar(&c.MaxCost, "max-cost", c.MaxCost, "highest list-aware estimated cost of an operation (COST_LIMIT_EXCEEDED)")
+	fs.IntVar(&c.DefaultListSize, "default-list-size", c.DefaultListSize, "list size assumed by the cost estimate when no first/last argument gives one")
+	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most operations in a batch (array) request; 0 turns batching off")
+	fs.IntVar(&c.MaxVariablesBytes, "max-variables-bytes", c.MaxVariablesBytes, "largest variables object of an operation in bytes (VARIABLES_TOO_LARGE)")
+	fs.IntVar(&c.MaxValidationErrors, "max-validation-errors", c.MaxValidationErrors, "most validation errors reported for one operation (1-100)")
+	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow __schema and __type queries")
+	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve GraphiQL at /")
+	fs.StringVar(&c.PlaygroundDir, "playground-dir", c.PlaygroundDir, "serve GraphiQL's files from this directory instead of the embedded ones")
+	fs.Var((*listFlag)(&c.CORSAllowedOrigins), "cors-allowed-origins", "comma-separated origins allowed for CORS; a port of * matches any port")
+	fs.Var((*listFlag)(&c.CORSAllowedHeaders), "cors-allowed-headers", "comma-separated request headers allowed for CORS")
+	fs.BoolVar(&c.CORSAllowCredentials, "cors-allow-credentials", c.CORSAllowCredentials, "allow credentials on cross-origin requests")
+	fs.DurationVar(&c.CORSMaxAge, "cors-max-age", c.CORSMaxAge, "how long browsers may cache a preflight answer")
+	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", c.CSRFPrevention, "refuse POST requests a browser could send without a preflight")
+	fs.Var((*listFlag)(&c.CSRFRequiredHeaders), "csrf-required-headers", "comma-separated headers that mark a request as preflighted")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline for handling one request, execution included")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "deadline for reading request headers")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "deadline for reading a whole request")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "deadline for writing a response; must exceed request-timeout")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
+}
+
+// HTTPServer returns an http.Server serving h with the configured timeouts and header limit.
+// The caller sets Addr (or calls Serve with its own listener) and shuts it down.
+func (c Config) HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    c.MaxHeaderBytes,
+	}
+}
+
+// listFlag is a flag.Value holding a comma-separated list; setting it replaces the default.
+type listFlag []string
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	*l = out
+	return nil
+}
+
+// checkOriginPattern reports whether o is `*`, an origin, or an origin with port `*`.
+func checkOriginPattern(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(strings.Replace(o, ":*", ":0", 1))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("invalid origin %q: want scheme://host[:port] with an optional port of *", o)
+	}
+	return nil
+}
+
+func validHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

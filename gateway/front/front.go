@@ -1,0 +1,266 @@
+// Package front is the gateway's HTTP handler: it speaks GraphQL over HTTP (POST and GET, the
+// application/json and application/graphql-response+json media types, batches), applies CORS,
+// CSRF prevention and every request limit, parses, validates and normalises each operation
+// against the current schema, and only then hands it to an Executor. It also serves the
+// GraphiQL playground.
+//
+// Nothing a client sends reaches the executor before it has passed every check, and no check
+// costs more than its limit: bodies are read through http.MaxBytesReader, the parser stops at
+// the token limit, and errors the front produces are short, coded and never echo the input.
+package front
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/fedgraph/fedgraph/gateway/playground"
+)
+
+// Operation is one GraphQL operation decoded from an HTTP request and checked by the front.
+type Operation struct {
+	// Query is the query text as the client sent it, or the normalised text when the front
+	// had to rewrite the document (see Document).
+	Query string
+	// Document is parsed and validated against the schema. Untyped inline fragments are
+	// already rewritten: one without directives is replaced by its selections, one with
+	// directives gets its parent type as type condition.
+	Document      *ast.QueryDocument
+	OperationName string
+	// Variables are the operation's variables, coerced to the schema's input types and with
+	// defaults applied.
+	Variables map[string]any
+}
+
+// Result is what executing an Operation produced.
+type Result struct {
+	Data   map[string]any // nil means no data (null)
+	Errors gqlerror.List
+}
+
+// Executor runs operations that passed the front's checks.
+type Executor interface {
+	Execute(ctx context.Context, op *Operation) *Result
+}
+
+// paths the front serves.
+const (
+	graphqlPath    = "/graphql"
+	playgroundBase = "/playground/"
+)
+
+// handler is the front's state; it is immutable once built.
+type handler struct {
+	cfg        Config
+	schema     func() *ast.Schema
+	exec       Executor
+	logger     *slog.Logger
+	playground http.Handler
+	origins    originMatcher
+	allowHdrs  string
+	csrfHdrs   []string
+}
+
+// New returns the gateway's HTTP handler. schema returns the current merged schema (a func so
+// that it can be hot-reloaded); it must never return nil.
+func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logger) (http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("front: invalid config: %w", err)
+	}
+	if schema == nil {
+		return nil, errors.New("front: schema func is nil")
+	}
+	if exec == nil {
+		return nil, errors.New("front: executor is nil")
+	}
+	if logger == nil {
+		return nil, errors.New("front: logger is nil")
+	}
+	h := &handler{
+		cfg:       cfg,
+		schema:    schema,
+		exec:      exec,
+		logger:    logger,
+		origins:   newOriginMatcher(cfg.CORSAllowedOrigins),
+		allowHdrs: strings.Join(cfg.CORSAllowedHeaders, ", "),
+		csrfHdrs:  cfg.CSRFRequiredHeaders,
+	}
+	if cfg.Playground {
+		var assets fs.FS = playground.Assets()
+		if cfg.PlaygroundDir != "" {
+			if st, err := os.Stat(cfg.PlaygroundDir); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("front: playground-dir %q is not a directory", cfg.PlaygroundDir)
+			}
+			assets = os.DirFS(cfg.PlaygroundDir)
+		}
+		h.playground = playground.New(assets, graphqlPath, playgroundBase)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc(graphqlPath, h.serveGraphQL)
+	mux.HandleFunc("/{$}", h.servePlayground)
+	mux.HandleFunc(playgroundBase, h.servePlayground)
+	return h.guard(mux), nil
+}
+
+// guard wraps next with the checks that apply to every path: URL length, the request
+// deadline and panic recovery.
+func (h *handler) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.logger.Error("front: panic serving request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			if !rw.wrote {
+				writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error."))
+			}
+		}()
+		if len(r.RequestURI) > h.cfg.MaxURLBytes || len(r.URL.RawQuery)+len(r.URL.Path) > h.cfg.MaxURLBytes {
+			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestURITooLong, CodeURLTooLong,
+				fmt.Sprintf("The request URL is longer than %d bytes.", h.cfg.MaxURLBytes)))
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(rw, r.WithContext(ctx))
+	})
+}
+
+// trackingWriter records whether the response has started, so that recovery does not write
+// a second status line.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *trackingWriter) WriteHeader(code int) {
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *trackingWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (h *handler) servePlayground(w http.ResponseWriter, r *http.Request) {
+	if h.playground == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h.playground.ServeHTTP(w, r)
+}
+
+// serveGraphQL answers /graphql.
+func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Origin")
+	if h.cors(w, r) {
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodPost:
+	default:
+		writeFailure(w, h.logger, errorMedia(r), &failure{
+			status: http.StatusMethodNotAllowed, allow: "GET, POST, OPTIONS",
+			errs: gqlerror.List{codeError(CodeMethodNotAllowed, "Only GET and POST are supported.")},
+		})
+		return
+	}
+	if r.Method == http.MethodGet && h.playground != nil && !r.URL.Query().Has("query") && acceptsHTML(r.Header.Get("Accept")) {
+		h.playground.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Add("Vary", "Accept")
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
+			"Accept must allow application/graphql-response+json or application/json."))
+		return
+	}
+
+	var (
+		reqs  []rawRequest
+		batch bool
+		f     *failure
+	)
+	if r.Method == http.MethodGet {
+		reqs, f = h.decodeGET(r)
+	} else {
+		reqs, batch, f = h.decodePOST(w, r)
+	}
+	if f != nil {
+		h.logRefusal(r, f)
+		writeFailure(w, h.logger, media, f)
+		return
+	}
+
+	ctx := r.Context()
+	get := r.Method == http.MethodGet
+	if !batch {
+		resp, f := h.process(ctx, reqs[0], get)
+		if f != nil {
+			h.logRefusal(r, f)
+			writeFailure(w, h.logger, media, f)
+			return
+		}
+		writeJSON(w, h.logger, http.StatusOK, media, resp)
+		return
+	}
+	out := make([]response, len(reqs))
+	for i, req := range reqs {
+		resp, f := h.process(ctx, req, false)
+		if f != nil {
+			h.logRefusal(r, f)
+			resp = response{Errors: f.errs}
+		}
+		out[i] = resp
+	}
+	writeJSON(w, h.logger, http.StatusOK, media, out)
+}
+
+func (h *handler) logRefusal(r *http.Request, f *failure) {
+	code := ""
+	if len(f.errs) > 0 {
+		code, _ = f.errs[0].Extensions["code"].(string)
+	}
+	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "front: request refused",
+		slog.String("method", r.Method), slog.String("code", code), slog.Int("status", f.status))
+}
+
+// errorMedia is the media type for a failure answered before the request's Accept header
+// has been checked: the negotiated one when there is one, else application/json.
+func errorMedia(r *http.Request) string {
+	if media, ok := negotiate(r.Header.Values("Accept")); ok {
+		return media
+	}
+	return mediaJSON
+}
+
+// acceptsHTML reports whether a browser navigation asked for a page.
+func acceptsHTML(accept string) bool {
+	return strings.Contains(accept, "text/html")
+}

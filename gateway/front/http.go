@@ -1,0 +1,361 @@
+package front
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// rawRequest is one operation's parameters as the client sent them, still undecoded. A nil
+// field was absent or null.
+type rawRequest struct {
+	query         json.RawMessage
+	operationName json.RawMessage
+	variables     json.RawMessage
+	extensions    json.RawMessage
+	// invalid is set for a batch element that is not a JSON object.
+	invalid bool
+}
+
+// cors applies the CORS rules and reports whether the request was a preflight (or another
+// OPTIONS request) that has been answered.
+func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	allowed := origin != "" && h.origins.match(origin)
+	if allowed {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		if h.cfg.CORSAllowCredentials {
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+	}
+	if r.Method != http.MethodOptions {
+		return false
+	}
+	if origin == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	w.Header().Add("Vary", "Access-Control-Request-Method")
+	w.Header().Add("Vary", "Access-Control-Request-Headers")
+	if !allowed {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, "origin not allowed\n")
+		return true
+	}
+	w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	if h.allowHdrs != "" {
+		w.Header().Set("Access-Control-Allow-Headers", h.allowHdrs)
+	}
+	if h.cfg.CORSMaxAge > 0 {
+		w.Header().Set("Access-Control-Max-Age", strconv.Itoa(int(h.cfg.CORSMaxAge.Seconds())))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// originMatcher matches origins against the configured patterns.
+type originMatcher struct {
+	any      bool
+	exact    map[string]bool
+	anyPorts map[string]bool // scheme://host of patterns whose port is *
+}
+
+func newOriginMatcher(patterns []string) originMatcher {
+	m := originMatcher{exact: map[string]bool{}, anyPorts: map[string]bool{}}
+	for _, p := range patterns {
+		p = strings.ToLower(p)
+		switch {
+		case p == "*":
+			m.any = true
+		case strings.HasSuffix(p, ":*"):
+			m.anyPorts[strings.TrimSuffix(p, ":*")] = true
+		default:
+			m.exact[p] = true
+		}
+	}
+	return m
+}
+
+func (m originMatcher) match(origin string) bool {
+	if m.any {
+		return true
+	}
+	origin = strings.ToLower(origin)
+	if m.exact[origin] {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+			return false
+		}
+	}
+	host := u.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return m.anyPorts[u.Scheme+"://"+host]
+}
+
+// negotiate picks the response media type from the Accept header values: the acceptable type
+// with the higher q-value; on a tie, application/graphql-response+json when the client named
+// it and application/json otherwise (so */* and a missing Accept get application/json, as the
+// spec asks of servers until its watershed).
+func negotiate(values []string) (string, bool) {
+	header := strings.TrimSpace(strings.Join(values, ","))
+	if header == "" {
+		return mediaJSON, true
+	}
+	type match struct {
+		q           float64
+		specificity int // 3 exact, 2 type/*, 1 */*, 0 none
+	}
+	var gr, js match
+	for part := range strings.SplitSeq(header, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if s, ok := params["q"]; ok {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || v < 0 || v > 1 {
+				continue
+			}
+			q = v
+		}
+		consider := func(m *match, target string) {
+			spec := 0
+			switch {
+			case mt == target:
+				spec = 3
+			case mt == "application/*":
+				spec = 2
+			case mt == "*/*":
+				spec = 1
+			}
+			if spec > m.specificity {
+				*m = match{q: q, specificity: spec}
+			}
+		}
+		consider(&gr, mediaGraphQLResponse)
+		consider(&js, mediaJSON)
+	}
+	switch {
+	case gr.specificity == 0 && js.specificity == 0, gr.q <= 0 && js.q <= 0:
+		return "", false
+	case gr.q > js.q:
+		return mediaGraphQLResponse, true
+	case js.q > gr.q:
+		return mediaJSON, true
+	case gr.specificity == 3 && js.specificity < 3:
+		return mediaGraphQLResponse, true
+	case gr.specificity == 3 && js.specificity == 3:
+		return mediaGraphQLResponse, true
+	default:
+		return mediaJSON, true
+	}
+}
+
+// decodeGET reads the operation from the URL's query string.
+func (h *handler) decodeGET(r *http.Request) ([]rawRequest, *failure) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, newFailure(http.StatusBadRequest, CodeBadRequest, "The query string is malformed.")
+	}
+	for _, vs := range q {
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, newFailure(http.StatusBadRequest, CodeBadRequest, "The query string is not valid utf-8.")
+			}
+		}
+	}
+	var req rawRequest
+	if v, ok := first(q, "query"); ok {
+		b, _ := json.Marshal(v)
+		req.query = b
+	}
+	if v, ok := first(q, "operationName"); ok && v != "" {
+		b, _ := json.Marshal(v)
+		req.operationName = b
+	}
+	for _, p := range []struct {
+		name string
+		dst  *json.RawMessage
+	}{{"variables", &req.variables}, {"extensions", &req.extensions}} {
+		v, ok := first(q, p.name)
+		if !ok || v == "" {
+			continue
+		}
+		if p.name == "variables" && len(v) > h.cfg.MaxVariablesBytes {
+			return nil, newFailure(http.StatusBadRequest, CodeVariablesTooLarge,
+				fmt.Sprintf("The variables are larger than %d bytes.", h.cfg.MaxVariablesBytes))
+		}
+		if !json.Valid([]byte(v)) {
+			return nil, newFailure(http.StatusBadRequest, CodeInvalidJSON,
+				fmt.Sprintf("The %s parameter is not valid JSON.", p.name))
+		}
+		*p.dst = json.RawMessage(v)
+	}
+	return []rawRequest{req}, nil
+}
+
+func first(q url.Values, key string) (string, bool) {
+	vs, ok := q[key]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// decodePOST checks CSRF and the content type, reads the body within its limit and splits it
+// into operations.
+func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawRequest, bool, *failure) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "", nil
+	}
+	if h.cfg.CSRFPrevention && err == nil && isSimple(mt) && !h.hasPreflightHeader(r) {
+		return nil, false, newFailure(http.StatusBadRequest, CodeCSRFPrevented,
+			"This request has been blocked as a potential Cross-Site Request Forgery (CSRF): send it with Content-Type: application/json, or with a non-empty "+
+				strings.Join(h.csrfHdrs, " or ")+" header.")
+	}
+	if err != nil || mt != mediaJSON {
+		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"Content-Type must be application/json.")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"The request body must be encoded as utf-8.")
+	}
+	tooLarge := newFailure(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+		fmt.Sprintf("The request body is larger than %d bytes.", h.cfg.MaxBodyBytes))
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return nil, false, tooLarge
+	}
+	body, err := readBody(w, r, h.cfg.MaxBodyBytes)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, false, tooLarge
+		}
+		h.logger.DebugContext(r.Context(), "front: read body", "error", err)
+		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body is empty.")
+	}
+	if !utf8.Valid(body) {
+		return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid utf-8.")
+	}
+	if !json.Valid(body) {
+		return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+	}
+	switch body[0] {
+	case '{':
+		req, ok := decodeObject(body)
+		if !ok {
+			return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+		}
+		return []rawRequest{req}, false, nil
+	case '[':
+		if h.cfg.MaxBatchSize == 0 {
+			return nil, false, newFailure(http.StatusBadRequest, CodeBatchingDisabled, "Batched requests are not supported.")
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(body, &elems); err != nil {
+			return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+		}
+		if len(elems) == 0 {
+			return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The batch is empty.")
+		}
+		if len(elems) > h.cfg.MaxBatchSize {
+			return nil, false, newFailure(http.StatusBadRequest, CodeBatchLimitExceeded,
+				fmt.Sprintf("A batch may hold at most %d operations.", h.cfg.MaxBatchSize))
+		}
+		reqs := make([]rawRequest, len(elems))
+		for i, e := range elems {
+			req, ok := decodeObject(e)
+			if !ok {
+				req = rawRequest{invalid: true}
+			}
+			reqs[i] = req
+		}
+		return reqs, true, nil
+	default:
+		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body must be a JSON object or array.")
+	}
+}
+
+// isSimple reports whether a browser may send a POST with this media type cross-site without
+// a preflight (a missing Content-Type included).
+func isSimple(mt string) bool {
+	switch mt {
+	case "", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
+		return true
+	}
+	return false
+}
+
+func (h *handler) hasPreflightHeader(r *http.Request) bool {
+	for _, name := range h.csrfHdrs {
+		if r.Header.Get(name) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// readBody reads the body through http.MaxBytesReader, so that a body over limit costs at
+// most limit+1 bytes whatever its declared length.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	defer rd.Close()
+	size := r.ContentLength
+	if size < 0 || size > limit {
+		size = 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err := buf.ReadFrom(rd)
+	return buf.Bytes(), err
+}
+
+// decodeObject splits a JSON object into the request parameters, matching keys exactly (the
+// encoding/json struct decoder would match them case-insensitively). body is valid JSON.
+func decodeObject(body []byte) (rawRequest, bool) {
+	if len(body) == 0 || body[0] != '{' {
+		return rawRequest{}, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return rawRequest{}, false
+	}
+	field := func(k string) json.RawMessage {
+		v, ok := m[k]
+		if !ok || string(v) == "null" {
+			return nil
+		}
+		return v
+	}
+	return rawRequest{
+		query:         field("query"),
+		operationName: field("operationName"),
+		variables:     field("variables"),
+		extensions:    field("extensions"),
+	}, true
+}

@@ -1,0 +1,233 @@
+package front
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+)
+
+// process runs one operation through every check and, when it passes them all, the executor.
+func (h *handler) process(ctx context.Context, req rawRequest, get bool) (response, *failure) {
+	if req.invalid {
+		return response{}, newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object.")
+	}
+	p, f := h.params(req)
+	if f != nil {
+		return response{}, f
+	}
+
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Name: "request", Input: p.query}, h.cfg.MaxTokens)
+	if err != nil {
+		return response{}, h.parseFailure(err)
+	}
+
+	op, opErr := selectOperation(doc, p.operationName)
+	if get && op != nil && op.Operation != ast.Query {
+		return response{}, &failure{
+			status: http.StatusMethodNotAllowed, allow: "POST",
+			errs: gqlerror.List{codeError(CodeMethodNotAllowed, fmt.Sprintf("A %s cannot be sent with GET: use POST.", op.Operation))},
+		}
+	}
+	if f := h.checkStructure(doc); f != nil {
+		return response{}, f
+	}
+
+	schema := h.schema()
+	if errs := validator.ValidateWithRules(schema, doc, h.rules()); len(errs) > 0 {
+		return response{}, h.validationFailure(errs)
+	}
+	if opErr != nil {
+		return response{}, opErr
+	}
+	if op.Operation == ast.Subscription {
+		return response{}, requestError(CodeSubscriptionsNotSupported, "Subscriptions are not supported.")
+	}
+	if !h.cfg.Introspection && usesIntrospection(op.SelectionSet, map[string]bool{}) {
+		return response{}, requestError(CodeIntrospectionDisabled, "Introspection is disabled.")
+	}
+	vars, err := validator.VariableValues(schema, op, p.variables)
+	if err != nil {
+		return response{}, variablesFailure(err)
+	}
+	if cost := estimateCost(op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
+		return response{}, requestError(CodeCostLimitExceeded,
+			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
+	}
+
+	text := p.query
+	if normalise(doc, op, vars) {
+		var buf bytes.Buffer
+		formatter.NewFormatter(&buf, formatter.WithIndent("  ")).FormatQueryDocument(doc)
+		text = buf.String()
+	}
+	return h.execute(ctx, &Operation{Query: text, Document: doc, OperationName: op.Name, Variables: vars})
+}
+
+// rules returns the validation rules. gqlparser's default rule set is built per call: its
+// Rules value is not documented as safe to share between goroutines.
+func (h *handler) rules() *rules.Rules {
+	return rules.NewDefaultRules()
+}
+
+type params struct {
+	query         string
+	operationName string
+	variables     map[string]any
+}
+
+// params decodes and type-checks the request parameters.
+func (h *handler) params(req rawRequest) (params, *failure) {
+	var p params
+	bad := func(msg string) (params, *failure) {
+		return params{}, newFailure(http.StatusBadRequest, CodeBadRequest, msg)
+	}
+	if req.query != nil {
+		if req.query[0] != '"' || json.Unmarshal(req.query, &p.query) != nil {
+			return bad("The query parameter must be a string.")
+		}
+	}
+	if req.operationName != nil {
+		if req.operationName[0] != '"' || json.Unmarshal(req.operationName, &p.operationName) != nil {
+			return bad("The operationName parameter must be a string.")
+		}
+	}
+	if req.variables != nil {
+		if req.variables[0] != '{' {
+			return bad("The variables parameter must be an object.")
+		}
+		if len(req.variables) > h.cfg.MaxVariablesBytes {
+			return params{}, newFailure(http.StatusBadRequest, CodeVariablesTooLarge,
+				fmt.Sprintf("The variables are larger than %d bytes.", h.cfg.MaxVariablesBytes))
+		}
+		dec := json.NewDecoder(bytes.NewReader(req.variables))
+		dec.UseNumber()
+		if err := dec.Decode(&p.variables); err != nil {
+			return bad("The variables parameter must be an object.")
+		}
+	}
+	var ext map[string]json.RawMessage
+	if req.extensions != nil {
+		if req.extensions[0] != '{' || json.Unmarshal(req.extensions, &ext) != nil {
+			return bad("The extensions parameter must be an object.")
+		}
+	}
+	if strings.TrimSpace(p.query) == "" {
+		if _, ok := ext["persistedQuery"]; ok {
+			return params{}, requestError(CodePersistedQueryNotSupported,
+				"Persisted queries are not supported: send the query text.")
+		}
+		return bad("A query parameter is required.")
+	}
+	return p, nil
+}
+
+// parseFailure turns a parser error into one short error.
+func (h *handler) parseFailure(err error) *failure {
+	var ge *gqlerror.Error
+	if !errors.As(err, &ge) {
+		return requestError(CodeParseFailed, "The query could not be parsed.")
+	}
+	switch {
+	case strings.HasPrefix(ge.Message, "exceeded token limit"):
+		return requestError(CodeTokenLimitExceeded,
+			fmt.Sprintf("The query has more than %d tokens.", h.cfg.MaxTokens))
+	case strings.HasPrefix(ge.Message, "exceeded maximum nesting depth"):
+		return requestError(CodeMaxDepthExceeded, "The query is nested too deeply.")
+	}
+	e := codeError(CodeParseFailed, "Syntax error: "+truncate(ge.Message))
+	e.Locations = ge.Locations
+	return &failure{errs: gqlerror.List{e}}
+}
+
+// validationFailure reports at most MaxValidationErrors validation errors.
+func (h *handler) validationFailure(errs gqlerror.List) *failure {
+	n := min(len(errs), h.cfg.MaxValidationErrors)
+	out := make(gqlerror.List, 0, n)
+	seen := map[string]bool{}
+	for _, e := range errs {
+		if len(out) == n {
+			break
+		}
+		msg := truncate(e.Message)
+		if seen[msg] {
+			continue // several rules often report the same problem
+		}
+		seen[msg] = true
+		ce := codeError(CodeValidationFailed, msg)
+		if len(e.Locations) > 0 {
+			ce.Locations = e.Locations[:1]
+		}
+		out = append(out, ce)
+	}
+	return &failure{errs: out}
+}
+
+func variablesFailure(err error) *failure {
+	msg := "The variables do not match the operation."
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) {
+		msg = "Invalid variable value: " + truncate(ge.Error())
+	}
+	return requestError(CodeBadUserInput, msg)
+}
+
+// selectOperation picks the operation to run. It returns a failure (to be reported after
+// validation, whose errors are more useful) when none or several match.
+func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *failure) {
+	if name == "" {
+		if len(doc.Operations) == 1 {
+			return doc.Operations[0], nil
+		}
+		if len(doc.Operations) == 0 {
+			return nil, requestError(CodeOperationResolutionFailure, "The document contains no operation.")
+		}
+		return nil, requestError(CodeOperationResolutionFailure,
+			"The document contains several operations: send an operationName.")
+	}
+	if op := doc.Operations.ForName(name); op != nil {
+		return op, nil
+	}
+	return nil, requestError(CodeOperationResolutionFailure,
+		fmt.Sprintf("The document contains no operation named %q.", truncate(name)))
+}
+
+// execute runs op on the executor in its own goroutine, so that neither a panic nor an
+// executor that ignores its context can take the request (or the process) with it.
+func (h *handler) execute(ctx context.Context, op *Operation) (response, *failure) {
+	if ctx.Err() != nil {
+		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+	}
+	done := make(chan *Result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				h.logger.Error("front: executor panicked", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				done <- nil
+			}
+		}()
+		done <- h.exec.Execute(ctx, op)
+	}()
+	select {
+	case res := <-done:
+		if res == nil {
+			return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
+		}
+		return response{HasData: true, Data: res.Data, Errors: res.Errors}, nil
+	case <-ctx.Done():
+		h.logger.Warn("front: executor did not return before the request deadline", slog.String("operation", op.OperationName))
+		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+	}
+}

@@ -1,0 +1,163 @@
+package front
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The extensions.code of every error the front itself produces.
+const (
+	CodeBadRequest                 = "BAD_REQUEST"
+	CodeInvalidJSON                = "INVALID_JSON"
+	CodeMethodNotAllowed           = "METHOD_NOT_ALLOWED"
+	CodeNotAcceptable              = "NOT_ACCEPTABLE"
+	CodeUnsupportedMediaType       = "UNSUPPORTED_MEDIA_TYPE"
+	CodeCSRFPrevented              = "CSRF_PREVENTED"
+	CodeBodyTooLarge               = "BODY_TOO_LARGE"
+	CodeURLTooLong                 = "URL_TOO_LONG"
+	CodeTokenLimitExceeded         = "TOKEN_LIMIT_EXCEEDED"
+	CodeMaxDepthExceeded           = "MAX_DEPTH_EXCEEDED"
+	CodeMaxAliasesExceeded         = "MAX_ALIASES_EXCEEDED"
+	CodeMaxRootFieldsExceeded      = "MAX_ROOT_FIELDS_EXCEEDED"
+	CodeMaxFieldsExceeded          = "MAX_FIELDS_EXCEEDED"
+	CodeMaxDirectivesExceeded      = "MAX_DIRECTIVES_EXCEEDED"
+	CodeCostLimitExceeded          = "COST_LIMIT_EXCEEDED"
+	CodeBatchLimitExceeded         = "BATCH_LIMIT_EXCEEDED"
+	CodeBatchingDisabled           = "BATCHING_DISABLED"
+	CodeVariablesTooLarge          = "VARIABLES_TOO_LARGE"
+	CodeParseFailed                = "GRAPHQL_PARSE_FAILED"
+	CodeValidationFailed           = "GRAPHQL_VALIDATION_FAILED"
+	CodeBadUserInput               = "BAD_USER_INPUT"
+	CodeOperationResolutionFailure = "OPERATION_RESOLUTION_FAILURE"
+	CodeIntrospectionDisabled      = "INTROSPECTION_DISABLED"
+	CodeSubscriptionsNotSupported  = "SUBSCRIPTIONS_NOT_SUPPORTED"
+	CodePersistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
+	CodeRequestTimeout             = "REQUEST_TIMEOUT"
+	CodeInternalServerError        = "INTERNAL_SERVER_ERROR"
+)
+
+// Media types the front answers with.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// maxMessageBytes bounds any message derived from client input (parser and validator errors
+// quote names and values from the query).
+const maxMessageBytes = 200
+
+// failure is a request the front refuses before execution. A zero status marks a GraphQL
+// request error (parse, validation, limits, variables): the spec gives it 200 with
+// application/json and 400 with application/graphql-response+json. A non-zero status is an
+// HTTP-level failure answered with that status whatever the media type.
+type failure struct {
+	status int
+	allow  string // Allow header, for 405
+	errs   gqlerror.List
+}
+
+func newFailure(status int, code, message string) *failure {
+	return &failure{status: status, errs: gqlerror.List{codeError(code, message)}}
+}
+
+func requestError(code, message string) *failure {
+	return newFailure(0, code, message)
+}
+
+func codeError(code, message string) *gqlerror.Error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}}
+}
+
+// statusFor returns the HTTP status for f answered as media.
+func (f *failure) statusFor(media string) int {
+	if f.status != 0 {
+		return f.status
+	}
+	if media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// response is one GraphQL response; Data is written only when HasData is set, so that request
+// errors carry no data entry while an executed operation's null data is written as null.
+type response struct {
+	HasData bool
+	Data    map[string]any
+	Errors  gqlerror.List
+}
+
+func (r response) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	if r.HasData {
+		buf.WriteString(`"data":`)
+		if r.Data == nil {
+			buf.WriteString("null")
+		} else {
+			b, err := json.Marshal(r.Data)
+			if err != nil {
+				return nil, err
+			}
+			buf.Write(b)
+		}
+	}
+	if len(r.Errors) > 0 {
+		if r.HasData {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"errors":`)
+		b, err := json.Marshal(r.Errors)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// writeJSON writes v as the body with the given status and media type. A value that cannot be
+// encoded (an executor returning NaN, say) becomes a generic 500.
+func writeJSON(w http.ResponseWriter, logger *slog.Logger, status int, media string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		logger.Error("front: encode response", slog.Any("error", err))
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(response{Errors: gqlerror.List{codeError(CodeInternalServerError, "Internal server error.")}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", media+"; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeFailure answers a refused request.
+func writeFailure(w http.ResponseWriter, logger *slog.Logger, media string, f *failure) {
+	if f.allow != "" {
+		w.Header().Set("Allow", f.allow)
+	}
+	writeJSON(w, logger, f.statusFor(media), media, response{Errors: f.errs})
+}
+
+// truncate shortens s to at most maxMessageBytes bytes on a rune boundary, so that no error
+// message echoes a large piece of the client's input.
+func truncate(s string) string {
+	if len(s) <= maxMessageBytes {
+		return s
+	}
+	cut := maxMessageBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

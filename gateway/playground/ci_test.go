@@ -1,0 +1,5 @@
+package playground_test
+
+import "os"
+
+func isCI() bool { return os.Getenv("CI") == "true" }

@@ -1,0 +1,361 @@
+// Package graph is the products subgraph's GraphQL layer: the code gqlgen generates from
+// schema/products.graphqls (exec.go, models.go) and the hand-written resolvers here.
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/fedgraph/fedgraph/subgraphs/products/store"
+	"github.com/fedgraph/fedgraph/subgraphs/relay"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+)
+
+// OwnerChecker tells whether a user exists. The users subgraph owns users, so the
+// products subgraph asks it rather than reading its store.
+type OwnerChecker interface {
+	// UserExists reports whether the user with the global id id exists. An error means
+	// the answer is unknown.
+	UserExists(ctx context.Context, id string) (bool, error)
+}
+
+// Resolver holds the products subgraph's dependencies.
+type Resolver struct {
+	Store   *store.Store
+	Cursors *relay.Cursors
+	Owners  OwnerChecker
+	// LoaderWait is how long a request's loaders gather lookups before sending them to
+	// Redis as one batch. default: 500µs
+	LoaderWait time.Duration
+}
+
+// DefaultLoaderWait is the LoaderWait used when none is set.
+const DefaultLoaderWait = 500 * time.Microsecond
+
+// maxOwnerPages bounds the User.products pages one script reads: each page is up to
+// relay.MaxFirst+1 hashes, and a script holds Redis while it runs.
+const maxOwnerPages = 25
+
+// Mutation returns the mutation resolvers.
+func (r *Resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
+
+// Query returns the query resolvers.
+func (r *Resolver) Query() QueryResolver { return (*queryResolver)(r) }
+
+// User returns the resolvers of the fields this subgraph adds to User.
+func (r *Resolver) User() UserResolver { return (*userResolver)(r) }
+
+type loaderKey struct{}
+
+// loaders batch one request's reads: product lookups by id, and pages of owners'
+// products.
+type loaders struct {
+	products *dataloadgen.Loader[string, *store.Product]
+	owned    *dataloadgen.Loader[store.OwnerPage, []*store.Product]
+}
+
+// WithLoader returns ctx carrying per-request loaders, so that every product lookup of
+// one request (several `node` or `product` fields, as a batching gateway sends) goes to
+// Redis in one round trip, and so do the User.products pages of several users. Loaders
+// are never shared between requests.
+func (r *Resolver) WithLoader(ctx context.Context) context.Context {
+	wait := r.LoaderWait
+	if wait <= 0 {
+		wait = DefaultLoaderWait
+	}
+	l := &loaders{
+		products: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]*store.Product, []error) {
+			ps, err := r.Store.GetMany(ctx, ids)
+			if err != nil {
+				return nil, []error{err}
+			}
+			return ps, nil
+		}, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(relay.MaxFirst)),
+		owned: dataloadgen.NewLoader(func(ctx context.Context, pages []store.OwnerPage) ([][]*store.Product, []error) {
+			ps, err := r.Store.ListByOwners(ctx, pages)
+			if err != nil {
+				return nil, []error{err}
+			}
+			return ps, nil
+		}, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(maxOwnerPages)),
+	}
+	return context.WithValue(ctx, loaderKey{}, l)
+}
+
+func (r *Resolver) load(ctx context.Context, id string) (*store.Product, error) {
+	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
+		return l.products.Load(ctx, id)
+	}
+	return r.Store.Get(ctx, id)
+}
+
+func (r *Resolver) loadOwned(ctx context.Context, page store.OwnerPage) ([]*store.Product, error) {
+	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
+		return l.owned.Load(ctx, page)
+	}
+	return r.Store.ListByOwner(ctx, page.OwnerID, page.After, page.Limit)
+}
+
+// forget drops what the request's loader knows of a product a mutation changed.
+func (r *Resolver) forget(ctx context.Context, id string) {
+	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
+		l.products.Clear(id)
+	}
+}
+
+type queryResolver Resolver
+
+// Node answers Product ids from the store and User ids with a stub: the gateway reaches
+// User.products through node(id:) on this subgraph, and that a user exists is the users
+// subgraph's to say. Any other well-formed id is not ours: null, as the gateway may ask
+// every subgraph.
+func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
+	typ, err := relay.TypeOf(id)
+	if err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	switch typ {
+	case "Product":
+		p, err := (*Resolver)(r).load(ctx, id)
+		if err != nil || p == nil {
+			return nil, err
+		}
+		return toProduct(p), nil
+	case "User":
+		return &User{ID: id}, nil
+	}
+	return nil, nil
+}
+
+func (r *queryResolver) Product(ctx context.Context, id string) (*Product, error) {
+	if err := relay.CheckID(id, "Product"); err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	p, err := (*Resolver)(r).load(ctx, id)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return toProduct(p), nil
+}
+
+func (r *queryResolver) Products(ctx context.Context, first *int, after *string, ownerID *string) (*ProductConnection, error) {
+	n, pos, err := pageArgs(r.Cursors, first, after)
+	if err != nil {
+		return nil, err
+	}
+	var ps []*store.Product
+	if ownerID != nil {
+		if err := relay.CheckID(*ownerID, "User"); err != nil {
+			return nil, subgraph.BadInput("ownerId: %v", err)
+		}
+		ps, err = r.Store.ListByOwner(ctx, *ownerID, pos, n+1)
+	} else {
+		ps, err = r.Store.List(ctx, pos, n+1)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return connection(r.Cursors, ps, n, after != nil), nil
+}
+
+type userResolver Resolver
+
+func (r *userResolver) Products(ctx context.Context, obj *User, first *int, after *string) (*ProductConnection, error) {
+	n, pos, err := pageArgs(r.Cursors, first, after)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := (*Resolver)(r).loadOwned(ctx, store.OwnerPage{OwnerID: obj.ID, After: pos, Limit: n + 1})
+	if err != nil {
+		return nil, err
+	}
+	return connection(r.Cursors, ps, n, after != nil), nil
+}
+
+// connection makes a page of n products from ps, the up to n+1 products that follow the
+// page's start: one more than the page tells whether another page follows.
+func connection(cursors *relay.Cursors, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
+	conn := &ProductConnection{
+		Edges:    []*ProductEdge{}, // [] rather than null on an empty page
+		PageInfo: &PageInfo{HasPreviousPage: hasPrevious, HasNextPage: len(ps) > n},
+	}
+	if len(ps) > n {
+		ps = ps[:n]
+	}
+	for _, p := range ps {
+		conn.Edges = append(conn.Edges, &ProductEdge{Cursor: cursors.Encode(p.Pos), Node: toProduct(p)})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn
+}
+
+// pageArgs checks a connection's arguments and returns the page size and the position
+// to start after (-1 for the beginning).
+func pageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
+	n := relay.DefaultFirst
+	if first != nil {
+		n = *first
+	}
+	if err := relay.CheckFirst(n); err != nil {
+		return 0, 0, subgraph.BadInput("%v", err)
+	}
+	pos := int64(-1)
+	if after != nil {
+		p, err := cursors.Decode(*after)
+		if err != nil {
+			return 0, 0, subgraph.BadInput("after: %v", err)
+		}
+		pos = p
+	}
+	return n, pos, nil
+}
+
+type mutationResolver Resolver
+
+func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProductInput) (*Product, error) {
+	name, err := checkName(input.Name)
+	if err != nil {
+		return nil, err
+	}
+	description := ""
+	if input.Description != nil {
+		description = *input.Description
+	}
+	if err := checkDescription(description); err != nil {
+		return nil, err
+	}
+	price, err := checkPrice(input.Price)
+	if err != nil {
+		return nil, err
+	}
+	if err := relay.CheckID(input.OwnerID, "User"); err != nil {
+		return nil, subgraph.BadInput("ownerId: %v", err)
+	}
+	// Last, as it is the one check that costs a call to another service.
+	ok, err := r.Owners.UserExists(ctx, input.OwnerID)
+	if err != nil {
+		return nil, fmt.Errorf("products: check owner %q: %w", input.OwnerID, err)
+	}
+	if !ok {
+		return nil, subgraph.BadInput("no user with id %q", input.OwnerID)
+	}
+	p, err := r.Store.Create(ctx, name, description, price, input.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toProduct(p), nil
+}
+
+func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input UpdateProductInput) (*Product, error) {
+	if err := relay.CheckID(id, "Product"); err != nil {
+		return nil, subgraph.BadInput("%v", err)
+	}
+	if input.Name != nil {
+		name, err := checkName(*input.Name)
+		if err != nil {
+			return nil, err
+		}
+		input.Name = &name
+	}
+	if input.Description != nil {
+		if err := checkDescription(*input.Description); err != nil {
+			return nil, err
+		}
+	}
+	var price *store.Money
+	if input.Price != nil {
+		m, err := checkPrice(input.Price)
+		if err != nil {
+			return nil, err
+		}
+		price = &m
+	}
+	p, err := r.Store.Update(ctx, id, input.Name, input.Description, price)
+	(*Resolver)(r).forget(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, subgraph.NotFound("no product with id %q", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toProduct(p), nil
+}
+
+func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (string, error) {
+	if err := relay.CheckID(id, "Product"); err != nil {
+		return "", subgraph.BadInput("%v", err)
+	}
+	err := r.Store.Delete(ctx, id)
+	(*Resolver)(r).forget(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", subgraph.NotFound("no product with id %q", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Limits of a product's fields.
+const (
+	maxNameRunes        = 200
+	maxDescriptionRunes = 2000
+)
+
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", subgraph.BadInput("name must not be empty")
+	case !utf8.ValidString(name):
+		return "", subgraph.BadInput("name is not valid UTF-8")
+	case utf8.RuneCountInString(name) > maxNameRunes:
+		return "", subgraph.BadInput("name must be at most %d characters", maxNameRunes)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", subgraph.BadInput("name must not contain control characters")
+	}
+	return name, nil
+}
+
+func checkDescription(description string) error {
+	switch {
+	case !utf8.ValidString(description):
+		return subgraph.BadInput("description is not valid UTF-8")
+	case utf8.RuneCountInString(description) > maxDescriptionRunes:
+		return subgraph.BadInput("description must be at most %d characters", maxDescriptionRunes)
+	}
+	return nil
+}
+
+func checkPrice(in *MoneyInput) (store.Money, error) {
+	if in == nil {
+		return store.Money{}, subgraph.BadInput("price is required")
+	}
+	m, err := store.ParseMoney(in.Amount, in.Currency)
+	if err != nil {
+		// ParseMoney's messages are written for the client and name only its input.
+		return store.Money{}, subgraph.BadInput("%v", err)
+	}
+	return m, nil
+}
+
+func toProduct(p *store.Product) *Product {
+	return &Product{
+		ID:          p.ID,
+		Name:        p.Name,
+		Description: p.Description,
+		Price:       &Money{Amount: p.Price.Amount(), AmountMinor: p.Price.AmountMinor(), Currency: p.Price.Currency},
+		Owner:       &User{ID: p.OwnerID},
+		CreatedAt:   p.CreatedAt,
+	}
+}
