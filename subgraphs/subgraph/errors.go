@@ -30,6 +30,17 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// ErrorCode is the extensions.code a client sees.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// Coded is an error whose message is safe to show a client, with its GraphQL error
+// code. Error is one; packages that must not depend on this one (a store's scalar
+// parser) declare their own.
+type Coded interface {
+	error
+	ErrorCode() string
+}
+
 // BadInput returns an Error with code BAD_USER_INPUT.
 func BadInput(format string, args ...any) error {
 	return &Error{Code: CodeBadUserInput, Message: fmt.Sprintf(format, args...)}
@@ -40,16 +51,21 @@ func NotFound(format string, args ...any) error {
 	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorPresenter turns resolver errors into GraphQL errors a client may see: an Error
-// keeps its message and code; gqlgen's own parse, validation and input coercion errors
+// ErrorPresenter turns resolver errors into GraphQL errors a client may see: a Coded
+// error keeps its message and code; gqlgen's own parse, validation and input coercion errors
 // keep theirs; anything else is logged and replaced by a generic message, so store
 // addresses and Go error text never leave the service.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		path := graphql.GetPath(ctx)
-		var safe *Error
+		var safe Coded
 		if errors.As(err, &safe) {
-			return withCode(gqlerror.WrapPath(path, safe), safe.Code)
+			e := gqlerror.WrapPath(path, safe)
+			var gqlErr *gqlerror.Error
+			if errors.As(err, &gqlErr) && len(gqlErr.Path) > 0 {
+				e.Path = gqlErr.Path // an argument's path, set where gqlgen coerced it
+			}
+			return withCode(e, safe.ErrorCode())
 		}
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil {

@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	fmt.Fprintf(stdout, "playground         http://%s/\ngateway            %s\nusers subgraph     %s\nproducts subgraph  %s\n", lns["gateway"].Addr(), gatewayURL, usersURL, productsURL)
-	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currency } owner { name email } } } } }\"}'\n", gatewayURL)
+	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price owner { name email } } } } }\"}'\n", gatewayURL)
 	return g.Wait()
 }
 

@@ -21,6 +21,8 @@ type subgraph struct {
 	name string
 	// schema is the subgraph's own SDL, added to the shared contract of gqlgen.yml.
 	schema string
+	// models binds GraphQL types to hand-written Go types, by GraphQL name.
+	models map[string]string
 	// resolved lists Type.field pairs that get a resolver although the model has a field.
 	resolved map[string][]string
 }
@@ -41,6 +43,7 @@ func run() error {
 		{
 			name:     "products",
 			schema:   "schema/products.graphqls",
+			models:   map[string]string{"Money": "github.com/fedgraph/fedgraph/subgraphs/products/store.Money"},
 			resolved: map[string][]string{"User": {"products"}},
 		},
 	}
@@ -68,6 +71,9 @@ func generate(sg subgraph) error {
 	cfg.Exec.Package = "graph"
 	cfg.Model.Filename = filepath.Join(dir, "models.go")
 	cfg.Model.Package = "graph"
+	for name, model := range sg.models {
+		cfg.Models.Add(name, model)
+	}
 	for typ, fields := range sg.resolved {
 		entry := cfg.Models[typ]
 		if entry.Fields == nil {

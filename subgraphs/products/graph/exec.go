@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,12 +38,6 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
-	Money struct {
-		Amount      func(childComplexity int) int
-		AmountMinor func(childComplexity int) int
-		Currency    func(childComplexity int) int
-	}
-
 	Mutation struct {
 		CreateProduct func(childComplexity int, input CreateProductInput) int
 		DeleteProduct func(childComplexity int, id string) int
@@ -122,25 +117,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
-
-	case "Money.amount":
-		if e.ComplexityRoot.Money.Amount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Money.Amount(childComplexity), true
-	case "Money.amountMinor":
-		if e.ComplexityRoot.Money.AmountMinor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Money.AmountMinor(childComplexity), true
-	case "Money.currency":
-		if e.ComplexityRoot.Money.Currency == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
 	case "Mutation.createProduct":
 		if e.ComplexityRoot.Mutation.CreateProduct == nil {
@@ -326,7 +302,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
-			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 		)
 	}
@@ -442,7 +417,7 @@ type Product implements Node {
   name: String!
   "Free text, up to 2000 characters; empty when not given."
   description: String!
-  "The price, exact."
+  "The price, exact, for example ` + "`" + `{\"amount\": \"12.34\", \"currency\": \"USD\"}` + "`" + `."
   price: Money!
   "The user who owns the product, resolved by the users subgraph."
   owner: User
@@ -451,25 +426,13 @@ type Product implements Node {
 }
 
 """
-An exact amount of money. No float ever holds it: it is kept as an integer count of the
-currency's minor units and shown as decimal strings.
+An exact amount of money, sent and received as one JSON object:
+` + "`" + `{"amount": "12.34", "currency": "USD"}` + "`" + `. ` + "`" + `amount` + "`" + ` is a non-negative decimal string with
+at most as many decimals as the currency has minor units (` + "`" + `"1200"` + "`" + ` JPY, ` + "`" + `"12.34"` + "`" + ` USD,
+` + "`" + `"1.234"` + "`" + ` KWD); ` + "`" + `currency` + "`" + ` is an ISO 4217 code. No float ever holds it: it is kept as an
+integer count of minor units.
 """
-type Money {
-  "The amount in major units as an exact decimal, with as many decimals as the currency has minor units: ` + "`" + `\"12.34\"` + "`" + ` USD, ` + "`" + `\"1200\"` + "`" + ` JPY."
-  amount: String!
-  "The amount in the currency's minor units (cents for USD) as an integer string: ` + "`" + `\"1234\"` + "`" + `."
-  amountMinor: String!
-  "ISO 4217 currency code, for example ` + "`" + `USD` + "`" + `."
-  currency: String!
-}
-
-"A price as given by a client."
-input MoneyInput {
-  "A non-negative decimal in major units with at most the currency's minor digits: ` + "`" + `\"12.34\"` + "`" + `, ` + "`" + `\"5\"` + "`" + `."
-  amount: String!
-  "ISO 4217 currency code, for example ` + "`" + `EUR` + "`" + `."
-  currency: String!
-}
+scalar Money
 
 "A user as the products subgraph knows it: an id to hang products on."
 type User implements Node {
@@ -508,7 +471,8 @@ type Query {
 input CreateProductInput {
   name: String!
   description: String = ""
-  price: MoneyInput!
+  "The price, for example ` + "`" + `{amount: \"12.34\", currency: \"USD\"}` + "`" + `."
+  price: Money!
   "The id of an existing user."
   ownerId: ID!
 }
@@ -517,7 +481,7 @@ input CreateProductInput {
 input UpdateProductInput {
   name: String
   description: String
-  price: MoneyInput
+  price: Money
 }
 
 type Mutation {
@@ -535,18 +499,6 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
-
-func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "amount":
-		return ec.fieldContext_Money_amount(ctx, field)
-	case "amountMinor":
-		return ec.fieldContext_Money_amountMinor(ctx, field)
-	case "currency":
-		return ec.fieldContext_Money_currency(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
-}
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -944,75 +896,6 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
-}
-
-func (ec *executionContext) _Money_amountMinor(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_amountMinor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountMinor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Money_amountMinor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
-}
-
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
-}
-
 func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1318,24 +1201,15 @@ func (ec *executionContext) _Product_price(ctx context.Context, field graphql.Co
 			return obj.Price, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v store.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Product_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Product",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Money(ctx, field)
-		},
-	}
-	return fc, nil
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Money")
 }
 
 func (ec *executionContext) _Product_owner(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
@@ -2898,7 +2772,7 @@ func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context
 			it.Description = data
 		case "price":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
-			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoneyInput(ctx, v)
+			data, err := ec.unmarshalNMoney2githubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2924,55 +2798,6 @@ func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context
 func UnmarshalCreateProductInput(ctx context.Context, raw any) (CreateProductInput, error) {
 	var out CreateProductInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProductInput", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (MoneyInput, error) {
-	var it MoneyInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"amount", "currency"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "amount":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
-			data, err := ec.unmarshalNString2string(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Amount = data
-		case "currency":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
-			data, err := ec.unmarshalNString2string(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Currency = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalMoneyInput unmarshals raw into the MoneyInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalMoneyInput(ctx context.Context, raw any) (MoneyInput, error) {
-	var out MoneyInput
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoneyInput", raw, &out)
 	return out, err
 }
 
@@ -3010,7 +2835,7 @@ func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context
 			it.Description = data
 		case "price":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
-			data, err := ec.unmarshalOMoneyInput2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoneyInput(ctx, v)
+			data, err := ec.unmarshalOMoney2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -3066,49 +2891,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
-
-var moneyImplementors = []string{"Money"}
-
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *Money) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Money")
-		case "amount":
-			out.Values[i] = ec._Money_amount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "amountMinor":
-			out.Values[i] = ec._Money_amountMinor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "currency":
-			out.Values[i] = ec._Money_currency(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
 
 var mutationImplementors = []string{"Mutation"}
 
@@ -3865,17 +3647,14 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoney(ctx context.Context, sel ast.SelectionSet, v *Money) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Money!")
-		return graphql.Null
-	}
-	return ec._Money(ctx, sel, v)
+func (ec *executionContext) unmarshalNMoney2githubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx context.Context, v any) (store.Money, error) {
+	var res store.Money
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNMoneyInput2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoneyInput(ctx context.Context, v any) (*MoneyInput, error) {
-	res, err := ec.unmarshalInputMoneyInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) marshalNMoney2githubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx context.Context, sel ast.SelectionSet, v store.Money) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *PageInfo) graphql.Marshaler {
@@ -4153,12 +3932,20 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOMoneyInput2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐMoneyInput(ctx context.Context, v any) (*MoneyInput, error) {
+func (ec *executionContext) unmarshalOMoney2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx context.Context, v any) (*store.Money, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := ec.unmarshalInputMoneyInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	var res = new(store.Money)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋstoreᚐMoney(ctx context.Context, sel ast.SelectionSet, v *store.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋfedgraphᚋfedgraphᚋsubgraphsᚋproductsᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {

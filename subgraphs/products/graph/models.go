@@ -4,6 +4,8 @@ package graph
 
 import (
 	"time"
+
+	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 )
 
 // An object with a global id. Ids are opaque and carry their type (for example
@@ -15,30 +17,12 @@ type Node interface {
 
 // The fields of a new product.
 type CreateProductInput struct {
-	Name        string      `json:"name"`
-	Description *string     `json:"description,omitempty"`
-	Price       *MoneyInput `json:"price"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// The price, for example `{amount: "12.34", currency: "USD"}`.
+	Price store.Money `json:"price"`
 	// The id of an existing user.
 	OwnerID string `json:"ownerId"`
-}
-
-// An exact amount of money. No float ever holds it: it is kept as an integer count of the
-// currency's minor units and shown as decimal strings.
-type Money struct {
-	// The amount in major units as an exact decimal, with as many decimals as the currency has minor units: `"12.34"` USD, `"1200"` JPY.
-	Amount string `json:"amount"`
-	// The amount in the currency's minor units (cents for USD) as an integer string: `"1234"`.
-	AmountMinor string `json:"amountMinor"`
-	// ISO 4217 currency code, for example `USD`.
-	Currency string `json:"currency"`
-}
-
-// A price as given by a client.
-type MoneyInput struct {
-	// A non-negative decimal in major units with at most the currency's minor digits: `"12.34"`, `"5"`.
-	Amount string `json:"amount"`
-	// ISO 4217 currency code, for example `EUR`.
-	Currency string `json:"currency"`
 }
 
 type Mutation struct {
@@ -64,8 +48,8 @@ type Product struct {
 	Name string `json:"name"`
 	// Free text, up to 2000 characters; empty when not given.
 	Description string `json:"description"`
-	// The price, exact.
-	Price *Money `json:"price"`
+	// The price, exact, for example `{"amount": "12.34", "currency": "USD"}`.
+	Price store.Money `json:"price"`
 	// The user who owns the product, resolved by the users subgraph.
 	Owner *User `json:"owner,omitempty"`
 	// When the product was created.
@@ -95,9 +79,9 @@ type Query struct {
 
 // The fields to change on a product; an omitted field keeps its value.
 type UpdateProductInput struct {
-	Name        *string     `json:"name,omitempty"`
-	Description *string     `json:"description,omitempty"`
-	Price       *MoneyInput `json:"price,omitempty"`
+	Name        *string      `json:"name,omitempty"`
+	Description *string      `json:"description,omitempty"`
+	Price       *store.Money `json:"price,omitempty"`
 }
 
 // A user as the products subgraph knows it: an id to hang products on.

@@ -234,10 +234,6 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if err := checkDescription(description); err != nil {
 		return nil, err
 	}
-	price, err := checkPrice(input.Price)
-	if err != nil {
-		return nil, err
-	}
 	if err := relay.CheckID(input.OwnerID, "User"); err != nil {
 		return nil, subgraph.BadInput("ownerId: %v", err)
 	}
@@ -249,7 +245,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if !ok {
 		return nil, subgraph.BadInput("no user with id %q", input.OwnerID)
 	}
-	p, err := r.Store.Create(ctx, name, description, price, input.OwnerID)
+	p, err := r.Store.Create(ctx, name, description, input.Price, input.OwnerID)
 	if err != nil {
 		return nil, err
 	}
@@ -272,15 +268,8 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input U
 			return nil, err
 		}
 	}
-	var price *store.Money
-	if input.Price != nil {
-		m, err := checkPrice(input.Price)
-		if err != nil {
-			return nil, err
-		}
-		price = &m
-	}
-	p, err := r.Store.Update(ctx, id, input.Name, input.Description, price)
+	// input.Price was read and checked by store.Money's UnmarshalGQL.
+	p, err := r.Store.Update(ctx, id, input.Name, input.Description, input.Price)
 	(*Resolver)(r).forget(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, subgraph.NotFound("no product with id %q", id)
@@ -337,24 +326,12 @@ func checkDescription(description string) error {
 	return nil
 }
 
-func checkPrice(in *MoneyInput) (store.Money, error) {
-	if in == nil {
-		return store.Money{}, subgraph.BadInput("price is required")
-	}
-	m, err := store.ParseMoney(in.Amount, in.Currency)
-	if err != nil {
-		// ParseMoney's messages are written for the client and name only its input.
-		return store.Money{}, subgraph.BadInput("%v", err)
-	}
-	return m, nil
-}
-
 func toProduct(p *store.Product) *Product {
 	return &Product{
 		ID:          p.ID,
 		Name:        p.Name,
 		Description: p.Description,
-		Price:       &Money{Amount: p.Price.Amount(), AmountMinor: p.Price.AmountMinor(), Currency: p.Price.Currency},
+		Price:       p.Price,
 		Owner:       &User{ID: p.OwnerID},
 		CreatedAt:   p.CreatedAt,
 	}

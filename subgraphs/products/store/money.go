@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -83,4 +85,42 @@ func clip(s string) string {
 		return s
 	}
 	return s[:max] + "…"
+}
+
+// InputError is a Money a client sent that cannot be read. Its message names only the
+// client's input, so it may be shown; ErrorCode gives its GraphQL error code.
+type InputError struct{ msg string }
+
+func (e *InputError) Error() string { return e.msg }
+
+// ErrorCode is the extensions.code a client sees.
+func (e *InputError) ErrorCode() string { return "BAD_USER_INPUT" }
+
+// MarshalGQL writes m as the GraphQL scalar Money: {"amount": "12.34", "currency": "USD"}.
+func (m Money) MarshalGQL(w io.Writer) {
+	b, _ := json.Marshal(struct {
+		Amount   string `json:"amount"`
+		Currency string `json:"currency"`
+	}{m.Amount(), m.Currency})
+	w.Write(b)
+}
+
+// UnmarshalGQL reads the GraphQL scalar Money, an object with exactly the string fields
+// amount and currency, through ParseMoney.
+func (m *Money) UnmarshalGQL(v any) error {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return &InputError{`price must be an object such as {amount: "12.34", currency: "USD"}`}
+	}
+	amount, aok := obj["amount"].(string)
+	code, cok := obj["currency"].(string)
+	if !aok || !cok || len(obj) != 2 {
+		return &InputError{`price must have exactly the string fields amount and currency, such as {amount: "12.34", currency: "USD"}`}
+	}
+	parsed, err := ParseMoney(amount, code)
+	if err != nil {
+		return &InputError{err.Error()}
+	}
+	*m = parsed
+	return nil
 }

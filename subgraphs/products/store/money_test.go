@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -146,4 +148,41 @@ func FuzzParseMoney(f *testing.F) {
 			t.Fatalf("ParseMoney(%q, %q) = %+v, but its Amount %q parses to %+v, %v", amount, currency, m, m.Amount(), back, err)
 		}
 	})
+}
+
+func TestMoneyScalar(t *testing.T) {
+	var buf bytes.Buffer
+	Money{Minor: 1234, Currency: "USD"}.MarshalGQL(&buf)
+	if got, want := buf.String(), `{"amount":"12.34","currency":"USD"}`; got != want {
+		t.Errorf("MarshalGQL = %s, want %s", got, want)
+	}
+	tests := []struct {
+		name string
+		in   any
+		want Money
+		ok   bool
+	}{
+		{"object", map[string]any{"amount": "12.34", "currency": "USD"}, Money{1234, "USD"}, true},
+		{"yen", map[string]any{"amount": "1200", "currency": "JPY"}, Money{1200, "JPY"}, true},
+		{"number amount", map[string]any{"amount": 12.5, "currency": "USD"}, Money{}, false},
+		{"missing currency", map[string]any{"amount": "1"}, Money{}, false},
+		{"extra field", map[string]any{"amount": "1", "currency": "USD", "cents": "100"}, Money{}, false},
+		{"bare string", "12.34 USD", Money{}, false},
+		{"bare number", int64(1234), Money{}, false},
+		{"nil", nil, Money{}, false},
+		{"bad amount", map[string]any{"amount": "-1", "currency": "USD"}, Money{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got Money
+			err := got.UnmarshalGQL(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("UnmarshalGQL(%v) = %+v, %v; want %+v, ok %v", tt.in, got, err, tt.want, tt.ok)
+			}
+			var coded interface{ ErrorCode() string }
+			if err != nil && (!errors.As(err, &coded) || coded.ErrorCode() != "BAD_USER_INPUT") {
+				t.Errorf("error %v carries no BAD_USER_INPUT code", err)
+			}
+		})
+	}
 }
