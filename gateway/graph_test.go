@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -24,7 +25,14 @@ type graph struct {
 	productsRedis redistest.Redis
 }
 
-func startGraph(t *testing.T, backend redistest.Backend) *graph {
+// option changes the gateway's configuration for one test.
+type option func(*gateway.Config)
+
+func withPlaygroundDir(dir string) option {
+	return func(c *gateway.Config) { c.Front.PlaygroundDir = dir }
+}
+
+func startGraph(t *testing.T, backend redistest.Backend, opts ...option) *graph {
 	t.Helper()
 	ur, pr := backend.New(t), backend.New(t)
 	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret"})
@@ -47,10 +55,15 @@ func startGraph(t *testing.T, backend redistest.Backend) *graph {
 	t.Cleanup(ps.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	gw, err := gateway.New(ctx, gateway.Config{Subgraphs: []gateway.Subgraph{
+	fc := front.DefaultConfig()
+	cfg := gateway.Config{Front: &fc, Subgraphs: []gateway.Subgraph{
 		{Name: "users", URL: us.URL + "/graphql"},
 		{Name: "products", URL: ps.URL + "/graphql"},
-	}})
+	}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
