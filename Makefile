@@ -6,15 +6,29 @@ COMMANDS  := ./gateway/cmd/gateway ./subgraphs/users/cmd/users ./subgraphs/produ
 GENERATED := subgraphs/users/graph/exec.go subgraphs/users/graph/models.go \
              subgraphs/products/graph/exec.go subgraphs/products/graph/models.go
 
-.PHONY: run test generate check build bench clean
+.PHONY: run test generate check build bench web clean
 
 ## run: the whole graph in one process on embedded Redis, seeded, on :4000
 run:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
+	  else echo "npm not found: the playground page will say how to build it"; fi
 	$(GO) run ./tools/devgraph
 
-## test: every test, with the race detector
-test:
+## test: every test, with the race detector (the browser and audit tests need `web`)
+test: web
 	$(GO) test -race -count=1 ./...
+
+## bench: every benchmark, with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## web: GraphiQL's files from the npm registry into gateway/playground/dist, where the
+## gateway embeds them at build time; never committed
+web: tools/web/node_modules/.package-lock.json
+	npm run --silent --prefix tools/web build
+
+tools/web/node_modules/.package-lock.json: tools/web/package.json tools/web/package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tools/web --no-audit --no-fund
 
 ## generate: regenerate both subgraphs' gqlgen code from schema/ and gqlgen.yml
 generate:
@@ -30,7 +44,7 @@ check:
 	  (echo "generated code is stale: run make generate and commit" && exit 1)
 
 ## build: the three services and the launcher into bin/
-build:
+build: web
 	$(GO) build -o $(BIN)/ $(COMMANDS)
 
 clean:

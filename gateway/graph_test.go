@@ -32,7 +32,7 @@ func withPlaygroundDir(dir string) option {
 	return func(c *gateway.Config) { c.Front.PlaygroundDir = dir }
 }
 
-func startGraph(t *testing.T, backend redistest.Backend, opts ...option) *graph {
+func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph {
 	t.Helper()
 	ur, pr := backend.New(t), backend.New(t)
 	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret"})
@@ -108,7 +108,7 @@ func (r result) code(t *testing.T) string {
 }
 
 // post sends one GraphQL request to the gateway over HTTP.
-func (g *graph) post(t *testing.T, query string, vars map[string]any) result {
+func (g *graph) post(t testing.TB, query string, vars map[string]any) result {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -128,7 +128,7 @@ func (g *graph) post(t *testing.T, query string, vars map[string]any) result {
 }
 
 // must sends a request that must succeed and decodes its data into out.
-func (g *graph) must(t *testing.T, query string, vars map[string]any, out any) {
+func (g *graph) must(t testing.TB, query string, vars map[string]any, out any) {
 	t.Helper()
 	r := g.post(t, query, vars)
 	if len(r.Errors) > 0 {
@@ -139,7 +139,7 @@ func (g *graph) must(t *testing.T, query string, vars map[string]any, out any) {
 	}
 }
 
-func (g *graph) createUser(t *testing.T, name, email string) string {
+func (g *graph) createUser(t testing.TB, name, email string) string {
 	t.Helper()
 	var d struct{ CreateUser struct{ ID string } }
 	g.must(t, `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
@@ -147,7 +147,7 @@ func (g *graph) createUser(t *testing.T, name, email string) string {
 	return d.CreateUser.ID
 }
 
-func (g *graph) createProduct(t *testing.T, name, amount, currency, owner string) string {
+func (g *graph) createProduct(t testing.TB, name, amount, currency, owner string) string {
 	t.Helper()
 	var d struct{ CreateProduct struct{ ID string } }
 	g.must(t, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
