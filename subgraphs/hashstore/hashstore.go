@@ -88,3 +88,20 @@ func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix
 	}
 	return out, nil
 }
+
+// Decode turns records into values with decode; a nil Record (a missing hash) gives the
+// zero value.
+func Decode[T any](recs []Record, decode func(Record) (T, error)) ([]T, error) {
+	out := make([]T, len(recs))
+	for i, r := range recs {
+		if r == nil {
+			continue
+		}
+		v, err := decode(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

@@ -6,9 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/vikstrous/dataloadgen"
@@ -146,7 +144,7 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*Product, error
 }
 
 func (r *queryResolver) Products(ctx context.Context, first *int, after *string, ownerID *string) (*ProductConnection, error) {
-	n, pos, err := pageArgs(r.Cursors, first, after)
+	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +166,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 type userResolver Resolver
 
 func (r *userResolver) Products(ctx context.Context, obj *User, first *int, after *string) (*ProductConnection, error) {
-	n, pos, err := pageArgs(r.Cursors, first, after)
+	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -199,31 +197,10 @@ func connection(cursors *relay.Cursors, ps []*store.Product, n int, hasPrevious 
 	return conn
 }
 
-// pageArgs checks a connection's arguments and returns the page size and the position
-// to start after (-1 for the beginning).
-func pageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
-	n := relay.DefaultFirst
-	if first != nil {
-		n = *first
-	}
-	if err := relay.CheckFirst(n); err != nil {
-		return 0, 0, subgraph.BadInput("%v", err)
-	}
-	pos := int64(-1)
-	if after != nil {
-		p, err := cursors.Decode(*after)
-		if err != nil {
-			return 0, 0, subgraph.BadInput("after: %v", err)
-		}
-		pos = p
-	}
-	return n, pos, nil
-}
-
 type mutationResolver Resolver
 
 func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProductInput) (*Product, error) {
-	name, err := checkName(input.Name)
+	name, err := subgraph.CheckName("name", input.Name, maxNameRunes)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +234,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input U
 		return nil, subgraph.BadInput("%v", err)
 	}
 	if input.Name != nil {
-		name, err := checkName(*input.Name)
+		name, err := subgraph.CheckName("name", *input.Name, maxNameRunes)
 		if err != nil {
 			return nil, err
 		}
@@ -300,21 +277,6 @@ const (
 	maxNameRunes        = 200
 	maxDescriptionRunes = 2000
 )
-
-func checkName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", subgraph.BadInput("name must not be empty")
-	case !utf8.ValidString(name):
-		return "", subgraph.BadInput("name is not valid UTF-8")
-	case utf8.RuneCountInString(name) > maxNameRunes:
-		return "", subgraph.BadInput("name must be at most %d characters", maxNameRunes)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", subgraph.BadInput("name must not contain control characters")
-	}
-	return name, nil
-}
 
 func checkDescription(description string) error {
 	switch {

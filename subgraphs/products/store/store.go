@@ -171,16 +171,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Product, error) {
 	if err != nil {
 		return nil, fmt.Errorf("products: get products: %w", err)
 	}
-	out := make([]*Product, len(ids))
-	for i, r := range recs {
-		if r == nil {
-			continue
-		}
-		if out[i], err = fromRecord(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return hashstore.Decode(recs, fromRecord)
 }
 
 // List returns up to limit products created after position after (-1 for the first),

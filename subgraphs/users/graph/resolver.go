@@ -7,8 +7,6 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -72,7 +70,7 @@ func (r *queryResolver) User(ctx context.Context, id string) (*User, error) {
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*UserConnection, error) {
-	n, pos, err := pageArgs(r.Cursors, first, after)
+	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -95,31 +93,10 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	return conn, nil
 }
 
-// pageArgs checks a connection's arguments and returns the page size and the position
-// to start after (-1 for the beginning).
-func pageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
-	n := relay.DefaultFirst
-	if first != nil {
-		n = *first
-	}
-	if err := relay.CheckFirst(n); err != nil {
-		return 0, 0, subgraph.BadInput("%v", err)
-	}
-	pos := int64(-1)
-	if after != nil {
-		p, err := cursors.Decode(*after)
-		if err != nil {
-			return 0, 0, subgraph.BadInput("after: %v", err)
-		}
-		pos = p
-	}
-	return n, pos, nil
-}
-
 type mutationResolver Resolver
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input CreateUserInput) (*User, error) {
-	name, err := checkName(input.Name)
+	name, err := subgraph.CheckName("name", input.Name, maxNameRunes)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +118,7 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id string, input Upda
 		return nil, subgraph.BadInput("%v", err)
 	}
 	if input.Name != nil {
-		name, err := checkName(*input.Name)
+		name, err := subgraph.CheckName("name", *input.Name, maxNameRunes)
 		if err != nil {
 			return nil, err
 		}
@@ -183,21 +160,6 @@ const (
 	maxNameRunes = 100
 	maxEmailLen  = 254
 )
-
-func checkName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", subgraph.BadInput("name must not be empty")
-	case !utf8.ValidString(name):
-		return "", subgraph.BadInput("name is not valid UTF-8")
-	case utf8.RuneCountInString(name) > maxNameRunes:
-		return "", subgraph.BadInput("name must be at most %d characters", maxNameRunes)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", subgraph.BadInput("name must not contain control characters")
-	}
-	return name, nil
-}
 
 func checkEmail(email string) error {
 	if len(email) > maxEmailLen {

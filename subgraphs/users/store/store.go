@@ -193,16 +193,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: get users: %w", err)
 	}
-	out := make([]*User, len(recs))
-	for i, r := range recs {
-		if r == nil {
-			continue
-		}
-		if out[i], err = fromRecord(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return hashstore.Decode(recs, fromRecord)
 }
 
 // List returns up to limit users created after position after (-1 for the first).

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,38 +26,19 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
-	addr := fs.String("listen-addr", ":4001", "address to serve on")
-	redisURL := fs.String("redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
-	redisTimeout := fs.Duration("redis-timeout", subgraph.DefaultRedisTimeout, "bound on dialing Redis and on each command")
-	keyPrefix := fs.String("key-prefix", "", "prefix of every Redis key the service writes")
-	cursorSecret := fs.String("cursor-secret", subgraph.DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var f subgraph.Flags
+	f.Register(fs, ":4001")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	logger, err := serve.Logger(stdout, *logLevel)
-	if err != nil {
-		return err
-	}
-	rdb, closeRedis, err := subgraph.OpenRedis(*redisURL, *redisTimeout)
+	logger, rdb, closeRedis, err := f.Open(stdout)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
-	if *redisURL == "" {
-		logger.Warn("no REDIS_URL: using an embedded in-memory Redis; data is lost on exit")
-	}
-	if *cursorSecret == subgraph.DevCursorSecret {
-		logger.Warn("CURSOR_SECRET not set: using the development secret")
-	}
-	h, err := users.New(users.Config{Redis: rdb, KeyPrefix: *keyPrefix, CursorSecret: *cursorSecret, Logger: logger})
+	h, err := users.New(users.Config{Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Logger: logger})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "users subgraph on http://%s/graphql\n", ln.Addr())
-	return serve.Run(ctx, serve.NewServer(h), ln, logger)
+	return f.Serve(ctx, "users subgraph", h, logger, stdout)
 }

@@ -1,0 +1,68 @@
+package subgraph
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
+)
+
+// Flags are the settings every subgraph binary takes, each from a flag or from its
+// environment variable (see serve.ParseFlags).
+type Flags struct {
+	Addr         string
+	RedisURL     string
+	RedisTimeout time.Duration
+	KeyPrefix    string
+	CursorSecret string
+	LogLevel     string
+}
+
+// Register binds the settings to fs; defaultAddr is -listen-addr's default.
+func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
+	fs.StringVar(&f.Addr, "listen-addr", defaultAddr, "address to serve on")
+	fs.StringVar(&f.RedisURL, "redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
+	fs.DurationVar(&f.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "bound on dialing Redis and on each command")
+	fs.StringVar(&f.KeyPrefix, "key-prefix", "", "prefix of every Redis key the service writes")
+	fs.StringVar(&f.CursorSecret, "cursor-secret", DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+// Open returns the logger and the Redis client the settings describe, warning about
+// development defaults. closeRedis closes the client and any embedded Redis.
+func (f *Flags) Open(stdout io.Writer) (logger *slog.Logger, rdb redis.UniversalClient, closeRedis func(), err error) {
+	logger, err = serve.Logger(stdout, f.LogLevel)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rdb, closeRedis, err = OpenRedis(f.RedisURL, f.RedisTimeout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if f.RedisURL == "" {
+		logger.Warn("no REDIS_URL: using an embedded in-memory Redis; data is lost on exit")
+	}
+	if f.CursorSecret == DevCursorSecret {
+		logger.Warn("CURSOR_SECRET not set: using the development secret")
+	}
+	return logger, rdb, closeRedis, nil
+}
+
+// Serve listens on the configured address, prints the GraphQL URL as "<name> on URL"
+// once the listener is bound, and serves h until ctx is done.
+func (f *Flags) Serve(ctx context.Context, name string, h http.Handler, logger *slog.Logger, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", f.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s on http://%s%s\n", name, ln.Addr(), GraphQLPath)
+	return serve.Run(ctx, serve.NewServer(h), ln, logger)
+}

@@ -1,0 +1,47 @@
+package subgraph
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/fedgraph/fedgraph/subgraphs/relay"
+)
+
+// PageArgs checks a connection's arguments and returns the page size and the position
+// to start after (-1 for the beginning); bad arguments are BAD_USER_INPUT errors.
+func PageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
+	n := relay.DefaultFirst
+	if first != nil {
+		n = *first
+	}
+	if err := relay.CheckFirst(n); err != nil {
+		return 0, 0, BadInput("%v", err)
+	}
+	pos := int64(-1)
+	if after != nil {
+		p, err := cursors.Decode(*after)
+		if err != nil {
+			return 0, 0, BadInput("after: %v", err)
+		}
+		pos = p
+	}
+	return n, pos, nil
+}
+
+// CheckName trims a name and checks it is 1 to maxRunes characters of valid UTF-8
+// without control characters; field names it in the BAD_USER_INPUT error.
+func CheckName(field, name string, maxRunes int) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", BadInput("%s must not be empty", field)
+	case !utf8.ValidString(name):
+		return "", BadInput("%s is not valid UTF-8", field)
+	case utf8.RuneCountInString(name) > maxRunes:
+		return "", BadInput("%s must be at most %d characters", field, maxRunes)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", BadInput("%s must not contain control characters", field)
+	}
+	return name, nil
+}
