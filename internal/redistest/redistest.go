@@ -130,7 +130,10 @@ func (r Redis) Dump(t testing.TB) map[string]string {
 		case "zset":
 			v, err = r.Client.ZRangeWithScores(ctx, k, 0, -1).Result()
 		case "set":
-			v, err = r.Client.SMembers(ctx, k).Result()
+			var members []string
+			members, err = r.Client.SMembers(ctx, k).Result()
+			slices.Sort(members)
+			v = members
 		case "list":
 			v, err = r.Client.LRange(ctx, k, 0, -1).Result()
 		default:
@@ -139,7 +142,7 @@ func (r Redis) Dump(t testing.TB) map[string]string {
 		if err != nil {
 			t.Fatalf("read %s: %v", k, err)
 		}
-		out[k] = fmt.Sprintf("%s %v", typ, v)
+		out[k] = fmt.Sprintf("%s %v", typ, v) // %v prints maps sorted by key
 	}
 	if err := iter.Err(); err != nil {
 		t.Fatalf("scan: %v", err)

@@ -197,48 +197,6 @@ func (e *env) page(first int, after *string, owner *string) connection {
 	return got.Products
 }
 
-// snapshot returns every key of the test's prefix with its type and value, to show that
-// a request wrote nothing.
-func snapshot(t *testing.T, r redistest.Redis) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	out := map[string]string{}
-	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
-		typ, err := r.Client.Type(ctx, k).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v any
-		switch typ {
-		case "string":
-			v, err = r.Client.Get(ctx, k).Result()
-		case "hash":
-			v, err = r.Client.HGetAll(ctx, k).Result()
-		case "zset":
-			v, err = r.Client.ZRangeWithScores(ctx, k, 0, -1).Result()
-		case "set":
-			var members []string
-			members, err = r.Client.SMembers(ctx, k).Result()
-			sort.Strings(members)
-			v = members
-		case "list":
-			v, err = r.Client.LRange(ctx, k, 0, -1).Result()
-		default:
-			t.Fatalf("snapshot: key %s has type %s", k, typ)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[k] = fmt.Sprintf("%s %v", typ, v) // %v prints maps sorted by key
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func diffSnapshots(before, after map[string]string) []string {
 	var diffs []string
 	for k, v := range before {
@@ -262,12 +220,12 @@ func TestSnapshotSeesWrites(t *testing.T) {
 	e := newEnv(t)
 	owner := e.user()
 	p := e.create("Lamp", "1", "USD", owner)
-	before := snapshot(t, e.redis)
+	before := e.redis.Dump(t)
 	if len(before) != 4 {
 		t.Errorf("snapshot after one create has %d keys, want 4 (product, created, owner, pos): %v", len(before), before)
 	}
 	e.do(`mutation($id: ID!) { updateProduct(id: $id, input: {description: "x"}) { id } }`, map[string]any{"id": p.ID}, &struct{}{})
-	if d := diffSnapshots(before, snapshot(t, e.redis)); len(d) != 1 {
+	if d := diffSnapshots(before, e.redis.Dump(t)); len(d) != 1 {
 		t.Errorf("after an update, snapshot differences = %v, want one changed key", d)
 	}
 }
@@ -334,7 +292,7 @@ func TestCreateUpdateDelete(t *testing.T) {
 		t.Errorf("products(ownerId) after delete = %v, want none", got)
 	}
 	// Only the position counter remains: the hash and both index entries are gone.
-	if keys := slices.Sorted(mapKeys(snapshot(t, e.redis))); len(keys) != 1 || !strings.HasSuffix(keys[0], "{products}:pos") {
+	if keys := slices.Sorted(mapKeys(e.redis.Dump(t))); len(keys) != 1 || !strings.HasSuffix(keys[0], "{products}:pos") {
 		t.Errorf("keys after delete = %v, want only the pos counter", keys)
 	}
 }
@@ -511,7 +469,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 				t.Fatalf("no request for %q", tt.name)
 			}
 			query, vars := req()
-			before := snapshot(t, e.redis)
+			before := e.redis.Dump(t)
 			calls := e.owners.callCount()
 			resp, raw := e.post(query, vars)
 			if len(resp.Errors) != 1 {
@@ -526,7 +484,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			if len(resp.Errors[0].Path) == 0 {
 				t.Errorf("error has no path: %s", raw)
 			}
-			if d := diffSnapshots(before, snapshot(t, e.redis)); len(d) > 0 {
+			if d := diffSnapshots(before, e.redis.Dump(t)); len(d) > 0 {
 				t.Errorf("redis changed:\n%s", strings.Join(d, "\n"))
 			}
 			// Only a well-formed owner id costs a call to the users subgraph.
@@ -552,7 +510,7 @@ func TestOwnerCheckFailureIsMasked(t *testing.T) {
 	e.owners.err = errors.New("dial tcp 10.0.0.7:8081: users subgraph exploded")
 	e.owners.mu.Unlock()
 
-	before := snapshot(t, e.redis)
+	before := e.redis.Dump(t)
 	resp, raw := e.post(createMutation, map[string]any{"input": map[string]any{
 		"name": "Chair", "ownerId": owner, "price": map[string]any{"amount": "1", "currency": "USD"},
 	}})
@@ -562,7 +520,7 @@ func TestOwnerCheckFailureIsMasked(t *testing.T) {
 	if strings.Contains(raw, "10.0.0.7") || strings.Contains(raw, "exploded") {
 		t.Errorf("response leaks the checker's error: %s", raw)
 	}
-	if d := diffSnapshots(before, snapshot(t, e.redis)); len(d) > 0 {
+	if d := diffSnapshots(before, e.redis.Dump(t)); len(d) > 0 {
 		t.Errorf("redis changed:\n%s", strings.Join(d, "\n"))
 	}
 }
