@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -305,6 +306,41 @@ func TestNode(t *testing.T) {
 			if n.Node != nil {
 				t.Errorf("node(%s) = %v, want null", unknown, n.Node)
 			}
+		}
+	})
+}
+
+// TestNodeRewriteKeepsTheDocumentValid sends root node fields whose fragments for other
+// types are dropped by the gateway's rewrite: the fragments and variables only they used
+// must go too, and other operations of the document must not get in the way.
+func TestNodeRewriteKeepsTheDocumentValid(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, g *graph) {
+		uid := g.createUser(t, "Ada", "ada@example.com")
+		pid := g.createProduct(t, "Engine", "2.50", "EUR", uid)
+		const doc = `
+query Both($u: ID!, $p: ID!, $withPrice: Boolean!) {
+  user: node(id: $u) { id ...ProductFields ...UserFields }
+  product: node(id: $p) { id ... on Product @include(if: $withPrice) { price } ...UserFields }
+  only: node(id: $u) { ...ProductFields }
+}
+query Other { users(first: 1) { edges { cursor } } }
+fragment UserFields on User { name }
+fragment ProductFields on Product { name price }`
+		body := map[string]any{"u": uid, "p": pid, "withPrice": true}
+		r := postOp(t, g, doc, "Both", body)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		var d map[string]map[string]any
+		json.Unmarshal(r.Data, &d)
+		if d["user"]["id"] != uid || d["user"]["name"] != "Ada" || d["user"]["price"] != nil {
+			t.Errorf("user = %v", d["user"])
+		}
+		if d["product"]["id"] != pid || d["product"]["price"] == nil || d["product"]["name"] != nil {
+			t.Errorf("product = %v", d["product"])
+		}
+		if len(d["only"]) != 0 {
+			t.Errorf("a user through product-only fragments = %v, want {}", d["only"])
 		}
 	})
 }

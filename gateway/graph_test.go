@@ -155,3 +155,19 @@ func (g *graph) createProduct(t testing.TB, name, amount, currency, owner string
 			"price": map[string]any{"amount": amount, "currency": currency}}}, &d)
 	return d.CreateProduct.ID
 }
+
+// postOp sends one named operation of a document.
+func postOp(t testing.TB, g *graph, doc, name string, vars map[string]any) result {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": doc, "operationName": name, "variables": vars})
+	resp, err := http.Post(g.url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	var r result
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return r
+}

@@ -29,6 +29,15 @@ func normalise(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[str
 	if !n.changed {
 		return false
 	}
+	Prune(doc, op, vars)
+	return true
+}
+
+// Prune leaves in doc only op and the fragments it uses, drops the variable definitions
+// op does not use and the variables it does not declare. nautilus plans every operation
+// of a document and rejects unused fragments and variables, so a rewrite that removes
+// selections must prune before it hands the document on.
+func Prune(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) {
 	doc.Operations = ast.OperationList{op}
 
 	u := usage{fragments: map[string]bool{}, variables: map[string]bool{}}
@@ -53,7 +62,6 @@ func normalise(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[str
 			delete(vars, name)
 		}
 	}
-	return true
 }
 
 type normaliser struct {
