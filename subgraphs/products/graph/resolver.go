@@ -29,8 +29,8 @@ type Resolver struct {
 	Store   *store.Store
 	Cursors *relay.Cursors
 	Owners  OwnerChecker
-	// LoaderWait is how long a request's loaders gather lookups before sending them to
-	// Redis as one batch. default: 500µs
+	// LoaderWait is how long a request's loader gathers User.products pages before
+	// reading them from Redis as one batch. default: 500µs
 	LoaderWait time.Duration
 }
 
@@ -55,27 +55,23 @@ type loaderKey struct{}
 // loaders batch one request's reads: product lookups by id, and pages of owners'
 // products.
 type loaders struct {
-	products *dataloadgen.Loader[string, *store.Product]
+	products *subgraph.Batch[*store.Product]
 	owned    *dataloadgen.Loader[store.OwnerPage, []*store.Product]
 }
 
 // WithLoader returns ctx carrying per-request loaders, so that every product lookup of
 // one request (several `node` or `product` fields, as a batching gateway sends) goes to
-// Redis in one round trip, and so do the User.products pages of several users. Loaders
-// are never shared between requests.
+// Redis in one round trip, and so do the User.products pages of several users. Root
+// lookups go through a subgraph.Batch, which knows them all from the operation; the
+// pages sit below the root, where a time-window loader gathers them. Loaders are never
+// shared between requests.
 func (r *Resolver) WithLoader(ctx context.Context) context.Context {
 	wait := r.LoaderWait
 	if wait <= 0 {
 		wait = DefaultLoaderWait
 	}
 	l := &loaders{
-		products: dataloadgen.NewLoader(func(ctx context.Context, ids []string) ([]*store.Product, []error) {
-			ps, err := r.Store.GetMany(ctx, ids)
-			if err != nil {
-				return nil, []error{err}
-			}
-			return ps, nil
-		}, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(relay.MaxFirst)),
+		products: subgraph.NewBatch(r.Store.GetMany, "node", "product"),
 		owned: dataloadgen.NewLoader(func(ctx context.Context, pages []store.OwnerPage) ([][]*store.Product, []error) {
 			ps, err := r.Store.ListByOwners(ctx, pages)
 			if err != nil {
@@ -99,13 +95,6 @@ func (r *Resolver) loadOwned(ctx context.Context, page store.OwnerPage) ([]*stor
 		return l.owned.Load(ctx, page)
 	}
 	return r.Store.ListByOwner(ctx, page.OwnerID, page.After, page.Limit)
-}
-
-// forget drops what the request's loader knows of a product a mutation changed.
-func (r *Resolver) forget(ctx context.Context, id string) {
-	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
-		l.products.Clear(id)
-	}
 }
 
 type queryResolver Resolver
@@ -247,7 +236,6 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input U
 	}
 	// input.Price was read and checked by store.Money's UnmarshalGQL.
 	p, err := r.Store.Update(ctx, id, input.Name, input.Description, input.Price)
-	(*Resolver)(r).forget(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, subgraph.NotFound("no product with id %q", id)
 	}
@@ -262,7 +250,6 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (string
 		return "", subgraph.BadInput("%v", err)
 	}
 	err := r.Store.Delete(ctx, id)
-	(*Resolver)(r).forget(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", subgraph.NotFound("no product with id %q", id)
 	}
