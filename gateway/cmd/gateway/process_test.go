@@ -47,10 +47,21 @@ func TestProcesses(t *testing.T) {
 	}
 
 	var created struct {
-		Data struct{ CreateUser struct{ ID string } }
+		Data   struct{ CreateUser struct{ ID string } }
+		Errors []any
 	}
 	post(t, gw.url, `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`, &created)
-	post(t, gw.url, `mutation { createProduct(input: {name: "Engine", ownerId: "`+created.Data.CreateUser.ID+`", price: {amount: "1.50", currency: "EUR"}}) { id } }`, nil)
+	if len(created.Errors) > 0 || created.Data.CreateUser.ID == "" {
+		t.Fatalf("createUser: %+v", created)
+	}
+	var product struct {
+		Data   struct{ CreateProduct struct{ ID string } }
+		Errors []any
+	}
+	post(t, gw.url, `mutation { createProduct(input: {name: "Engine", ownerId: "`+created.Data.CreateUser.ID+`", price: {amount: "1.50", currency: "EUR"}}) { id } }`, &product)
+	if len(product.Errors) > 0 || product.Data.CreateProduct.ID == "" {
+		t.Fatalf("createProduct: %+v", product)
+	}
 	var got struct {
 		Data struct {
 			Products struct {
@@ -120,7 +131,9 @@ var urlLine = regexp.MustCompile(`on (http://\S+/graphql)`)
 func start(t *testing.T, path string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: filepath.Base(path), cmd: exec.Command(path, args...), done: make(chan error, 1)}
-	p.cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
+	// Only what a process needs to run: settings such as REDIS_URL in the test's own
+	// environment must not reach it, or it would write to a shared Redis.
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOG_LEVEL=warn"}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
