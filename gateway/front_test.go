@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
@@ -99,5 +100,24 @@ func TestRootTypename(t *testing.T) {
 	g.must(t, `mutation { __typename }`, nil, &d)
 	if d["__typename"] != "Mutation" {
 		t.Errorf("mutation __typename: %v", d)
+	}
+}
+
+// TestCostOfReadmeQuery pins the cost the README gives for the product-with-owner query:
+// it passes a limit of 25 and is refused at 24.
+func TestCostOfReadmeQuery(t *testing.T) {
+	for _, tt := range []struct {
+		max  int
+		code string
+	}{{25, ""}, {24, "COST_LIMIT_EXCEEDED"}} {
+		g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.MaxCost = tt.max })
+		r := g.post(t, productsWithOwner, nil)
+		got := ""
+		if len(r.Errors) > 0 {
+			got = r.code(t)
+		}
+		if got != tt.code {
+			t.Errorf("max-cost %d: code %q, want %q", tt.max, got, tt.code)
+		}
 	}
 }
