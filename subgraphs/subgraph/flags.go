@@ -24,6 +24,7 @@ type Flags struct {
 	KeyPrefix    string
 	CursorSecret string
 	LogLevel     string
+	DebugAddr    string
 }
 
 // Register binds the settings to fs; defaultAddr is -listen-addr's default.
@@ -34,6 +35,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&f.KeyPrefix, "key-prefix", "", "prefix of every Redis key the service writes")
 	fs.StringVar(&f.CursorSecret, "cursor-secret", DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 }
 
 // Open returns the logger and the Redis client the settings describe, warning about
@@ -59,6 +61,9 @@ func (f *Flags) Open(stdout io.Writer) (logger *slog.Logger, rdb redis.Universal
 // Serve listens on the configured address, prints the GraphQL URL as "<name> on URL"
 // once the listener is bound, and serves h until ctx is done.
 func (f *Flags) Serve(ctx context.Context, name string, h http.Handler, logger *slog.Logger, stdout io.Writer) error {
+	if err := serve.Debug(ctx, f.DebugAddr, logger, stdout); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", f.Addr)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	startup := fs.Duration("startup-timeout", gateway.DefaultStartupTimeout, "how long to wait for the subgraphs' schemas at start")
 	subTimeout := fs.Duration("subgraph-timeout", gateway.DefaultSubgraphTimeout, "bound on one request to a subgraph")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 	frontCfg := front.DefaultConfig()
 	frontCfg.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Logger:          logger,
 	})
 	if err != nil {
+		return err
+	}
+	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
