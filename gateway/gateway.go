@@ -4,7 +4,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
@@ -159,9 +162,15 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 	if sel == nil {
 		return &front.Result{Errors: gqlerror.List{{Message: "no operation by that name in the document", Extensions: map[string]any{"code": "OPERATION_RESOLUTION_FAILURE"}}}}
 	}
-	root := rewriteRoot(g.schema, op.Document, sel, op.Variables, op.Query)
+	query := op.Query
+	if normalise(op.Document, sel, op.Variables) { // nautilus's planner crashes on untyped fragments
+		var buf bytes.Buffer
+		formatter.NewFormatter(&buf).FormatQueryDocument(op.Document)
+		query = buf.String()
+	}
+	root := rewriteRoot(g.schema, op.Document, sel, op.Variables, query)
 	if root.query == "" { // nothing left for the subgraphs to answer
-		return &front.Result{Data: root.finish(nil), Errors: root.errs}
+		return &front.Result{Data: marshalData(root.finish(nil)), Errors: root.errs}
 	}
 	rc := &nautilus.RequestContext{Context: ctx, Query: root.query, OperationName: sel.Name, Variables: op.Variables}
 	plans, err := g.nautilus.GetPlans(rc)
@@ -173,7 +182,15 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 	if err != nil {
 		errs = append(errs, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")...)
 	}
-	return &front.Result{Data: root.finish(data), Errors: errs}
+	return &front.Result{Data: marshalData(root.finish(data)), Errors: errs}
+}
+
+func marshalData(data map[string]any) []byte {
+	if data == nil {
+		return nil
+	}
+	b, _ := json.Marshal(data)
+	return b
 }
 
 // planCache plans every request afresh and records the schema nautilus plans against.

@@ -8,8 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/fedgraph/fedgraph/gateway/front"
 )
 
 // nodeMarker is the alias of the __typename the rewrite adds when no selection of a
@@ -94,7 +92,7 @@ func rewriteRoot(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDe
 		return out
 	}
 	op.SelectionSet = kept
-	front.Prune(doc, op, vars) // dropped fragments may leave fragments and variables unused
+	prune(doc, op, vars) // dropped fragments may leave fragments and variables unused
 	var buf bytes.Buffer
 	formatter.NewFormatter(&buf).FormatQueryDocument(doc)
 	out.query = buf.String()

@@ -7,10 +7,10 @@ import (
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
 
-// TestGraphQLOverHTTPAudit runs graphql-http's server audit against the front over a real
-// nautilus gateway; every MUST and SHOULD audit has to pass. The gateway package runs the
-// same audit against the whole graph.
+// TestGraphQLOverHTTPAudit runs graphql-http's server audit against the front over the
+// static test executor; every MUST and SHOULD audit has to pass. The gateway package runs
+// the same audit against the whole graph.
 func TestGraphQLOverHTTPAudit(t *testing.T) {
-	srv := newServer(t, front.DefaultConfig(), newNautilusExecutor(t))
+	srv := newServer(t, front.DefaultConfig(), newStaticExecutor(t))
 	webtest.Audit(t, srv.URL+"/graphql")
 }

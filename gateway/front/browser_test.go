@@ -16,7 +16,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	node := webtest.Node(t)
 	cfg := front.DefaultConfig()
 	cfg.PlaygroundDir = webtest.PlaygroundDir(t, node)
-	srv := newServer(t, cfg, newNautilusExecutor(t))
+	srv := newServer(t, cfg, newStaticExecutor(t))
 
 	query := `{ products(first: 2) { edges { node { id name price { amount currency } } } } }`
 	out := webtest.Browse(t, node, srv.URL+"/", query)

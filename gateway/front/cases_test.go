@@ -57,7 +57,7 @@ func runCases(t *testing.T, cases []httpCase) {
 				if tc.cfg != nil {
 					tc.cfg(&cfg)
 				}
-				exec := newNautilusExecutor(t)
+				exec := newStaticExecutor(t)
 				srv := newServer(t, cfg, exec)
 
 				method, target, ct := tc.method, tc.target, tc.ct

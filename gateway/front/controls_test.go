@@ -83,7 +83,7 @@ func TestControls(t *testing.T) {
 
 // TestMediaTypeNegotiation checks which media type each Accept header gets.
 func TestMediaTypeNegotiation(t *testing.T) {
-	srv := newServer(t, front.DefaultConfig(), newNautilusExecutor(t))
+	srv := newServer(t, front.DefaultConfig(), newStaticExecutor(t))
 	tests := []struct {
 		accept string
 		want   string // "" means 406

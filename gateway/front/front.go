@@ -28,12 +28,11 @@ import (
 
 // Operation is one GraphQL operation decoded from an HTTP request and checked by the front.
 type Operation struct {
-	// Query is the query text as the client sent it, or the normalised text when the front
-	// had to rewrite the document (see Document).
+	// Query is the query text as the client sent it.
 	Query string
-	// Document is parsed and validated against the schema. Untyped inline fragments are
-	// already rewritten: one without directives is replaced by its selections, one with
-	// directives gets its parent type as type condition.
+	// Document is Query parsed and validated against the schema. It is read-only: the
+	// front may hand the same document to several requests, so an executor that needs a
+	// different document builds its own.
 	Document      *ast.QueryDocument
 	OperationName string
 	// Variables are the operation's variables, coerced to the schema's input types and with
@@ -43,7 +42,8 @@ type Operation struct {
 
 // Result is what executing an Operation produced.
 type Result struct {
-	Data   map[string]any // nil means no data (null)
+	// Data is the response's data entry as JSON, written as is; nil means null.
+	Data   []byte
 	Errors gqlerror.List
 }
 

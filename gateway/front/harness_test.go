@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/nautilus/gateway"
-	"github.com/nautilus/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -56,7 +54,7 @@ type Money {
 }
 `
 
-// mergedSDL is what nautilus serves for remoteSDL: it adds Node and Query.node.
+// mergedSDL is remoteSDL as a stitching gateway serves it, with Node and Query.node.
 const mergedSDL = remoteSDL + `
 interface Node { id: ID! }
 extend type Query { node(id: ID!): Node }
@@ -72,77 +70,38 @@ func testSchema(t testing.TB) *ast.Schema {
 	return s
 }
 
-// nautilusExecutor runs operations on a real nautilus gateway, as the gateway core does.
-type nautilusExecutor struct {
-	gw    *gateway.Gateway
+// staticExecutor answers operations from static data by walking the validated document
+// itself, so that the front's tests exercise the front alone, with no planner behind it.
+// It counts its calls.
+type staticExecutor struct {
 	calls atomic.Int64
 }
 
-func (e *nautilusExecutor) Execute(ctx context.Context, op *front.Operation) *front.Result {
+func (e *staticExecutor) Execute(_ context.Context, op *front.Operation) *front.Result {
 	e.calls.Add(1)
-	rc := &gateway.RequestContext{Context: ctx, Query: op.Query, OperationName: op.OperationName, Variables: op.Variables}
-	plans, err := e.gw.GetPlans(rc)
+	data, err := resolveRemote(op.Document, op.OperationName, op.Variables)
 	if err != nil {
-		return &front.Result{Errors: gqlerror.List{{Message: "planning failed: " + err.Error()}}}
+		return &front.Result{Errors: gqlerror.List{{Message: err.Error()}}}
 	}
-	data, err := e.gw.Execute(rc, plans)
-	res := &front.Result{Data: data}
+	b, err := json.Marshal(data)
 	if err != nil {
-		var list graphql.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				res.Errors = append(res.Errors, &gqlerror.Error{Message: e.Error()})
-			}
-		} else {
-			res.Errors = gqlerror.List{{Message: err.Error()}}
-		}
+		return &front.Result{Errors: gqlerror.List{{Message: err.Error()}}}
 	}
-	return res
+	return &front.Result{Data: b}
 }
 
-// newNautilusExecutor builds a nautilus gateway over one fake subgraph that answers from
-// static data. It also counts the subgraph calls.
-func newNautilusExecutor(t testing.TB) *nautilusExecutor {
-	t.Helper()
-	remote, err := gqlparser.LoadSchema(&ast.Source{Name: "remote", Input: remoteSDL})
-	if err != nil {
-		t.Fatalf("load remote schema: %v", err)
-	}
-	factory := gateway.QueryerFactory(func(*gateway.PlanningContext, string) graphql.Queryer {
-		return graphql.QueryerFunc(func(in *graphql.QueryInput) (any, error) {
-			return resolveRemote(remote, in)
-		})
-	})
-	gw, err := gateway.New([]*graphql.RemoteSchema{{Schema: remote, URL: "fake"}},
-		gateway.WithQueryerFactory(&factory), gateway.WithLogger(quietLogger{}))
-	if err != nil {
-		t.Fatalf("build nautilus gateway: %v", err)
-	}
-	return &nautilusExecutor{gw: gw}
-}
+// newStaticExecutor returns an executor over the fake graph of remoteSDL.
+func newStaticExecutor(testing.TB) *staticExecutor { return &staticExecutor{} }
 
-// quietLogger keeps nautilus's logrus default out of the test output.
-type quietLogger struct{}
-
-func (quietLogger) Debug(...any)                                   {}
-func (quietLogger) Info(...any)                                    {}
-func (quietLogger) Warn(...any)                                    {}
-func (quietLogger) WithFields(gateway.LoggerFields) gateway.Logger { return quietLogger{} }
-func (quietLogger) QueryPlanStep(*gateway.QueryPlanStep)           {}
-
-// resolveRemote answers a query sent to the fake subgraph.
-func resolveRemote(schema *ast.Schema, in *graphql.QueryInput) (any, error) {
-	doc, errs := gqlparser.LoadQuery(schema, in.Query)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	op := doc.Operations.ForName(in.OperationName)
+// resolveRemote answers an operation of doc from the fake graph's static data.
+func resolveRemote(doc *ast.QueryDocument, operationName string, vars map[string]any) (any, error) {
+	op := doc.Operations.ForName(operationName)
 	if op == nil {
-		op = doc.Operations[0]
+		return nil, errors.New("no such operation")
 	}
 	root := map[string]any{}
-	for _, f := range collect(op.SelectionSet, doc, in.Variables) {
-		args := f.ArgumentMap(in.Variables)
+	for _, f := range collect(op.SelectionSet, doc, vars) {
+		args := f.ArgumentMap(vars)
 		var v any
 		switch f.Name {
 		case "__typename":
@@ -175,7 +134,7 @@ func resolveRemote(schema *ast.Schema, in *graphql.QueryInput) (any, error) {
 			}
 			v = map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": n < 3}}
 		}
-		root[f.Alias] = project(v, f, doc, in.Variables)
+		root[f.Alias] = project(v, f, doc, vars)
 	}
 	return root, nil
 }
@@ -259,12 +218,20 @@ func included(dirs ast.DirectiveList, vars map[string]any) bool {
 	return true
 }
 
+// recordingExecutor keeps the last operation it was given.
+type recordingExecutor struct{ last *front.Operation }
+
+func (e *recordingExecutor) Execute(_ context.Context, op *front.Operation) *front.Result {
+	e.last = op
+	return &front.Result{Data: []byte(`{}`)}
+}
+
 // trivialExecutor answers every operation with the same data; it counts its calls.
 type trivialExecutor struct{ calls atomic.Int64 }
 
 func (e *trivialExecutor) Execute(context.Context, *front.Operation) *front.Result {
 	e.calls.Add(1)
-	return &front.Result{Data: map[string]any{"__typename": "Query"}}
+	return &front.Result{Data: []byte(`{"__typename":"Query"}`)}
 }
 
 // testLogger discards logs unless the test runs with -v.

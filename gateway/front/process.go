@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
@@ -67,13 +66,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
 	}
 
-	text := p.query
-	if normalise(doc, op, vars) {
-		var buf bytes.Buffer
-		formatter.NewFormatter(&buf, formatter.WithIndent("  ")).FormatQueryDocument(doc)
-		text = buf.String()
-	}
-	return h.execute(ctx, &Operation{Query: text, Document: doc, OperationName: op.Name, Variables: vars})
+	return h.execute(ctx, &Operation{Query: p.query, Document: doc, OperationName: op.Name, Variables: vars})
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its

@@ -89,7 +89,7 @@ func (f *failure) statusFor(media string) int {
 // errors carry no data entry while an executed operation's null data is written as null.
 type response struct {
 	HasData bool
-	Data    map[string]any
+	Data    []byte // JSON; nil is null
 	Errors  gqlerror.List
 }
 
@@ -101,11 +101,7 @@ func (r response) MarshalJSON() ([]byte, error) {
 		if r.Data == nil {
 			buf.WriteString("null")
 		} else {
-			b, err := json.Marshal(r.Data)
-			if err != nil {
-				return nil, err
-			}
-			buf.Write(b)
+			buf.Write(r.Data)
 		}
 	}
 	if len(r.Errors) > 0 {

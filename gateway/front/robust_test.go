@@ -27,7 +27,7 @@ func (e *blockingExecutor) Execute(ctx context.Context, _ *front.Operation) *fro
 	} else {
 		<-ctx.Done()
 	}
-	return &front.Result{Data: map[string]any{"late": true}}
+	return &front.Result{Data: []byte(`{"late":true}`)}
 }
 
 // TestRequestTimeout checks that the request deadline reaches the executor and that the

@@ -1,4 +1,4 @@
-package front
+package gateway
 
 import "github.com/vektah/gqlparser/v2/ast"
 
@@ -29,15 +29,15 @@ func normalise(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[str
 	if !n.changed {
 		return false
 	}
-	Prune(doc, op, vars)
+	prune(doc, op, vars)
 	return true
 }
 
-// Prune leaves in doc only op and the fragments it uses, drops the variable definitions
+// prune leaves in doc only op and the fragments it uses, drops the variable definitions
 // op does not use and the variables it does not declare. nautilus plans every operation
 // of a document and rejects unused fragments and variables, so a rewrite that removes
 // selections must prune before it hands the document on.
-func Prune(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) {
+func prune(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) {
 	doc.Operations = ast.OperationList{op}
 
 	u := usage{fragments: map[string]bool{}, variables: map[string]bool{}}
