@@ -43,8 +43,8 @@ func New(cfg Config) (http.Handler, error) {
 	return newHandler(cfg, graph.DefaultLoaderWait)
 }
 
-// newHandler is New with the loaders' batching window as a parameter, so tests that
-// count round trips can give goroutines ample time to join a batch.
+// newHandler is New with the time-window loader's wait as a parameter, so that tests
+// can shrink it: the round trips of pages the operation names must not depend on it.
 func newHandler(cfg Config, loaderWait time.Duration) (http.Handler, error) {
 	var errs []error
 	if cfg.Redis == nil {

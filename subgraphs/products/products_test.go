@@ -18,7 +18,6 @@ import (
 
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
-	"github.com/fedgraph/fedgraph/subgraphs/products/graph"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 )
 
@@ -62,14 +61,16 @@ type env struct {
 	url    string
 }
 
-func newEnv(t *testing.T) *env { return newEnvWait(t, graph.DefaultLoaderWait) }
+func newEnv(t *testing.T) *env { return newEnvOn(t, redistest.New(t)) }
 
-// newEnvWait serves the subgraph with the loaders' batching window set to wait.
-func newEnvWait(t *testing.T, wait time.Duration) *env {
+// newEnvOn serves the subgraph on r. Its time-window loader, which reads the
+// User.products pages of users found in data, waits a nanosecond rather than
+// graph.DefaultLoaderWait, so that it hardly batches at all: a test counting round trips
+// fails whenever a page that the operation names is left to it.
+func newEnvOn(t *testing.T, r redistest.Redis) *env {
 	t.Helper()
-	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
-	h, err := newHandler(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners}, wait)
+	h, err := newHandler(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -706,10 +707,9 @@ func TestUserProductsOfSeveralUsers(t *testing.T) {
 }
 
 func TestRoundTrips(t *testing.T) {
-	// A wide batching window: this test counts round trips, so every User.products page
-	// of a request must join its batch however slowly the race detector schedules them.
-	// Root lookups by id need no window: subgraph.Batch knows them from the operation.
-	e := newEnvWait(t, 100*time.Millisecond)
+	// No batching window to widen: root lookups by id and the User.products pages below
+	// them are read from the operation itself (subgraph.Batch), not gathered over time.
+	e := newEnv(t)
 	owners := []string{e.user(), e.user(), e.user()}
 	var ids []string
 	for i := range 20 {

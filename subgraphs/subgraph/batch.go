@@ -2,68 +2,54 @@ package subgraph
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Batch serves one request's lookups by id. Its first lookup fetches, in one call, the
-// ids of every root field of the operation named in rootFields (such as all the
-// `node(id:)` and `user(id:)` fields a batching gateway sends), so however many there
-// are they cost one store round trip. It is deterministic where a time-window loader
-// is not: gqlgen resolves root fields concurrently, at whatever pace the scheduler
-// allows. A Batch belongs to one request; never share it.
-type Batch[T any] struct {
-	fetch      func(ctx context.Context, ids []string) ([]T, error)
-	rootFields []string
+// Batch serves one request's lookups from one read of everything the operation itself
+// asks for. Its first Load asks keys for every key the operation's text names (such as
+// the ids of all the `node(id:)` and `user(id:)` fields a batching gateway sends) and
+// fetches them in calls of at most maxKeys keys, so however many lookups there are
+// they cost ceil(keys/maxKeys) store round trips, or one when maxKeys is 0. It is
+// deterministic where a time-window loader is not: gqlgen resolves fields
+// concurrently, at whatever pace the scheduler allows. A Batch belongs to one request;
+// never share it.
+type Batch[K comparable, V any] struct {
+	keys    func(oc *graphql.OperationContext) []K
+	fetch   func(ctx context.Context, keys []K) ([]V, error)
+	maxKeys int
 
 	once sync.Once
-	got  map[string]T
-	err  error
+	got  map[K]fetched[V]
 }
 
-// NewBatch returns a Batch fetching with fetch, which returns one value per id in order.
-func NewBatch[T any](fetch func(ctx context.Context, ids []string) ([]T, error), rootFields ...string) *Batch[T] {
-	return &Batch[T]{fetch: fetch, rootFields: rootFields}
+// fetched is a key's value, or the error of the call that was to fetch it.
+type fetched[V any] struct {
+	val V
+	err error
 }
 
-// Load returns the value for id.
-func (b *Batch[T]) Load(ctx context.Context, id string) (T, error) {
-	b.once.Do(func() {
-		ids := rootIDs(ctx, b.rootFields)
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-		vals, err := b.fetch(ctx, ids)
-		if err != nil {
-			b.err = err
-			return
-		}
-		b.got = make(map[string]T, len(ids))
-		for i, v := range vals {
-			b.got[ids[i]] = v
-		}
-	})
-	if v, ok := b.got[id]; ok {
-		return v, nil
-	}
-	if b.err != nil {
-		var zero T
-		return zero, b.err
-	}
-	vals, err := b.fetch(ctx, []string{id})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return vals[0], nil
+// NewBatch returns a Batch that reads its keys from the operation with keys and fetches
+// them with fetch, which returns one value per key in order, at most maxKeys keys per
+// call (0: all in one call).
+func NewBatch[K comparable, V any](keys func(*graphql.OperationContext) []K, fetch func(ctx context.Context, keys []K) ([]V, error), maxKeys int) *Batch[K, V] {
+	return &Batch[K, V]{keys: keys, fetch: fetch, maxKeys: maxKeys}
 }
 
-// rootIDs returns the distinct string `id` arguments of the operation's root fields
-// named in names, inline fragments at the root included.
-func rootIDs(ctx context.Context, names []string) []string {
+// Load returns the value for key. ok is false when key is not one the operation names,
+// and the caller reads it some other way; a failed fetch is reported to each key it was
+// to fetch, and only to those.
+func (b *Batch[K, V]) Load(ctx context.Context, key K) (v V, ok bool, err error) {
+	b.once.Do(func() { b.got = b.fetchAll(ctx) })
+	f, ok := b.got[key]
+	return f.val, ok, f.err
+}
+
+func (b *Batch[K, V]) fetchAll(ctx context.Context) map[K]fetched[V] {
 	if !graphql.HasOperationContext(ctx) {
 		return nil
 	}
@@ -71,23 +57,63 @@ func rootIDs(ctx context.Context, names []string) []string {
 	if oc.Operation == nil {
 		return nil
 	}
-	var ids []string
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !slices.Contains(names, s.Name) {
-					continue
-				}
-				if id, ok := s.ArgumentMap(oc.Variables)["id"].(string); ok && !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			case *ast.InlineFragment:
-				walk(s.SelectionSet)
+	var keys []K
+	got := map[K]fetched[V]{}
+	for _, k := range b.keys(oc) {
+		if _, dup := got[k]; !dup {
+			got[k] = fetched[V]{}
+			keys = append(keys, k)
+		}
+	}
+	size := b.maxKeys
+	if size <= 0 {
+		size = max(len(keys), 1)
+	}
+	for chunk := range slices.Chunk(keys, size) {
+		vals, err := b.fetch(ctx, chunk)
+		if err == nil && len(vals) != len(chunk) {
+			err = fmt.Errorf("subgraph: batch fetch returned %d values for %d keys", len(vals), len(chunk))
+		}
+		for i, k := range chunk {
+			if err != nil {
+				got[k] = fetched[V]{err: err}
+			} else {
+				got[k] = fetched[V]{val: vals[i]}
 			}
 		}
 	}
-	walk(oc.Operation.SelectionSet)
-	return ids
+	return got
+}
+
+// RootIDs returns the keys of a Batch of lookups by id: the string `id` arguments of the
+// operation's root fields named in names.
+func RootIDs(names ...string) func(*graphql.OperationContext) []string {
+	return func(oc *graphql.OperationContext) []string {
+		var ids []string
+		for id := range RootLookups(oc, names...) {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+}
+
+// RootLookups yields each root field of the operation named in names whose `id`
+// argument is a string, with that id. It collects the root fields as gqlgen's executor
+// does: fragment spreads and inline fragments followed, @skip and @include applied,
+// fields of one response name merged.
+func RootLookups(oc *graphql.OperationContext, names ...string) iter.Seq2[string, graphql.CollectedField] {
+	return func(yield func(string, graphql.CollectedField) bool) {
+		if oc.Operation == nil {
+			return
+		}
+		// At the root every fragment applies to the root type: no type to satisfy.
+		for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, nil) {
+			if !slices.Contains(names, f.Name) {
+				continue
+			}
+			if id, ok := f.ArgumentMap(oc.Variables)["id"].(string); ok && !yield(id, f) {
+				return
+			}
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
@@ -55,23 +56,29 @@ type loaderKey struct{}
 // loaders batch one request's reads: product lookups by id, and pages of owners'
 // products.
 type loaders struct {
-	products *subgraph.Batch[*store.Product]
-	owned    *dataloadgen.Loader[store.OwnerPage, []*store.Product]
+	products *subgraph.Batch[string, *store.Product]
+	// rootPages are the User.products pages of the users the operation looks up by id
+	// at its root; owned gathers the pages of users found in data, such as a product's
+	// owner.
+	rootPages *subgraph.Batch[store.OwnerPage, []*store.Product]
+	owned     *dataloadgen.Loader[store.OwnerPage, []*store.Product]
 }
 
 // WithLoader returns ctx carrying per-request loaders, so that every product lookup of
 // one request (several `node` or `product` fields, as a batching gateway sends) goes to
-// Redis in one round trip, and so do the User.products pages of several users. Root
-// lookups go through a subgraph.Batch, which knows them all from the operation; the
-// pages sit below the root, where a time-window loader gathers them. Loaders are never
-// shared between requests.
+// Redis in one round trip, and the User.products pages of several users in as few as
+// maxOwnerPages allows. What the root fields ask for by id goes through a
+// subgraph.Batch, which reads it all from the operation; the pages of users that only
+// the data names (a product's owner) sit where a time-window loader gathers them.
+// Loaders are never shared between requests.
 func (r *Resolver) WithLoader(ctx context.Context) context.Context {
 	wait := r.LoaderWait
 	if wait <= 0 {
 		wait = DefaultLoaderWait
 	}
 	l := &loaders{
-		products: subgraph.NewBatch(r.Store.GetMany, "node", "product"),
+		products:  subgraph.NewBatch(subgraph.RootIDs("node", "product"), r.Store.GetMany, 0),
+		rootPages: subgraph.NewBatch(r.rootPages, r.Store.ListByOwners, maxOwnerPages),
 		owned: dataloadgen.NewLoader(func(ctx context.Context, pages []store.OwnerPage) ([][]*store.Product, []error) {
 			ps, err := r.Store.ListByOwners(ctx, pages)
 			if err != nil {
@@ -83,18 +90,75 @@ func (r *Resolver) WithLoader(ctx context.Context) context.Context {
 	return context.WithValue(ctx, loaderKey{}, l)
 }
 
+// rootPages returns the User.products pages that the operation's root `node` fields ask
+// for (no other root field of this subgraph returns a User): every products field on
+// User below each User id, collected through fragments as the executor collects them,
+// with its arguments as its resolver will get them, variables and defaults applied. A
+// field with bad arguments reads nothing: its resolver answers BAD_USER_INPUT for it
+// alone.
+func (r *Resolver) rootPages(oc *graphql.OperationContext) []store.OwnerPage {
+	var pages []store.OwnerPage
+	for id, root := range subgraph.RootLookups(oc, "node") {
+		if relay.CheckID(id, "User") != nil {
+			continue // another type's node, or a malformed id that node rejects
+		}
+		for _, f := range graphql.CollectFields(oc, root.Selections, userImplementors) {
+			if f.Name != "products" {
+				continue
+			}
+			args := f.ArgumentMap(oc.Variables)
+			first, errFirst := optional(args["first"], graphql.UnmarshalInt)
+			after, errAfter := optional(args["after"], graphql.UnmarshalString)
+			if errFirst != nil || errAfter != nil {
+				continue // gqlgen rejects them before the resolver runs
+			}
+			if page, _, err := r.productsPage(id, first, after); err == nil {
+				pages = append(pages, page)
+			}
+		}
+	}
+	return pages
+}
+
+// optional reads a nullable argument as the generated code does.
+func optional[T any](v any, unmarshal func(any) (T, error)) (*T, error) {
+	if v == nil {
+		return nil, nil
+	}
+	x, err := unmarshal(v)
+	return &x, err
+}
+
+// productsPage checks User.products' arguments and returns the page of owner's products
+// they ask for, with its size n: the page holds one more, which tells whether another
+// page follows. It is the one place that makes the key of a page, so that a root page
+// and the field that takes it agree.
+func (r *Resolver) productsPage(owner string, first *int, after *string) (page store.OwnerPage, n int, err error) {
+	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
+	if err != nil {
+		return store.OwnerPage{}, 0, err
+	}
+	return store.OwnerPage{OwnerID: owner, After: pos, Limit: n + 1}, n, nil
+}
+
 func (r *Resolver) load(ctx context.Context, id string) (*store.Product, error) {
 	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
-		return l.products.Load(ctx, id)
+		if p, ok, err := l.products.Load(ctx, id); ok {
+			return p, err
+		}
 	}
 	return r.Store.Get(ctx, id)
 }
 
 func (r *Resolver) loadOwned(ctx context.Context, page store.OwnerPage) ([]*store.Product, error) {
-	if l, ok := ctx.Value(loaderKey{}).(*loaders); ok {
-		return l.owned.Load(ctx, page)
+	l, ok := ctx.Value(loaderKey{}).(*loaders)
+	if !ok {
+		return r.Store.ListByOwner(ctx, page.OwnerID, page.After, page.Limit)
 	}
-	return r.Store.ListByOwner(ctx, page.OwnerID, page.After, page.Limit)
+	if ps, ok, err := l.rootPages.Load(ctx, page); ok {
+		return ps, err
+	}
+	return l.owned.Load(ctx, page)
 }
 
 type queryResolver Resolver
@@ -155,11 +219,11 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 type userResolver Resolver
 
 func (r *userResolver) Products(ctx context.Context, obj *User, first *int, after *string) (*ProductConnection, error) {
-	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
+	page, n, err := (*Resolver)(r).productsPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := (*Resolver)(r).loadOwned(ctx, store.OwnerPage{OwnerID: obj.ID, After: pos, Limit: n + 1})
+	ps, err := (*Resolver)(r).loadOwned(ctx, page)
 	if err != nil {
 		return nil, err
 	}

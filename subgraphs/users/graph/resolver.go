@@ -31,12 +31,14 @@ type batchKey struct{}
 // of one request (several `node` or `user` fields, as a batching gateway sends) goes to
 // Redis in one round trip.
 func (r *Resolver) WithBatch(ctx context.Context) context.Context {
-	return context.WithValue(ctx, batchKey{}, subgraph.NewBatch(r.Store.GetMany, "node", "user"))
+	return context.WithValue(ctx, batchKey{}, subgraph.NewBatch(subgraph.RootIDs("node", "user"), r.Store.GetMany, 0))
 }
 
 func (r *Resolver) load(ctx context.Context, id string) (*store.User, error) {
-	if b, ok := ctx.Value(batchKey{}).(*subgraph.Batch[*store.User]); ok {
-		return b.Load(ctx, id)
+	if b, ok := ctx.Value(batchKey{}).(*subgraph.Batch[string, *store.User]); ok {
+		if u, ok, err := b.Load(ctx, id); ok {
+			return u, err
+		}
 	}
 	return r.Store.Get(ctx, id)
 }
