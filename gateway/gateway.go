@@ -4,9 +4,7 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +15,6 @@ import (
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
@@ -50,6 +47,12 @@ type Config struct {
 	StartupTimeout time.Duration
 	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
+	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU).
+	// default: DefaultPlanCacheSize
+	PlanCacheSize int
+	// MaxBatch bounds the entity lookups of one subgraph request; a plan step with more
+	// is sent as several requests of at most MaxBatch lookups. default: DefaultMaxBatch
+	MaxBatch int
 	// Front configures the HTTP front: protocol, CORS, CSRF, limits, playground.
 	// default: front.DefaultConfig()
 	Front *front.Config
@@ -62,6 +65,8 @@ type Config struct {
 const (
 	DefaultStartupTimeout  = 30 * time.Second
 	DefaultSubgraphTimeout = 10 * time.Second
+	DefaultPlanCacheSize   = 1000
+	DefaultMaxBatch        = 500
 )
 
 func (c *Config) init() error {
@@ -73,6 +78,12 @@ func (c *Config) init() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.PlanCacheSize == 0 {
+		c.PlanCacheSize = DefaultPlanCacheSize
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
 	}
 	if c.Front == nil {
 		f := front.DefaultConfig()
@@ -96,16 +107,33 @@ func (c *Config) init() error {
 	if c.StartupTimeout < 0 || c.SubgraphTimeout < 0 {
 		errs = append(errs, errors.New("timeouts must not be negative"))
 	}
+	if c.PlanCacheSize < 0 {
+		errs = append(errs, fmt.Errorf("plan cache size %d is negative", c.PlanCacheSize))
+	}
+	if c.MaxBatch < 0 {
+		errs = append(errs, fmt.Errorf("max batch %d is negative", c.MaxBatch))
+	}
 	return errors.Join(errs...)
 }
 
 // Gateway is the stitched graph.
 type Gateway struct {
-	front     front.Config
-	nautilus  *nautilus.Gateway
-	schema    *ast.Schema
-	subgraphs map[string]*queryer // by URL
-	logger    *slog.Logger
+	front    front.Config
+	logger   *slog.Logger
+	maxBatch int
+	graph    atomic.Pointer[graph]
+	plans    *planCache
+}
+
+// graph is one merged view of the subgraphs. It is immutable: a schema change builds a
+// new one, and the plan cache keys every plan by its generation.
+type graph struct {
+	generation uint64
+	schema     *ast.Schema
+	planner    *nautilus.Gateway
+	subgraphs  []*subgraph
+	// mutationOwner is the subgraph that owns each mutation field.
+	mutationOwner map[string]*subgraph
 }
 
 // New fetches every subgraph's SDL (retrying until cfg.StartupTimeout), merges the
@@ -117,89 +145,104 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
-	g := &Gateway{front: *cfg.Front, subgraphs: map[string]*queryer{}, logger: cfg.Logger}
+	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch, plans: newPlanCache(cfg.PlanCacheSize)}
+	gr := &graph{generation: 1, mutationOwner: map[string]*subgraph{}}
+	byURL := map[string]*subgraph{}
 	var sources []*graphql.RemoteSchema
-	for _, sg := range cfg.Subgraphs {
-		q := newQueryer(sg, cfg.SubgraphTimeout, cfg.Logger)
-		s, err := fetchSchema(ctx, q.client, sg)
+	for _, sc := range cfg.Subgraphs {
+		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Logger)
+		s, err := fetchSchema(ctx, sg.client, sc)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
-		g.subgraphs[sg.URL] = q
-		sources = append(sources, &graphql.RemoteSchema{URL: sg.URL, Schema: s})
+		gr.subgraphs = append(gr.subgraphs, sg)
+		byURL[sc.URL] = sg
+		sources = append(sources, &graphql.RemoteSchema{URL: sc.URL, Schema: s})
+		if s.Mutation != nil {
+			for _, f := range s.Mutation.Fields {
+				if gr.mutationOwner[f.Name] == nil {
+					gr.mutationOwner[f.Name] = sg
+				}
+			}
+		}
 	}
 
 	factory := nautilus.QueryerFactory(func(_ *nautilus.PlanningContext, url string) graphql.Queryer {
-		return g.subgraphs[url]
+		if sg := byURL[url]; sg != nil {
+			return locator{sg: sg}
+		}
+		return nil
 	})
-	cache := &planCache{}
-	gw, err := nautilus.New(sources,
+	capture := &schemaCapture{}
+	planner, err := nautilus.New(sources,
 		nautilus.WithQueryerFactory(&factory),
-		nautilus.WithQueryPlanCache(cache),
+		nautilus.WithQueryPlanCache(capture),
 		nautilus.WithLogger(newLogger(cfg.Logger)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: merge subgraph schemas: %w", err)
 	}
-	g.nautilus = gw
+	gr.planner = planner
 	// nautilus keeps the merged schema to itself but hands it to the plan cache with
-	// every plan; planning the smallest query once captures it for the HTTP front.
-	if _, err := gw.GetPlans(&nautilus.RequestContext{Context: ctx, Query: "{ __typename }"}); err != nil {
+	// every plan; planning the smallest query once captures it.
+	if _, err := planner.GetPlans(&nautilus.RequestContext{Context: ctx, Query: "{ __typename }"}); err != nil {
 		return nil, fmt.Errorf("gateway: plan probe query: %w", err)
 	}
-	g.schema = cache.schema.Load()
+	gr.schema = publicSchema(capture.schema.Load())
+	g.graph.Store(gr)
 	return g, nil
 }
 
+// publicSchema is the merged schema as clients see it: without the directives the
+// gateway does not honour (gqlparser declares @defer, which the gateway never streams).
+func publicSchema(s *ast.Schema) *ast.Schema {
+	for _, name := range []string{"defer", "stream"} {
+		delete(s.Directives, name)
+	}
+	return s
+}
+
 // Schema returns the merged schema the gateway serves.
-func (g *Gateway) Schema() *ast.Schema { return g.schema }
+func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 
-// Execute implements front.Executor: it plans and runs one operation the front has
-// parsed and validated. Errors come back as GraphQL errors with an extensions.code; data
-// is whatever the subgraphs that answered produced.
+// Execute implements front.Executor: it plans (or finds the plan of) one operation the
+// front has parsed and validated, runs it, and writes the answer. Errors come back as
+// GraphQL errors with an extensions.code.
 func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Result {
-	sel := op.Document.Operations.ForName(op.OperationName)
-	if sel == nil {
-		return &front.Result{Errors: gqlerror.List{{Message: "no operation by that name in the document", Extensions: map[string]any{"code": "OPERATION_RESOLUTION_FAILURE"}}}}
+	gr := g.graph.Load()
+	def := op.Document.Operations.ForName(op.OperationName)
+	if def == nil {
+		return &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
+			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
 	}
-	query := op.Query
-	if normalise(op.Document, sel, op.Variables) { // nautilus's planner crashes on untyped fragments
-		var buf bytes.Buffer
-		formatter.NewFormatter(&buf).FormatQueryDocument(op.Document)
-		query = buf.String()
-	}
-	root := rewriteRoot(g.schema, op.Document, sel, op.Variables, query)
-	if root.query == "" { // nothing left for the subgraphs to answer
-		return &front.Result{Data: marshalData(root.finish(nil)), Errors: root.errs}
-	}
-	rc := &nautilus.RequestContext{Context: ctx, Query: root.query, OperationName: sel.Name, Variables: op.Variables}
-	plans, err := g.nautilus.GetPlans(rc)
+	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
+	v := e.op.variant(op.Variables)
+	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
 	if err != nil {
-		return &front.Result{Errors: toGQLErrors(ctx, g.logger, err, "GRAPHQL_VALIDATION_FAILED")}
+		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)
+		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
+			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
 	}
-	data, err := g.nautilus.Execute(rc, plans)
-	errs := root.errs
-	if err != nil {
-		errs = append(errs, toGQLErrors(ctx, g.logger, err, "INTERNAL_SERVER_ERROR")...)
-	}
-	return &front.Result{Data: marshalData(root.finish(data)), Errors: errs}
+	r := p.run(ctx, op.Variables, g.logger, g.maxBatch)
+	defer r.release()
+	w := &writer{r: r, g: gr, doc: e.op.doc}
+	return &front.Result{Data: w.write(), Errors: w.errors()}
 }
 
-func marshalData(data map[string]any) []byte {
-	if data == nil {
-		return nil
-	}
-	b, _ := json.Marshal(data)
-	return b
-}
-
-// planCache plans every request afresh and records the schema nautilus plans against.
-// It is the seam for a bounded plan cache.
-type planCache struct {
+// schemaCapture records the schema nautilus plans against; the gateway caches plans
+// itself, so nautilus plans every document it is given.
+type schemaCapture struct {
 	schema atomic.Pointer[ast.Schema]
 }
 
-func (c *planCache) Retrieve(ctx *nautilus.PlanningContext, _ *string, planner nautilus.QueryPlanner) (nautilus.QueryPlanList, error) {
-	c.schema.Store(ctx.Schema)
+func (c *schemaCapture) Retrieve(ctx *nautilus.PlanningContext, _ *string, planner nautilus.QueryPlanner) (nautilus.QueryPlanList, error) {
+	c.schema.CompareAndSwap(nil, ctx.Schema)
 	return planner.Plan(ctx)
 }
+
+// Codes of the errors the executor writes.
+const (
+	codeBadUserInput        = front.CodeBadUserInput
+	codeInternal            = front.CodeInternalServerError
+	codeSubgraphUnavailable = "SUBGRAPH_UNAVAILABLE"
+)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/nautilus/graphql"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/serve"
@@ -30,10 +29,9 @@ func (g *Gateway) Server(h http.Handler) *http.Server { return g.front.HTTPServe
 // Ready reports whether every subgraph answers a trivial query.
 func (g *Gateway) Ready(ctx context.Context) error {
 	var errs []error
-	for _, q := range g.subgraphs {
-		var data map[string]any
-		if err := q.Query(ctx, &graphql.QueryInput{Query: "{ __typename }"}, &data); err != nil {
-			errs = append(errs, errors.New(q.sg.Name+" does not answer"))
+	for _, sg := range g.graph.Load().subgraphs {
+		if err := sg.ping(ctx); err != nil {
+			errs = append(errs, errors.New(sg.Name+" does not answer"))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,572 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"unsafe"
+
+	"github.com/valyala/fastjson"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// A run executes one plan for one client request. One goroutine, the coordinator, owns
+// everything here: it starts the subgraph requests, each in a goroutine of its own that
+// only fetches and reports on results; it merges every answer into the result and starts
+// the steps that depended on it; and it returns only once every request it started has
+// reported, so nothing outlives the client request.
+type run struct {
+	ctx    context.Context
+	plan   *plan
+	vars   map[string]any
+	logger *slog.Logger
+	// maxBatch bounds the lookups of one subgraph request.
+	maxBatch int
+
+	varJSON map[string][]byte // each variable encoded once
+	root    *fastjson.Value   // the merged data
+	arena   fastjson.Arena
+	marks   map[*fastjson.Value]mark
+	answers []*answer
+	errs    []stepError
+	results chan fetched
+	pending int
+}
+
+// mark says why an object in the result lacks fields.
+type mark uint8
+
+const (
+	// markFailed: the step that fetches the object's remaining fields failed; those
+	// fields are null and the failure's error explains them.
+	markFailed mark = iota + 1
+	// markMissing: the subgraph that owns the object says it does not exist: the field
+	// holding it is null.
+	markMissing
+)
+
+// stepError is an error found while running a step, with its step's index for ordering.
+type stepError struct {
+	step int
+	err  *gqlerror.Error
+}
+
+// target is an object a dependent step fetches fields of.
+type target struct {
+	obj    *fastjson.Value
+	parent *target // the object of the parent step this one was found under
+	step   *step   // the step that fetches it
+	// indexes are the list indexes met along step.path, each key's followed by -1.
+	indexes []int32
+	lookup  int // its id's index among its step's distinct ids
+	alias   int // the alias of its lookup in the subgraph request
+}
+
+// path returns the target's path in the client's response.
+func (t *target) path() ast.Path {
+	var p ast.Path
+	if t.parent != nil {
+		p = t.parent.path()
+	}
+	i := 0
+	for _, key := range t.step.path {
+		p = append(p, ast.PathName(key))
+		for ; i < len(t.indexes) && t.indexes[i] >= 0; i++ {
+			p = append(p, ast.PathIndex(int(t.indexes[i])))
+		}
+		i++
+	}
+	return p
+}
+
+// batch is one subgraph request: a root step, or the lookups of dependent steps that the
+// same answer released for the same subgraph.
+type batch struct {
+	sg    *subgraph
+	root  *step
+	parts []part
+	n     int // how many lookups
+}
+
+// part is one dependent step's share of a batch.
+type part struct {
+	step    *step
+	targets []*target
+	// ids are the distinct ids looked up, in alias order from base.
+	ids  []*fastjson.Value
+	base int // alias number of ids[0]
+}
+
+type fetched struct {
+	b   *batch
+	ans *answer
+	err error
+}
+
+func (p *plan) run(ctx context.Context, vars map[string]any, logger *slog.Logger, maxBatch int) *run {
+	r := &run{ctx: ctx, plan: p, vars: vars, logger: logger, maxBatch: maxBatch}
+	r.root = r.arena.NewObject()
+	r.results = make(chan fetched, len(p.steps)+1)
+	for _, group := range p.groups {
+		for _, s := range group {
+			r.start(&batch{sg: s.sg, root: s})
+		}
+		for r.pending > 0 {
+			r.receive(<-r.results)
+		}
+	}
+	return r
+}
+
+// release returns every answer's parser; the result's values die with them.
+func (r *run) release() {
+	for _, a := range r.answers {
+		a.release()
+	}
+	r.answers = nil
+}
+
+// start sends a batch in its own goroutine.
+func (r *run) start(b *batch) {
+	body := r.body(b)
+	r.pending++
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				r.logger.Error("gateway: subgraph request panicked", "panic", v, "stack", string(debug.Stack()))
+				r.results <- fetched{b: b, err: errUnavailable}
+			}
+		}()
+		ans, err := b.sg.fetch(r.ctx, body)
+		r.results <- fetched{b: b, ans: ans, err: err}
+	}()
+}
+
+// body builds a batch's request body.
+func (r *run) body(b *batch) []byte {
+	if b.root != nil {
+		out := slices.Clip(b.root.body)
+		return r.appendVariables(out, b.root.vars, nil)
+	}
+	// query($_f0:ID!,…,$v:T,){_f0:node(id:$_f0){..._fS3} …} fragment _fS3 on T {…}
+	prefix := r.plan.prefix
+	out := make([]byte, 0, 256+64*b.n)
+	out = append(out, `{"query":"query(`...)
+	for i := range b.n {
+		out = append(out, '$')
+		out = append(out, prefix...)
+		out = strconv.AppendInt(out, int64(i), 10)
+		out = append(out, ":ID!,"...)
+	}
+	var vars []string
+	for _, pt := range b.parts {
+		for _, v := range pt.step.vars {
+			if !slices.Contains(vars, v) {
+				vars = append(vars, v)
+				i := slices.Index(pt.step.vars, v)
+				out = append(out, varDef(pt.step, i)...)
+			}
+		}
+	}
+	out = append(out, "){"...)
+	for _, pt := range b.parts {
+		for i := range pt.ids {
+			n := int64(pt.base + i)
+			out = append(out, prefix...)
+			out = strconv.AppendInt(out, n, 10)
+			out = append(out, ":node(id:$"...)
+			out = append(out, prefix...)
+			out = strconv.AppendInt(out, n, 10)
+			out = append(out, "){..."...)
+			out = append(out, pt.step.fragmentName...)
+			out = append(out, '}')
+		}
+	}
+	out = append(out, '}')
+	seen := map[*step]bool{}
+	for _, pt := range b.parts {
+		if !seen[pt.step] {
+			seen[pt.step] = true
+			out = append(out, ' ')
+			out = append(out, pt.step.fragment...)
+		}
+	}
+	out = append(out, `","variables":`...)
+	ids := func(out []byte) []byte {
+		for _, pt := range b.parts {
+			for i, id := range pt.ids {
+				out = append(out, '"')
+				out = append(out, prefix...)
+				out = strconv.AppendInt(out, int64(pt.base+i), 10)
+				out = append(out, `":`...)
+				out = id.MarshalTo(out)
+				out = append(out, ',')
+			}
+		}
+		return out
+	}
+	return r.appendVariables(out, vars, ids)
+}
+
+// varDef returns the definition text of a step's i-th variable.
+func varDef(s *step, i int) []byte {
+	// varDefs holds `$name:Type,` per variable, in vars order, JSON-escaped.
+	defs := s.varDefs
+	for ; i > 0; i-- {
+		defs = defs[indexComma(defs)+1:]
+	}
+	return defs[:indexComma(defs)+1]
+}
+
+// indexComma finds the comma ending a variable definition: types hold no commas.
+func indexComma(b []byte) int {
+	for i, c := range b {
+		if c == ',' {
+			return i
+		}
+	}
+	return len(b) - 1
+}
+
+// appendVariables writes the variables object and closes the body.
+func (r *run) appendVariables(out []byte, names []string, extra func([]byte) []byte) []byte {
+	out = append(out, '{')
+	if extra != nil {
+		out = extra(out)
+	}
+	for _, n := range names {
+		v, ok := r.vars[n]
+		if !ok {
+			continue
+		}
+		if r.varJSON == nil {
+			r.varJSON = map[string][]byte{}
+		}
+		js, ok := r.varJSON[n]
+		if !ok {
+			var err error
+			if js, err = json.Marshal(v); err != nil {
+				js = []byte("null")
+			}
+			r.varJSON[n] = js
+		}
+		out = appendJSONString(out, n)
+		out = append(out, ':')
+		out = append(out, js...)
+		out = append(out, ',')
+	}
+	if out[len(out)-1] == ',' {
+		out = out[:len(out)-1]
+	}
+	return append(out, "}}"...)
+}
+
+// receive merges one subgraph answer and starts what it released.
+func (r *run) receive(f fetched) {
+	r.pending--
+	if f.ans != nil {
+		r.answers = append(r.answers, f.ans)
+	}
+	if f.b.root != nil {
+		r.receiveRoot(f)
+		return
+	}
+	r.receiveLookups(f)
+}
+
+func (r *run) receiveRoot(f fetched) {
+	s := f.b.root
+	if f.err != nil {
+		r.fail(s, firstRootPath(s))
+		r.mark(r.root, markFailed)
+		return
+	}
+	for _, e := range f.ans.errors {
+		r.addError(s, subgraphError(s.sg, e, func(p []any) ast.Path { return clientPath(nil, p) }))
+	}
+	if f.ans.data == nil {
+		r.mark(r.root, markFailed)
+		return
+	}
+	merge(r.root, f.ans.data)
+	r.release1(s, []*target{{obj: r.root}})
+}
+
+func firstRootPath(s *step) ast.Path {
+	if len(s.rootKeys) == 0 {
+		return nil
+	}
+	return ast.Path{ast.PathName(s.rootKeys[0])}
+}
+
+// release1 finds the objects the children of s fetch under parents and starts their
+// requests, one per subgraph (split when larger than maxBatch).
+func (r *run) release1(s *step, parents []*target) {
+	if len(s.children) == 0 {
+		return
+	}
+	bySubgraph := map[*subgraph][]part{}
+	var order []*subgraph
+	for _, c := range s.children {
+		pt := part{step: c}
+		seen := map[string]int{}
+		for _, parent := range parents {
+			origin := parent
+			if s.root {
+				origin = nil
+			}
+			collectTargets(parent.obj, c.path, nil, func(obj *fastjson.Value, idx []int32) {
+				id := obj.Get(c.idKey)
+				if id == nil || id.Type() != fastjson.TypeString {
+					return // no id, nothing to fetch; its fields read as null
+				}
+				t := &target{obj: obj, parent: origin, step: c, indexes: idx}
+				key := unsafeString(id.GetStringBytes())
+				n, ok := seen[key]
+				if !ok {
+					n = len(pt.ids)
+					seen[key] = n
+					pt.ids = append(pt.ids, id)
+				}
+				t.lookup = n
+				pt.targets = append(pt.targets, t)
+			})
+		}
+		if len(pt.ids) == 0 {
+			continue
+		}
+		if _, ok := bySubgraph[c.sg]; !ok {
+			order = append(order, c.sg)
+		}
+		bySubgraph[c.sg] = append(bySubgraph[c.sg], pt)
+	}
+	for _, sg := range order {
+		b := &batch{sg: sg}
+		for _, pt := range bySubgraph[sg] {
+			for lo := 0; lo < len(pt.ids); {
+				if b.n == r.maxBatch {
+					r.start(b)
+					b = &batch{sg: sg}
+				}
+				hi := min(len(pt.ids), lo+r.maxBatch-b.n)
+				chunk := part{step: pt.step, ids: pt.ids[lo:hi], base: b.n}
+				for _, t := range pt.targets {
+					if t.lookup >= lo && t.lookup < hi {
+						t.alias = chunk.base + t.lookup - lo
+						chunk.targets = append(chunk.targets, t)
+					}
+				}
+				b.parts = append(b.parts, chunk)
+				b.n += hi - lo
+				lo = hi
+			}
+		}
+		r.start(b)
+	}
+}
+
+// collectTargets calls f for every object path leads to from v, crossing lists item by
+// item, with the list indexes met (each key's followed by -1).
+func collectTargets(v *fastjson.Value, path []string, idx []int32, f func(*fastjson.Value, []int32)) {
+	switch v.Type() {
+	case fastjson.TypeArray:
+		for i, item := range v.GetArray() {
+			collectTargets(item, path, append(idx[:len(idx):len(idx)], int32(i)), f)
+		}
+		return
+	case fastjson.TypeObject:
+	default:
+		return
+	}
+	if len(path) == 0 {
+		f(v, idx)
+		return
+	}
+	next := v.Get(path[0])
+	if next == nil {
+		return
+	}
+	collectTargets(next, path[1:], append(idx[:len(idx):len(idx)], -1), f)
+}
+
+func (r *run) receiveLookups(f fetched) {
+	b := f.b
+	if f.err != nil {
+		r.fail(b.parts[0].step, b.parts[0].targets[0].path())
+		for _, pt := range b.parts {
+			for _, t := range pt.targets {
+				r.mark(t.obj, markFailed)
+			}
+		}
+		return
+	}
+	// An alias that errors is a failure, not a missing object.
+	erred := map[int]bool{}
+	seen := map[string]bool{}
+	for _, e := range f.ans.errors {
+		alias := -1
+		ge := subgraphError(b.sg, e, func(p []any) ast.Path {
+			if len(p) == 0 {
+				return nil
+			}
+			a, ok := p[0].(string)
+			n, err := strconv.Atoi(trimPrefix(a, r.plan.prefix))
+			if !ok || err != nil {
+				return nil
+			}
+			alias = n
+			if t := b.target(n); t != nil {
+				return clientPath(t.path(), p[1:])
+			}
+			return nil
+		})
+		if alias >= 0 {
+			erred[alias] = true
+		}
+		if ge.Path == nil {
+			ge.Path = b.parts[0].targets[0].path()
+		}
+		// One error per cause: the same error from many lookups is reported once.
+		key := ge.Message + "\x00" + fmt.Sprint(ge.Extensions["code"])
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		r.addError(b.parts[0].step, ge)
+	}
+	for _, pt := range b.parts {
+		var released []*target
+		for _, t := range pt.targets {
+			var v *fastjson.Value
+			if f.ans.data != nil {
+				v = f.ans.data.Get(r.plan.prefix + strconv.Itoa(t.alias))
+			}
+			switch {
+			case v != nil && v.Type() == fastjson.TypeObject:
+				merge(t.obj, v)
+				released = append(released, t)
+			case erred[t.alias] || f.ans.data == nil:
+				r.mark(t.obj, markFailed)
+			default:
+				r.mark(t.obj, markMissing)
+			}
+		}
+		r.release1(pt.step, released)
+	}
+}
+
+// target returns the first target of alias n.
+func (b *batch) target(n int) *target {
+	for _, pt := range b.parts {
+		for _, t := range pt.targets {
+			if t.alias == n {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+func trimPrefix(s, prefix string) string {
+	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):]
+	}
+	return "x"
+}
+
+func (r *run) mark(v *fastjson.Value, m mark) {
+	if r.marks == nil {
+		r.marks = map[*fastjson.Value]mark{}
+	}
+	if r.marks[v] == 0 {
+		r.marks[v] = m
+	}
+}
+
+// fail records that a step's subgraph gave no answer.
+func (r *run) fail(s *step, path ast.Path) {
+	r.addError(s, &gqlerror.Error{
+		Message:    fmt.Sprintf("subgraph %s did not answer", s.sg.Name),
+		Path:       path,
+		Extensions: map[string]any{"code": codeSubgraphUnavailable, "subgraph": s.sg.Name},
+	})
+}
+
+func (r *run) addError(s *step, e *gqlerror.Error) {
+	r.errs = append(r.errs, stepError{step: s.index, err: e})
+}
+
+// subgraphError turns an error a subgraph sent into a client's error: its message, its
+// code (INTERNAL_SERVER_ERROR when it has none) and the subgraph's name; its path mapped
+// by path; nothing else of its extensions or locations, which describe the gateway's
+// request rather than the client's.
+func subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
+	ge := &gqlerror.Error{Message: string(e.GetStringBytes("message")), Extensions: map[string]any{"subgraph": sg.Name}}
+	if ge.Message == "" {
+		ge.Message = "subgraph " + sg.Name + " sent an error without a message"
+	}
+	code := string(e.GetStringBytes("extensions", "code"))
+	if code == "" {
+		code = codeInternal
+	}
+	ge.Extensions["code"] = code
+	var raw []any
+	for _, el := range e.GetArray("path") {
+		switch el.Type() {
+		case fastjson.TypeString:
+			raw = append(raw, string(el.GetStringBytes()))
+		case fastjson.TypeNumber:
+			raw = append(raw, el.GetInt())
+		}
+	}
+	ge.Path = path(raw)
+	return ge
+}
+
+// clientPath appends a subgraph path's elements to prefix.
+func clientPath(prefix ast.Path, p []any) ast.Path {
+	out := slices.Clone(prefix)
+	for _, el := range p {
+		switch v := el.(type) {
+		case string:
+			out = append(out, ast.PathName(v))
+		case int:
+			out = append(out, ast.PathIndex(v))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// merge copies src's entries into dst, merging objects present in both.
+func merge(dst, src *fastjson.Value) {
+	dobj, _ := dst.Object()
+	sobj, _ := src.Object()
+	if dobj == nil || sobj == nil {
+		return
+	}
+	sobj.Visit(func(key []byte, v *fastjson.Value) {
+		k := unsafeString(key)
+		if old := dobj.Get(k); old != nil && old.Type() == fastjson.TypeObject && v.Type() == fastjson.TypeObject {
+			merge(old, v)
+			return
+		}
+		dobj.Set(k, v)
+	})
+}
+
+// unsafeString views b as a string without copying. It is used only for bytes that
+// belong to a parser of the run, which stay unchanged until the run is released.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
