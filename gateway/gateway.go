@@ -202,6 +202,13 @@ func publicSchema(s *ast.Schema) *ast.Schema {
 	return s
 }
 
+// Close releases the gateway's idle connections to the subgraphs.
+func (g *Gateway) Close() {
+	for _, sg := range g.graph.Load().subgraphs {
+		sg.client.CloseIdleConnections()
+	}
+}
+
 // Schema returns the merged schema the gateway serves.
 func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 

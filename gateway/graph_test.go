@@ -23,6 +23,11 @@ type graph struct {
 	gateway       *gateway.Gateway
 	usersRedis    redistest.Redis
 	productsRedis redistest.Redis
+	// users and products stand in front of the subgraphs, counting requests.
+	users, products       *hop
+	log                   *requestLog
+	usersServer           *httptest.Server
+	usersURL, productsURL string // the subgraphs' GraphQL endpoints
 }
 
 // option changes the gateway's configuration for one test.
@@ -39,7 +44,9 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := httptest.NewServer(uh)
+	log := &requestLog{}
+	uhop := &hop{name: "users", next: uh, log: log}
+	us := httptest.NewServer(uhop)
 	t.Cleanup(us.Close)
 	owners, err := products.NewUsersClient(us.URL + "/graphql")
 	if err != nil {
@@ -51,7 +58,8 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := httptest.NewServer(ph)
+	phop := &hop{name: "products", next: ph, log: log}
+	ps := httptest.NewServer(phop)
 	t.Cleanup(ps.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -67,13 +75,16 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(gw.Close)
 	h, err := gw.Handler()
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs := httptest.NewServer(h)
 	t.Cleanup(gs.Close)
-	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr}
+	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr,
+		users: uhop, products: phop, log: log, usersServer: us,
+		usersURL: us.URL + "/graphql", productsURL: ps.URL + "/graphql"}
 }
 
 // forEachBackend runs f against miniredis and, when REDIS_URL is set, a real Redis.

@@ -61,7 +61,8 @@ type target struct {
 	obj    *fastjson.Value
 	parent *target // the object of the parent step this one was found under
 	step   *step   // the step that fetches it
-	// indexes are the list indexes met along step.path, each key's followed by -1.
+	// indexes are the list indexes met along step.path: for each key, -1 and then the
+	// indexes of the lists its value is (lists of lists give several).
 	indexes []int32
 	lookup  int // its id's index among its step's distinct ids
 	alias   int // the alias of its lookup in the subgraph request
@@ -76,10 +77,9 @@ func (t *target) path() ast.Path {
 	i := 0
 	for _, key := range t.step.path {
 		p = append(p, ast.PathName(key))
-		for ; i < len(t.indexes) && t.indexes[i] >= 0; i++ {
+		for i++; i < len(t.indexes) && t.indexes[i] >= 0; i++ {
 			p = append(p, ast.PathIndex(int(t.indexes[i])))
 		}
-		i++
 	}
 	return p
 }
@@ -371,7 +371,7 @@ func (r *run) release1(s *step, parents []*target) {
 }
 
 // collectTargets calls f for every object path leads to from v, crossing lists item by
-// item, with the list indexes met (each key's followed by -1).
+// item, with the list indexes met (see target.indexes).
 func collectTargets(v *fastjson.Value, path []string, idx []int32, f func(*fastjson.Value, []int32)) {
 	switch v.Type() {
 	case fastjson.TypeArray:
@@ -405,11 +405,12 @@ func (r *run) receiveLookups(f fetched) {
 		}
 		return
 	}
-	// An alias that errors is a failure, not a missing object.
+	// An alias that errors is a failure, not a missing object. The same error from many
+	// lookups is one cause: it is reported once, at the first of its paths.
 	erred := map[int]bool{}
-	seen := map[string]bool{}
+	var kept []*gqlerror.Error
+	byCause := map[string]int{}
 	for _, e := range f.ans.errors {
-		alias := -1
 		ge := subgraphError(b.sg, e, func(p []any) ast.Path {
 			if len(p) == 0 {
 				return nil
@@ -419,24 +420,26 @@ func (r *run) receiveLookups(f fetched) {
 			if !ok || err != nil {
 				return nil
 			}
-			alias = n
+			erred[n] = true
 			if t := b.target(n); t != nil {
 				return clientPath(t.path(), p[1:])
 			}
 			return nil
 		})
-		if alias >= 0 {
-			erred[alias] = true
-		}
 		if ge.Path == nil {
 			ge.Path = b.parts[0].targets[0].path()
 		}
-		// One error per cause: the same error from many lookups is reported once.
-		key := ge.Message + "\x00" + fmt.Sprint(ge.Extensions["code"])
-		if seen[key] {
+		cause := ge.Message + "\x00" + fmt.Sprint(ge.Extensions["code"])
+		if i, ok := byCause[cause]; ok {
+			if comparePaths(ge.Path, kept[i].Path) < 0 {
+				kept[i] = ge
+			}
 			continue
 		}
-		seen[key] = true
+		byCause[cause] = len(kept)
+		kept = append(kept, ge)
+	}
+	for _, ge := range kept {
 		r.addError(b.parts[0].step, ge)
 	}
 	for _, pt := range b.parts {

@@ -1,0 +1,126 @@
+package gateway_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// hop stands between the gateway and one subgraph in the test graph: it counts the
+// GraphQL requests the subgraph gets, logs them in order, and can replace the
+// subgraph's behaviour with a fault. Everything still crosses real HTTP.
+type hop struct {
+	name     string
+	next     http.Handler
+	log      *requestLog
+	requests atomic.Int64
+	fault    atomic.Pointer[fault]
+}
+
+// fault answers a GraphQL request instead of the subgraph. body is the request body.
+type fault func(w http.ResponseWriter, r *http.Request, body []byte)
+
+// requestLog records which subgraph got each GraphQL request, in arrival order.
+type requestLog struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (l *requestLog) add(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = append(l.names, name)
+}
+
+// take returns the names logged since the last take.
+func (l *requestLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.names
+	l.names = nil
+	return out
+}
+
+func (h *hop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/graphql" {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	if !h.isPing(body) {
+		h.requests.Add(1)
+		h.log.add(h.name)
+	}
+	if f := h.fault.Load(); f != nil {
+		(*f)(w, r, body)
+		return
+	}
+	h.next.ServeHTTP(w, withBody(r, body))
+}
+
+// isPing reports the gateway's readiness probe, which tests do not count.
+func (h *hop) isPing(body []byte) bool {
+	return bytes.Equal(body, []byte(`{"query":"{ __typename }"}`))
+}
+
+func withBody(r *http.Request, body []byte) *http.Request {
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return r
+}
+
+// inject makes the subgraph behind h answer with f until the returned func is called.
+func (h *hop) inject(f fault) (restore func()) {
+	h.fault.Store(&f)
+	return func() { h.fault.Store(nil) }
+}
+
+// Faults a subgraph can show.
+var (
+	// hangUp closes the connection without answering, as a crashed process does.
+	hangUp fault = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+	// freeze never answers; the gateway's subgraph timeout must end the request.
+	freeze fault = func(_ http.ResponseWriter, r *http.Request, _ []byte) {
+		<-r.Context().Done()
+	}
+)
+
+// answer is a fault that answers with a fixed status, content type and body.
+func answer(status int, contentType, body string) fault {
+	return func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+// errorPerLookup is a fault that answers every aliased lookup of a batched request with
+// null and the same error, as a subgraph whose store is down does.
+func errorPerLookup(message, code string) fault {
+	return func(w http.ResponseWriter, _ *http.Request, body []byte) {
+		var req struct {
+			Variables map[string]any `json:"variables"`
+		}
+		json.Unmarshal(body, &req)
+		data := map[string]any{}
+		var errs []map[string]any
+		for name := range req.Variables {
+			if strings.HasPrefix(name, "_f") {
+				data[name] = nil
+				errs = append(errs, map[string]any{"message": message, "path": []string{name},
+					"extensions": map[string]any{"code": code}})
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"data": data, "errors": errs})
+	}
+}
