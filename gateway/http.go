@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
