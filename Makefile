@@ -18,9 +18,12 @@ run:
 test: web
 	$(GO) test -race -count=1 ./...
 
-## bench: every benchmark, with allocations
+## bench: every Go benchmark, with allocations, then the whole-graph load benchmark
+## (tools/bench: our gateway against plain nautilus and the products subgraph, about a
+## minute; `go run ./tools/bench -h` for its settings)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./tools/bench
 
 ## web: GraphiQL's files from the npm registry into gateway/playground/dist, where the
 ## gateway embeds them at build time; never committed

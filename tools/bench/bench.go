@@ -1,0 +1,412 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"debug/buildinfo"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// binary is one command the benchmark builds and runs.
+type binary struct {
+	name string // the binary's name, which go build derives from the package
+	pkg  string
+}
+
+func (b binary) path(dir string) string { return filepath.Join(dir, b.name) }
+
+// binaries are the four commands, the one list every other step reads.
+func binaries() []binary {
+	return []binary{
+		{"users", "github.com/fedgraph/fedgraph/subgraphs/users/cmd/users"},
+		{"products", "github.com/fedgraph/fedgraph/subgraphs/products/cmd/products"},
+		{"gateway", "github.com/fedgraph/fedgraph/gateway/cmd/gateway"},
+		{"nautilus", "github.com/fedgraph/fedgraph/tools/bench/nautilus"},
+	}
+}
+
+// The roles whose CPU is measured, in the order the table shows them.
+const (
+	roleGateway  = "gateway" // whichever gateway the target is; none for the products subgraph
+	roleUsers    = "users"
+	roleProducts = "products"
+)
+
+// bench is one run: the processes, the hops and the seeded graph.
+type bench struct {
+	cfg    Config
+	out    io.Writer
+	env    []string // the children's environment
+	client *client
+
+	redis    redisChoice
+	bin      string
+	ticks    int64 // clock ticks per second
+	graph    *graph
+	users    *proc
+	products *proc
+	gateway  *proc // ours, when started
+	baseline *proc // nautilus, when started
+	hops     map[string]*hop
+	hopURLs  map[string]string
+}
+
+// target is one thing a workload runs against.
+type target struct {
+	name   string
+	label  string
+	url    string
+	gw     *proc // the gateway process, nil for the products subgraph
+	direct bool  // whether owners are asked for as ids only
+}
+
+func (b *bench) run(ctx context.Context) error {
+	// Everything started below stops when run returns, in the reverse order of starting:
+	// the hops, the processes, the binaries' directory, and last the run's Redis keys,
+	// once nothing can write them any more.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var err error
+	if b.redis, err = chooseRedis(ctx, b.cfg.RedisURL); err != nil {
+		return err
+	}
+	runID := make([]byte, 6)
+	rand.Read(runID)
+	prefix := "fedgraph-bench:" + hex.EncodeToString(runID) + ":"
+	if b.redis.client != nil {
+		defer func() {
+			n, err := b.redis.deleteKeys(context.WithoutCancel(ctx), prefix)
+			if err != nil {
+				fmt.Fprintf(b.out, "bench: deleting keys %s*: %v\n", prefix, err)
+			} else {
+				fmt.Fprintf(b.out, "Deleted the run's %d Redis keys (%s*).\n", n, prefix)
+			}
+			b.redis.client.Close()
+		}()
+	}
+
+	b.ticks = clockTicks(ctx, b.env)
+	if b.bin = b.cfg.Bin; b.bin == "" {
+		dir, err := os.MkdirTemp("", "fedgraph-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintln(b.out, "Building the services and the nautilus baseline...")
+		if err := build(ctx, dir); err != nil {
+			return err
+		}
+		b.bin = dir
+	}
+
+	var procs []*proc
+	defer func() {
+		for _, p := range slices.Backward(procs) {
+			p.stop()
+		}
+	}()
+	startProc := func(name, bin string, wantDebug bool, args ...string) (*proc, error) {
+		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), wantDebug, append([]string{"-listen-addr", "127.0.0.1:0"}, args...)...)
+		if err == nil {
+			procs = append(procs, p)
+		}
+		return p, err
+	}
+
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	sub := func(name string) []string {
+		return []string{"-redis-url", b.redis.url, "-key-prefix", prefix + name + ":",
+			"-cursor-secret", hex.EncodeToString(secret), "-log-level", "warn"}
+	}
+	if b.users, err = startProc("users", "users", false, sub("users")...); err != nil {
+		return err
+	}
+	// products asks users about owners only when a product is created (seeding), so it
+	// goes to users directly: the hops count what the gateways send.
+	if b.products, err = startProc("products", "products", false, append(sub("products"), "-users-url", b.users.url)...); err != nil {
+		return err
+	}
+
+	hopCtx, stopHops := context.WithCancel(ctx)
+	defer stopHops()
+	hopTransport := &http.Transport{MaxIdleConnsPerHost: 1024, IdleConnTimeout: 90 * time.Second, DisableCompression: true}
+	defer hopTransport.CloseIdleConnections()
+	b.hops, b.hopURLs = map[string]*hop{}, map[string]string{}
+	for _, p := range []*proc{b.users, b.products} {
+		h, err := newHop(p.url, hopTransport)
+		if err != nil {
+			return err
+		}
+		if b.hopURLs[p.name], err = serveHop(hopCtx, h); err != nil {
+			return err
+		}
+		b.hops[p.name] = h
+	}
+
+	if b.graph, err = seed(ctx, b.client, b.users.url, b.products.url); err != nil {
+		return err
+	}
+
+	gwArgs := []string{"-users-url", b.hopURLs["users"], "-products-url", b.hopURLs["products"]}
+	var targets []target
+	for _, name := range b.cfg.Targets {
+		switch name {
+		case targetOurs:
+			targets = append(targets, target{name: name, label: "fedgraph"})
+		case targetBaseline:
+			if b.baseline, err = startProc("nautilus", "nautilus", false, gwArgs...); err != nil {
+				return err
+			}
+			targets = append(targets, target{name: name, label: "nautilus", url: b.baseline.url, gw: b.baseline})
+		case targetDirect:
+			targets = append(targets, target{name: name, label: "products (direct)", url: b.hopURLs["products"], direct: true})
+		}
+	}
+	if slices.Contains(b.cfg.Targets, targetOurs) || b.cfg.Soak > 0 {
+		if b.gateway, err = startProc("gateway", "gateway", true, slices.Concat(gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})...); err != nil {
+			return err
+		}
+		for i := range targets {
+			if targets[i].name == targetOurs {
+				targets[i].url, targets[i].gw = b.gateway.url, b.gateway
+			}
+		}
+	}
+
+	rep := &report{header: b.header()}
+	for _, w := range workloads() {
+		if !slices.Contains(b.cfg.Workloads, w.name) {
+			continue
+		}
+		for _, t := range targets {
+			if t.direct && !w.direct {
+				rep.skipped = append(rep.skipped, fmt.Sprintf("%s skipped for %s: %s.", t.label, w.title, w.why))
+				continue
+			}
+			r, err := b.measure(ctx, w, t)
+			if ctx.Err() != nil {
+				return fmt.Errorf("interrupted: %w", ctx.Err())
+			}
+			if err != nil {
+				rep.skipped = append(rep.skipped, fmt.Sprintf("%s failed for %s: %v", t.label, w.title, err))
+				continue
+			}
+			fmt.Fprintf(b.out, "  %-28s %-18s %9.1f rps %6d errors\n", w.title, t.label, r.rps(), r.st.errors)
+			rep.rows = append(rep.rows, r)
+		}
+	}
+	if b.cfg.Soak > 0 {
+		fmt.Fprintf(b.out, "  soak: (d) against fedgraph for %s\n", b.cfg.Soak)
+		s, err := b.soak(ctx)
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+		if err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+		rep.soak = s
+	}
+	fmt.Fprintln(b.out)
+	rep.write(b.out)
+	return nil
+}
+
+// build compiles the four commands into dir with the caller's Go settings.
+func build(ctx context.Context, dir string) error {
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	for _, b := range binaries() {
+		args = append(args, b.pkg)
+	}
+	cmd := command(ctx, os.Environ(), "go", args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// sample is the counters at one instant.
+type sample struct {
+	cpu  map[string]int64 // clock ticks by role
+	reqs map[string]int64 // GraphQL requests by subgraph
+}
+
+func (b *bench) sample(gw *proc) (sample, error) {
+	s := sample{cpu: map[string]int64{}, reqs: map[string]int64{}}
+	roles := map[string]*proc{roleUsers: b.users, roleProducts: b.products}
+	if gw != nil {
+		roles[roleGateway] = gw
+	}
+	var errs []error
+	for role, p := range roles {
+		select {
+		case <-p.done:
+			errs = append(errs, fmt.Errorf("%s exited: %v\n%s", p.name, p.err, p.output()))
+			continue
+		default:
+		}
+		t, err := p.cpuTicks()
+		errs = append(errs, err)
+		s.cpu[role] = t
+	}
+	for name, h := range b.hops {
+		s.reqs[name] = h.count()
+	}
+	return s, errors.Join(errs...)
+}
+
+// row is one workload against one target.
+type row struct {
+	w      workload
+	target target
+	st     *stats
+	cpuMS  map[string]float64 // CPU milliseconds per client query, by role
+	reqs   map[string]float64 // subgraph requests per client query, by subgraph
+	p50    time.Duration
+	p99    time.Duration
+}
+
+func (r *row) rps() float64 { return float64(r.st.requests()) / r.st.elapsed.Seconds() }
+
+// measure warms the target up with the workload, then measures it for cfg.Duration.
+func (b *bench) measure(ctx context.Context, w workload, t target) (*row, error) {
+	var seq atomic.Uint64
+	next := func(n uint64) request { return w.next(b.graph, n, t.direct) }
+	if b.cfg.Warmup > 0 {
+		load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.Warmup, &seq, next)
+	}
+	before, err := b.sample(t.gw)
+	if err != nil {
+		return nil, err
+	}
+	st := load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.Duration, &seq, next)
+	after, err := b.sample(t.gw)
+	if err != nil {
+		return nil, err
+	}
+	r := &row{w: w, target: t, st: st, cpuMS: map[string]float64{}, reqs: map[string]float64{}}
+	n := float64(st.requests())
+	if n == 0 {
+		return nil, errors.New("no request was answered")
+	}
+	for role, t0 := range before.cpu {
+		r.cpuMS[role] = float64(after.cpu[role]-t0) * 1000 / float64(b.ticks) / n
+	}
+	for name, c0 := range before.reqs {
+		r.reqs[name] = float64(after.reqs[name]-c0) / n
+	}
+	sorted := st.sortedLatencies()
+	r.p50, r.p99 = percentile(sorted, 50), percentile(sorted, 99)
+	return r, nil
+}
+
+// soakResult is the gateway's state before and after a long mixed load.
+type soakResult struct {
+	d                        time.Duration
+	st                       *stats
+	rss0, rss1               int64
+	goroutines0, goroutines1 int
+}
+
+func (b *bench) soak(ctx context.Context) (*soakResult, error) {
+	var seq atomic.Uint64
+	next := func(n uint64) request { return mixed(b.graph, n, false) }
+	// The warmup opens the connections the load keeps, so that both readings see them.
+	load(ctx, b.client, b.gateway.url, b.cfg.Concurrency, max(b.cfg.Warmup, time.Second), &seq, next)
+	s := &soakResult{d: b.cfg.Soak}
+	var err error
+	if s.rss0, s.goroutines0, err = b.gatewayState(ctx); err != nil {
+		return nil, err
+	}
+	s.st = load(ctx, b.client, b.gateway.url, b.cfg.Concurrency, b.cfg.Soak, &seq, next)
+	if s.rss1, s.goroutines1, err = b.gatewayState(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// gatewayState reads our gateway's resident memory and goroutine count.
+func (b *bench) gatewayState(ctx context.Context) (rss int64, goroutines int, err error) {
+	if rss, err = b.gateway.rssBytes(); err != nil {
+		return 0, 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.gateway.debug+"goroutine?debug=1", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := b.client.http.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("goroutine profile: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return 0, 0, fmt.Errorf("goroutine profile: %w", err)
+	}
+	goroutines, err = parseGoroutineTotal(body)
+	return rss, goroutines, err
+}
+
+// header describes the machine and the settings, for the report.
+func (b *bench) header() []string {
+	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
+	goVersion, code := runtime.Version(), "code: no VCS stamp in the gateway binary (GOFLAGS=-buildvcs=false?)"
+	if info, err := buildinfo.ReadFile(filepath.Join(b.bin, "gateway")); err == nil {
+		goVersion = info.GoVersion
+		if rev := vcsRevision(info.Settings); rev != "" {
+			code = "code: " + rev
+		}
+	}
+	return []string{
+		fmt.Sprintf("machine: %s, %d cores (%s/%s)", parseCPUModel(string(cpuinfo)), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH),
+		fmt.Sprintf("Go: %s (services), %s (this tool)", goVersion, runtime.Version()),
+		code,
+		fmt.Sprintf("Redis: %s", b.redis.kind),
+		fmt.Sprintf("load: closed loop, %d concurrent clients; each workload and target %s measured after %s warmup; each request bounded by %s",
+			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Warmup, b.cfg.Timeout),
+		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
+			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
+		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (clients and hops) shares the machine",
+			b.ticks),
+		"subgraph requests: POST /graphql counted by a hop in front of each subgraph, per client query",
+		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values",
+	}
+}
+
+// vcsRevision describes the commit a binary was built from, as go build stamps it;
+// empty when it was built without VCS information.
+func vcsRevision(settings []debug.BuildSetting) string {
+	var rev, modified string
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		return "commit " + rev + " with uncommitted changes"
+	}
+	return "commit " + rev
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxAnswer bounds the size of one answer the client reads.
+const maxAnswer = 16 << 20
+
+// client sends GraphQL requests, each bounded by timeout, so that a hung answer counts
+// as an error instead of stalling the run.
+type client struct {
+	http    *http.Client
+	timeout time.Duration
+	sel     selections
+}
+
+func newClient(concurrency int, timeout time.Duration) *client {
+	tr := &http.Transport{
+		MaxIdleConnsPerHost: concurrency + 4,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &client{http: &http.Client{Transport: tr}, timeout: timeout}
+}
+
+// do sends req to url and checks the answer: HTTP 200, no errors, and the data req.check
+// accepts. Every failure comes back as an error.
+func (c *client) do(ctx context.Context, url string, req request) error {
+	_, err := c.send(ctx, url, req)
+	return err
+}
+
+// send is do that also reports whether the answer's keys follow the query's selection
+// order (see inSelectionOrder).
+func (c *client) send(ctx context.Context, url string, req request) (ordered bool, err error) {
+	sel, err := c.sel.of(req.query)
+	if err != nil {
+		return false, fmt.Errorf("bench: query %q: %w", req.query, err)
+	}
+	body, err := json.Marshal(map[string]any{"query": req.query, "variables": req.vars})
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return false, err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return false, c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return false, c.transportError(ctx, err)
+	}
+	var answer struct {
+		Data   json.RawMessage
+		Errors []json.RawMessage
+	}
+	jerr := json.Unmarshal(raw, &answer)
+	if resp.StatusCode != http.StatusOK {
+		se := &statusError{code: resp.StatusCode}
+		if jerr == nil && len(answer.Errors) > 0 {
+			se.msg = describeError(answer.Errors[0])
+		}
+		return false, se
+	}
+	if jerr != nil {
+		return false, fmt.Errorf("answer is not JSON: %w", jerr)
+	}
+	if len(answer.Errors) > 0 {
+		return false, fmt.Errorf("errors: %s (%d in the answer)", describeError(answer.Errors[0]), len(answer.Errors))
+	}
+	if len(answer.Data) == 0 || string(answer.Data) == "null" {
+		return false, errors.New("shape: data is null")
+	}
+	if err := req.check(answer.Data); err != nil {
+		return false, err
+	}
+	ordered, err = inSelectionOrder(answer.Data, sel)
+	if err != nil {
+		return false, fmt.Errorf("answer is not JSON: %w", err)
+	}
+	return ordered, nil
+}
+
+// describeError is a GraphQL error's message, or the whole error when its message is
+// empty (nautilus answers some failures so).
+func describeError(raw json.RawMessage) string {
+	var e struct{ Message string }
+	if json.Unmarshal(raw, &e) == nil && e.Message != "" {
+		return e.Message
+	}
+	return "no message: " + string(raw)
+}
+
+func (c *client) transportError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within %s", c.timeout)
+	}
+	return err
+}
+
+// stats is what one run of load measured.
+type stats struct {
+	latencies []time.Duration // every request, failed ones included
+	errors    int
+	unordered int            // correct answers whose keys are not in selection order
+	kinds     map[string]int // error message (ids masked) → count
+	elapsed   time.Duration
+}
+
+func (s *stats) requests() int { return len(s.latencies) }
+
+func (s *stats) merge(o *stats) {
+	s.latencies = append(s.latencies, o.latencies...)
+	s.errors += o.errors
+	s.unordered += o.unordered
+	for k, n := range o.kinds {
+		if s.kinds == nil {
+			s.kinds = map[string]int{}
+		}
+		s.kinds[k] += n
+	}
+}
+
+// load runs a closed loop: concurrency workers, each sending its next request as soon
+// as the previous one is answered, until d has passed. A worker does not start a
+// request after d, and load returns once every request it started is answered (each is
+// bounded by the client's timeout), so the counters read before and after it cover
+// exactly these requests. The n-th request sent is next(n), n counting on from *seq.
+func load(ctx context.Context, c *client, url string, concurrency int, d time.Duration, seq *atomic.Uint64, next func(n uint64) request) *stats {
+	start := time.Now()
+	deadline := start.Add(d)
+	per := make([]stats, concurrency)
+	var wg sync.WaitGroup
+	for w := range per {
+		wg.Go(func() {
+			s := &per[w]
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				req := next(seq.Add(1) - 1)
+				t0 := time.Now()
+				ordered, err := c.send(ctx, url, req)
+				if ctx.Err() != nil {
+					return // interrupted: the run is being abandoned
+				}
+				s.latencies = append(s.latencies, time.Since(t0))
+				if err == nil && !ordered {
+					s.unordered++
+				}
+				if err != nil {
+					s.errors++
+					if s.kinds == nil {
+						s.kinds = map[string]int{}
+					}
+					s.kinds[req.label+errorKind(err)]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := &stats{elapsed: time.Since(start)}
+	for i := range per {
+		total.merge(&per[i])
+	}
+	return total
+}
+
+var (
+	uuidLike = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	portLike = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+)
+
+// errorKind is err's message with what varies per request (ids, ports) masked and its
+// length bounded, so that errors of one kind are tallied together.
+func errorKind(err error) string {
+	s := uuidLike.ReplaceAllString(err.Error(), "<uuid>")
+	s = portLike.ReplaceAllString(s, "127.0.0.1:<port>")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:157]) + "..."
+	}
+	return s
+}
+
+// percentile returns the p-th percentile (0 < p <= 100) of sorted by the nearest-rank
+// method, 0 for no samples.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	// The small epsilon keeps 99% of 100 samples at rank 99 despite float rounding.
+	rank := int(math.Ceil(float64(len(sorted))*p/100 - 1e-9))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// sortedLatencies returns the latencies in increasing order.
+func (s *stats) sortedLatencies() []time.Duration {
+	l := slices.Clone(s.latencies)
+	slices.Sort(l)
+	return l
+}

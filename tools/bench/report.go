@@ -1,0 +1,226 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// report is what a run prints once every workload has run: aligned Markdown tables,
+// readable as text and pasted as they are into a README.
+type report struct {
+	header  []string
+	rows    []*row
+	skipped []string
+	soak    *soakResult
+}
+
+func (rep *report) write(w io.Writer) {
+	fmt.Fprintln(w, "## Whole-graph benchmark (tools/bench)")
+	fmt.Fprintln(w)
+	for _, h := range rep.header {
+		fmt.Fprintln(w, "- "+h)
+	}
+	fmt.Fprintln(w)
+
+	t := table{
+		head:  []string{"workload", "target", "rps", "p50 ms", "p99 ms", "gateway CPU ms/q", "users CPU ms/q", "products CPU ms/q", "users req/q", "products req/q", "errors"},
+		right: []bool{false, false, true, true, true, true, true, true, true, true, true},
+	}
+	for _, r := range rep.rows {
+		gw := "-"
+		if r.target.gw != nil {
+			gw = fmt.Sprintf("%.3f", r.cpuMS[roleGateway])
+		}
+		t.rows = append(t.rows, []string{
+			r.w.title, r.target.label, formatRPS(r.rps()), formatMS(r.p50), formatMS(r.p99),
+			gw, fmt.Sprintf("%.3f", r.cpuMS[roleUsers]), fmt.Sprintf("%.3f", r.cpuMS[roleProducts]),
+			fmt.Sprintf("%.2f", r.reqs["users"]), fmt.Sprintf("%.2f", r.reqs["products"]),
+			formatErrors(r.st),
+		})
+	}
+	t.write(w)
+	if len(rep.skipped) > 0 {
+		fmt.Fprintln(w)
+		for _, s := range rep.skipped {
+			fmt.Fprintln(w, "- "+s)
+		}
+	}
+
+	if ratios := rep.ratios(); len(ratios.rows) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Ratios (CPU per query, each from the run against that gateway):")
+		fmt.Fprintln(w)
+		ratios.write(w)
+	}
+
+	var unordered []string
+	for _, r := range rep.rows {
+		if ok := r.st.requests() - r.st.errors; r.st.unordered > 0 && ok > 0 {
+			unordered = append(unordered, fmt.Sprintf("%s, %s: %.1f%% of correct answers", r.w.title, r.target.label, 100*float64(r.st.unordered)/float64(ok)))
+		}
+	}
+	if len(unordered) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Answers whose keys are not in selection order, which the GraphQL spec asks for (tallied, not counted as errors):")
+		fmt.Fprintln(w)
+		for _, u := range unordered {
+			fmt.Fprintln(w, "- "+u)
+		}
+	}
+
+	if errs := rep.errorKinds(); len(errs) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Errors, by kind (at most three kinds per row):")
+		fmt.Fprintln(w)
+		for _, e := range errs {
+			fmt.Fprintln(w, "- "+e)
+		}
+	}
+
+	if s := rep.soak; s != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Soak: (d) against fedgraph for %s, %s rps, %s errors:\n", s.d, formatRPS(float64(s.st.requests())/s.st.elapsed.Seconds()), formatErrors(s.st))
+		fmt.Fprintln(w)
+		st := table{head: []string{"gateway", "start", "end", "growth"}, right: []bool{false, true, true, true}}
+		st.rows = append(st.rows,
+			[]string{"RSS MiB", fmt.Sprintf("%.1f", float64(s.rss0)/(1<<20)), fmt.Sprintf("%.1f", float64(s.rss1)/(1<<20)), growth(float64(s.rss0), float64(s.rss1))},
+			[]string{"goroutines", fmt.Sprint(s.goroutines0), fmt.Sprint(s.goroutines1), growth(float64(s.goroutines0), float64(s.goroutines1))},
+		)
+		st.write(w)
+	}
+	fmt.Fprintln(w)
+}
+
+// ratios compares our gateway with the baseline per workload.
+func (rep *report) ratios() table {
+	t := table{
+		head:  []string{"workload", "fedgraph rps / nautilus rps", "fedgraph CPU / products CPU", "nautilus CPU / products CPU"},
+		right: []bool{false, true, true, true},
+	}
+	for _, w := range workloads() {
+		ours, base := rep.find(w.name, targetOurs), rep.find(w.name, targetBaseline)
+		if ours == nil && base == nil {
+			continue
+		}
+		speed := "n/a"
+		if ours != nil && base != nil && base.rps() > 0 {
+			speed = fmt.Sprintf("%.2f", ours.rps()/base.rps())
+		}
+		t.rows = append(t.rows, []string{w.title, speed, cpuRatio(ours), cpuRatio(base)})
+	}
+	return t
+}
+
+func (rep *report) find(workload, target string) *row {
+	for _, r := range rep.rows {
+		if r.w.name == workload && r.target.name == target {
+			return r
+		}
+	}
+	return nil
+}
+
+func cpuRatio(r *row) string {
+	if r == nil || r.cpuMS[roleProducts] <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", r.cpuMS[roleGateway]/r.cpuMS[roleProducts])
+}
+
+// errorKinds lists, per row with errors, its most frequent kinds of error.
+func (rep *report) errorKinds() []string {
+	var out []string
+	for _, r := range rep.rows {
+		if r.st.errors == 0 {
+			continue
+		}
+		kinds := slices.SortedFunc(maps.Keys(r.st.kinds), func(a, b string) int {
+			return cmp.Or(cmp.Compare(r.st.kinds[b], r.st.kinds[a]), strings.Compare(a, b))
+		})
+		for i, k := range kinds {
+			if i == 3 {
+				out = append(out, fmt.Sprintf("%s, %s: %d more kinds", r.w.title, r.target.label, len(kinds)-3))
+				break
+			}
+			out = append(out, fmt.Sprintf("%s, %s: %d × %s", r.w.title, r.target.label, r.st.kinds[k], k))
+		}
+	}
+	return out
+}
+
+func formatRPS(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func formatMS(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms >= 100 {
+		return fmt.Sprintf("%.0f", ms)
+	}
+	return fmt.Sprintf("%.2f", ms)
+}
+
+func formatErrors(s *stats) string {
+	if s.errors == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%.1f%%)", s.errors, 100*float64(s.errors)/float64(s.requests()))
+}
+
+func growth(from, to float64) string {
+	if from == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%+.1f%%", 100*(to-from)/from)
+}
+
+// table is a Markdown table whose columns are padded to one width, so that it reads as
+// aligned text too.
+type table struct {
+	head  []string
+	right []bool // right-align the column (numbers)
+	rows  [][]string
+}
+
+func (t table) write(w io.Writer) {
+	width := make([]int, len(t.head))
+	for _, r := range append([][]string{t.head}, t.rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		b.WriteString("|")
+		for i, c := range cells {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if t.right[i] {
+				b.WriteString(" " + pad + c + " |")
+			} else {
+				b.WriteString(" " + c + pad + " |")
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(t.head)
+	sep := make([]string, len(t.head))
+	for i := range sep {
+		sep[i] = strings.Repeat("-", width[i])
+		if t.right[i] {
+			sep[i] = sep[i][1:] + ":"
+		}
+	}
+	line(sep)
+	for _, r := range t.rows {
+		line(r)
+	}
+}
