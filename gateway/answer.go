@@ -212,6 +212,9 @@ type pathElem struct {
 
 // write returns the data entry, or nil when the root is null.
 func (w *writer) write() []byte {
+	if w.buf == nil {
+		w.buf = make([]byte, 0, w.r.answered+64)
+	}
 	if !w.object(w.r.plan.shape, w.r.root) {
 		return nil
 	}
@@ -259,14 +262,21 @@ func (w *writer) object(s *shape, obj *fastjson.Value) bool {
 // position, for the caller to propagate. explained says that a missing or null v is
 // already accounted for by an error.
 func (w *writer) value(f *fieldShape, t *ast.Type, v *fastjson.Value, explained bool) bool {
-	if v == nil || v.Type() == fastjson.TypeNull {
-		return w.null(f, t, explained || v != nil && w.errorHere())
+	if v == nil {
+		return w.null(f, t, explained)
+	}
+	if f.leaf != nil && t.Elem == nil {
+		return w.leaf(f, t, v)
+	}
+	typ := v.Type() // never a string here: strings are leaves, which keep their raw form
+	if typ == fastjson.TypeNull {
+		return w.null(f, t, explained || t.NonNull && w.errorHere())
 	}
 	if t.Elem != nil {
-		items, err := v.Array()
-		if err != nil {
+		if typ != fastjson.TypeArray {
 			return w.bad(f, t)
 		}
+		items, _ := v.Array()
 		start := len(w.buf)
 		w.buf = append(w.buf, '[')
 		for i, item := range items {
@@ -284,10 +294,7 @@ func (w *writer) value(f *fieldShape, t *ast.Type, v *fastjson.Value, explained 
 		w.buf = append(w.buf, ']')
 		return true
 	}
-	if f.leaf != nil {
-		return w.leaf(f, t, v)
-	}
-	if v.Type() != fastjson.TypeObject {
+	if typ != fastjson.TypeObject {
 		return w.bad(f, t)
 	}
 	if w.r.marks != nil && w.r.marks[v] == markMissing {
@@ -340,46 +347,45 @@ func (w *writer) bad(f *fieldShape, t *ast.Type) bool {
 	return w.null(f, t, true)
 }
 
-// leaf checks a scalar or enum value and writes it as the subgraph serialised it.
+// leaf writes a scalar or enum value as the subgraph serialised it, and checks it. It
+// writes first and looks at the first byte written: asking fastjson for a string's type
+// would unescape it, and writing it again would escape it again.
 func (w *writer) leaf(f *fieldShape, t *ast.Type, v *fastjson.Value) bool {
-	typ := v.Type()
-	switch f.leaf.Name {
-	case "String":
-		if typ != fastjson.TypeString {
-			return w.bad(f, t)
-		}
-	case "Boolean":
-		if typ != fastjson.TypeTrue && typ != fastjson.TypeFalse {
-			return w.bad(f, t)
-		}
-	case "Int":
-		n, err := v.Int64()
-		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
-			return w.bad(f, t)
-		}
-	case "Float":
-		if typ != fastjson.TypeNumber {
-			return w.bad(f, t)
-		}
-	case "ID":
-		switch typ {
-		case fastjson.TypeString:
-		case fastjson.TypeNumber: // an ID serialises as a string
-			w.buf = append(w.buf, '"')
-			w.buf = v.MarshalTo(w.buf)
-			w.buf = append(w.buf, '"')
-			return true
-		default:
-			return w.bad(f, t)
-		}
+	start := len(w.buf)
+	w.buf = v.MarshalTo(w.buf)
+	var ok bool
+	switch c := w.buf[start]; {
+	case c == 'n':
+		w.buf = w.buf[:start]
+		return w.null(f, t, t.NonNull && w.errorHere())
+	case f.leaf.Kind == ast.Enum:
+		ok = c == '"' && f.leaf.EnumValues.ForName(string(v.GetStringBytes())) != nil
 	default:
-		if f.leaf.Kind == ast.Enum {
-			if typ != fastjson.TypeString || f.leaf.EnumValues.ForName(string(v.GetStringBytes())) == nil {
-				return w.bad(f, t)
+		switch f.leaf.Name {
+		case "String":
+			ok = c == '"'
+		case "Boolean":
+			ok = c == 't' || c == 'f'
+		case "Int":
+			n, err := v.Int64()
+			ok = err == nil && n >= math.MinInt32 && n <= math.MaxInt32
+		case "Float":
+			ok = c == '-' || c >= '0' && c <= '9'
+		case "ID":
+			ok = c == '"'
+			if c == '-' || c >= '0' && c <= '9' { // an ID serialises as a string
+				w.buf = append(append(w.buf[:start], '"'), w.buf[start:]...)
+				w.buf = append(w.buf, '"')
+				ok = true
 			}
+		default: // a custom scalar: any JSON value
+			ok = true
 		}
 	}
-	w.buf = v.MarshalTo(w.buf)
+	if !ok {
+		w.buf = w.buf[:start]
+		return w.bad(f, t)
+	}
 	return true
 }
 

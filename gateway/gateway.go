@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,9 @@ type Config struct {
 	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU).
 	// default: DefaultPlanCacheSize
 	PlanCacheSize int
+	// Transport carries the requests to the subgraphs. default: a pooled transport per
+	// subgraph (see transport.go); tests and benchmarks put fakes here.
+	Transport http.RoundTripper
 	// MaxBatch bounds the entity lookups of one subgraph request; a plan step with more
 	// is sent as several requests of at most MaxBatch lookups. default: DefaultMaxBatch
 	MaxBatch int
@@ -150,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	byURL := map[string]*subgraph{}
 	var sources []*graphql.RemoteSchema
 	for _, sc := range cfg.Subgraphs {
-		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Logger)
+		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Logger)
 		s, err := fetchSchema(ctx, sg.client, sc)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)

@@ -36,6 +36,11 @@ type run struct {
 	errs    []stepError
 	results chan fetched
 	pending int
+	// answered is the bytes the subgraphs sent, which sizes the answer's buffer.
+	answered int
+	// targets and indexes are slabs the run's targets are cut from.
+	targets []target
+	indexes []int32
 }
 
 // mark says why an object in the result lacks fields.
@@ -271,6 +276,7 @@ func (r *run) receive(f fetched) {
 	r.pending--
 	if f.ans != nil {
 		r.answers = append(r.answers, f.ans)
+		r.answered += f.ans.size
 	}
 	if f.b.root != nil {
 		r.receiveRoot(f)
@@ -312,6 +318,7 @@ func (r *run) release1(s *step, parents []*target) {
 	}
 	bySubgraph := map[*subgraph][]part{}
 	var order []*subgraph
+	var stack []int32
 	for _, c := range s.children {
 		pt := part{step: c}
 		seen := map[string]int{}
@@ -320,12 +327,15 @@ func (r *run) release1(s *step, parents []*target) {
 			if s.root {
 				origin = nil
 			}
-			collectTargets(parent.obj, c.path, nil, func(obj *fastjson.Value, idx []int32) {
+			collectTargets(parent.obj, c.path, &stack, func(obj *fastjson.Value, idx []int32) {
 				id := obj.Get(c.idKey)
 				if id == nil || id.Type() != fastjson.TypeString {
 					return // no id, nothing to fetch; its fields read as null
 				}
-				t := &target{obj: obj, parent: origin, step: c, indexes: idx}
+				t := r.newTarget()
+				start := len(r.indexes)
+				r.indexes = append(r.indexes, idx...)
+				*t = target{obj: obj, parent: origin, step: c, indexes: r.indexes[start:len(r.indexes):len(r.indexes)]}
 				key := unsafeString(id.GetStringBytes())
 				n, ok := seen[key]
 				if !ok {
@@ -371,12 +381,15 @@ func (r *run) release1(s *step, parents []*target) {
 }
 
 // collectTargets calls f for every object path leads to from v, crossing lists item by
-// item, with the list indexes met (see target.indexes).
-func collectTargets(v *fastjson.Value, path []string, idx []int32, f func(*fastjson.Value, []int32)) {
+// item, with the list indexes met (see target.indexes); stack is scratch space, and the
+// indexes f gets are valid only during the call.
+func collectTargets(v *fastjson.Value, path []string, stack *[]int32, f func(*fastjson.Value, []int32)) {
 	switch v.Type() {
 	case fastjson.TypeArray:
 		for i, item := range v.GetArray() {
-			collectTargets(item, path, append(idx[:len(idx):len(idx)], int32(i)), f)
+			*stack = append(*stack, int32(i))
+			collectTargets(item, path, stack, f)
+			*stack = (*stack)[:len(*stack)-1]
 		}
 		return
 	case fastjson.TypeObject:
@@ -384,14 +397,25 @@ func collectTargets(v *fastjson.Value, path []string, idx []int32, f func(*fastj
 		return
 	}
 	if len(path) == 0 {
-		f(v, idx)
+		f(v, *stack)
 		return
 	}
 	next := v.Get(path[0])
 	if next == nil {
 		return
 	}
-	collectTargets(next, path[1:], append(idx[:len(idx):len(idx)], -1), f)
+	*stack = append(*stack, -1)
+	collectTargets(next, path[1:], stack, f)
+	*stack = (*stack)[:len(*stack)-1]
+}
+
+// newTarget cuts a target from the run's slab.
+func (r *run) newTarget() *target {
+	if len(r.targets) == cap(r.targets) {
+		r.targets = make([]target, 0, 64)
+	}
+	r.targets = r.targets[:len(r.targets)+1]
+	return &r.targets[len(r.targets)-1]
 }
 
 func (r *run) receiveLookups(f fetched) {

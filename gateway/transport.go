@@ -26,7 +26,10 @@ type subgraph struct {
 	logger *slog.Logger
 }
 
-func newSubgraph(sg Subgraph, timeout time.Duration, logger *slog.Logger) *subgraph {
+func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, logger *slog.Logger) *subgraph {
+	if rt != nil {
+		return &subgraph{Subgraph: sg, client: &http.Client{Transport: rt, Timeout: timeout}, logger: logger}
+	}
 	transport := &http.Transport{
 		Proxy:               nil, // subgraphs are reached directly, never through a proxy
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -47,6 +50,8 @@ type answer struct {
 	data *fastjson.Value
 	// errors are the entries of the errors list, each an object.
 	errors []*fastjson.Value
+	// size is the body's length.
+	size int
 }
 
 func (a *answer) release() {
@@ -117,7 +122,7 @@ func decodeAnswer(p *fastjson.Parser, body []byte) (*answer, error) {
 	if v.Type() != fastjson.TypeObject {
 		return nil, fmt.Errorf("response is a JSON %s, not an object", v.Type())
 	}
-	a := &answer{parser: p}
+	a := &answer{parser: p, size: len(body)}
 	data := v.Get("data")
 	switch {
 	case data == nil || data.Type() == fastjson.TypeNull:

@@ -1,0 +1,25 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
+)
+
+// RunForBench runs op once, then returns a func that writes its answer again from the
+// same result, for the JSON writer's benchmark, and one that releases the result.
+func (g *Gateway) RunForBench(ctx context.Context, op *front.Operation) (write func() []byte, release func(), err error) {
+	gr := g.graph.Load()
+	def := op.Document.Operations.ForName(op.OperationName)
+	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
+	v := e.op.variant(op.Variables)
+	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
+	if err != nil {
+		return nil, nil, err
+	}
+	r := p.run(ctx, op.Variables, g.logger, g.maxBatch)
+	return func() []byte {
+		w := &writer{r: r, g: gr, doc: e.op.doc}
+		return w.write()
+	}, r.release, nil
+}
