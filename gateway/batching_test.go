@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
@@ -218,4 +219,27 @@ func TestMutationsRunInDocumentOrder(t *testing.T) {
 		q: createProduct(input: {name: "Loom", price: {amount: "1", currency: "USD"}, ownerId: $ada}) { name }
 	}`, map[string]any{"ada": ada}),
 		`null`, `[{"message":"no user with id \"`+ada+`\"","path":["q"],"extensions":{"code":"BAD_USER_INPUT","subgraph":"products"}}]`)
+}
+
+// TestLookupsSplitBeyondMaxBatch checks that a step with more distinct ids than
+// MaxBatch is sent as several requests of at most MaxBatch lookups, and answers whole.
+func TestLookupsSplitBeyondMaxBatch(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.MaxBatch = 3 })
+	users, _ := seed(t, g)
+	// The first 17 products have owners (i*i)%17 for i < 17: 9 distinct, so 3 requests.
+	g.users.requests.Store(0)
+	var d struct {
+		Products struct {
+			Edges []struct{ Node struct{ Owner struct{ ID, Name string } } }
+		}
+	}
+	g.must(t, `{ products(first: 17) { edges { node { owner { id name } } } } }`, nil, &d)
+	for i, e := range d.Products.Edges {
+		if o := e.Node.Owner; o.ID != users[(i*i)%17] || o.Name != fmt.Sprintf("User %02d", (i*i)%17) {
+			t.Fatalf("product %d: owner %+v", i, o)
+		}
+	}
+	if n := g.users.requests.Load(); n != 3 {
+		t.Errorf("users requests: got %d, want 3 (9 distinct owners, at most 3 per request)", n)
+	}
 }
