@@ -20,13 +20,17 @@ type Config struct {
 	MaxBodyBytes int64
 
 	// MaxURLBytes is the longest request target (path and query string) accepted; a longer one
-	// is refused with 414 (URL_TOO_LONG). It must stay below MaxHeaderBytes, which net/http
-	// enforces first.
+	// is refused with 414 (URL_TOO_LONG), checked before anything else. It must stay below
+	// MaxHeaderBytes, which counts the request target too.
 	// default: 16384
 	MaxURLBytes int
 
-	// MaxHeaderBytes bounds the request line and headers that net/http reads; it is used by
-	// HTTPServer.
+	// MaxHeaderBytes is the most bytes the request line and headers may hold, counted as the
+	// request line plus, for each header (Host included), its name, its value and 4 bytes of
+	// separators; a request over it is refused with 431 (HEADERS_TOO_LARGE), checked right
+	// after the URL. It must not exceed HardMaxHeaderBytes, the ceiling that the http.Server
+	// built by HTTPServer enforces itself (with Go's plain-text 431) for requests the front
+	// never sees.
 	// default: 65536
 	MaxHeaderBytes int
 
@@ -91,6 +95,41 @@ type Config struct {
 	// are dropped so that a hostile query cannot multiply the response.
 	// default: 5
 	MaxValidationErrors int
+
+	// APQ turns on automatic persisted queries (Apollo's protocol): a request may send
+	// extensions.persistedQuery = {"version": 1, "sha256Hash": "<hex>"} with its query, which
+	// the front stores once the query validates, and later send the hash alone. When false a
+	// request carrying a persistedQuery extension is refused (PERSISTED_QUERY_NOT_SUPPORTED),
+	// which tells Apollo clients to stop sending hashes.
+	// default: true
+	APQ bool
+
+	// APQCacheSize is the most queries the persisted query store holds; the least recently
+	// used is dropped first. The store is per process: a client whose hash another replica
+	// stored gets PERSISTED_QUERY_NOT_FOUND and resends the query, as the protocol expects.
+	// default: 1000
+	APQCacheSize int
+
+	// APQCacheBytes bounds the total length of the query texts the persisted query store
+	// holds; a single query longer than this is run but never stored. A stored query can
+	// never be longer than MaxBodyBytes (or MaxURLBytes for GET), since it arrived in one
+	// request.
+	// default: 16777216 (16 MiB)
+	APQCacheBytes int64
+
+	// DocumentCacheSize is the most query texts whose parsed and validated document (or whose
+	// refusal by the parser, the structural limits or validation) the front keeps, so that a
+	// repeated query is neither parsed nor validated again; 0 turns the cache off. An entry
+	// is valid only for the schema it was validated against: after a schema reload every
+	// query is checked afresh.
+	// default: 1000
+	DocumentCacheSize int
+
+	// DocumentCacheBytes bounds the approximate memory of the document cache, an entry being
+	// counted as its query text, plus 32 times that for a document's syntax tree, plus 512
+	// bytes. An entry larger than an eighth of the bound is not cached.
+	// default: 67108864 (64 MiB)
+	DocumentCacheBytes int64
 
 	// Introspection allows __schema and __type queries; when false they are refused
 	// (INTROSPECTION_DISABLED). Turn it off in production.
@@ -180,6 +219,11 @@ func DefaultConfig() Config {
 		MaxBatchSize:          10,
 		MaxVariablesBytes:     64 << 10,
 		MaxValidationErrors:   5,
+		APQ:                   true,
+		APQCacheSize:          1000,
+		APQCacheBytes:         16 << 20,
+		DocumentCacheSize:     1000,
+		DocumentCacheBytes:    64 << 20,
 		Introspection:         true,
 		Playground:            true,
 		CORSAllowedOrigins:    []string{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"},
@@ -226,6 +270,19 @@ func (c Config) Validate() error {
 	}
 	if c.MaxHeaderBytes > 0 && c.MaxURLBytes >= c.MaxHeaderBytes {
 		errs = append(errs, fmt.Errorf("front: max-url-bytes (%d) must be below max-header-bytes (%d)", c.MaxURLBytes, c.MaxHeaderBytes))
+	}
+	if c.MaxHeaderBytes > HardMaxHeaderBytes {
+		errs = append(errs, fmt.Errorf("front: max-header-bytes (%d) must not exceed the HTTP server's ceiling of %d", c.MaxHeaderBytes, HardMaxHeaderBytes))
+	}
+	if c.APQ {
+		positive("apq-cache-size", int64(c.APQCacheSize))
+		positive("apq-cache-bytes", c.APQCacheBytes)
+	}
+	if c.DocumentCacheSize < 0 {
+		errs = append(errs, fmt.Errorf("front: document-cache-size must be 0 (cache off) or positive, got %d", c.DocumentCacheSize))
+	}
+	if c.DocumentCacheSize > 0 {
+		positive("document-cache-bytes", c.DocumentCacheBytes)
 	}
 	if c.MaxVariablesBytes > 0 && c.MaxBodyBytes > 0 && int64(c.MaxVariablesBytes) > c.MaxBodyBytes {
 		errs = append(errs, fmt.Errorf("front: max-variables-bytes (%d) must not exceed max-body-bytes (%d)", c.MaxVariablesBytes, c.MaxBodyBytes))
@@ -281,7 +338,7 @@ func (c Config) Validate() error {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body in bytes (413 BODY_TOO_LARGE)")
 	fs.IntVar(&c.MaxURLBytes, "max-url-bytes", c.MaxURLBytes, "longest request target in bytes (414 URL_TOO_LONG)")
-	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers in bytes")
+	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers in bytes (431 HEADERS_TOO_LARGE)")
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.MaxTokens, "most lexical tokens in a query (TOKEN_LIMIT_EXCEEDED)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest field nesting, introspection excluded (MAX_DEPTH_EXCEEDED)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", c.MaxAliases, "most aliased fields in an operation (MAX_ALIASES_EXCEEDED)")
@@ -293,6 +350,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBatchSize, "max-batch-size", c.MaxBatchSize, "most operations in a batch (array) request; 0 turns batching off")
 	fs.IntVar(&c.MaxVariablesBytes, "max-variables-bytes", c.MaxVariablesBytes, "largest variables object of an operation in bytes (VARIABLES_TOO_LARGE)")
 	fs.IntVar(&c.MaxValidationErrors, "max-validation-errors", c.MaxValidationErrors, "most validation errors reported for one operation (1-100)")
+	fs.BoolVar(&c.APQ, "apq", c.APQ, "accept automatic persisted queries (extensions.persistedQuery)")
+	fs.IntVar(&c.APQCacheSize, "apq-cache-size", c.APQCacheSize, "most queries the persisted query store holds")
+	fs.Int64Var(&c.APQCacheBytes, "apq-cache-bytes", c.APQCacheBytes, "most bytes of query text the persisted query store holds")
+	fs.IntVar(&c.DocumentCacheSize, "document-cache-size", c.DocumentCacheSize, "most parsed and validated documents cached; 0 turns the cache off")
+	fs.Int64Var(&c.DocumentCacheBytes, "document-cache-bytes", c.DocumentCacheBytes, "approximate memory bound of the document cache in bytes")
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow __schema and __type queries")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve GraphiQL at /")
 	fs.StringVar(&c.PlaygroundDir, "playground-dir", c.PlaygroundDir, "serve GraphiQL's files from this directory instead of the embedded ones")
@@ -309,8 +371,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
 }
 
-// HTTPServer returns an http.Server serving h with the configured timeouts and header limit.
-// The caller sets Addr (or calls Serve with its own listener) and shuts it down.
+// HardMaxHeaderBytes is the header limit of the http.Server that HTTPServer builds. It is
+// far above MaxHeaderBytes so that the front, not net/http, refuses large headers and URLs,
+// with a GraphQL JSON error; only a request beyond this ceiling (which net/http reads with
+// about 4 KiB of slack) gets net/http's own plain-text 431 and a closed connection.
+const HardMaxHeaderBytes = 1 << 20
+
+// HTTPServer returns an http.Server serving h with the configured timeouts and the header
+// ceiling HardMaxHeaderBytes. The caller sets Addr (or calls Serve with its own listener) and
+// shuts it down.
 func (c Config) HTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -318,7 +387,7 @@ func (c Config) HTTPServer(h http.Handler) *http.Server {
 		ReadTimeout:       c.ReadTimeout,
 		WriteTimeout:      c.WriteTimeout,
 		IdleTimeout:       c.IdleTimeout,
-		MaxHeaderBytes:    c.MaxHeaderBytes,
+		MaxHeaderBytes:    HardMaxHeaderBytes,
 	}
 }
 

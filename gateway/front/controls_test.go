@@ -38,14 +38,16 @@ func TestControls(t *testing.T) {
 		{name: "cost/nested lists", body: queryBody(t, `{ products(first: 50) { edges { node { related(first: 50) { related(first: 50) { id } } } } } }`), code: front.CodeCostLimitExceeded},
 		{name: "cost/default list size", cfg: func(c *front.Config) { c.MaxCost = 50 },
 			body: queryBody(t, `{ products { edges { node { related { id name } } } } }`), code: front.CodeCostLimitExceeded},
+		// A batch is not a GraphQL-over-HTTP request: refused whole, it is 400 either way.
 		{name: "batch size", body: "[" + strings.TrimSuffix(strings.Repeat(queryBody(t, `{ hello }`)+",", 11), ",") + "]",
 			status: http.StatusBadRequest, code: front.CodeBatchLimitExceeded},
 		{name: "batching off", cfg: func(c *front.Config) { c.MaxBatchSize = 0 }, body: "[" + queryBody(t, `{ hello }`) + "]",
 			status: http.StatusBadRequest, code: front.CodeBatchingDisabled},
+		// Oversized variables are a limit on a well-formed request: a request error.
 		{name: "variables size", body: body(t, map[string]any{
 			"query":     `query($n: String) { hello(name: $n) }`,
 			"variables": map[string]any{"n": strings.Repeat("x", 65<<10)},
-		}), status: http.StatusBadRequest, code: front.CodeVariablesTooLarge},
+		}), code: front.CodeVariablesTooLarge},
 		{name: "parse", body: queryBody(t, `{ hello`), code: front.CodeParseFailed},
 		{name: "validation", body: queryBody(t, `{ nope }`), code: front.CodeValidationFailed},
 		{name: "validation errors capped", body: queryBody(t, `{ `+repeat("nope%d", 15)+` }`), code: front.CodeValidationFailed, errors: 5},
@@ -75,7 +77,14 @@ func TestControls(t *testing.T) {
 		{name: "not acceptable", accept: "text/xml", body: queryBody(t, `{ hello }`),
 			status: http.StatusNotAcceptable, code: front.CodeNotAcceptable},
 		{name: "malformed json", body: `{"query": "{ hello }"`, status: http.StatusBadRequest, code: front.CodeInvalidJSON},
-		{name: "persisted query", body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+		{name: "persisted query unknown", body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+			code: front.CodePersistedQueryNotFound},
+		{name: "persisted query hash mismatch", body: `{"query":"{ hello }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+			status: http.StatusBadRequest, code: front.CodePersistedQueryHashMismatch},
+		{name: "persisted query version", body: `{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
+			status: http.StatusBadRequest, code: front.CodePersistedQueryVersionNotSupported},
+		{name: "persisted query off", cfg: func(c *front.Config) { c.APQ = false },
+			body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
 			code: front.CodePersistedQueryNotSupported},
 	}
 	runCases(t, cases)

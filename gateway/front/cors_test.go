@@ -152,8 +152,13 @@ func TestConfig(t *testing.T) {
 	bad.CORSAllowCredentials = true
 	bad.WriteTimeout = bad.RequestTimeout
 	bad.MaxBatchSize = -1
+	bad.MaxHeaderBytes = front.HardMaxHeaderBytes + 1
+	bad.APQCacheSize = 0
+	bad.APQCacheBytes = -1
+	bad.DocumentCacheSize = -1
 	err = bad.Validate()
-	for _, want := range []string{`"*" cannot be combined`, `"localhost"`, `"ftp://x"`, "write-timeout", "max-batch-size"} {
+	for _, want := range []string{`"*" cannot be combined`, `"localhost"`, `"ftp://x"`, "write-timeout", "max-batch-size",
+		"max-header-bytes", "apq-cache-size", "apq-cache-bytes", "document-cache-size"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate(): got %v, want an error mentioning %s", err, want)
 		}
@@ -166,12 +171,19 @@ func TestConfig(t *testing.T) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
 	args := []string{"-max-depth=7", "-cors-allowed-origins=https://a.example, https://b.example", "-introspection=false",
-		"-request-timeout=3s", "-max-batch-size=0", "-max-body-bytes=1024"}
+		"-request-timeout=3s", "-max-batch-size=0", "-max-body-bytes=1024", "-max-variables-bytes=512",
+		"-apq=false", "-apq-cache-size=5", "-apq-cache-bytes=4096", "-document-cache-size=0", "-document-cache-bytes=8192"}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.MaxDepth != 7 || cfg.Introspection || cfg.RequestTimeout != 3*time.Second || cfg.MaxBatchSize != 0 || cfg.MaxBodyBytes != 1024 {
 		t.Errorf("flags not applied: %+v", cfg)
+	}
+	if cfg.APQ || cfg.APQCacheSize != 5 || cfg.APQCacheBytes != 4096 || cfg.DocumentCacheSize != 0 || cfg.DocumentCacheBytes != 8192 {
+		t.Errorf("cache flags not applied: %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("APQ and the document cache off: Validate(): %v", err)
 	}
 	if got := strings.Join(cfg.CORSAllowedOrigins, "|"); got != "https://a.example|https://b.example" {
 		t.Errorf("cors-allowed-origins: got %q", got)
@@ -182,7 +194,7 @@ func TestConfig(t *testing.T) {
 		}
 	})
 	srv := cfg.HTTPServer(http.NotFoundHandler())
-	if srv.ReadHeaderTimeout != cfg.ReadHeaderTimeout || srv.WriteTimeout != cfg.WriteTimeout || srv.MaxHeaderBytes != cfg.MaxHeaderBytes {
+	if srv.ReadHeaderTimeout != cfg.ReadHeaderTimeout || srv.WriteTimeout != cfg.WriteTimeout || srv.MaxHeaderBytes != front.HardMaxHeaderBytes {
 		t.Errorf("HTTPServer: got %+v", srv)
 	}
 }

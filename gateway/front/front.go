@@ -35,8 +35,13 @@ type Operation struct {
 	// different document builds its own.
 	Document      *ast.QueryDocument
 	OperationName string
-	// Variables are the operation's variables, coerced to the schema's input types and with
-	// defaults applied.
+	// Variables are the operation's variables, coerced to their declared types as the
+	// GraphQL specification's CoerceVariableValues says, with defaults applied; a nullable
+	// variable that was neither sent nor defaulted is absent, one sent as null is present
+	// and nil. Values are plain Go values only: string (String, ID, enum values), bool,
+	// int64 (Int; integral numbers inside custom scalars), float64 (Float; other numbers
+	// inside custom scalars), map[string]any (input objects, whose absent fields are absent),
+	// []any and nil; never a json.Number. The map and its values belong to this request.
 	Variables map[string]any
 }
 
@@ -68,6 +73,8 @@ type handler struct {
 	origins    originMatcher
 	allowHdrs  string
 	csrfHdrs   []string
+	apq        *apqStore // nil when APQ is off
+	docs       *docCache // nil when the document cache is off
 }
 
 // New returns the gateway's HTTP handler. schema returns the current merged schema (a func so
@@ -94,6 +101,12 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 		allowHdrs: strings.Join(cfg.CORSAllowedHeaders, ", "),
 		csrfHdrs:  cfg.CSRFRequiredHeaders,
 	}
+	if cfg.APQ {
+		h.apq = newAPQStore(cfg.APQCacheSize, cfg.APQCacheBytes)
+	}
+	if cfg.DocumentCacheSize > 0 {
+		h.docs = newDocCache(cfg.DocumentCacheSize, cfg.DocumentCacheBytes)
+	}
 	if cfg.Playground {
 		var assets fs.FS = playground.Assets()
 		if cfg.PlaygroundDir != "" {
@@ -112,8 +125,9 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 	return h.guard(mux), nil
 }
 
-// guard wraps next with the checks that apply to every path: URL length, the request
-// deadline and panic recovery.
+// guard wraps next with the checks that apply to every path: URL length and header size
+// (before anything else, so that net/http's plain-text 431 is only the answer past
+// HardMaxHeaderBytes), the request deadline and panic recovery.
 func (h *handler) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &trackingWriter{ResponseWriter: w}
@@ -137,10 +151,28 @@ func (h *handler) guard(next http.Handler) http.Handler {
 				fmt.Sprintf("The request URL is longer than %d bytes.", h.cfg.MaxURLBytes)))
 			return
 		}
+		if headerBytes(r) > h.cfg.MaxHeaderBytes {
+			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge,
+				fmt.Sprintf("The request headers are larger than %d bytes.", h.cfg.MaxHeaderBytes)))
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(rw, r.WithContext(ctx))
 	})
+}
+
+// headerBytes is the size of r's request line and headers as Config.MaxHeaderBytes counts
+// it: close to their HTTP/1.1 wire size, and what they occupy once decoded from HTTP/2.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	n += len("Host") + len(r.Host) + 4
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + len(v) + 4
+		}
+	}
+	return n + 2
 }
 
 // trackingWriter records whether the response has started, so that recovery does not write

@@ -43,6 +43,10 @@ func FuzzFront(f *testing.F) {
 		{1, "application/json", "", "", `{"query":"{ ...A } fragment A on Query { ...A }"}`},
 		{1, "application/json", "", "", `{"query":"{ products(first: 100000) { edges { node { related { id } } } } }"}`},
 		{1, "application/json", "", "", `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"x"}}}`},
+		{1, "application/json", "", "", `{"query":"{ hello }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + helloHash + `"}}}`},
+		{1, "application/json", "", "", `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + helloHash + `"}}}`},
+		{0, "", "", "extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22" + helloHash + "%22%7D%7D", ""},
+		{1, "application/json", "", "", `{"query":"query($f: Int) { products(first: $f) { edges { cursor } } }","variables":{"f":2.0}}`},
 		{1, "text/plain", "*/*", "", `{"query":"mutation { setGreeting(text: \"x\") }"}`},
 		{0, "", "", "query=%7B%20hello%20%7D&variables=%7B%7D", ""},
 		{0, "", "text/html", "", ""},
@@ -63,7 +67,7 @@ func FuzzFront(f *testing.F) {
 		f.Fatal(err)
 	}
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodOptions, http.MethodPut, http.MethodHead}
-	allowed := map[int]bool{200: true, 204: true, 400: true, 403: true, 405: true, 406: true, 413: true, 414: true, 415: true}
+	allowed := map[int]bool{200: true, 204: true, 400: true, 403: true, 405: true, 406: true, 413: true, 414: true, 415: true, 431: true}
 
 	f.Fuzz(func(t *testing.T, method uint8, ct, accept, rawQuery string, body []byte) {
 		req := httptest.NewRequest(methods[int(method)%len(methods)], "/graphql", bytes.NewReader(body))

@@ -47,6 +47,12 @@ type Product {
   name: String!
   price: Money!
   related(first: Int): [Product!]!
+  owner: User
+}
+type User {
+  id: ID!
+  name: String!
+  email: String!
 }
 type Money {
   amount: String!
@@ -129,6 +135,7 @@ func resolveRemote(doc *ast.QueryDocument, operationName string, vars map[string
 						"id": fmt.Sprintf("Product:%d", i+1), "name": fmt.Sprintf("Product %d", i+1),
 						"price":   map[string]any{"amount": fmt.Sprintf("%d.00", 10*(i+1)), "currency": "EUR"},
 						"related": []any{},
+						"owner":   map[string]any{"id": "User:1", "name": "Ada Lovelace", "email": "ada@example.com"},
 					},
 				}
 			}

@@ -201,8 +201,7 @@ func (h *handler) decodeGET(r *http.Request) ([]rawRequest, *failure) {
 			continue
 		}
 		if p.name == "variables" && len(v) > h.cfg.MaxVariablesBytes {
-			return nil, newFailure(http.StatusBadRequest, CodeVariablesTooLarge,
-				fmt.Sprintf("The variables are larger than %d bytes.", h.cfg.MaxVariablesBytes))
+			return nil, variablesTooLarge(h.cfg.MaxVariablesBytes)
 		}
 		if !json.Valid([]byte(v)) {
 			return nil, newFailure(http.StatusBadRequest, CodeInvalidJSON,
@@ -274,6 +273,8 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		}
 		return []rawRequest{req}, false, nil
 	case '[':
+		// A batch is this front's extension: a JSON array is not a GraphQL-over-HTTP request,
+		// so a batch refused as a whole gets 400 under either media type.
 		if h.cfg.MaxBatchSize == 0 {
 			return nil, false, newFailure(http.StatusBadRequest, CodeBatchingDisabled, "Batched requests are not supported.")
 		}

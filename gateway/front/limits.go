@@ -1,10 +1,8 @@
 package front
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -290,6 +288,8 @@ func (c *coster) slicingSize(f *ast.Field) (int64, bool) {
 	return size, found
 }
 
+// toInt reads an Int argument: int64 from coerced variables and from literals, the other
+// kinds for safety.
 func toInt(v any) (int64, bool) {
 	var n int64
 	switch v := v.(type) {
@@ -304,18 +304,6 @@ func toInt(v any) (int64, bool) {
 			return 0, false
 		}
 		n = int64(v)
-	case json.Number:
-		i, err := strconv.ParseInt(string(v), 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		n = i
-	case string:
-		i, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		n = i
 	default:
 		return 0, false
 	}

@@ -13,8 +13,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
-	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
@@ -28,25 +26,27 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 		return response{}, f
 	}
 
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Name: "request", Input: p.query}, h.cfg.MaxTokens)
-	if err != nil {
-		return response{}, h.parseFailure(err)
+	schema := h.schema()
+	c := h.check(schema, p.query)
+	if c.parseErr != nil {
+		return response{}, c.parseErr
 	}
-
-	op, opErr := selectOperation(doc, p.operationName)
+	op, opErr := selectOperation(c.doc, p.operationName)
 	if get && op != nil && op.Operation != ast.Query {
 		return response{}, &failure{
 			status: http.StatusMethodNotAllowed, allow: "POST",
 			errs: gqlerror.List{codeError(CodeMethodNotAllowed, fmt.Sprintf("A %s cannot be sent with GET: use POST.", op.Operation))},
 		}
 	}
-	if f := h.checkStructure(doc); f != nil {
-		return response{}, f
+	if c.structErr != nil {
+		return response{}, c.structErr
 	}
-
-	schema := h.schema()
-	if errs := validator.ValidateWithRules(schema, doc, h.rules()); len(errs) > 0 {
-		return response{}, h.validationFailure(errs)
+	if c.validErr != nil {
+		return response{}, c.validErr
+	}
+	if p.register {
+		// The query parses and validates: from now on its hash alone is enough.
+		h.apq.add(p.hash, p.query)
 	}
 	if opErr != nil {
 		return response{}, opErr
@@ -57,16 +57,16 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 	if !h.cfg.Introspection && usesIntrospection(op.SelectionSet, map[string]bool{}) {
 		return response{}, requestError(CodeIntrospectionDisabled, "Introspection is disabled.")
 	}
-	vars, err := validator.VariableValues(schema, op, p.variables)
-	if err != nil {
-		return response{}, variablesFailure(err)
+	vars, f := coerceVariables(schema, op, p.variables)
+	if f != nil {
+		return response{}, f
 	}
 	if cost := estimateCost(op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
 		return response{}, requestError(CodeCostLimitExceeded,
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
 	}
 
-	return h.execute(ctx, &Operation{Query: p.query, Document: doc, OperationName: op.Name, Variables: vars})
+	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, OperationName: op.Name, Variables: vars})
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its
@@ -79,9 +79,13 @@ type params struct {
 	query         string
 	operationName string
 	variables     map[string]any
+	// hash is the request's persisted query hash; register says the query came with it and
+	// is to be stored once it validates.
+	hash     string
+	register bool
 }
 
-// params decodes and type-checks the request parameters.
+// params decodes and type-checks the request parameters, and resolves a persisted query.
 func (h *handler) params(req rawRequest) (params, *failure) {
 	var p params
 	bad := func(msg string) (params, *failure) {
@@ -102,8 +106,7 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 			return bad("The variables parameter must be an object.")
 		}
 		if len(req.variables) > h.cfg.MaxVariablesBytes {
-			return params{}, newFailure(http.StatusBadRequest, CodeVariablesTooLarge,
-				fmt.Sprintf("The variables are larger than %d bytes.", h.cfg.MaxVariablesBytes))
+			return params{}, variablesTooLarge(h.cfg.MaxVariablesBytes)
 		}
 		dec := json.NewDecoder(bytes.NewReader(req.variables))
 		dec.UseNumber()
@@ -117,14 +120,45 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 			return bad("The extensions parameter must be an object.")
 		}
 	}
-	if strings.TrimSpace(p.query) == "" {
-		if _, ok := ext["persistedQuery"]; ok {
-			return params{}, requestError(CodePersistedQueryNotSupported,
-				"Persisted queries are not supported: send the query text.")
+	if raw, ok := ext["persistedQuery"]; ok && string(raw) != "null" {
+		if f := h.persisted(&p, req.query != nil, raw); f != nil {
+			return params{}, f
 		}
+	}
+	if strings.TrimSpace(p.query) == "" {
 		return bad("A query parameter is required.")
 	}
 	return p, nil
+}
+
+// persisted applies the automatic persisted queries protocol (see apq.go) to p, whose query
+// the client sent when hasQuery.
+func (h *handler) persisted(p *params, hasQuery bool, raw json.RawMessage) *failure {
+	if h.apq == nil {
+		return requestError(CodePersistedQueryNotSupported, msgPersistedQueryNotSupported)
+	}
+	pq, f := parsePersistedQuery(raw)
+	if f != nil {
+		return f
+	}
+	if hasQuery {
+		if !matchesHash(p.query, pq.hash) {
+			return newFailure(http.StatusBadRequest, CodePersistedQueryHashMismatch,
+				"The persisted query's sha256Hash is not the SHA-256 of the query.")
+		}
+		p.hash, p.register = pq.hash, true
+		return nil
+	}
+	q, ok := h.apq.get(pq.hash)
+	if !ok {
+		return requestError(CodePersistedQueryNotFound, msgPersistedQueryNotFound)
+	}
+	p.query, p.hash = q, pq.hash
+	return nil
+}
+
+func variablesTooLarge(limit int) *failure {
+	return requestError(CodeVariablesTooLarge, fmt.Sprintf("The variables are larger than %d bytes.", limit))
 }
 
 // parseFailure turns a parser error into one short error.
@@ -166,15 +200,6 @@ func (h *handler) validationFailure(errs gqlerror.List) *failure {
 		out = append(out, ce)
 	}
 	return &failure{errs: out}
-}
-
-func variablesFailure(err error) *failure {
-	msg := "The variables do not match the operation."
-	var ge *gqlerror.Error
-	if errors.As(err, &ge) {
-		msg = "Invalid variable value: " + truncate(ge.Error())
-	}
-	return requestError(CodeBadUserInput, msg)
 }
 
 // selectOperation picks the operation to run. It returns a failure (to be reported after

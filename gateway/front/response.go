@@ -11,35 +11,43 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// The extensions.code of every error the front itself produces.
+// The extensions.code of every error the front itself produces. The PERSISTED_QUERY_ codes
+// are those of Apollo's automatic persisted queries protocol: clients match NOT_FOUND and
+// NOT_SUPPORTED (or their messages, PersistedQueryNotFound and PersistedQueryNotSupported)
+// to decide whether to retry with the query text; HASH_MISMATCH is Apollo Router's name.
 const (
-	CodeBadRequest                 = "BAD_REQUEST"
-	CodeInvalidJSON                = "INVALID_JSON"
-	CodeMethodNotAllowed           = "METHOD_NOT_ALLOWED"
-	CodeNotAcceptable              = "NOT_ACCEPTABLE"
-	CodeUnsupportedMediaType       = "UNSUPPORTED_MEDIA_TYPE"
-	CodeCSRFPrevented              = "CSRF_PREVENTED"
-	CodeBodyTooLarge               = "BODY_TOO_LARGE"
-	CodeURLTooLong                 = "URL_TOO_LONG"
-	CodeTokenLimitExceeded         = "TOKEN_LIMIT_EXCEEDED"
-	CodeMaxDepthExceeded           = "MAX_DEPTH_EXCEEDED"
-	CodeMaxAliasesExceeded         = "MAX_ALIASES_EXCEEDED"
-	CodeMaxRootFieldsExceeded      = "MAX_ROOT_FIELDS_EXCEEDED"
-	CodeMaxFieldsExceeded          = "MAX_FIELDS_EXCEEDED"
-	CodeMaxDirectivesExceeded      = "MAX_DIRECTIVES_EXCEEDED"
-	CodeCostLimitExceeded          = "COST_LIMIT_EXCEEDED"
-	CodeBatchLimitExceeded         = "BATCH_LIMIT_EXCEEDED"
-	CodeBatchingDisabled           = "BATCHING_DISABLED"
-	CodeVariablesTooLarge          = "VARIABLES_TOO_LARGE"
-	CodeParseFailed                = "GRAPHQL_PARSE_FAILED"
-	CodeValidationFailed           = "GRAPHQL_VALIDATION_FAILED"
-	CodeBadUserInput               = "BAD_USER_INPUT"
-	CodeOperationResolutionFailure = "OPERATION_RESOLUTION_FAILURE"
-	CodeIntrospectionDisabled      = "INTROSPECTION_DISABLED"
-	CodeSubscriptionsNotSupported  = "SUBSCRIPTIONS_NOT_SUPPORTED"
-	CodePersistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
-	CodeRequestTimeout             = "REQUEST_TIMEOUT"
-	CodeInternalServerError        = "INTERNAL_SERVER_ERROR"
+	CodeBadRequest                        = "BAD_REQUEST"
+	CodeInvalidJSON                       = "INVALID_JSON"
+	CodeMethodNotAllowed                  = "METHOD_NOT_ALLOWED"
+	CodeNotAcceptable                     = "NOT_ACCEPTABLE"
+	CodeUnsupportedMediaType              = "UNSUPPORTED_MEDIA_TYPE"
+	CodeCSRFPrevented                     = "CSRF_PREVENTED"
+	CodeBodyTooLarge                      = "BODY_TOO_LARGE"
+	CodeURLTooLong                        = "URL_TOO_LONG"
+	CodeHeadersTooLarge                   = "HEADERS_TOO_LARGE"
+	CodeTokenLimitExceeded                = "TOKEN_LIMIT_EXCEEDED"
+	CodeMaxDepthExceeded                  = "MAX_DEPTH_EXCEEDED"
+	CodeMaxAliasesExceeded                = "MAX_ALIASES_EXCEEDED"
+	CodeMaxRootFieldsExceeded             = "MAX_ROOT_FIELDS_EXCEEDED"
+	CodeMaxFieldsExceeded                 = "MAX_FIELDS_EXCEEDED"
+	CodeMaxDirectivesExceeded             = "MAX_DIRECTIVES_EXCEEDED"
+	CodeCostLimitExceeded                 = "COST_LIMIT_EXCEEDED"
+	CodeBatchLimitExceeded                = "BATCH_LIMIT_EXCEEDED"
+	CodeBatchingDisabled                  = "BATCHING_DISABLED"
+	CodeVariablesTooLarge                 = "VARIABLES_TOO_LARGE"
+	CodeParseFailed                       = "GRAPHQL_PARSE_FAILED"
+	CodeValidationFailed                  = "GRAPHQL_VALIDATION_FAILED"
+	CodeBadUserInput                      = "BAD_USER_INPUT"
+	CodeOperationResolutionFailure        = "OPERATION_RESOLUTION_FAILURE"
+	CodeIntrospectionDisabled             = "INTROSPECTION_DISABLED"
+	CodeSubscriptionsNotSupported         = "SUBSCRIPTIONS_NOT_SUPPORTED"
+	CodePersistedQueryNotSupported        = "PERSISTED_QUERY_NOT_SUPPORTED"
+	CodePersistedQueryNotFound            = "PERSISTED_QUERY_NOT_FOUND"
+	CodePersistedQueryHashMismatch        = "PERSISTED_QUERY_HASH_MISMATCH"
+	CodePersistedQueryVersionNotSupported = "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
+	CodePersistedQueryInvalid             = "PERSISTED_QUERY_INVALID"
+	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
+	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
 )
 
 // Media types the front answers with.
@@ -53,9 +61,11 @@ const (
 const maxMessageBytes = 200
 
 // failure is a request the front refuses before execution. A zero status marks a GraphQL
-// request error (parse, validation, limits, variables): the spec gives it 200 with
-// application/json and 400 with application/graphql-response+json. A non-zero status is an
-// HTTP-level failure answered with that status whatever the media type.
+// request error: a well-formed GraphQL-over-HTTP request that fails before execution (parse,
+// validation, limits, variables, an unknown persisted query), which the spec answers with 200
+// under application/json and 400 under application/graphql-response+json. A non-zero status
+// is answered whatever the media type: an HTTP-level failure (405, 406, 413, 414, 415, 431,
+// 500, 504) or a request that is not a well-formed GraphQL-over-HTTP request (400).
 type failure struct {
 	status int
 	allow  string // Allow header, for 405
