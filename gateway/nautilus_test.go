@@ -1,11 +1,13 @@
 package gateway_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,30 +28,83 @@ import (
 // plainNautilus serves nautilus/gateway with its defaults over the test graph's
 // subgraphs, as a team using it directly would run it: the baseline our executor
 // replaces. Its only departure from the defaults is reading each subgraph's SDL, as
-// nautilus's introspection reader rejects current gqlgen schemas.
+// nautilus's introspection reader rejects current gqlgen schemas. It runs in a child
+// process (this test binary, see TestMain): nautilus's executor has data races, which
+// under -race would fail our tests for nautilus's code. It returns the baseline's URL.
 func plainNautilus(t testing.TB, g *graph) string {
 	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), plainNautilusEnv+"="+g.usersURL+","+g.productsURL)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "nautilus on ")
+	if err != nil || !ok {
+		t.Fatalf("plain nautilus did not start: %q %v", line, err)
+	}
+	return url
+}
+
+// plainNautilusEnv, set to the subgraph URLs, makes the test binary serve plain
+// nautilus instead of running tests.
+const plainNautilusEnv = "GATEWAY_PLAIN_NAUTILUS"
+
+func TestMain(m *testing.M) {
+	if urls := os.Getenv(plainNautilusEnv); urls != "" {
+		servePlainNautilus(strings.Split(urls, ","))
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// servePlainNautilus serves plain nautilus over the subgraphs at urls on a loopback
+// port, printing "nautilus on URL", until its parent kills it.
+func servePlainNautilus(urls []string) {
+	h, err := newPlainNautilus(urls)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("nautilus on http://%s/graphql\n", ln.Addr())
+	http.Serve(ln, h)
+}
+
+// newPlainNautilus builds plain nautilus over the subgraphs at urls.
+func newPlainNautilus(urls []string) (http.Handler, error) {
 	var sources []*graphql.RemoteSchema
-	for _, u := range []string{g.usersURL, g.productsURL} {
+	for _, u := range urls {
 		resp, err := http.Get(strings.TrimSuffix(u, "/graphql") + "/schema.graphql")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		sdl, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		s, err := gqlparser.LoadSchema(&ast.Source{Name: u, Input: string(sdl)})
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		sources = append(sources, &graphql.RemoteSchema{URL: u, Schema: s})
 	}
 	gw, err := nautilus.New(sources, nautilus.WithLogger(quietLogger{}))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	srv := httptest.NewServer(http.HandlerFunc(gw.GraphQLHandler))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return http.HandlerFunc(gw.GraphQLHandler), nil
 }
 
 // quietLogger keeps nautilus's logrus default out of the test output.
@@ -93,7 +148,13 @@ const crashQuery = `{ products { edges { node { ... { id } } } } node(id: "User:
 func TestNautilusPlannerCrashGuard(t *testing.T) {
 	if os.Getenv("GATEWAY_NAUTILUS_CRASH_CHILD") == "1" {
 		g := startGraph(t, redistest.Miniredis)
-		url := plainNautilus(t, g)
+		h, err := newPlainNautilus([]string{g.usersURL, g.productsURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		url := srv.URL
 		for range 200 {
 			postTo(t, url, crashQuery, nil)
 		}
