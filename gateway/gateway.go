@@ -27,6 +27,8 @@ type Subgraph struct {
 	Name string
 	// URL is the subgraph's GraphQL endpoint, e.g. http://localhost:4001/graphql.
 	URL string
+	// Timeout bounds one request to it. default: Config.SubgraphTimeout
+	Timeout time.Duration
 }
 
 // SchemaURL is where the subgraph serves its SDL: /schema.graphql beside URL.
@@ -51,6 +53,9 @@ type Config struct {
 	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU).
 	// default: DefaultPlanCacheSize
 	PlanCacheSize int
+	// Resilience says how failing subgraphs are treated: retries and circuit breakers.
+	// default: the defaults of Resilience
+	Resilience Resilience
 	// Transport carries the requests to the subgraphs. default: a pooled transport per
 	// subgraph (see transport.go); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
@@ -103,6 +108,9 @@ func (c *Config) init() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("subgraph %q: url %q is not an http(s) URL", s.Name, s.URL))
 		}
+		if s.Timeout < 0 {
+			errs = append(errs, fmt.Errorf("subgraph %q: timeout must not be negative", s.Name))
+		}
 		if s.Name == "" || seen[s.Name] {
 			errs = append(errs, fmt.Errorf("subgraph name %q is empty or repeated", s.Name))
 		}
@@ -116,6 +124,9 @@ func (c *Config) init() error {
 	}
 	if c.MaxBatch < 0 {
 		errs = append(errs, fmt.Errorf("max batch %d is negative", c.MaxBatch))
+	}
+	if err := c.Resilience.init(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -154,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	byURL := map[string]*subgraph{}
 	var sources []*graphql.RemoteSchema
 	for _, sc := range cfg.Subgraphs {
-		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Logger)
+		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger)
 		s, err := fetchSchema(ctx, sg.client, sc)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
@@ -255,5 +266,5 @@ func (c *schemaCapture) Retrieve(ctx *nautilus.PlanningContext, _ *string, plann
 const (
 	codeBadUserInput        = front.CodeBadUserInput
 	codeInternal            = front.CodeInternalServerError
-	codeSubgraphUnavailable = "SUBGRAPH_UNAVAILABLE"
+	codeSubgraphUnavailable = front.CodeSubgraphUnavailable
 )

@@ -47,7 +47,8 @@ type Operation struct {
 
 // Result is what executing an Operation produced.
 type Result struct {
-	// Data is the response's data entry as JSON, written as is; nil means null.
+	// Data is the response's data entry as JSON, written to the client as is: the executor
+	// must make it valid JSON. nil means null.
 	Data   []byte
 	Errors gqlerror.List
 }
@@ -259,7 +260,8 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			writeFailure(w, h.logger, media, f)
 			return
 		}
-		writeJSON(w, h.logger, http.StatusOK, media, resp)
+		body, err := resp.appendTo(nil)
+		writeJSON(w, h.logger, http.StatusOK, media, body, err)
 		return
 	}
 	out := make([]response, len(reqs))
@@ -271,7 +273,8 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		}
 		out[i] = resp
 	}
-	writeJSON(w, h.logger, http.StatusOK, media, out)
+	body, err := encodeBatch(out)
+	writeJSON(w, h.logger, http.StatusOK, media, body, err)
 }
 
 func (h *handler) logRefusal(r *http.Request, f *failure) {

@@ -120,6 +120,12 @@ func TestHostileInputs(t *testing.T) {
 		}), check: jsonEq(`{"tags":["a","b"],"products":{"edges":[{"node":{"id":"Product:1"}}]}}`)},
 		{name: "untyped inline fragments in a fragment", body: queryBody(t, `{ ...F } fragment F on Query { ... { hello } ... { hello } }`),
 			check: jsonEq(`{"hello":"Hello, world!"}`)},
+		// Introspection nested to amplify its answer (graphql-js's MaxIntrospectionDepthRule).
+		{name: "introspection lists nested three deep", body: queryBody(t, `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`),
+			code: front.CodeMaxDepthExceeded},
+		{name: "introspection lists nested through a fragment", body: queryBody(t, `{ __type(name: "Query") { ...T } } fragment T on __Type { interfaces { possibleTypes { inputFields { name } } } }`),
+			code: front.CodeMaxDepthExceeded},
+		{name: "introspection lists nested twice passes", body: queryBody(t, `{ __schema { types { fields { type { fields { name } } } } } }`)},
 		// Subscriptions and operation names.
 		{name: "subscription", body: queryBody(t, `subscription { hello }`), code: front.CodeValidationFailed},
 		{name: "several operations without a name", body: queryBody(t, `query A { hello } query B { tags }`), code: front.CodeOperationResolutionFailure},

@@ -34,6 +34,25 @@ type shape struct {
 	rootFields int64 // fields directly in the set, inline fragments and spreads expanded
 	fields     int64 // all fields, fragments expanded
 	directives int   // most directives on one selection
+	// lists is the deepest nesting of the introspection fields that list types (fields,
+	// interfaces, possibleTypes, inputFields); introspectionTooDeep is set when such a
+	// nesting under __schema or __type reaches maxIntrospectionLists.
+	lists                int64
+	introspectionTooDeep bool
+}
+
+// maxIntrospectionLists is graphql-js's MaxIntrospectionDepthRule bound: three nested
+// lists of types in one introspection query can produce an answer exponential in the
+// schema's size, and no client tool asks for them (the full introspection query of
+// GraphiQL and code generators nests two).
+const maxIntrospectionLists = 3
+
+func isTypeListField(name string) bool {
+	switch name {
+	case "fields", "interfaces", "possibleTypes", "inputFields":
+		return true
+	}
+	return false
 }
 
 // shaper measures selection sets before validation, so it guards against unknown fragments
@@ -71,6 +90,8 @@ func (h *handler) checkStructure(doc *ast.QueryDocument) *failure {
 		case sh.fields > int64(h.cfg.MaxFields):
 			return requestError(CodeMaxFieldsExceeded,
 				fmt.Sprintf("The operation selects more than %d fields.", h.cfg.MaxFields))
+		case sh.introspectionTooDeep:
+			return requestError(CodeMaxDepthExceeded, "Maximum introspection depth exceeded.")
 		}
 	}
 	// Fragments that no operation spreads are measured too: validation walks them as well.
@@ -100,10 +121,17 @@ func (s *shaper) selectionSet(set ast.SelectionSet) shape {
 			out.fields = satAdd(out.fields, child.fields)
 			out.directives = max(out.directives, child.directives)
 			depth := 1 + child.depth
+			lists := child.lists
+			if isTypeListField(sel.Name) {
+				lists = satAdd(lists, 1)
+			}
 			if isIntrospectionField(sel.Name) {
 				depth = 1
+				out.introspectionTooDeep = out.introspectionTooDeep || child.lists >= maxIntrospectionLists
 			}
 			out.depth = max(out.depth, depth)
+			out.lists = max(out.lists, lists)
+			out.introspectionTooDeep = out.introspectionTooDeep || child.introspectionTooDeep
 		case *ast.InlineFragment:
 			child := s.selectionSet(sel.SelectionSet)
 			out.merge(child, len(sel.Directives))
@@ -121,6 +149,8 @@ func (out *shape) merge(child shape, ownDirectives int) {
 	out.fields = satAdd(out.fields, child.fields)
 	out.depth = max(out.depth, child.depth)
 	out.directives = max(out.directives, child.directives, ownDirectives)
+	out.lists = max(out.lists, child.lists)
+	out.introspectionTooDeep = out.introspectionTooDeep || child.introspectionTooDeep
 }
 
 func (s *shaper) fragment(name string) *shape {

@@ -1,7 +1,6 @@
 package front
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -48,6 +47,9 @@ const (
 	CodePersistedQueryInvalid             = "PERSISTED_QUERY_INVALID"
 	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
 	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
+	// CodeSubgraphUnavailable is written by the executor: a subgraph gave no GraphQL
+	// answer (unreachable, timed out, garbled, or its circuit breaker is open).
+	CodeSubgraphUnavailable = "SUBGRAPH_UNAVAILABLE"
 )
 
 // Media types the front answers with.
@@ -103,48 +105,63 @@ type response struct {
 	Errors  gqlerror.List
 }
 
-func (r response) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
+// appendTo appends the response's JSON to dst. Data goes out as the executor wrote it:
+// the executor guarantees it is JSON (front.Result), and encoding/json would spend a
+// second pass validating and compacting it.
+func (r response) appendTo(dst []byte) ([]byte, error) {
+	dst = append(dst, '{')
 	if r.HasData {
-		buf.WriteString(`"data":`)
+		dst = append(dst, `"data":`...)
 		if r.Data == nil {
-			buf.WriteString("null")
+			dst = append(dst, "null"...)
 		} else {
-			buf.Write(r.Data)
+			dst = append(dst, r.Data...)
 		}
 	}
 	if len(r.Errors) > 0 {
 		if r.HasData {
-			buf.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		buf.WriteString(`"errors":`)
+		dst = append(dst, `"errors":`...)
 		b, err := json.Marshal(r.Errors)
 		if err != nil {
 			return nil, err
 		}
-		buf.Write(b)
+		dst = append(dst, b...)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(dst, '}'), nil
 }
 
-// writeJSON writes v as the body with the given status and media type. A value that cannot be
-// encoded (an executor returning NaN, say) becomes a generic 500.
-func writeJSON(w http.ResponseWriter, logger *slog.Logger, status int, media string, v any) {
-	b, err := json.Marshal(v)
+// encodeBatch encodes the responses of a batch as a JSON array.
+func encodeBatch(rs []response) ([]byte, error) {
+	out := []byte{'['}
+	for i, r := range rs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		var err error
+		if out, err = r.appendTo(out); err != nil {
+			return nil, err
+		}
+	}
+	return append(out, ']'), nil
+}
+
+// writeJSON writes body, or err's generic 500 when the response could not be encoded (an
+// error whose extensions hold NaN, say), with the given status and media type.
+func writeJSON(w http.ResponseWriter, logger *slog.Logger, status int, media string, body []byte, err error) {
 	if err != nil {
 		logger.Error("front: encode response", slog.Any("error", err))
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(response{Errors: gqlerror.List{codeError(CodeInternalServerError, "Internal server error.")}})
+		body, _ = response{Errors: gqlerror.List{codeError(CodeInternalServerError, "Internal server error.")}}.appendTo(nil)
 	}
 	h := w.Header()
 	h.Set("Content-Type", media+"; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
 }
 
 // writeFailure answers a refused request.
@@ -152,7 +169,8 @@ func writeFailure(w http.ResponseWriter, logger *slog.Logger, media string, f *f
 	if f.allow != "" {
 		w.Header().Set("Allow", f.allow)
 	}
-	writeJSON(w, logger, f.statusFor(media), media, response{Errors: f.errs})
+	body, err := response{Errors: f.errs}.appendTo(nil)
+	writeJSON(w, logger, f.statusFor(media), media, body, err)
 }
 
 // truncate shortens s to at most maxMessageBytes bytes on a rune boundary, so that no error
