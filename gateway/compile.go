@@ -33,6 +33,8 @@ type plan struct {
 	prefix string
 	// cost approximates the plan's memory, for the cache's bound.
 	cost int
+	// mutation is set for a mutation's plan, whose root requests are never retried.
+	mutation bool
 }
 
 // step is one plan step: a subgraph request made once per client request. A root step
@@ -72,7 +74,7 @@ func (l locator) Query(context.Context, *graphql.QueryInput, any) error {
 
 // compile plans one variant of an operation with nautilus and compiles the result.
 func (g *graph) compile(o *operation, v *variant) (*plan, error) {
-	p := &plan{prefix: o.prefix}
+	p := &plan{prefix: o.prefix, mutation: o.op.Operation == ast.Mutation}
 	var planned []*ast.Field // root fields for nautilus, in order
 	var owners []*subgraph   // for mutations: who owns each planned field
 	for _, rf := range o.rootFields(v) {

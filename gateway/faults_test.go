@@ -51,7 +51,11 @@ const usersUnavailable = `[{"message":"subgraph users did not answer","path":["p
 // owner is null (its name is non-null), and there is one error for the cause, not one
 // per product. Nothing hangs: a frozen subgraph costs the subgraph timeout.
 func TestSubgraphFaults(t *testing.T) {
-	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.SubgraphTimeout = 300 * time.Millisecond })
+	// Breakers off: each case must reach the subgraph (breakers have their own test).
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) {
+		c.SubgraphTimeout = 300 * time.Millisecond
+		c.Resilience.BreakerFailures = -1
+	})
 	seed(t, g)
 	const list = `{ products(first: 100) { edges { node { name owner { name } } } } }`
 	storeDown := `[{"message":"the data store did not answer in time","path":["products","edges",0,"node","owner"],"extensions":{"code":"SERVICE_UNAVAILABLE","subgraph":"users"}}]`
@@ -153,7 +157,10 @@ func TestErrorPaths(t *testing.T) {
 // TestNoGoroutineOutlivesARequest runs the failure cases, then checks that every
 // goroutine they started has ended: subgraph requests, coordinators, timers.
 func TestNoGoroutineOutlivesARequest(t *testing.T) {
-	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.SubgraphTimeout = 200 * time.Millisecond })
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) {
+		c.SubgraphTimeout = 200 * time.Millisecond
+		c.Resilience.BreakerFailures = -1
+	})
 	seed(t, g)
 	ignore := goleak.IgnoreCurrent()
 	const list = `{ products(first: 100) { edges { node { name owner { name } } } } }`

@@ -147,7 +147,8 @@ func (r *run) start(b *batch) {
 				r.results <- fetched{b: b, err: errUnavailable}
 			}
 		}()
-		ans, err := b.sg.fetch(r.ctx, body)
+		// A mutation's root fields are never sent twice; everything else is a query.
+		ans, err := b.sg.fetch(r.ctx, body, b.root == nil || !r.plan.mutation)
 		r.results <- fetched{b: b, ans: ans, err: err}
 	}()
 }

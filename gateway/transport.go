@@ -12,33 +12,42 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sony/gobreaker/v2"
 	"github.com/valyala/fastjson"
 )
 
 // maxSubgraphResponse bounds what the gateway reads from one subgraph answer.
 const maxSubgraphResponse = 64 << 20
 
-// subgraph is one service the gateway calls, with its own pooled HTTP client. Its
-// requests are built by the executor (run.go) and its answers decoded here, once.
+// subgraph is one service the gateway calls, with its own pooled HTTP client, circuit
+// breaker and retry budget, shared by every generation of the graph. Its requests are
+// built by the executor (run.go) and its answers decoded here, once.
 type subgraph struct {
 	Subgraph
 	client *http.Client
+	guard  *guard
 	logger *slog.Logger
 }
 
-func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, logger *slog.Logger) *subgraph {
-	if rt != nil {
-		return &subgraph{Subgraph: sg, client: &http.Client{Transport: rt, Timeout: timeout}, logger: logger}
+func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, res Resilience, logger *slog.Logger) *subgraph {
+	if sg.Timeout > 0 {
+		timeout = sg.Timeout
 	}
-	transport := &http.Transport{
-		Proxy:               nil, // subgraphs are reached directly, never through a proxy
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 128, // Go's default of 2 dials a socket per request under fan-out
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
+	if rt == nil {
+		rt = &http.Transport{
+			Proxy:               nil, // subgraphs are reached directly, never through a proxy
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 128, // Go's default of 2 dials a socket per request under fan-out
+			IdleConnTimeout:     90 * time.Second,
+			ForceAttemptHTTP2:   true,
+		}
 	}
-	return &subgraph{Subgraph: sg, client: &http.Client{Transport: transport, Timeout: timeout}, logger: logger}
+	s := &subgraph{Subgraph: sg, client: &http.Client{Transport: rt, Timeout: timeout}, logger: logger}
+	s.guard = newGuard(sg.Name, res, func(name string, from, to gobreaker.State) {
+		logger.Warn("subgraph circuit breaker changed state", "subgraph", name, "from", from.String(), "to", to.String())
+	})
+	return s
 }
 
 // answer is one decoded subgraph response. Its values belong to a pooled parser and stay
@@ -70,19 +79,36 @@ var (
 // something that is not a GraphQL response: which subgraph, never its address or why.
 var errUnavailable = errors.New("subgraph did not answer")
 
-// fetch posts body, a JSON GraphQL request, and decodes the answer. An error means the
-// subgraph gave no GraphQL response (unreachable, timed out, not JSON, wrong shape); the
-// detail is logged and the caller sees errUnavailable.
-func (s *subgraph) fetch(ctx context.Context, body []byte) (*answer, error) {
+// fetch posts body, a JSON GraphQL request, and decodes the answer, through the
+// subgraph's breaker, retrying connection errors when retry is set (never for a
+// mutation). An error means the subgraph gave no GraphQL response (unreachable, timed
+// out, not JSON, wrong shape, breaker open); the detail is logged and the caller sees
+// errUnavailable.
+func (s *subgraph) fetch(ctx context.Context, body []byte, retry bool) (*answer, error) {
+	a, err := s.guard.do(ctx, retry, func() (*answer, error) { return s.post(ctx, body) })
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logger.WarnContext(ctx, "subgraph request failed", "subgraph", s.Name, "err", err)
+		}
+		return nil, errUnavailable
+	}
+	return a, nil
+}
+
+// post sends one request.
+func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, s.unavailable(ctx, err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, s.unavailable(ctx, err)
+		if isConnError(err) {
+			return nil, connError{err}
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	buf := bodies.Get().(*bytes.Buffer)
@@ -98,16 +124,19 @@ func (s *subgraph) fetch(ctx context.Context, body []byte) (*answer, error) {
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxSubgraphResponse+1))
 	if err != nil {
-		return nil, s.unavailable(ctx, fmt.Errorf("read response: %w", err))
+		if isConnError(err) {
+			return nil, connError{fmt.Errorf("read response: %w", err)}
+		}
+		return nil, fmt.Errorf("read response: %w", err)
 	}
 	if n > maxSubgraphResponse {
-		return nil, s.unavailable(ctx, fmt.Errorf("response larger than %d bytes", maxSubgraphResponse))
+		return nil, fmt.Errorf("response larger than %d bytes", maxSubgraphResponse)
 	}
 	p := parsers.Get()
 	a, err := decodeAnswer(p, buf.Bytes()) // the parser copies the body: buf can go back
 	if err != nil {
 		parsers.Put(p)
-		return nil, s.unavailable(ctx, fmt.Errorf("status %d: %w", resp.StatusCode, err))
+		return nil, fmt.Errorf("status %d: %w", resp.StatusCode, err)
 	}
 	return a, nil
 }
@@ -149,17 +178,9 @@ func decodeAnswer(p *fastjson.Parser, body []byte) (*answer, error) {
 	return a, nil
 }
 
-// unavailable logs why the subgraph could not answer and returns errUnavailable.
-func (s *subgraph) unavailable(ctx context.Context, err error) error {
-	if ctx.Err() == nil {
-		s.logger.WarnContext(ctx, "subgraph request failed", "subgraph", s.Name, "err", err)
-	}
-	return errUnavailable
-}
-
 // ping asks the subgraph a trivial query: readiness.
 func (s *subgraph) ping(ctx context.Context) error {
-	a, err := s.fetch(ctx, []byte(`{"query":"{ __typename }"}`))
+	a, err := s.post(ctx, []byte(`{"query":"{ __typename }"}`))
 	if err != nil {
 		return err
 	}
