@@ -10,11 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	nautilus "github.com/nautilus/gateway"
-	"github.com/nautilus/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -45,11 +46,19 @@ func (s Subgraph) SchemaURL() (string, error) {
 type Config struct {
 	// Subgraphs are the services to stitch. Required, at least one.
 	Subgraphs []Subgraph
-	// StartupTimeout bounds how long New waits for every subgraph to serve its SDL.
-	// default: DefaultStartupTimeout
+	// StartupTimeout bounds how long New waits for every subgraph to serve its SDL. When
+	// it passes, the gateway starts with the subgraphs that answered (New fails only when
+	// none did) and takes the others in as they appear. default: DefaultStartupTimeout
 	StartupTimeout time.Duration
+	// SchemaPollInterval is how often each subgraph's SDL is fetched again; a change is
+	// merged and swapped in without a restart (see reload.go). A negative value turns
+	// polling off. default: DefaultSchemaPollInterval
+	SchemaPollInterval time.Duration
 	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
+	// SubgraphTimeouts overrides SubgraphTimeout for the subgraphs it names (a
+	// Subgraph's own Timeout wins over both). default: none
+	SubgraphTimeouts map[string]time.Duration
 	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU).
 	// default: DefaultPlanCacheSize
 	PlanCacheSize int
@@ -75,7 +84,9 @@ const (
 	DefaultStartupTimeout  = 30 * time.Second
 	DefaultSubgraphTimeout = 10 * time.Second
 	DefaultPlanCacheSize   = 1000
-	DefaultMaxBatch        = 500
+	// DefaultSchemaPollInterval is the default of Config.SchemaPollInterval.
+	DefaultSchemaPollInterval = 10 * time.Second
+	DefaultMaxBatch           = 500
 )
 
 func (c *Config) init() error {
@@ -87,6 +98,9 @@ func (c *Config) init() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.SchemaPollInterval == 0 {
+		c.SchemaPollInterval = DefaultSchemaPollInterval
 	}
 	if c.PlanCacheSize == 0 {
 		c.PlanCacheSize = DefaultPlanCacheSize
@@ -103,7 +117,15 @@ func (c *Config) init() error {
 		errs = append(errs, errors.New("no subgraphs"))
 	}
 	seen := map[string]bool{}
-	for _, s := range c.Subgraphs {
+	for name := range c.SubgraphTimeouts {
+		if !slices.ContainsFunc(c.Subgraphs, func(s Subgraph) bool { return s.Name == name }) {
+			errs = append(errs, fmt.Errorf("subgraph timeout for %q: no such subgraph", name))
+		}
+	}
+	for i, s := range c.Subgraphs {
+		if s.Timeout == 0 {
+			c.Subgraphs[i].Timeout = c.SubgraphTimeouts[s.Name]
+		}
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("subgraph %q: url %q is not an http(s) URL", s.Name, s.URL))
@@ -136,8 +158,15 @@ type Gateway struct {
 	front    front.Config
 	logger   *slog.Logger
 	maxBatch int
-	graph    atomic.Pointer[graph]
 	plans    *planCache
+	// subgraphs are the configured subgraphs, in order; every graph shares them, with
+	// their connections, breakers and retry budgets.
+	subgraphs    []*subgraph
+	graph        atomic.Pointer[graph] // what new requests use
+	previous     atomic.Pointer[graph] // what graph replaced, for requests in flight
+	pollInterval time.Duration
+	stopPoll     context.CancelFunc
+	polled       chan struct{} // closed when the poller has stopped
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
@@ -146,65 +175,45 @@ type graph struct {
 	generation uint64
 	schema     *ast.Schema
 	planner    *nautilus.Gateway
-	subgraphs  []*subgraph
+	// subgraphs are those merged in; missing names those without an SDL yet.
+	subgraphs []*subgraph
+	missing   []string
+	sdls      sdls
 	// mutationOwner is the subgraph that owns each mutation field.
 	mutationOwner map[string]*subgraph
 }
 
 // New fetches every subgraph's SDL (retrying until cfg.StartupTimeout), merges the
-// schemas and returns the gateway.
+// schemas and returns the gateway, which keeps its graph current (see reload.go) until
+// Close.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if err := cfg.init(); err != nil {
 		return nil, fmt.Errorf("gateway: config: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
-	defer cancel()
-
-	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch, plans: newPlanCache(cfg.PlanCacheSize)}
-	gr := &graph{generation: 1, mutationOwner: map[string]*subgraph{}}
-	byURL := map[string]*subgraph{}
-	var sources []*graphql.RemoteSchema
+	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
+		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval}
 	for _, sc := range cfg.Subgraphs {
-		sg := newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger)
-		s, err := fetchSchema(ctx, sg.client, sc)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-		gr.subgraphs = append(gr.subgraphs, sg)
-		byURL[sc.URL] = sg
-		sources = append(sources, &graphql.RemoteSchema{URL: sc.URL, Schema: s})
-		if s.Mutation != nil {
-			for _, f := range s.Mutation.Fields {
-				if gr.mutationOwner[f.Name] == nil {
-					gr.mutationOwner[f.Name] = sg
-				}
-			}
-		}
+		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
 	}
-
-	factory := nautilus.QueryerFactory(func(_ *nautilus.PlanningContext, url string) graphql.Queryer {
-		if sg := byURL[url]; sg != nil {
-			return locator{sg: sg}
-		}
-		return nil
-	})
-	capture := &schemaCapture{}
-	planner, err := nautilus.New(sources,
-		nautilus.WithQueryerFactory(&factory),
-		nautilus.WithQueryPlanCache(capture),
-		nautilus.WithLogger(newLogger(cfg.Logger)),
-	)
+	wctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
+	texts := g.waitForSDLs(wctx)
+	cancel()
+	gr, err := g.build(texts, 1)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: merge subgraph schemas: %w", err)
+		return nil, fmt.Errorf("gateway: %w (waited %s for the subgraphs' schemas)", err, cfg.StartupTimeout)
 	}
-	gr.planner = planner
-	// nautilus keeps the merged schema to itself but hands it to the plan cache with
-	// every plan; planning the smallest query once captures it.
-	if _, err := planner.GetPlans(&nautilus.RequestContext{Context: ctx, Query: "{ __typename }"}); err != nil {
-		return nil, fmt.Errorf("gateway: plan probe query: %w", err)
+	if len(gr.missing) > 0 {
+		g.logger.Warn("gateway: starting without some subgraphs; they are taken in when they answer",
+			"missing", strings.Join(gr.missing, ","))
 	}
-	gr.schema = publicSchema(capture.schema.Load())
 	g.graph.Store(gr)
+	pctx, stop := context.WithCancel(context.Background())
+	g.stopPoll, g.polled = stop, make(chan struct{})
+	if g.pollInterval > 0 {
+		go g.poll(pctx)
+	} else {
+		close(g.polled)
+	}
 	return g, nil
 }
 
@@ -217,12 +226,18 @@ func publicSchema(s *ast.Schema) *ast.Schema {
 	return s
 }
 
-// Close releases the gateway's idle connections to the subgraphs.
+// Close stops the schema poller and releases the idle connections to the subgraphs.
 func (g *Gateway) Close() {
-	for _, sg := range g.graph.Load().subgraphs {
+	g.stopPoll()
+	<-g.polled
+	for _, sg := range g.subgraphs {
 		sg.client.CloseIdleConnections()
 	}
 }
+
+// Missing names the configured subgraphs the current graph lacks, because they have not
+// answered since the gateway started: their fields are not in the schema yet.
+func (g *Gateway) Missing() []string { return g.graph.Load().missing }
 
 // Schema returns the merged schema the gateway serves.
 func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
@@ -231,7 +246,7 @@ func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 // front has parsed and validated, runs it, and writes the answer. Errors come back as
 // GraphQL errors with an extensions.code.
 func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Result {
-	gr := g.graph.Load()
+	gr := g.graphFor(op.Schema)
 	def := op.Document.Operations.ForName(op.OperationName)
 	if def == nil {
 		return &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",

@@ -39,6 +39,13 @@ func withPlaygroundDir(dir string) option {
 
 func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph {
 	t.Helper()
+	return startGraphWith(t, backend, nil, opts...)
+}
+
+// startGraphWith is startGraph with before run on the graph's subgraphs (their hops)
+// before the gateway starts.
+func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph), opts ...option) *graph {
+	t.Helper()
 	ur, pr := backend.New(t), backend.New(t)
 	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret"})
 	if err != nil {
@@ -61,6 +68,9 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 	phop := &hop{name: "products", next: ph, log: log}
 	ps := httptest.NewServer(phop)
 	t.Cleanup(ps.Close)
+	if before != nil {
+		before(&graph{users: uhop, products: phop})
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fc := front.DefaultConfig()

@@ -19,6 +19,11 @@ type hop struct {
 	log      *requestLog
 	requests atomic.Int64
 	fault    atomic.Pointer[fault]
+	// down makes the subgraph refuse everything, its SDL and pings too, as a stopped
+	// process does (the connection is closed at once).
+	down atomic.Bool
+	// sdl, when set, is served as the subgraph's SDL: a schema change.
+	sdl atomic.Pointer[string]
 }
 
 // fault answers a GraphQL request instead of the subgraph. body is the request body.
@@ -46,6 +51,14 @@ func (l *requestLog) take() []string {
 }
 
 func (h *hop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.down.Load() {
+		hangUp(w, r, nil)
+		return
+	}
+	if sdl := h.sdl.Load(); sdl != nil && r.URL.Path == "/schema.graphql" {
+		io.WriteString(w, *sdl)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/graphql" {
 		h.next.ServeHTTP(w, r)
 		return
@@ -77,6 +90,18 @@ func withBody(r *http.Request, body []byte) *http.Request {
 func (h *hop) inject(f fault) (restore func()) {
 	h.fault.Store(&f)
 	return func() { h.fault.Store(nil) }
+}
+
+// failFirst is a fault that hangs up on the first n requests, then lets them through.
+func failFirst(n int64, next http.Handler) fault {
+	var seen atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if seen.Add(1) <= n {
+			hangUp(w, r, body)
+			return
+		}
+		next.ServeHTTP(w, withBody(r, body))
+	}
 }
 
 // Faults a subgraph can show.

@@ -1,16 +1,15 @@
 package gateway
 
 import (
-	"context"
-	"errors"
+	"io"
 	"net/http"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
-	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // Handler serves the graph through the HTTP front (GraphQL on /graphql, the playground
-// on /), with /healthz and /readyz beside it.
+// on /), with /healthz (the process lives) and /readyz (it serves a graph; each
+// subgraph's state in the body, see serveReady) beside it.
 func (g *Gateway) Handler() (http.Handler, error) {
 	fh, err := front.New(g.front, g.Schema, g, g.logger)
 	if err != nil {
@@ -18,20 +17,12 @@ func (g *Gateway) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", fh)
-	serve.Health(mux, g.Ready, g.logger)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", g.serveReady)
 	return mux, nil
 }
 
 // Server returns an http.Server for h with the front's timeouts and header limit.
 func (g *Gateway) Server(h http.Handler) *http.Server { return g.front.HTTPServer(h) }
-
-// Ready reports whether every subgraph answers a trivial query.
-func (g *Gateway) Ready(ctx context.Context) error {
-	var errs []error
-	for _, sg := range g.graph.Load().subgraphs {
-		if err := sg.ping(ctx); err != nil {
-			errs = append(errs, errors.New(sg.Name+" does not answer"))
-		}
-	}
-	return errors.Join(errs...)
-}

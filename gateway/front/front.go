@@ -33,7 +33,10 @@ type Operation struct {
 	// Document is Query parsed and validated against the schema. It is read-only: the
 	// front may hand the same document to several requests, so an executor that needs a
 	// different document builds its own.
-	Document      *ast.QueryDocument
+	Document *ast.QueryDocument
+	// Schema is the schema Document was validated against: the schema func's answer when
+	// the request came, which a schema reload may since have replaced.
+	Schema        *ast.Schema
 	OperationName string
 	// Variables are the operation's variables, coerced to their declared types as the
 	// GraphQL specification's CoerceVariableValues says, with defaults applied; a nullable
@@ -56,6 +59,13 @@ type Result struct {
 // Executor runs operations that passed the front's checks.
 type Executor interface {
 	Execute(ctx context.Context, op *Operation) *Result
+}
+
+// Degraded is an Executor whose schema may lack some subgraphs for now (a gateway that
+// started while a subgraph was down). The front names them in validation errors.
+type Degraded interface {
+	// Missing names the subgraphs whose fields are not in the schema yet.
+	Missing() []string
 }
 
 // paths the front serves.

@@ -42,7 +42,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 		return response{}, c.structErr
 	}
 	if c.validErr != nil {
-		return response{}, c.validErr
+		return response{}, h.noteMissing(c.validErr)
 	}
 	if p.register {
 		// The query parses and validates: from now on its hash alone is enough.
@@ -66,7 +66,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
 	}
 
-	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, OperationName: op.Name, Variables: vars})
+	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars})
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its
@@ -200,6 +200,29 @@ func (h *handler) validationFailure(errs gqlerror.List) *failure {
 		out = append(out, ce)
 	}
 	return &failure{errs: out}
+}
+
+// noteMissing adds to validation errors the subgraphs the executor's schema lacks for
+// now (see Degraded): a field that is "unknown" is most likely one of theirs. f is
+// cached and shared, so it is copied, never changed.
+func (h *handler) noteMissing(f *failure) *failure {
+	d, ok := h.exec.(Degraded)
+	if !ok {
+		return f
+	}
+	missing := d.Missing()
+	if len(missing) == 0 {
+		return f
+	}
+	note := fmt.Sprintf(" (subgraph %s is unavailable: its fields are missing from the schema until it answers)", strings.Join(missing, ", "))
+	out := &failure{status: f.status, allow: f.allow}
+	for _, e := range f.errs {
+		c := *e
+		c.Message += note
+		c.Extensions = map[string]any{"code": e.Extensions["code"], "unavailableSubgraphs": missing}
+		out.errs = append(out.errs, &c)
+	}
+	return out
 }
 
 // selectOperation picks the operation to run. It returns a failure (to be reported after

@@ -30,8 +30,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	addr := fs.String("listen-addr", ":4000", "address to serve on")
 	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph")
 	productsURL := fs.String("products-url", "http://localhost:4002/graphql", "GraphQL URL of the products subgraph")
-	startup := fs.Duration("startup-timeout", gateway.DefaultStartupTimeout, "how long to wait for the subgraphs' schemas at start")
-	subTimeout := fs.Duration("subgraph-timeout", gateway.DefaultSubgraphTimeout, "bound on one request to a subgraph")
+	var cfg gateway.Config
+	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 	frontCfg := front.DefaultConfig()
@@ -46,19 +46,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(ctx, gateway.Config{
-		Subgraphs: []gateway.Subgraph{
-			{Name: "users", URL: *usersURL},
-			{Name: "products", URL: *productsURL},
-		},
-		StartupTimeout:  *startup,
-		SubgraphTimeout: *subTimeout,
-		Front:           &frontCfg,
-		Logger:          logger,
-	})
+	cfg.Subgraphs = []gateway.Subgraph{
+		{Name: "users", URL: *usersURL},
+		{Name: "products", URL: *productsURL},
+	}
+	cfg.Front, cfg.Logger = &frontCfg, logger
+	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer gw.Close()
 	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
 		return err
 	}
