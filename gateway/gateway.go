@@ -231,7 +231,7 @@ func (g *Gateway) Close() {
 	g.stopPoll()
 	<-g.polled
 	for _, sg := range g.subgraphs {
-		sg.client.CloseIdleConnections()
+		sg.closeIdle()
 	}
 }
 

@@ -59,7 +59,7 @@ func (g *Gateway) fetchSDLs(ctx context.Context, prev sdls) sdls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text, err := getSDL(ctx, sg.client, sg.Subgraph)
+			text, err := getSDL(ctx, sg.http, sg.Subgraph)
 			if err != nil {
 				if prev[i] == "" {
 					g.logger.DebugContext(ctx, "subgraph schema not available", "subgraph", sg.Name, "err", err)

