@@ -266,6 +266,10 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 	return &front.Result{Data: w.write(), Errors: w.errors()}
 }
 
+// HonoursContext implements front.ContextHonouring: every subgraph request ends by the
+// request's deadline, and so does Execute.
+func (g *Gateway) HonoursContext() {}
+
 // schemaCapture records the schema nautilus plans against; the gateway caches plans
 // itself, so nautilus plans every document it is given.
 type schemaCapture struct {

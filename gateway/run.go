@@ -442,10 +442,11 @@ func collectTargets(v *fastjson.Value, path []string, stack *[]int32, f func(*fa
 	*stack = (*stack)[:len(*stack)-1]
 }
 
-// newTarget cuts a target from the run's slab.
+// newTarget cuts a target from the run's slab; slabs start small (most plans fetch one
+// object) and double.
 func (r *run) newTarget() *target {
 	if len(r.targets) == cap(r.targets) {
-		r.targets = make([]target, 0, 64)
+		r.targets = make([]target, 0, min(max(2*cap(r.targets), 4), 256))
 	}
 	r.targets = r.targets[:len(r.targets)+1]
 	return &r.targets[len(r.targets)-1]

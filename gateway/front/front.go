@@ -61,6 +61,16 @@ type Executor interface {
 	Execute(ctx context.Context, op *Operation) *Result
 }
 
+// ContextHonouring is an Executor that returns promptly once its context is done (the
+// request's deadline or the client's disconnection). The front runs such an executor on
+// the request's own goroutine; any other gets a goroutine of its own, so that the front
+// can answer at the deadline without waiting for it.
+type ContextHonouring interface {
+	Executor
+	// HonoursContext marks the promise; it does nothing.
+	HonoursContext()
+}
+
 // Degraded is an Executor whose schema may lack some subgraphs for now (a gateway that
 // started while a subgraph was down). The front names them in validation errors.
 type Degraded interface {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 )
 
 // rawRequest is one operation's parameters as the client sent them, still undecoded. A nil
@@ -21,6 +23,10 @@ type rawRequest struct {
 	operationName json.RawMessage
 	variables     json.RawMessage
 	extensions    json.RawMessage
+	// queryText and operationNameText hold those parameters already decoded when they
+	// were JSON strings; decodedVariables the variables when they were an object.
+	queryText, operationNameText *string
+	decodedVariables             map[string]any
 	// invalid is set for a batch element that is not a JSON object.
 	invalid bool
 }
@@ -224,7 +230,10 @@ func first(q url.Values, key string) (string, bool) {
 // into operations.
 func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawRequest, bool, *failure) {
 	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
+	mt, params, err := mediaJSON, map[string]string(nil), error(nil)
+	if ct != mediaJSON { // the common case needs no parsing
+		mt, params, err = mime.ParseMediaType(ct)
+	}
 	if ct == "" {
 		mt, err = "", nil
 	}
@@ -241,16 +250,18 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 			"The request body must be encoded as utf-8.")
 	}
-	tooLarge := newFailure(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
-		fmt.Sprintf("The request body is larger than %d bytes.", h.cfg.MaxBodyBytes))
+	tooLarge := func() *failure {
+		return newFailure(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+			fmt.Sprintf("The request body is larger than %d bytes.", h.cfg.MaxBodyBytes))
+	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {
-		return nil, false, tooLarge
+		return nil, false, tooLarge()
 	}
 	body, err := readBody(w, r, h.cfg.MaxBodyBytes)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, false, tooLarge
+			return nil, false, tooLarge()
 		}
 		h.logger.DebugContext(r.Context(), "front: read body", "error", err)
 		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
@@ -267,7 +278,7 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 	}
 	switch body[0] {
 	case '{':
-		req, ok := decodeObject(body)
+		req, ok := decodeObject(body, h.cfg.MaxVariablesBytes)
 		if !ok {
 			return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
 		}
@@ -291,7 +302,7 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		}
 		reqs := make([]rawRequest, len(elems))
 		for i, e := range elems {
-			req, ok := decodeObject(e)
+			req, ok := decodeObject(e, h.cfg.MaxVariablesBytes)
 			if !ok {
 				req = rawRequest{invalid: true}
 			}
@@ -337,26 +348,89 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 }
 
 // decodeObject splits a JSON object into the request parameters, matching keys exactly (the
-// encoding/json struct decoder would match them case-insensitively). body is valid JSON.
-func decodeObject(body []byte) (rawRequest, bool) {
+// encoding/json struct decoder would match them case-insensitively; for a key given twice,
+// the last counts). body is valid JSON. It parses once: a query and operation name that are
+// strings, and variables that are an object, come out decoded (variables' numbers as
+// json.Number, as coercion expects); anything else stays raw for params to refuse.
+func decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
 	if len(body) == 0 || body[0] != '{' {
 		return rawRequest{}, false
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
+	p := bodyParsers.Get()
+	defer bodyParsers.Put(p)
+	v, err := p.ParseBytes(body)
+	if err != nil {
 		return rawRequest{}, false
 	}
-	field := func(k string) json.RawMessage {
-		v, ok := m[k]
-		if !ok || string(v) == "null" {
-			return nil
-		}
-		return v
+	o, err := v.Object()
+	if err != nil {
+		return rawRequest{}, false
 	}
-	return rawRequest{
-		query:         field("query"),
-		operationName: field("operationName"),
-		variables:     field("variables"),
-		extensions:    field("extensions"),
-	}, true
+	var req rawRequest
+	o.Visit(func(key []byte, v *fastjson.Value) {
+		null := v.Type() == fastjson.TypeNull // null is absent, and a later null wins
+		switch string(key) {
+		case "query":
+			req.query, req.queryText = rawOrString(v, null)
+		case "operationName":
+			req.operationName, req.operationNameText = rawOrString(v, null)
+		case "variables":
+			req.variables, req.decodedVariables = nil, nil
+			if !null {
+				req.variables = v.MarshalTo(nil)
+			}
+			if v.Type() == fastjson.TypeObject && len(req.variables) <= maxVariables {
+				req.decodedVariables, _ = goValue(v).(map[string]any)
+			}
+		case "extensions":
+			req.extensions = nil
+			if !null {
+				req.extensions = v.MarshalTo(nil)
+			}
+		}
+	})
+	return req, true
+}
+
+var bodyParsers fastjson.ParserPool
+
+// rawOrString returns a JSON string's text as decoded, any other value raw, and nothing
+// for null.
+func rawOrString(v *fastjson.Value, null bool) (json.RawMessage, *string) {
+	if null {
+		return nil, nil
+	}
+	if v.Type() == fastjson.TypeString {
+		s := string(v.GetStringBytes())
+		return json.RawMessage(`""`), &s
+	}
+	return v.MarshalTo(nil), nil
+}
+
+// goValue converts a parsed JSON value to the Go values encoding/json's UseNumber
+// decoding gives: map[string]any, []any, string, json.Number, bool, nil.
+func goValue(v *fastjson.Value) any {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		m := make(map[string]any, o.Len())
+		o.Visit(func(k []byte, x *fastjson.Value) { m[string(k)] = goValue(x) })
+		return m
+	case fastjson.TypeArray:
+		items, _ := v.Array()
+		out := make([]any, len(items))
+		for i, x := range items {
+			out[i] = goValue(x)
+		}
+		return out
+	case fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case fastjson.TypeNumber:
+		return json.Number(v.MarshalTo(nil))
+	case fastjson.TypeTrue:
+		return true
+	case fastjson.TypeFalse:
+		return false
+	}
+	return nil
 }

@@ -91,12 +91,18 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 	bad := func(msg string) (params, *failure) {
 		return params{}, newFailure(http.StatusBadRequest, CodeBadRequest, msg)
 	}
-	if req.query != nil {
+	switch {
+	case req.queryText != nil:
+		p.query = *req.queryText
+	case req.query != nil:
 		if req.query[0] != '"' || json.Unmarshal(req.query, &p.query) != nil {
 			return bad("The query parameter must be a string.")
 		}
 	}
-	if req.operationName != nil {
+	switch {
+	case req.operationNameText != nil:
+		p.operationName = *req.operationNameText
+	case req.operationName != nil:
 		if req.operationName[0] != '"' || json.Unmarshal(req.operationName, &p.operationName) != nil {
 			return bad("The operationName parameter must be a string.")
 		}
@@ -108,10 +114,14 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 		if len(req.variables) > h.cfg.MaxVariablesBytes {
 			return params{}, variablesTooLarge(h.cfg.MaxVariablesBytes)
 		}
-		dec := json.NewDecoder(bytes.NewReader(req.variables))
-		dec.UseNumber()
-		if err := dec.Decode(&p.variables); err != nil {
-			return bad("The variables parameter must be an object.")
+		if req.decodedVariables != nil {
+			p.variables = req.decodedVariables
+		} else {
+			dec := json.NewDecoder(bytes.NewReader(req.variables))
+			dec.UseNumber()
+			if err := dec.Decode(&p.variables); err != nil {
+				return bad("The variables parameter must be an object.")
+			}
 		}
 	}
 	var ext map[string]json.RawMessage
@@ -251,6 +261,9 @@ func (h *handler) execute(ctx context.Context, op *Operation) (response, *failur
 	if ctx.Err() != nil {
 		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
 	}
+	if _, inline := h.exec.(ContextHonouring); inline {
+		return h.executeInline(ctx, op)
+	}
 	done := make(chan *Result, 1)
 	go func() {
 		defer func() {
@@ -263,12 +276,32 @@ func (h *handler) execute(ctx context.Context, op *Operation) (response, *failur
 	}()
 	select {
 	case res := <-done:
-		if res == nil {
-			return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
-		}
-		return response{HasData: true, Data: res.Data, Errors: res.Errors}, nil
+		return h.result(ctx, res)
 	case <-ctx.Done():
 		h.logger.Warn("front: executor did not return before the request deadline", slog.String("operation", op.OperationName))
 		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
 	}
+}
+
+// executeInline runs an executor that honours its context on the request's goroutine: no
+// goroutine to start, no stack to grow again for every request.
+func (h *handler) executeInline(ctx context.Context, op *Operation) (resp response, f *failure) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.logger.Error("front: executor panicked", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			resp, f = response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
+		}
+	}()
+	res := h.exec.Execute(ctx, op)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+	}
+	return h.result(ctx, res)
+}
+
+func (h *handler) result(_ context.Context, res *Result) (response, *failure) {
+	if res == nil {
+		return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
+	}
+	return response{HasData: true, Data: res.Data, Errors: res.Errors}, nil
 }

@@ -55,6 +55,36 @@ func TestRequestTimeout(t *testing.T) {
 	}
 }
 
+// honouringExecutor waits for its context and says it does: the front runs it inline.
+type honouringExecutor struct{ panics bool }
+
+func (e honouringExecutor) HonoursContext() {}
+
+func (e honouringExecutor) Execute(ctx context.Context, _ *front.Operation) *front.Result {
+	if e.panics {
+		panic("secret internal detail")
+	}
+	<-ctx.Done()
+	return &front.Result{Data: []byte(`{"late":true}`)}
+}
+
+// TestInlineExecutor checks the inline path: the deadline still answers 504, and a panic
+// still becomes a generic 500.
+func TestInlineExecutor(t *testing.T) {
+	cfg := front.DefaultConfig()
+	cfg.RequestTimeout = 100 * time.Millisecond
+	srv := newServer(t, cfg, honouringExecutor{})
+	r := do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, mediaJSON, strings.NewReader(`{"query":"{ hello }"}`), nil)
+	if got := decode(t, r).code(); r.status != http.StatusGatewayTimeout || got != front.CodeRequestTimeout {
+		t.Errorf("at the deadline: got %d %q, want 504 %s", r.status, got, front.CodeRequestTimeout)
+	}
+	srv = newServer(t, front.DefaultConfig(), honouringExecutor{panics: true})
+	r = do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, mediaJSON, strings.NewReader(`{"query":"{ hello }"}`), nil)
+	if got := decode(t, r).code(); r.status != http.StatusInternalServerError || got != front.CodeInternalServerError || strings.Contains(string(r.body), "secret") {
+		t.Errorf("a panic: got %d %s", r.status, r.body)
+	}
+}
+
 type panickingExecutor struct{}
 
 func (panickingExecutor) Execute(context.Context, *front.Operation) *front.Result {
