@@ -260,7 +260,7 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
 			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
 	}
-	r := p.run(ctx, op.Variables, g.logger, g.maxBatch)
+	r := p.run(ctx, op, g.logger, g.maxBatch)
 	defer r.release()
 	w := &writer{r: r, g: gr, doc: e.op.doc}
 	return &front.Result{Data: w.write(), Errors: w.errors()}

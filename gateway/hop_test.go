@@ -29,16 +29,28 @@ type hop struct {
 // fault answers a GraphQL request instead of the subgraph. body is the request body.
 type fault func(w http.ResponseWriter, r *http.Request, body []byte)
 
-// requestLog records which subgraph got each GraphQL request, in arrival order.
+// requestLog records which subgraph got each GraphQL request, in arrival order, and
+// the request's headers.
 type requestLog struct {
-	mu    sync.Mutex
-	names []string
+	mu      sync.Mutex
+	names   []string
+	headers []http.Header
 }
 
-func (l *requestLog) add(name string) {
+func (l *requestLog) add(name string, h http.Header) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.names = append(l.names, name)
+	l.headers = append(l.headers, h.Clone())
+}
+
+// takeHeaders returns the headers logged since the last take, with their subgraphs.
+func (l *requestLog) takeHeaders() ([]string, []http.Header) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	names, hs := l.names, l.headers
+	l.names, l.headers = nil, nil
+	return names, hs
 }
 
 // take returns the names logged since the last take.
@@ -46,7 +58,7 @@ func (l *requestLog) take() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := l.names
-	l.names = nil
+	l.names, l.headers = nil, nil
 	return out
 }
 
@@ -66,7 +78,7 @@ func (h *hop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	if !h.isPing(body) {
 		h.requests.Add(1)
-		h.log.add(h.name)
+		h.log.add(h.name, r.Header)
 	}
 	if f := h.fault.Load(); f != nil {
 		(*f)(w, r, body)

@@ -13,6 +13,8 @@ import (
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
 )
 
 // A run executes one plan for one client request. One goroutine, the coordinator, owns
@@ -27,6 +29,9 @@ type run struct {
 	logger *slog.Logger
 	// maxBatch bounds the lookups of one subgraph request.
 	maxBatch int
+	// headers go with every subgraph request; rootHeaders with a mutation's root
+	// requests, adding the idempotency key.
+	headers, rootHeaders []header
 
 	varJSON map[string][]byte // each variable encoded once
 	root    *fastjson.Value   // the merged data
@@ -114,8 +119,14 @@ type fetched struct {
 	err error
 }
 
-func (p *plan) run(ctx context.Context, vars map[string]any, logger *slog.Logger, maxBatch int) *run {
-	r := &run{ctx: ctx, plan: p, vars: vars, logger: logger, maxBatch: maxBatch}
+func (p *plan) run(ctx context.Context, op *front.Operation, logger *slog.Logger, maxBatch int) *run {
+	r := &run{ctx: ctx, plan: p, vars: op.Variables, logger: logger, maxBatch: maxBatch}
+	id := front.RequestID(ctx)
+	r.headers = forwardedHeaders(id, op.Header, false)
+	r.rootHeaders = r.headers
+	if p.mutation {
+		r.rootHeaders = forwardedHeaders(id, op.Header, true)
+	}
 	r.root = r.arena.NewObject()
 	r.results = make(chan fetched, len(p.steps)+1)
 	for _, group := range p.groups {
@@ -156,7 +167,7 @@ func (r *run) launch() {
 	r.ready = nil
 	if len(ready) == 1 && r.pending == 0 {
 		b := ready[0]
-		ans, err := b.sg.fetch(r.ctx, r.body(b), r.retryable(b))
+		ans, err := b.sg.fetch(r.ctx, r.body(b), r.headersOf(b), r.retryable(b))
 		r.pending++
 		r.receive(fetched{b: b, ans: ans, err: err})
 		return
@@ -164,6 +175,14 @@ func (r *run) launch() {
 	for _, b := range ready {
 		r.spawn(b)
 	}
+}
+
+// headersOf returns the headers a batch's request carries.
+func (r *run) headersOf(b *batch) []header {
+	if b.root != nil {
+		return r.rootHeaders
+	}
+	return r.headers
 }
 
 // retryable reports whether a batch may be sent again: a mutation's root fields never are.
@@ -180,7 +199,7 @@ func (r *run) spawn(b *batch) {
 				r.results <- fetched{b: b, err: errUnavailable}
 			}
 		}()
-		ans, err := b.sg.fetch(r.ctx, body, r.retryable(b))
+		ans, err := b.sg.fetch(r.ctx, body, r.headersOf(b), r.retryable(b))
 		r.results <- fetched{b: b, ans: ans, err: err}
 	}()
 }

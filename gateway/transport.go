@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
@@ -99,6 +101,28 @@ var (
 	bodies  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
+// header is one request header the gateway forwards to a subgraph.
+type header struct{ name, value string }
+
+// forwardedHeaders returns the headers of a request's subgraph calls: its id and what
+// the front lets through (front.Operation.Header), Idempotency-Key only for a mutation's
+// root fields (withKey), which are the writes it protects.
+func forwardedHeaders(requestID string, fwd http.Header, withKey bool) []header {
+	var out []header
+	if requestID != "" {
+		out = append(out, header{front.RequestIDHeader, requestID})
+	}
+	for name, values := range fwd {
+		if name == "Idempotency-Key" && !withKey {
+			continue
+		}
+		for _, v := range values {
+			out = append(out, header{name, v})
+		}
+	}
+	return out
+}
+
 // Request headers of every subgraph call, shared and never modified.
 var (
 	jsonType      = []string{"application/json"}
@@ -114,8 +138,8 @@ var errUnavailable = errors.New("subgraph did not answer")
 // mutation). An error means the subgraph gave no GraphQL response (unreachable, timed
 // out, not JSON, wrong shape, breaker open); the detail is logged and the caller sees
 // errUnavailable.
-func (s *subgraph) fetch(ctx context.Context, body []byte, retry bool) (*answer, error) {
-	a, err := s.guard.do(ctx, retry, func() (*answer, error) { return s.post(ctx, body) })
+func (s *subgraph) fetch(ctx context.Context, body []byte, hdr []header, retry bool) (*answer, error) {
+	a, err := s.guard.do(ctx, retry, func() (*answer, error) { return s.post(ctx, body, hdr) })
 	if err != nil {
 		if ctx.Err() == nil {
 			s.logger.WarnContext(ctx, "subgraph request failed", "subgraph", s.Name, "err", err)
@@ -127,9 +151,9 @@ func (s *subgraph) fetch(ctx context.Context, body []byte, retry bool) (*answer,
 
 // post sends one request within the subgraph's timeout and decodes the answer. Errors
 // that mean the subgraph never answered are connErrors, which may be retried.
-func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
+func (s *subgraph) post(ctx context.Context, body []byte, hdr []header) (*answer, error) {
 	if s.fast == nil {
-		return s.postHTTP(ctx, body)
+		return s.postHTTP(ctx, body, hdr)
 	}
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
@@ -139,6 +163,9 @@ func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
 	req.Header.SetMethod(http.MethodPost)
 	req.Header.SetContentType("application/json")
 	req.Header.Set("Accept", graphqlAccept[0])
+	for _, h := range hdr {
+		req.Header.Add(h.name, h.value)
+	}
 	req.SetBodyRaw(body)
 	// fasthttp takes a deadline, not a context: a request whose client went away ends at
 	// the earlier of its own deadline and the subgraph's timeout.
@@ -156,7 +183,7 @@ func (s *subgraph) post(ctx context.Context, body []byte) (*answer, error) {
 }
 
 // postHTTP is post over net/http, for a configured Transport.
-func (s *subgraph) postHTTP(ctx context.Context, body []byte) (*answer, error) {
+func (s *subgraph) postHTTP(ctx context.Context, body []byte, hdr []header) (*answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
@@ -164,6 +191,9 @@ func (s *subgraph) postHTTP(ctx context.Context, body []byte) (*answer, error) {
 		return nil, err
 	}
 	req.Header = http.Header{"Content-Type": jsonType, "Accept": graphqlAccept}
+	for _, h := range hdr {
+		req.Header.Add(h.name, h.value)
+	}
 	// The transport alone: http.Client adds redirect handling (and a copy of the
 	// headers for it) that a subgraph call never uses.
 	resp, err := s.http.Transport.RoundTrip(req)
@@ -246,7 +276,7 @@ func decodeAnswer(p *fastjson.Parser, body []byte) (*answer, error) {
 
 // ping asks the subgraph a trivial query: readiness.
 func (s *subgraph) ping(ctx context.Context) error {
-	a, err := s.post(ctx, []byte(`{"query":"{ __typename }"}`))
+	a, err := s.post(ctx, []byte(`{"query":"{ __typename }"}`), nil)
 	if err != nil {
 		return err
 	}

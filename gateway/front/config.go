@@ -152,6 +152,12 @@ type Config struct {
 	// default: http://localhost:*, http://127.0.0.1:*, http://[::1]:*
 	CORSAllowedOrigins []string
 
+	// PropagateHeaders lists client request headers the gateway forwards to every
+	// subgraph request. Besides them it forwards only X-Request-Id, the W3C trace context
+	// (traceparent, tracestate) and, on mutations, Idempotency-Key. An Authorization
+	// header is forwarded only when listed. default: none
+	PropagateHeaders []string
+
 	// CORSAllowedHeaders lists the request headers a cross-origin request may send.
 	// default: Accept, Authorization, Content-Type, Apollo-Require-Preflight,
 	// X-Apollo-Operation-Name, Apollographql-Client-Name, Apollographql-Client-Version
@@ -295,6 +301,11 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("front: cors-allowed-origins \"*\" cannot be combined with cors-allow-credentials"))
 		}
 	}
+	for _, h := range c.PropagateHeaders {
+		if !validHeaderName(h) {
+			errs = append(errs, fmt.Errorf("front: propagate-headers: %q is not a header name", h))
+		}
+	}
 	for _, h := range c.CORSAllowedHeaders {
 		if !validHeaderName(h) {
 			errs = append(errs, fmt.Errorf("front: cors-allowed-headers: invalid header name %q", h))
@@ -360,6 +371,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PlaygroundDir, "playground-dir", c.PlaygroundDir, "serve GraphiQL's files from this directory instead of the embedded ones")
 	fs.Var((*listFlag)(&c.CORSAllowedOrigins), "cors-allowed-origins", "comma-separated origins allowed for CORS; a port of * matches any port")
 	fs.Var((*listFlag)(&c.CORSAllowedHeaders), "cors-allowed-headers", "comma-separated request headers allowed for CORS")
+	fs.Var((*listFlag)(&c.PropagateHeaders), "propagate-headers", "comma-separated client request headers forwarded to the subgraphs (besides X-Request-Id, traceparent, tracestate and, on mutations, Idempotency-Key)")
 	fs.BoolVar(&c.CORSAllowCredentials, "cors-allow-credentials", c.CORSAllowCredentials, "allow credentials on cross-origin requests")
 	fs.DurationVar(&c.CORSMaxAge, "cors-max-age", c.CORSMaxAge, "how long browsers may cache a preflight answer")
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", c.CSRFPrevention, "refuse POST requests a browser could send without a preflight")

@@ -38,6 +38,10 @@ type Operation struct {
 	// the request came, which a schema reload may since have replaced.
 	Schema        *ast.Schema
 	OperationName string
+	// Header holds the request headers to forward to the subgraphs (see
+	// Config.PropagateHeaders); nil when there are none. The request's id is in its
+	// context (RequestID).
+	Header http.Header
 	// Variables are the operation's variables, coerced to their declared types as the
 	// GraphQL specification's CoerceVariableValues says, with defaults applied; a nullable
 	// variable that was neither sent nor defaulted is absent, one sent as null is present
@@ -177,6 +181,7 @@ func (h *handler) guard(next http.Handler) http.Handler {
 				fmt.Sprintf("The request headers are larger than %d bytes.", h.cfg.MaxHeaderBytes)))
 			return
 		}
+		r = withRequestID(rw, r)
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(rw, r.WithContext(ctx))
@@ -273,8 +278,9 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 
 	ctx := r.Context()
 	get := r.Method == http.MethodGet
+	fwd := h.forwarded(r)
 	if !batch {
-		resp, f := h.process(ctx, reqs[0], get)
+		resp, f := h.process(ctx, reqs[0], get, fwd)
 		if f != nil {
 			h.logRefusal(r, f)
 			writeFailure(w, h.logger, media, f)
@@ -286,7 +292,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]response, len(reqs))
 	for i, req := range reqs {
-		resp, f := h.process(ctx, req, false)
+		resp, f := h.process(ctx, req, false, fwd)
 		if f != nil {
 			h.logRefusal(r, f)
 			resp = response{Errors: f.errs}

@@ -17,7 +17,7 @@ import (
 )
 
 // process runs one operation through every check and, when it passes them all, the executor.
-func (h *handler) process(ctx context.Context, req rawRequest, get bool) (response, *failure) {
+func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd http.Header) (response, *failure) {
 	if req.invalid {
 		return response{}, newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object.")
 	}
@@ -66,7 +66,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool) (respon
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
 	}
 
-	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars})
+	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd})
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its
