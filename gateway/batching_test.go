@@ -230,7 +230,9 @@ func TestLookupsSplitBeyondMaxBatch(t *testing.T) {
 	g.users.requests.Store(0)
 	var d struct {
 		Products struct {
-			Edges []struct{ Node struct{ Owner struct{ ID, Name string } } }
+			Edges []struct {
+				Node struct{ Owner struct{ ID, Name string } }
+			}
 		}
 	}
 	g.must(t, `{ products(first: 17) { edges { node { owner { id name } } } } }`, nil, &d)
