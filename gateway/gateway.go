@@ -16,6 +16,7 @@ import (
 	"time"
 
 	nautilus "github.com/nautilus/gateway"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -65,6 +66,8 @@ type Config struct {
 	// Resilience says how failing subgraphs are treated: retries and circuit breakers.
 	// default: the defaults of Resilience
 	Resilience Resilience
+	// Metrics receives the gateway's Prometheus series (see metrics.go). default: none
+	Metrics prometheus.Registerer
 	// Transport carries the requests to the subgraphs. default: a pooled transport per
 	// subgraph (see transport.go); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
@@ -165,6 +168,7 @@ type Gateway struct {
 	graph        atomic.Pointer[graph] // what new requests use
 	previous     atomic.Pointer[graph] // what graph replaced, for requests in flight
 	pollInterval time.Duration
+	metrics      *gatewayMetrics // nil: none
 	stopPoll     context.CancelFunc
 	polled       chan struct{} // closed when the poller has stopped
 }
@@ -207,6 +211,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			"missing", strings.Join(gr.missing, ","))
 	}
 	g.graph.Store(gr)
+	g.registerMetrics(cfg.Metrics)
 	pctx, stop := context.WithCancel(context.Background())
 	g.stopPoll, g.polled = stop, make(chan struct{})
 	if g.pollInterval > 0 {

@@ -38,6 +38,7 @@ type subgraph struct {
 	http    *http.Client     // SDL fetches; GraphQL requests too when fast is nil
 	fast    *fasthttp.Client // GraphQL requests
 	guard   *guard
+	metrics *subgraphMetrics // nil: none
 	logger  *slog.Logger
 }
 
@@ -139,7 +140,9 @@ var errUnavailable = errors.New("subgraph did not answer")
 // out, not JSON, wrong shape, breaker open); the detail is logged and the caller sees
 // errUnavailable.
 func (s *subgraph) fetch(ctx context.Context, body []byte, hdr []header, retry bool) (*answer, error) {
+	start := time.Now()
 	a, err := s.guard.do(ctx, retry, func() (*answer, error) { return s.post(ctx, body, hdr) })
+	s.metrics.record(a, err, time.Since(start))
 	if err != nil {
 		if ctx.Err() == nil {
 			s.logger.WarnContext(ctx, "subgraph request failed", "subgraph", s.Name, "err", err)

@@ -19,6 +19,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -74,6 +75,23 @@ type ContextHonouring interface {
 	// HonoursContext marks the promise; it does nothing.
 	HonoursContext()
 }
+
+// Observer is an Executor that wants to know how each GraphQL request ended, for its
+// metrics: the operation name ("" when unknown), an outcome and the time since the
+// request arrived. Outcomes: ok (data, no errors), partial (data and errors), error
+// (executed, no data: a non-null failure, a timeout), refused (never executed:
+// malformed, over a limit, invalid).
+type Observer interface {
+	ObserveRequest(operation, outcome string, d time.Duration)
+}
+
+// Outcomes an Observer is told.
+const (
+	OutcomeOK      = "ok"
+	OutcomePartial = "partial"
+	OutcomeError   = "error"
+	OutcomeRefused = "refused"
+)
 
 // Degraded is an Executor whose schema may lack some subgraphs for now (a gateway that
 // started while a subgraph was down). The front names them in validation errors.
@@ -272,6 +290,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil {
 		h.logRefusal(r, f)
+		h.observe(r.Context(), "", OutcomeRefused)
 		writeFailure(w, h.logger, media, f)
 		return
 	}
@@ -283,6 +302,9 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		resp, f := h.process(ctx, reqs[0], get, fwd)
 		if f != nil {
 			h.logRefusal(r, f)
+			if !f.executed {
+				h.observe(ctx, reqs[0].name(), OutcomeRefused)
+			}
 			writeFailure(w, h.logger, media, f)
 			return
 		}
@@ -295,6 +317,9 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		resp, f := h.process(ctx, req, false, fwd)
 		if f != nil {
 			h.logRefusal(r, f)
+			if !f.executed {
+				h.observe(ctx, req.name(), OutcomeRefused)
+			}
 			resp = response{Errors: f.errs}
 		}
 		out[i] = resp
@@ -310,6 +335,13 @@ func (h *handler) logRefusal(r *http.Request, f *failure) {
 	}
 	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "front: request refused",
 		slog.String("method", r.Method), slog.String("code", code), slog.Int("status", f.status))
+}
+
+// observe tells an Observer executor how a request ended.
+func (h *handler) observe(ctx context.Context, operation, outcome string) {
+	if o, ok := h.exec.(Observer); ok {
+		o.ObserveRequest(operation, outcome, since(ctx))
+	}
 }
 
 // errorMedia is the media type for a failure answered before the request's Accept header

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"time"
 )
 
 // RequestIDHeader carries a request's id: taken from the client when it sends a sane
@@ -16,12 +17,30 @@ const RequestIDHeader = "X-Request-Id"
 // idempotency key that makes a retried create return its first result.
 var alwaysForwarded = []string{"Traceparent", "Tracestate", "Idempotency-Key"}
 
-type requestIDKey struct{}
+type requestKey struct{}
+
+// requestInfo is what the front keeps of a request in its context.
+type requestInfo struct {
+	id    string
+	start time.Time
+}
 
 // RequestID returns the id of the request ctx belongs to, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	info, _ := ctx.Value(requestKey{}).(*requestInfo)
+	if info == nil {
+		return ""
+	}
+	return info.id
+}
+
+// since returns how long ago the request ctx belongs to arrived.
+func since(ctx context.Context) time.Duration {
+	info, _ := ctx.Value(requestKey{}).(*requestInfo)
+	if info == nil {
+		return 0
+	}
+	return time.Since(info.start)
 }
 
 // withRequestID gives a request its id: the client's X-Request-Id when it is 1 to 128
@@ -34,7 +53,7 @@ func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
 		id = hex.EncodeToString(b[:])
 	}
 	w.Header().Set(RequestIDHeader, id)
-	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	return r.WithContext(context.WithValue(r.Context(), requestKey{}, &requestInfo{id: id, start: time.Now()}))
 }
 
 func saneRequestID(id string) bool {

@@ -394,6 +394,14 @@ func decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
 
 var bodyParsers fastjson.ParserPool
 
+// name is the request's operationName when it was sent as a JSON string, for metrics.
+func (req rawRequest) name() string {
+	if req.operationNameText != nil {
+		return *req.operationNameText
+	}
+	return ""
+}
+
 // rawOrString returns a JSON string's text as decoded, any other value raw, and nothing
 // for null.
 func rawOrString(v *fastjson.Value, null bool) (json.RawMessage, *string) {

@@ -261,6 +261,24 @@ func (h *handler) execute(ctx context.Context, op *Operation) (response, *failur
 	if ctx.Err() != nil {
 		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
 	}
+	resp, f := h.run(ctx, op)
+	outcome := OutcomeOK
+	switch {
+	case f != nil:
+		f.executed = true
+		outcome = OutcomeError
+	case resp.Data == nil:
+		outcome = OutcomeError
+	case len(resp.Errors) > 0:
+		outcome = OutcomePartial
+	}
+	h.observe(ctx, op.OperationName, outcome)
+	return resp, f
+}
+
+// run runs the executor: inline when it honours its context, else on a goroutine of its
+// own that the front stops waiting for at the deadline.
+func (h *handler) run(ctx context.Context, op *Operation) (response, *failure) {
 	if _, inline := h.exec.(ContextHonouring); inline {
 		return h.executeInline(ctx, op)
 	}

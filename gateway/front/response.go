@@ -69,9 +69,12 @@ const maxMessageBytes = 200
 // is answered whatever the media type: an HTTP-level failure (405, 406, 413, 414, 415, 431,
 // 500, 504) or a request that is not a well-formed GraphQL-over-HTTP request (400).
 type failure struct {
-	status int
-	allow  string // Allow header, for 405
-	errs   gqlerror.List
+	// executed marks a failure of an operation that ran (a timeout, a panic): its
+	// outcome is already observed.
+	executed bool
+	status   int
+	allow    string // Allow header, for 405
+	errs     gqlerror.List
 }
 
 func newFailure(status int, code, message string) *failure {

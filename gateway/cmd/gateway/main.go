@@ -13,6 +13,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -34,6 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
+	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
 	frontCfg := front.DefaultConfig()
 	frontCfg.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
@@ -51,12 +53,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		{Name: "products", URL: *productsURL},
 	}
 	cfg.Front, cfg.Logger = &frontCfg, logger
+	reg := metrics.NewRegistry()
+	if *metricsAddr != "" {
+		cfg.Metrics = reg
+	}
 	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer gw.Close()
 	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
+		return err
+	}
+	if err := metrics.Serve(ctx, *metricsAddr, reg, logger, stdout); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
