@@ -125,7 +125,7 @@ func TestIntrospection(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	sort.Strings(names)
-	if u.Type.Kind != "OBJECT" || strings.Join(names, ",") != "createdAt,email,id,name,products" || len(u.Type.Interfaces) != 1 || u.Type.Interfaces[0].Name != "Node" {
+	if u.Type.Kind != "OBJECT" || strings.Join(names, ",") != "createdAt,email,id,name,products,version" || len(u.Type.Interfaces) != 1 || u.Type.Interfaces[0].Name != "Node" {
 		t.Errorf("__type(User) = %+v", u.Type)
 	}
 }

@@ -113,7 +113,7 @@ func TestAppend(t *testing.T) {
 		{name: "input defaults", schema: gateway,
 			query: `{ __type(name: "CreateProductInput") { inputFields { name defaultValue } } }`,
 			want: `{"__type":{"inputFields":[{"name":"name","defaultValue":null},{"name":"description","defaultValue":"\"\""},` +
-				`{"name":"price","defaultValue":null},{"name":"ownerId","defaultValue":null}]}}`},
+				`{"name":"price","defaultValue":null},{"name":"ownerId","defaultValue":null},{"name":"idempotencyKey","defaultValue":null}]}}`},
 		{name: "argument defaults", schema: feats,
 			query: `{ __type(name: "Query") { fields { name args { name defaultValue } } } }`,
 			want: `{"__type":{"fields":[{"name":"color","args":[{"name":"c","defaultValue":"RED"}]},` +

@@ -105,3 +105,35 @@ func Decode[T any](recs []Record, decode func(Record) (T, error)) ([]T, error) {
 	}
 	return out, nil
 }
+
+// Pairs reads a script's reply holding one hash's fields, {field, value, …}, as a
+// Record; an empty reply, a hash that does not exist, is nil.
+func Pairs(reply any) (Record, error) {
+	fields, ok := reply.([]any)
+	if !ok || len(fields)%2 != 0 {
+		return nil, fmt.Errorf("hashstore: unexpected reply %T of a record", reply)
+	}
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	rec := make(Record, len(fields)/2)
+	for i := 0; i+1 < len(fields); i += 2 {
+		rec[fmt.Sprint(fields[i])] = fmt.Sprint(fields[i+1])
+	}
+	return rec, nil
+}
+
+// Version reads a record's version: 1 when it was created, one more after each
+// update. A record stored before versions existed has none, which reads as 1; the
+// update scripts read it the same way.
+func Version(r Record) (int64, error) {
+	v, ok := r["version"]
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("version %q is not a positive integer", v)
+	}
+	return n, nil
+}

@@ -10,12 +10,18 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 // Limits of UsersClient's calls.
 const (
-	// UsersTimeout bounds one call to the users subgraph, connecting included.
-	UsersTimeout = 5 * time.Second
+	// UsersTimeout bounds one call to the users subgraph, connecting included, unless
+	// NewUsersClientTimeout is given another. It exceeds the users subgraph's own
+	// Redis timeout (subgraph.DefaultRedisTimeout), so that a users Redis that does not
+	// answer reaches products as the users subgraph's SERVICE_UNAVAILABLE answer, not
+	// as a timeout of its own; either way the client sees SERVICE_UNAVAILABLE.
+	UsersTimeout = time.Second
 	// usersMaxIdlePerHost keeps enough warm connections for concurrent mutations; Go's
 	// default of 2 dials a new socket for nearly every call under load.
 	usersMaxIdlePerHost = 64
@@ -27,29 +33,52 @@ const userExistsQuery = `query($id: ID!){ user(id: $id) { id } }`
 
 // UsersClient asks the users subgraph over GraphQL whether a user exists. It implements
 // OwnerChecker and is safe for concurrent use.
+//
+// When the users subgraph cannot answer, UserExists fails with a SERVICE_UNAVAILABLE
+// subgraph.Error, so that the outage keeps its meaning across the hop: users
+// unreachable, timed out, answering 502, 503, 504 or 429, or answering with a
+// SERVICE_UNAVAILABLE or REQUEST_TIMEOUT error of its own. Anything else unexpected is
+// an internal error.
 type UsersClient struct {
 	url    string
 	client *http.Client
 }
 
+// usersUnavailable is what a client learns when the users subgraph cannot say whether
+// an owner exists: which service, never its address.
+const usersUnavailable = "the users subgraph is unavailable"
+
 // NewUsersClient returns a UsersClient for the users subgraph's GraphQL endpoint, for
-// example http://users:8081/graphql. It has its own connection pool and timeouts.
+// example http://users:8081/graphql, whose calls take at most UsersTimeout. It has its
+// own connection pool and timeouts.
 func NewUsersClient(graphqlURL string) (*UsersClient, error) {
+	return NewUsersClientTimeout(graphqlURL, UsersTimeout)
+}
+
+// NewUsersClientTimeout is NewUsersClient with calls bounded by timeout (0:
+// UsersTimeout), connecting included.
+func NewUsersClientTimeout(graphqlURL string, timeout time.Duration) (*UsersClient, error) {
 	u, err := url.Parse(graphqlURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("products: users url %q is not an http(s) url", graphqlURL)
 	}
+	if timeout < 0 {
+		return nil, fmt.Errorf("products: users timeout must not be negative, got %s", timeout)
+	}
+	if timeout == 0 {
+		timeout = UsersTimeout
+	}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          usersMaxIdlePerHost,
 		MaxIdleConnsPerHost:   usersMaxIdlePerHost,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   2 * time.Second,
-		ResponseHeaderTimeout: UsersTimeout,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
 	}
-	return &UsersClient{url: graphqlURL, client: &http.Client{Transport: transport, Timeout: UsersTimeout}}, nil
+	return &UsersClient{url: graphqlURL, client: &http.Client{Transport: transport, Timeout: timeout}}, nil
 }
 
 // UserExists reports whether the users subgraph knows the user with id.
@@ -66,13 +95,21 @@ func (c *UsersClient) UserExists(ctx context.Context, id string) (bool, error) {
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return false, fmt.Errorf("products: check user %q: %w", id, err)
+		err = fmt.Errorf("products: check user %q: %w", id, err)
+		if ctx.Err() != nil {
+			return false, err // the request itself ended: not the users subgraph's doing
+		}
+		return false, subgraph.Unavailable(usersUnavailable, err)
 	}
 	defer func() {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, maxUsersReply)) // lets the connection be reused
 		resp.Body.Close()
 	}()
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests:
+		return false, subgraph.Unavailable(usersUnavailable, fmt.Errorf("products: check user %q: users subgraph answered %s", id, resp.Status))
+	default:
 		return false, fmt.Errorf("products: check user %q: users subgraph answered %s", id, resp.Status)
 	}
 	var reply struct {
@@ -82,14 +119,27 @@ func (c *UsersClient) UserExists(ctx context.Context, id string) (bool, error) {
 			} `json:"user"`
 		} `json:"data"`
 		Errors []struct {
-			Message string `json:"message"`
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
 		} `json:"errors"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxUsersReply)).Decode(&reply); err != nil {
-		return false, fmt.Errorf("products: check user %q: decode reply: %w", id, err)
+		err = fmt.Errorf("products: check user %q: decode reply: %w", id, err)
+		if ctx.Err() == nil && subgraph.IsUnavailable(err) {
+			return false, subgraph.Unavailable(usersUnavailable, err) // cut off or timed out mid-answer
+		}
+		return false, err
 	}
 	if len(reply.Errors) > 0 {
-		return false, fmt.Errorf("products: check user %q: users subgraph: %s", id, reply.Errors[0].Message)
+		e := reply.Errors[0]
+		err := fmt.Errorf("products: check user %q: users subgraph: %s (%s)", id, e.Message, e.Extensions.Code)
+		switch e.Extensions.Code {
+		case subgraph.CodeUnavailable, subgraph.CodeRequestTimeout:
+			return false, subgraph.Unavailable(usersUnavailable, err)
+		}
+		return false, err
 	}
 	if reply.Data == nil {
 		return false, fmt.Errorf("products: check user %q: reply has no data", id)

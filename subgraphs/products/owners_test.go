@@ -3,15 +3,19 @@ package products
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // fakeUsers imitates the users subgraph's answer to UsersClient's query: each id in
@@ -60,33 +64,42 @@ func reply(status int, body string) func(http.ResponseWriter, string) {
 }
 
 func TestUsersClient(t *testing.T) {
-	known, unknown, broken, failing, other, garbled, empty := relay.NewID("User"), relay.NewID("User"),
+	known, unknown, broken, failing, timedOut, internal, other, garbled, empty, overloaded :=
+		relay.NewID("User"), relay.NewID("User"), relay.NewID("User"), relay.NewID("User"), relay.NewID("User"),
 		relay.NewID("User"), relay.NewID("User"), relay.NewID("User"), relay.NewID("User"), relay.NewID("User")
 	srv, _ := fakeUsers(t, map[string]func(http.ResponseWriter, string){
-		known:   found,
-		broken:  reply(http.StatusInternalServerError, `{"errors":[{"message":"internal error"}]}`),
-		failing: reply(http.StatusOK, `{"errors":[{"message":"the data store did not answer in time","extensions":{"code":"SERVICE_UNAVAILABLE"}}],"data":{"user":null}}`),
-		other:   func(w http.ResponseWriter, _ string) { found(w, relay.NewID("User")) },
-		garbled: reply(http.StatusOK, `<html>`),
-		empty:   reply(http.StatusOK, `{}`),
+		known:      found,
+		broken:     reply(http.StatusInternalServerError, `{"errors":[{"message":"internal error"}]}`),
+		failing:    reply(http.StatusOK, `{"errors":[{"message":"the data store did not answer in time","extensions":{"code":"SERVICE_UNAVAILABLE"}}],"data":{"user":null}}`),
+		timedOut:   reply(http.StatusGatewayTimeout, `{"errors":[{"message":"The request timed out.","extensions":{"code":"REQUEST_TIMEOUT"}}]}`),
+		internal:   reply(http.StatusOK, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}],"data":{"user":null}}`),
+		other:      func(w http.ResponseWriter, _ string) { found(w, relay.NewID("User")) },
+		garbled:    reply(http.StatusOK, `<html>`),
+		empty:      reply(http.StatusOK, `{}`),
+		overloaded: reply(http.StatusServiceUnavailable, `busy`),
 	})
 	c, err := NewUsersClient(srv.URL + "/graphql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name    string
-		id      string
-		want    bool
-		wantErr string
+		name string
+		id   string
+		want bool
+		// wantErr is in the error's detail (for a subgraph.Error, its cause); wantCode
+		// is its code when it is one.
+		wantErr, wantCode string
 	}{
-		{"found", known, true, ""},
-		{"not found", unknown, false, ""},
-		{"status 500", broken, false, "500"},
-		{"graphql error", failing, false, "did not answer in time"},
-		{"another user's id", other, false, "answered user"},
-		{"not json", garbled, false, "decode"},
-		{"no data", empty, false, "no data"},
+		{"found", known, true, "", ""},
+		{"not found", unknown, false, "", ""},
+		{"status 500", broken, false, "500", ""},
+		{"users store unavailable", failing, false, "did not answer in time", subgraph.CodeUnavailable},
+		{"users timed out", timedOut, false, "504", subgraph.CodeUnavailable},
+		{"status 503", overloaded, false, "503", subgraph.CodeUnavailable},
+		{"internal error", internal, false, "INTERNAL_SERVER_ERROR", ""},
+		{"another user's id", other, false, "answered user", ""},
+		{"not json", garbled, false, "decode", ""},
+		{"no data", empty, false, "no data", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,25 +110,79 @@ func TestUsersClient(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("UserExists = %v, %v; want an error containing %q", got, err, tt.wantErr)
-			}
-			if got {
-				t.Error("UserExists reported true along with an error")
-			}
-			if err != nil && (!strings.HasPrefix(err.Error(), "products: check user ") || !strings.Contains(err.Error(), tt.id)) {
-				t.Errorf("error %q does not name the operation and id", err)
-			}
+			checkOwnerError(t, got, err, tt.id, tt.wantErr, tt.wantCode)
 		})
 	}
 
 	t.Run("canceled context", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := c.UserExists(ctx, known); err == nil || !strings.Contains(err.Error(), "context canceled") {
-			t.Errorf("UserExists with a canceled context = %v, want context canceled", err)
+		if _, err := c.UserExists(ctx, known); err == nil || !strings.Contains(err.Error(), "context canceled") || code(err) != "" {
+			t.Errorf("UserExists with a canceled context = %v (code %q), want context canceled and no code", err, code(err))
 		}
 	})
+}
+
+// TestUsersClientUnreachable checks that a users subgraph that cannot be reached, or
+// that accepts connections and never answers, is SERVICE_UNAVAILABLE within the
+// client's timeout.
+func TestUsersClientUnreachable(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for _, tt := range []struct {
+		name, url, wantErr string
+	}{
+		{"connection refused", closed.URL + "/graphql", "refused"},
+		{"never answers", "http://" + subgraphtest.Silent(t) + "/graphql", "Timeout"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewUsersClientTimeout(tt.url, 100*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := relay.NewID("User")
+			got, err := c.UserExists(context.Background(), id)
+			checkOwnerError(t, got, err, id, tt.wantErr, subgraph.CodeUnavailable)
+		})
+	}
+}
+
+func code(err error) string {
+	var c subgraph.Coded
+	if errors.As(err, &c) {
+		return c.ErrorCode()
+	}
+	return ""
+}
+
+func checkOwnerError(t *testing.T, got bool, err error, id, wantErr, wantCode string) {
+	t.Helper()
+	if got {
+		t.Error("UserExists reported true along with an error")
+	}
+	if err == nil {
+		t.Fatalf("UserExists = %v, nil; want an error", got)
+	}
+	detail := err.Error()
+	var se *subgraph.Error
+	if errors.As(err, &se) {
+		if se.Err == nil {
+			t.Fatalf("coded error %q has no cause to log", err)
+		}
+		detail = se.Err.Error()
+		if se.Message != usersUnavailable {
+			t.Errorf("client-facing message %q, want %q", se.Message, usersUnavailable)
+		}
+	}
+	if !strings.Contains(detail, wantErr) {
+		t.Errorf("UserExists error %q; want it to contain %q", detail, wantErr)
+	}
+	if !strings.HasPrefix(detail, "products: check user ") || !strings.Contains(detail, id) {
+		t.Errorf("error %q does not name the operation and id", detail)
+	}
+	if c := code(err); c != wantCode {
+		t.Errorf("error code %q, want %q", c, wantCode)
+	}
 }
 
 func TestNewUsersClientRejectsBadURLs(t *testing.T) {
@@ -152,7 +219,7 @@ func TestCreateProductAsksTheUsersSubgraph(t *testing.T) {
 		owner, wantCode string
 	}{
 		{relay.NewID("User"), "BAD_USER_INPUT"},
-		{broken, "INTERNAL_SERVER_ERROR"},
+		{broken, "SERVICE_UNAVAILABLE"}, // a 502: the users subgraph is not there
 	} {
 		before := r.Dump(t)
 		resp, raw := e.post(createMutation, map[string]any{"input": map[string]any{

@@ -19,6 +19,7 @@ import (
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 const testSecret = "test cursor secret"
@@ -70,11 +71,11 @@ func newEnv(t *testing.T) *env { return newEnvOn(t, redistest.New(t)) }
 func newEnvOn(t *testing.T, r redistest.Redis) *env {
 	t.Helper()
 	owners := &fakeOwners{users: map[string]bool{}}
-	h, err := newHandler(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+	s, err := newService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, redis: r, owners: owners, url: srv.URL}
 }
@@ -390,6 +391,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"update: over-long description", "", nil, bad, "at most 2000"},
 		{"update: bad price", "", nil, bad, "more decimals"},
 		{"update: bad price on an unknown product", "", nil, bad, "unknown currency"},
+		{"update: stale expectedVersion", "", nil, "CONFLICT", "is not at version 7"},
+		{"update: expectedVersion 0", "", nil, bad, "expectedVersion must be at least 1"},
+		{"create: empty idempotency key", "", nil, bad, "idempotencyKey must not be empty"},
+		{"create: over-long idempotency key", "", nil, bad, "at most 255 bytes"},
 		{"delete: malformed id", "", nil, bad, "malformed id"},
 		{"delete: user id", "", nil, bad, "want a Product id"},
 		{"delete: unknown product", "", nil, notFound, "no product with id"},
@@ -435,6 +440,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		"update: bad price": func() (string, map[string]any) {
 			return update(existing.ID, map[string]any{"price": map[string]any{"amount": "0.001", "currency": "EUR"}})
 		},
+		"update: stale expectedVersion": func() (string, map[string]any) {
+			return update(existing.ID, map[string]any{"name": "x", "expectedVersion": 7})
+		},
+		"update: expectedVersion 0": func() (string, map[string]any) {
+			return update(existing.ID, map[string]any{"name": "x", "expectedVersion": 0})
+		},
+		"create: empty idempotency key":     func() (string, map[string]any) { return create(set("idempotencyKey", "")) },
+		"create: over-long idempotency key": func() (string, map[string]any) { return create(set("idempotencyKey", strings.Repeat("k", 256))) },
 		"update: bad price on an unknown product": func() (string, map[string]any) {
 			return update(unknownProduct, map[string]any{"price": map[string]any{"amount": "1", "currency": ""}})
 		},
@@ -830,13 +843,24 @@ func TestHandlerServesSchemaAndHealth(t *testing.T) {
 }
 
 func TestNewReportsEveryMissingSetting(t *testing.T) {
-	_, err := New(Config{})
+	_, err := NewService(Config{
+		IdempotencyTTL: -time.Second, OwnerTombstoneTTL: -time.Second,
+		Limits: subgraph.Limits{MaxDepth: -1, RequestTimeout: -time.Second},
+	})
 	if err == nil {
-		t.Fatal("New(Config{}) succeeded")
+		t.Fatal("NewService(bad config) succeeded")
 	}
-	for _, want := range []string{"redis", "owner checker", "cursor secret"} {
+	for _, want := range []string{"redis", "owner checker", "cursor secret", "idempotency-ttl", "owner-tombstone-ttl", "max-depth", "request-timeout"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("New(Config{}) error %q does not mention %s", err, want)
+			t.Errorf("NewService(bad config) error %q does not mention %s", err, want)
 		}
+	}
+	// New serves no consumer, so it refuses a configuration that expects one.
+	r := redistest.New(t)
+	if _, err := New(Config{Redis: r.Client, CursorSecret: "s", Owners: &fakeOwners{}, Events: EventsConfig{Redis: r.Client}}); err == nil || !strings.Contains(err.Error(), "NewService") {
+		t.Errorf("New with an events Redis = %v, want an error pointing to NewService", err)
+	}
+	if _, err := NewService(Config{Redis: r.Client, CursorSecret: "s", Owners: &fakeOwners{}, Events: EventsConfig{Redis: r.Client, MaxDeliveries: -1}}); err == nil || !strings.Contains(err.Error(), "max deliveries") {
+		t.Errorf("NewService with bad events settings = %v, want an error", err)
 	}
 }

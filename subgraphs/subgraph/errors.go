@@ -1,16 +1,20 @@
 // Package subgraph is what the users and products subgraphs share at run time: the
-// GraphQL error codes a client sees, the HTTP handler around a gqlgen schema, and the
-// Redis connection with its embedded default.
+// GraphQL error codes a client sees, the HTTP handler around a gqlgen schema with the
+// limits each subgraph enforces on its own, the Redis connection with its deadlines and
+// embedded default, and idempotency keys.
 package subgraph
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -18,17 +22,41 @@ import (
 const (
 	CodeBadUserInput = "BAD_USER_INPUT"
 	CodeNotFound     = "NOT_FOUND"
-	CodeUnavailable  = "SERVICE_UNAVAILABLE"
-	CodeInternal     = "INTERNAL_SERVER_ERROR"
+	// CodeConflict refuses an update whose expectedVersion is not the stored version.
+	CodeConflict = "CONFLICT"
+	// CodeIdempotencyKeyReused refuses a create whose idempotency key was used with
+	// different input.
+	CodeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
+	// CodeUnavailable is a dependency that did not answer: the subgraph's Redis, or
+	// another subgraph it asks. Retrying later may succeed.
+	CodeUnavailable = "SERVICE_UNAVAILABLE"
+	CodeInternal    = "INTERNAL_SERVER_ERROR"
 )
 
-// Error is an error whose message is safe to show a client, with its code.
+// Codes of the limits a subgraph enforces on its own (see Limits). They are the strings
+// the gateway's front uses for the same refusals, so a client sees one vocabulary
+// whether or not a request went through the gateway.
+const (
+	CodeBadRequest        = "BAD_REQUEST"
+	CodeBodyTooLarge      = "BODY_TOO_LARGE"
+	CodeMaxDepthExceeded  = "MAX_DEPTH_EXCEEDED"
+	CodeMaxFieldsExceeded = "MAX_FIELDS_EXCEEDED"
+	CodeCostLimitExceeded = "COST_LIMIT_EXCEEDED"
+	CodeRequestTimeout    = "REQUEST_TIMEOUT"
+)
+
+// Error is an error whose message is safe to show a client, with its code. Err, when
+// set, is the cause: it is logged, never shown.
 type Error struct {
 	Code    string
 	Message string
+	Err     error
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorCode is the extensions.code a client sees.
 func (e *Error) ErrorCode() string { return e.Code }
@@ -51,15 +79,38 @@ func NotFound(format string, args ...any) error {
 	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
+// Conflict returns an Error with code CONFLICT.
+func Conflict(format string, args ...any) error {
+	return &Error{Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// KeyReused returns an Error with code IDEMPOTENCY_KEY_REUSED.
+func KeyReused(format string, args ...any) error {
+	return &Error{Code: CodeIdempotencyKeyReused, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unavailable returns an Error with code SERVICE_UNAVAILABLE, the message a client
+// sees and the cause the log gets.
+func Unavailable(message string, cause error) error {
+	return &Error{Code: CodeUnavailable, Message: message, Err: cause}
+}
+
+// storeUnavailable is what a client learns of a Redis that did not answer.
+const storeUnavailable = "the data store did not answer in time"
+
 // ErrorPresenter turns resolver errors into GraphQL errors a client may see: a Coded
 // error keeps its message and code; gqlgen's own parse, validation and input coercion errors
-// keep theirs; anything else is logged and replaced by a generic message, so store
-// addresses and Go error text never leave the service.
+// keep theirs; an unavailable dependency (IsUnavailable) is SERVICE_UNAVAILABLE; anything
+// else is logged and replaced by a generic message, so store addresses and Go error text
+// never leave the service.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		path := graphql.GetPath(ctx)
 		var safe Coded
 		if errors.As(err, &safe) {
+			if safe.ErrorCode() == CodeUnavailable {
+				logger.WarnContext(ctx, "dependency unavailable", "path", path.String(), "err", err, "cause", errors.Unwrap(safe))
+			}
 			e := gqlerror.WrapPath(path, safe)
 			var gqlErr *gqlerror.Error
 			if errors.As(err, &gqlErr) && len(gqlErr.Path) > 0 {
@@ -79,9 +130,9 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr != nil && gqlErr.Unwrap() != nil {
 			err = gqlErr.Unwrap()
 		}
-		if isTimeout(err) {
+		if IsUnavailable(err) {
 			logger.WarnContext(ctx, "store did not answer in time", "path", path.String(), "err", err)
-			return withCode(gqlerror.WrapPath(path, errors.New("the data store did not answer in time")), CodeUnavailable)
+			return withCode(gqlerror.WrapPath(path, errors.New(storeUnavailable)), CodeUnavailable)
 		}
 		logger.ErrorContext(ctx, "resolver failed", "path", path.String(), "err", err)
 		return withCode(gqlerror.WrapPath(path, errors.New("internal error")), CodeInternal)
@@ -104,8 +155,22 @@ func withCode(e *gqlerror.Error, code string) *gqlerror.Error {
 	return e
 }
 
-func isTimeout(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) {
+// unavailableReplies are the prefixes of Redis error replies that mean "not now" rather
+// than "wrong": a server loading its data set after a restart, running a slow script,
+// failing over, refusing writes while it cannot persist, or a replica after a failover.
+var unavailableReplies = []string{"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "MISCONF", "NOREPLICAS"}
+
+// IsUnavailable reports whether err means that a dependency did not answer, so that
+// the same request may succeed later: a deadline, a network error (refused, reset,
+// timed out), a connection closed mid-reply, go-redis's pool timeout or closed client,
+// or a Redis reply that says the server is not serving now (LOADING, BUSY, MASTERDOWN,
+// TRYAGAIN, CLUSTERDOWN, READONLY, MISCONF, NOREPLICAS).
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrClosed) {
 		return true
 	}
 	var ne net.Error
@@ -113,5 +178,17 @@ func isTimeout(err error) bool {
 		return true
 	}
 	var oe *net.OpError
-	return errors.As(err, &oe) // refused or reset: the store is not there
+	if errors.As(err, &oe) {
+		return true // refused, reset, unreachable: the server is not there
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		msg := re.Error()
+		for _, p := range unavailableReplies {
+			if strings.HasPrefix(msg, p+" ") || msg == p {
+				return true
+			}
+		}
+	}
+	return false
 }

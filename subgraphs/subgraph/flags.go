@@ -18,22 +18,26 @@ import (
 // Flags are the settings every subgraph binary takes, each from a flag or from its
 // environment variable (see serve.ParseFlags).
 type Flags struct {
-	Addr         string
-	RedisURL     string
-	RedisTimeout time.Duration
-	KeyPrefix    string
-	CursorSecret string
-	LogLevel     string
-	DebugAddr    string
+	Addr           string
+	RedisURL       string
+	RedisTimeout   time.Duration
+	KeyPrefix      string
+	CursorSecret   string
+	IdempotencyTTL time.Duration
+	Limits         Limits
+	LogLevel       string
+	DebugAddr      string
 }
 
 // Register binds the settings to fs; defaultAddr is -listen-addr's default.
 func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&f.Addr, "listen-addr", defaultAddr, "address to serve on")
 	fs.StringVar(&f.RedisURL, "redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
-	fs.DurationVar(&f.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "bound on dialing Redis and on each command")
+	fs.DurationVar(&f.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "bound on each Redis call: connection pool wait, dial and command")
 	fs.StringVar(&f.KeyPrefix, "key-prefix", "", "prefix of every Redis key the service writes")
 	fs.StringVar(&f.CursorSecret, "cursor-secret", DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
+	fs.DurationVar(&f.IdempotencyTTL, "idempotency-ttl", DefaultIdempotencyTTL, "how long a create's idempotency key is kept")
+	f.Limits.Register(fs)
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 }

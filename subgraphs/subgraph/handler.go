@@ -22,19 +22,23 @@ const (
 )
 
 // NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
-// SchemaPath. sdl must be the text the schema was generated from.
-func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger) http.Handler {
+// SchemaPath. sdl must be the text the schema was generated from. Requests to
+// GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
+// GraphQL error with the gateway front's code for it.
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits) http.Handler {
+	lim = lim.WithDefaults()
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	srv.Use(&limits{Limits: lim, checked: lru.New[bool](1000)})
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))
 
 	mux := http.NewServeMux()
-	mux.Handle(GraphQLPath, srv)
+	mux.Handle(GraphQLPath, lim.protect(srv, logger))
 	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, sdl)

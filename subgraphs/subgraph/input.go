@@ -45,3 +45,16 @@ func CheckName(field, name string, maxRunes int) (string, error) {
 	}
 	return name, nil
 }
+
+// ExpectedVersion checks an update's expectedVersion argument: absent, or a version a
+// record can have (1 or more).
+func ExpectedVersion(v *int) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if *v < 1 {
+		return nil, BadInput("expectedVersion must be at least 1, got %d", *v)
+	}
+	n := int64(*v)
+	return &n, nil
+}

@@ -1,11 +1,15 @@
 // Package users is the users subgraph: it owns User and keeps users in its own Redis.
+// Deleting a user appends a user.deleted event to its events stream in the same
+// script (subgraphs/events), which the products subgraph consumes.
 package users
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -19,33 +23,65 @@ import (
 
 // Config is what the users subgraph needs.
 type Config struct {
-	// Redis holds the users. Required.
+	// Redis holds the users and their events stream. Required.
 	Redis redis.UniversalClient
-	// KeyPrefix starts every key the subgraph writes. default: "" (none)
+	// KeyPrefix starts every key the subgraph writes; a consumer of its events names
+	// the stream with it (KeyPrefix + events.UsersStream). default: "" (none)
 	KeyPrefix string
 	// CursorSecret signs pagination cursors; replicas must share it. Required.
 	CursorSecret string
+	// IdempotencyTTL is how long a createUser idempotency key is kept: a retry within
+	// it answers the first create's user. default: 24h (subgraph.DefaultIdempotencyTTL)
+	IdempotencyTTL time.Duration
+	// EventsMaxLen bounds the events stream, approximately (XADD MAXLEN ~). Events
+	// beyond it are trimmed, consumed or not: a consumer down long enough for this many
+	// users to be deleted meanwhile loses the oldest. default: 100000 (DefaultEventsMaxLen)
+	EventsMaxLen int64
+	// Limits are what the subgraph refuses on its own. default: subgraph.Limits' defaults
+	Limits subgraph.Limits
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
 }
 
+// DefaultEventsMaxLen is Config.EventsMaxLen's default.
+const DefaultEventsMaxLen = 100_000
+
 // New returns the users subgraph's HTTP handler: GraphQL on /graphql, its SDL on
-// /schema.graphql, and /healthz and /readyz.
+// /schema.graphql, and /healthz and /readyz. It reports every bad setting at once.
 func New(cfg Config) (http.Handler, error) {
+	var errs []error
 	if cfg.Redis == nil {
-		return nil, errors.New("users: no redis client")
+		errs = append(errs, errors.New("users: no redis client"))
+	}
+	cursors, err := relay.NewCursors(cfg.CursorSecret)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.IdempotencyTTL < 0 {
+		errs = append(errs, fmt.Errorf("users: idempotency-ttl must not be negative, got %s", cfg.IdempotencyTTL))
+	}
+	if cfg.EventsMaxLen < 0 {
+		errs = append(errs, fmt.Errorf("users: events-max-len must not be negative, got %d", cfg.EventsMaxLen))
+	}
+	if err := cfg.Limits.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("users: %w", err))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	cursors, err := relay.NewCursors(cfg.CursorSecret)
-	if err != nil {
-		return nil, err
+	if cfg.IdempotencyTTL == 0 {
+		cfg.IdempotencyTTL = subgraph.DefaultIdempotencyTTL
 	}
-	st := store.New(cfg.Redis, cfg.KeyPrefix)
-	res := &graph.Resolver{Store: st, Cursors: cursors}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res}), schema.Users(), cfg.Logger)
+	if cfg.EventsMaxLen == 0 {
+		cfg.EventsMaxLen = DefaultEventsMaxLen
+	}
+	st := store.New(cfg.Redis, cfg.KeyPrefix, cfg.EventsMaxLen)
+	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL}
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits)
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -53,4 +89,12 @@ func New(cfg Config) (http.Handler, error) {
 	}))
 	serve.Health(mux, st.Ping, cfg.Logger)
 	return mux, nil
+}
+
+// complexity makes the connection field cost its page size times its selections, as
+// the gateway's cost does (subgraph.Limits.MaxComplexity).
+func complexity() graph.ComplexityRoot {
+	var c graph.ComplexityRoot
+	c.Query.Users = func(child int, first *int, _ *string) int { return subgraph.ConnectionComplexity(child, first) }
+	return c
 }

@@ -142,3 +142,15 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 		t.Errorf("/readyz = %d with a silent Redis, want 503", resp.StatusCode)
 	}
 }
+
+func TestNewReportsEveryBadSetting(t *testing.T) {
+	_, err := users.New(users.Config{IdempotencyTTL: -time.Second, EventsMaxLen: -1, Limits: subgraph.Limits{MaxBodyBytes: -1, MaxComplexity: -1}})
+	if err == nil {
+		t.Fatal("New(bad config) succeeded")
+	}
+	for _, want := range []string{"redis", "cursor secret", "idempotency-ttl", "events-max-len", "max-body-bytes", "max-complexity"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("New(bad config) error %q does not mention %s", err, want)
+		}
+	}
+}

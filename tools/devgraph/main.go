@@ -1,6 +1,8 @@
 // Command devgraph runs the whole graph in one process for development: the users and
 // products subgraphs, each on its own Redis (an embedded in-memory one unless a URL is
-// given), and the gateway in front of them, seeded with demo data. `make run` starts it.
+// given), the products subgraph's consumer of the users subgraph's events (it reads
+// them from the users Redis, as the products binary does with -events-redis-url), and
+// the gateway in front of them, seeded with demo data. `make run` starts it.
 package main
 
 import (
@@ -85,14 +87,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	ph, err := products.New(products.Config{Redis: prdb, CursorSecret: subgraph.DevCursorSecret, Owners: owners, Logger: logger.With("service", "products")})
+	ps, err := products.NewService(products.Config{
+		Redis: prdb, CursorSecret: subgraph.DevCursorSecret, Owners: owners,
+		Events: products.EventsConfig{Redis: urdb, Consumer: "devgraph"}, Logger: logger.With("service", "products"),
+	})
 	if err != nil {
 		return err
 	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve.Run(ctx, serve.NewServer(uh), lns["users"], logger) })
-	g.Go(func() error { return serve.Run(ctx, serve.NewServer(ph), lns["products"], logger) })
+	g.Go(func() error { return serve.Run(ctx, serve.NewServer(ps.Handler()), lns["products"], logger) })
+	g.Go(func() error { return ps.Run(ctx) })
 	gw, err := gateway.New(ctx, gateway.Config{
 		Subgraphs: []gateway.Subgraph{{Name: "users", URL: usersURL}, {Name: "products", URL: productsURL}},
 		Logger:    logger.With("service", "gateway"),

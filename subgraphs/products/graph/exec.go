@@ -58,6 +58,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Owner       func(childComplexity int) int
 		Price       func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	ProductConnection struct {
@@ -213,6 +214,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.version":
+		if e.ComplexityRoot.Product.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Version(childComplexity), true
 
 	case "ProductConnection.edges":
 		if e.ComplexityRoot.ProductConnection.Edges == nil {
@@ -423,6 +430,11 @@ type Product implements Node {
   owner: User
   "When the product was created."
   createdAt: DateTime!
+  """
+  The product's version: 1 when created, one more after every update. Pass it as
+  ` + "`" + `expectedVersion` + "`" + ` to update only the product you read.
+  """
+  version: Int!
 }
 
 """
@@ -475,6 +487,14 @@ input CreateProductInput {
   price: Money!
   "The id of an existing user."
   ownerId: ID!
+  """
+  Makes the create safe to retry, up to 255 bytes: a create with a key already used
+  with the same input answers the product that first create made, and with different
+  input fails with IDEMPOTENCY_KEY_REUSED. Keys are kept 24 hours (the subgraph's
+  ` + "`" + `-idempotency-ttl` + "`" + `). The ` + "`" + `Idempotency-Key` + "`" + ` HTTP header does the same for every create
+  of a request, each under its response key, when this field is not given.
+  """
+  idempotencyKey: String
 }
 
 "The fields to change on a product; an omitted field keeps its value."
@@ -482,12 +502,24 @@ input UpdateProductInput {
   name: String
   description: String
   price: Money
+  """
+  When given, the update is made only if the product's version is still this one, and
+  fails with CONFLICT otherwise.
+  """
+  expectedVersion: Int
 }
 
 type Mutation {
-  "Creates a product. Fails with BAD_USER_INPUT for an invalid field or an unknown owner."
+  """
+  Creates a product. Fails with BAD_USER_INPUT for an invalid field or an unknown owner,
+  with IDEMPOTENCY_KEY_REUSED for an idempotency key used with other input, and with
+  SERVICE_UNAVAILABLE when the users subgraph cannot say whether the owner exists.
+  """
   createProduct(input: CreateProductInput!): Product!
-  "Changes a product. Fails with NOT_FOUND when no such product exists."
+  """
+  Changes a product. Fails with NOT_FOUND when no such product exists, and with CONFLICT
+  when expectedVersion is not the product's version.
+  """
   updateProduct(id: ID!, input: UpdateProductInput!): Product!
   "Deletes a product and returns its id. Fails with NOT_FOUND when no such product exists."
   deleteProduct(id: ID!): ID!
@@ -528,6 +560,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_owner(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Product_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1265,6 +1299,29 @@ func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Product_version(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ProductConnection) (ret graphql.Marshaler) {
@@ -2749,7 +2806,7 @@ func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context
 		asMap["description"] = ""
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "price", "ownerId"}
+	fieldsInOrder := [...]string{"name", "description", "price", "ownerId", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2784,6 +2841,13 @@ func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context
 				return it, err
 			}
 			it.OwnerID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -2812,7 +2876,7 @@ func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "price"}
+	fieldsInOrder := [...]string{"name", "description", "price", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2840,6 +2904,13 @@ func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context
 				return it, err
 			}
 			it.Price = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		}
 	}
 	return it, nil
@@ -3035,6 +3106,11 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "createdAt":
 			out.Values[i] = ec._Product_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Product_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3643,6 +3719,20 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	res := graphql.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
 }

@@ -23,6 +23,12 @@ type CreateProductInput struct {
 	Price store.Money `json:"price"`
 	// The id of an existing user.
 	OwnerID string `json:"ownerId"`
+	// Makes the create safe to retry, up to 255 bytes: a create with a key already used
+	// with the same input answers the product that first create made, and with different
+	// input fails with IDEMPOTENCY_KEY_REUSED. Keys are kept 24 hours (the subgraph's
+	// `-idempotency-ttl`). The `Idempotency-Key` HTTP header does the same for every create
+	// of a request, each under its response key, when this field is not given.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type Mutation struct {
@@ -54,6 +60,9 @@ type Product struct {
 	Owner *User `json:"owner,omitempty"`
 	// When the product was created.
 	CreatedAt time.Time `json:"createdAt"`
+	// The product's version: 1 when created, one more after every update. Pass it as
+	// `expectedVersion` to update only the product you read.
+	Version int `json:"version"`
 }
 
 func (Product) IsNode() {}
@@ -82,6 +91,9 @@ type UpdateProductInput struct {
 	Name        *string      `json:"name,omitempty"`
 	Description *string      `json:"description,omitempty"`
 	Price       *store.Money `json:"price,omitempty"`
+	// When given, the update is made only if the product's version is still this one, and
+	// fails with CONFLICT otherwise.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A user as the products subgraph knows it: an id to hang products on.

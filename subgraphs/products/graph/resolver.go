@@ -30,6 +30,8 @@ type Resolver struct {
 	Store   *store.Store
 	Cursors *relay.Cursors
 	Owners  OwnerChecker
+	// IdempotencyTTL is how long a create's idempotency key is kept.
+	IdempotencyTTL time.Duration
 	// LoaderWait is how long a request's loader gathers User.products pages before
 	// reading them from Redis as one batch. default: 500µs
 	LoaderWait time.Duration
@@ -267,7 +269,17 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if err := relay.CheckID(input.OwnerID, "User"); err != nil {
 		return nil, subgraph.BadInput("ownerId: %v", err)
 	}
-	// Last, as it is the one check that costs a call to another service.
+	// What the create stores is what a replay must match.
+	key, inputHash, keyed, err := subgraph.IdempotencyKey(ctx, input.IdempotencyKey, struct {
+		Name, Description string
+		PriceMinor        int64
+		Currency, OwnerID string
+	}{name, description, input.Price.Minor, input.Price.Currency, input.OwnerID})
+	if err != nil {
+		return nil, err
+	}
+	// Last, as it is the one check that costs a call to another service. An owner
+	// deleted after it answers is caught by the store: see store.Create.
 	ok, err := r.Owners.UserExists(ctx, input.OwnerID)
 	if err != nil {
 		return nil, fmt.Errorf("products: check owner %q: %w", input.OwnerID, err)
@@ -275,8 +287,19 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if !ok {
 		return nil, subgraph.BadInput("no user with id %q", input.OwnerID)
 	}
-	p, err := r.Store.Create(ctx, name, description, input.Price, input.OwnerID)
-	if err != nil {
+	var idem *store.Idempotency
+	if keyed {
+		idem = &store.Idempotency{Key: key, Input: inputHash, TTL: r.IdempotencyTTL}
+	}
+	p, err := r.Store.Create(ctx, name, description, input.Price, input.OwnerID, idem)
+	switch {
+	case errors.Is(err, store.ErrOwnerDeleted):
+		return nil, subgraph.BadInput("no user with id %q", input.OwnerID)
+	case errors.Is(err, store.ErrKeyReused):
+		return nil, subgraph.KeyReused("the idempotency key was used with other input")
+	case errors.Is(err, store.ErrReplayGone):
+		return nil, subgraph.NotFound("the product created with this idempotency key has been deleted")
+	case err != nil:
 		return nil, err
 	}
 	return toProduct(p), nil
@@ -298,12 +321,18 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input U
 			return nil, err
 		}
 	}
-	// input.Price was read and checked by store.Money's UnmarshalGQL.
-	p, err := r.Store.Update(ctx, id, input.Name, input.Description, input.Price)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, subgraph.NotFound("no product with id %q", id)
-	}
+	expected, err := subgraph.ExpectedVersion(input.ExpectedVersion)
 	if err != nil {
+		return nil, err
+	}
+	// input.Price was read and checked by store.Money's UnmarshalGQL.
+	p, err := r.Store.Update(ctx, id, input.Name, input.Description, input.Price, expected)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, subgraph.NotFound("no product with id %q", id)
+	case errors.Is(err, store.ErrConflict):
+		return nil, subgraph.Conflict("product %q is not at version %d: it changed since it was read", id, *expected)
+	case err != nil:
 		return nil, err
 	}
 	return toProduct(p), nil
@@ -347,5 +376,6 @@ func toProduct(p *store.Product) *Product {
 		Price:       p.Price,
 		Owner:       &User{ID: p.OwnerID},
 		CreatedAt:   p.CreatedAt,
+		Version:     int(p.Version),
 	}
 }

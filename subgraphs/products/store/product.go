@@ -2,7 +2,8 @@ package store
 
 import "time"
 
-// Product is a stored product. Pos is its position in creation order.
+// Product is a stored product. Pos is its position in creation order; Version is 1
+// when it is created and one more after each update.
 type Product struct {
 	ID          string
 	Name        string
@@ -11,4 +12,5 @@ type Product struct {
 	OwnerID     string
 	CreatedAt   time.Time
 	Pos         int64
+	Version     int64
 }

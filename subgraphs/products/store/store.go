@@ -4,17 +4,26 @@
 // so on Redis Cluster all of them share one slot and each multi-key write stays one
 // atomic script):
 //
-//	{products}:product:<id>     hash   id, name, description, priceMinor, currency,
-//	                                   ownerId, createdAt (RFC 3339, UTC), pos
-//	{products}:created          zset   id by pos: creation order, for cursor pagination
-//	{products}:owner:<userId>   zset   id by pos: that user's products in creation order
-//	{products}:pos              string counter that hands out pos
+//	{products}:product:<id>       hash   id, name, description, priceMinor, currency,
+//	                                     ownerId, createdAt (RFC 3339, UTC), pos, version
+//	{products}:created            zset   id by pos: creation order, for cursor pagination
+//	{products}:owner:<userId>     zset   id by pos: that user's products in creation order
+//	{products}:pos                string counter that hands out pos
+//	{products}:idem:<key>         hash   input (hash of the create's input), id; expires
+//	                                     after the idempotency TTL (see Idempotency)
+//	{products}:tombstone:<userId> string when that user's deletion was handled; expires
+//	                                     after the tombstone TTL (see DeleteOwner)
+//	{products}:events:dead        stream user events that failed every delivery (see
+//	                                     DeadLetter), trimmed to about DeadLettersMaxLen
 //
 // A product's owner never changes, so the owner index it sits in is fixed at creation.
+// version is 1 when a product is created and grows by one with every update; a product
+// stored before versions existed has none, which reads as 1.
 package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,14 +38,47 @@ import (
 // ErrNotFound reports a product that does not exist.
 var ErrNotFound = errors.New("product not found")
 
+// ErrConflict reports an update whose expected version is not the product's.
+var ErrConflict = errors.New("product changed: version mismatch")
+
+// ErrOwnerDeleted reports a create for an owner whose deletion was handled (a
+// tombstone): the users subgraph said the owner existed, but it no longer does.
+var ErrOwnerDeleted = errors.New("owner has been deleted")
+
+// ErrKeyReused reports an idempotency key used before with other input.
+var ErrKeyReused = errors.New("idempotency key used with other input")
+
+// ErrReplayGone reports an idempotency key whose create made a product that has since
+// been deleted.
+var ErrReplayGone = errors.New("the product created with this idempotency key no longer exists")
+
+// DeadLettersMaxLen bounds the dead-letter stream, approximately (MAXLEN ~).
+const DeadLettersMaxLen = 10_000
+
+// Idempotency makes a Create safe to retry: a Create with the Key of an earlier one and
+// the same Input answers the product that one made, with another Input ErrKeyReused.
+// The key is recorded in the script that creates the product, so concurrent Creates
+// with one key make one product.
+type Idempotency struct {
+	// Key names the create: a short string safe in a Redis key (a hex hash).
+	Key string
+	// Input is the canonical hash of the create's input.
+	Input string
+	// TTL is how long the key is kept.
+	TTL time.Duration
+}
+
 // keys names every key of the store; it is the one place the layout above is spelled.
 type keys struct{ prefix string }
 
-func (k keys) product(id string) string   { return k.prefix + "{products}:product:" + id }
-func (k keys) productPrefix() string      { return k.prefix + "{products}:product:" }
-func (k keys) created() string            { return k.prefix + "{products}:created" }
-func (k keys) owner(userID string) string { return k.prefix + "{products}:owner:" + userID }
-func (k keys) pos() string                { return k.prefix + "{products}:pos" }
+func (k keys) product(id string) string       { return k.prefix + "{products}:product:" + id }
+func (k keys) productPrefix() string          { return k.prefix + "{products}:product:" }
+func (k keys) created() string                { return k.prefix + "{products}:created" }
+func (k keys) owner(userID string) string     { return k.prefix + "{products}:owner:" + userID }
+func (k keys) pos() string                    { return k.prefix + "{products}:pos" }
+func (k keys) idem(key string) string         { return k.prefix + "{products}:idem:" + key }
+func (k keys) tombstone(userID string) string { return k.prefix + "{products}:tombstone:" + userID }
+func (k keys) deadLetters() string            { return k.prefix + "{products}:events:dead" }
 
 // Store reads and writes products.
 type Store struct {
@@ -52,44 +94,97 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
+// createScript stores a product unless its owner has a tombstone (KEYS[5]); with an
+// idempotency key (KEYS[6]) it first answers an earlier create's product, or refuses
+// other input, and records the key with the product.
 var createScript = redis.NewScript(`
+if KEYS[6] then
+  local prev = redis.call('HMGET', KEYS[6], 'input', 'id')
+  if prev[1] then
+    if prev[1] ~= ARGV[9] then return {'reused'} end
+    return {'replay', redis.call('HGETALL', ARGV[8] .. prev[2])}
+  end
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {'tombstone'} end
 local pos = redis.call('INCR', KEYS[4])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'description', ARGV[3], 'priceMinor', ARGV[4], 'currency', ARGV[5], 'ownerId', ARGV[6], 'createdAt', ARGV[7], 'pos', pos)
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'description', ARGV[3], 'priceMinor', ARGV[4], 'currency', ARGV[5], 'ownerId', ARGV[6], 'createdAt', ARGV[7], 'pos', pos, 'version', 1)
 redis.call('ZADD', KEYS[2], pos, ARGV[1])
 redis.call('ZADD', KEYS[3], pos, ARGV[1])
-return pos
+if KEYS[6] then
+  redis.call('HSET', KEYS[6], 'input', ARGV[9], 'id', ARGV[1])
+  redis.call('PEXPIRE', KEYS[6], ARGV[10])
+end
+return {'created', pos}
 `)
 
 // Create stores a new product with a fresh id. The caller has validated the fields and
-// that the owner exists.
-func (s *Store) Create(ctx context.Context, name, description string, price Money, ownerID string) (*Product, error) {
+// that the owner exists; an owner whose deletion has been handled since is
+// ErrOwnerDeleted, checked in the script that writes the product, so a product is
+// either refused or deleted with its owner (DeleteOwner). With idem, a repeated key
+// answers the product its first Create made, as it is now.
+func (s *Store) Create(ctx context.Context, name, description string, price Money, ownerID string, idem *Idempotency) (*Product, error) {
 	p := &Product{
 		ID: relay.NewID("Product"), Name: name, Description: description, Price: price,
-		OwnerID: ownerID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
+		OwnerID: ownerID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), Version: 1,
 	}
-	pos, err := createScript.Run(ctx, s.rdb,
-		[]string{s.keys.product(p.ID), s.keys.created(), s.keys.owner(ownerID), s.keys.pos()},
-		p.ID, name, description, price.Minor, price.Currency, ownerID, p.CreatedAt.Format(time.RFC3339Nano)).Int64()
+	ks := []string{s.keys.product(p.ID), s.keys.created(), s.keys.owner(ownerID), s.keys.pos(), s.keys.tombstone(ownerID)}
+	args := []any{p.ID, name, description, price.Minor, price.Currency, ownerID, p.CreatedAt.Format(time.RFC3339Nano), s.keys.productPrefix()}
+	if idem != nil {
+		ks = append(ks, s.keys.idem(idem.Key))
+		args = append(args, idem.Input, idem.TTL.Milliseconds())
+	}
+	res, err := createScript.Run(ctx, s.rdb, ks, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("products: create product: %w", err)
 	}
-	p.Pos = pos
-	return p, nil
+	outcome, _ := res[0].(string)
+	switch {
+	case outcome == "created" && len(res) == 2:
+		pos, ok := res[1].(int64)
+		if !ok {
+			break
+		}
+		p.Pos = pos
+		return p, nil
+	case outcome == "tombstone":
+		return nil, ErrOwnerDeleted
+	case outcome == "reused":
+		return nil, ErrKeyReused
+	case outcome == "replay" && len(res) == 2:
+		rec, err := hashstore.Pairs(res[1])
+		if err != nil {
+			return nil, fmt.Errorf("products: create product: replay: %w", err)
+		}
+		if rec == nil {
+			return nil, ErrReplayGone
+		}
+		return fromRecord(rec)
+	}
+	return nil, fmt.Errorf("products: create product: unexpected reply %v", res)
 }
 
-// updateScript sets the field/value pairs in ARGV on an existing product and answers
-// the whole product as it is afterwards, or an empty reply when there is none. No index
-// depends on the fields it may change, so it touches one key.
+// updateScript sets the field/value pairs in ARGV[2:] on an existing product, if it is
+// at version ARGV[1] when that is given, and raises its version; it answers the whole
+// product as it is afterwards. No index depends on the fields it may change, so it
+// touches one key.
 var updateScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
-return redis.call('HGETALL', KEYS[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local v = tonumber(redis.call('HGET', KEYS[1], 'version')) or 1
+if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= v then return {'conflict', v} end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+redis.call('HSET', KEYS[1], 'version', v + 1)
+return {'ok', redis.call('HGETALL', KEYS[1])}
 `)
 
 // Update sets the non-nil fields of a product and returns it as stored afterwards. The
-// caller has validated them.
-func (s *Store) Update(ctx context.Context, id string, name, description *string, price *Money) (*Product, error) {
-	var args []any
+// caller has validated them. With expected, the update is made only if the product is
+// at that version (ErrConflict otherwise), checked in the script that writes it.
+func (s *Store) Update(ctx context.Context, id string, name, description *string, price *Money, expected *int64) (*Product, error) {
+	want := ""
+	if expected != nil {
+		want = strconv.FormatInt(*expected, 10)
+	}
+	args := []any{want}
 	if name != nil {
 		args = append(args, "name", *name)
 	}
@@ -99,18 +194,23 @@ func (s *Store) Update(ctx context.Context, id string, name, description *string
 	if price != nil {
 		args = append(args, "priceMinor", price.Minor, "currency", price.Currency)
 	}
-	res, err := updateScript.Run(ctx, s.rdb, []string{s.keys.product(id)}, args...).StringSlice()
+	res, err := updateScript.Run(ctx, s.rdb, []string{s.keys.product(id)}, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("products: update product %q: %w", id, err)
 	}
-	if len(res) == 0 {
+	switch outcome, _ := res[0].(string); {
+	case outcome == "missing":
 		return nil, ErrNotFound
+	case outcome == "conflict":
+		return nil, ErrConflict
+	case outcome == "ok" && len(res) == 2:
+		rec, err := hashstore.Pairs(res[1])
+		if err != nil || rec == nil {
+			return nil, fmt.Errorf("products: update product %q: unexpected reply %v", id, res)
+		}
+		return fromRecord(rec)
 	}
-	rec := make(hashstore.Record, len(res)/2)
-	for i := 0; i+1 < len(res); i += 2 {
-		rec[res[i]] = res[i+1]
-	}
-	return fromRecord(rec)
+	return nil, fmt.Errorf("products: update product %q: unexpected reply %v", id, res)
 }
 
 // deleteScript removes a product whose owner is still ARGV[1]; it answers "stale" when
@@ -150,6 +250,73 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}
 	return fmt.Errorf("products: delete product %q: changed concurrently too often", id)
 }
+
+// deleteOwnerScript deletes every product in the owner index KEYS[1], their places in
+// the creation index KEYS[2] and the owner index itself, and sets the owner's
+// tombstone KEYS[3] to ARGV[2] for ARGV[3] milliseconds; ARGV[1] .. id is a product's
+// key, in the indexes' slot as in hashstore. It answers how many products it deleted.
+var deleteOwnerScript = redis.NewScript(`
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[1] .. id)
+  redis.call('ZREM', KEYS[2], id)
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+return #ids
+`)
+
+// DeleteOwner deletes every product of ownerID and their index entries, and leaves a
+// tombstone for ownerID for tombstoneTTL, all in one script: a Create that runs after
+// it is refused (ErrOwnerDeleted), and one that ran before is deleted by it. The
+// tombstone only has to outlive the creates that asked the users subgraph about the
+// owner before its deletion, which are bounded by the request timeout; its TTL is long
+// so that this holds with a wide margin. Running it again changes nothing but the
+// tombstone's time, which makes the handler of user.deleted idempotent.
+func (s *Store) DeleteOwner(ctx context.Context, ownerID string, deletedAt time.Time, tombstoneTTL time.Duration) (int, error) {
+	n, err := deleteOwnerScript.Run(ctx, s.rdb,
+		[]string{s.keys.owner(ownerID), s.keys.created(), s.keys.tombstone(ownerID)},
+		s.keys.productPrefix(), deletedAt.UTC().Format(time.RFC3339Nano), tombstoneTTL.Milliseconds()).Int()
+	if err != nil {
+		return 0, fmt.Errorf("products: delete products of %q: %w", ownerID, err)
+	}
+	return n, nil
+}
+
+// DeadEvent is an event of another service that its handler failed on every delivery.
+type DeadEvent struct {
+	// Stream and ID say where the event was.
+	Stream, ID string
+	// Values are the event's fields.
+	Values map[string]any
+	// Deliveries is how many times it was handled.
+	Deliveries int64
+	// Err is the last handler's error.
+	Err error
+	// At is when it was given up.
+	At time.Time
+}
+
+// DeadLetter appends e to the dead-letter stream, for an operator: its fields as JSON,
+// where it came from, and why it failed.
+func (s *Store) DeadLetter(ctx context.Context, e DeadEvent) error {
+	values, err := json.Marshal(e.Values)
+	if err != nil {
+		return fmt.Errorf("products: dead-letter %s: %w", e.ID, err)
+	}
+	err = s.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.keys.deadLetters(), MaxLen: DeadLettersMaxLen, Approx: true,
+		Values: []any{"stream", e.Stream, "id", e.ID, "values", string(values),
+			"deliveries", e.Deliveries, "error", fmt.Sprint(e.Err), "at", e.At.UTC().Format(time.RFC3339Nano)},
+	}).Err()
+	if err != nil {
+		return fmt.Errorf("products: dead-letter %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DeadLettersKey is the key of the dead-letter stream, for tests and operators.
+func (s *Store) DeadLettersKey() string { return s.keys.deadLetters() }
 
 // Get returns the product with id, or nil when there is none.
 func (s *Store) Get(ctx context.Context, id string) (*Product, error) {
@@ -285,9 +452,13 @@ func fromRecord(r hashstore.Record) (*Product, error) {
 	if err != nil {
 		return nil, fmt.Errorf("products: product %q: priceMinor: %w", r["id"], err)
 	}
+	version, err := hashstore.Version(r)
+	if err != nil {
+		return nil, fmt.Errorf("products: product %q: %w", r["id"], err)
+	}
 	return &Product{
 		ID: r["id"], Name: r["name"], Description: r["description"],
 		Price:   Money{Minor: minor, Currency: r["currency"]},
-		OwnerID: r["ownerId"], CreatedAt: created, Pos: pos,
+		OwnerID: r["ownerId"], CreatedAt: created, Pos: pos, Version: version,
 	}, nil
 }

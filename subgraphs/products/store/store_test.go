@@ -18,7 +18,7 @@ func newStore(t *testing.T) (*Store, redistest.Redis) {
 
 func mustCreate(t *testing.T, s *Store, name, owner string) *Product {
 	t.Helper()
-	p, err := s.Create(context.Background(), name, "about "+name, Money{Minor: 1234, Currency: "USD"}, owner)
+	p, err := s.Create(context.Background(), name, "about "+name, Money{Minor: 1234, Currency: "USD"}, owner, nil)
 	if err != nil {
 		t.Fatalf("Create(%q): %v", name, err)
 	}
@@ -97,22 +97,22 @@ func TestUpdate(t *testing.T) {
 	p := mustCreate(t, s, "Lamp", relay.NewID("User"))
 
 	name := "Desk lamp"
-	got, err := s.Update(ctx, p.ID, &name, nil, nil)
+	got, err := s.Update(ctx, p.ID, &name, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := *p
-	want.Name = name
+	want.Name, want.Version = name, 2
 	if *got != want {
 		t.Fatalf("Update(name) = %+v, want %+v", got, want)
 	}
 
 	desc, price := "", Money{Minor: 5, Currency: "KWD"}
-	got, err = s.Update(ctx, p.ID, nil, &desc, &price)
+	got, err = s.Update(ctx, p.ID, nil, &desc, &price, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want.Description, want.Price = desc, price
+	want.Description, want.Price, want.Version = desc, price, 3
 	if *got != want {
 		t.Fatalf("Update(description, price) = %+v, want %+v", got, want)
 	}
@@ -120,7 +120,8 @@ func TestUpdate(t *testing.T) {
 		t.Fatalf("Get after Update = %+v, %v; want %+v", stored, err, want)
 	}
 
-	if got, err := s.Update(ctx, p.ID, nil, nil, nil); err != nil || *got != want {
+	want.Version = 4 // an update that changes no field is an update all the same
+	if got, err := s.Update(ctx, p.ID, nil, nil, nil, nil); err != nil || *got != want {
 		t.Errorf("Update(nothing) = %+v, %v; want %+v", got, err, want)
 	}
 }
@@ -130,7 +131,7 @@ func TestUpdateMissingCreatesNothing(t *testing.T) {
 	s, r := newStore(t)
 	id := relay.NewID("Product")
 	name := "x"
-	if _, err := s.Update(ctx, id, &name, nil, nil); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Update(ctx, id, &name, nil, nil, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Update of a missing product = %v, want ErrNotFound", err)
 	}
 	if n, err := r.Client.Exists(ctx, s.keys.product(id)).Result(); err != nil || n != 0 {

@@ -19,6 +19,12 @@ type CreateUserInput struct {
 	Name string `json:"name"`
 	// Email address, unique across users regardless of case.
 	Email string `json:"email"`
+	// Makes the create safe to retry, up to 255 bytes: a create with a key already used
+	// with the same input answers the user that first create made, and with different
+	// input fails with IDEMPOTENCY_KEY_REUSED. Keys are kept 24 hours (the subgraph's
+	// `-idempotency-ttl`). The `Idempotency-Key` HTTP header does the same for every create
+	// of a request, each under its response key, when this field is not given.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type Mutation struct {
@@ -43,6 +49,9 @@ type Query struct {
 type UpdateUserInput struct {
 	Name  *string `json:"name,omitempty"`
 	Email *string `json:"email,omitempty"`
+	// When given, the update is made only if the user's version is still this one, and
+	// fails with CONFLICT otherwise.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
 // A person who can own products.
@@ -55,6 +64,9 @@ type User struct {
 	Email string `json:"email"`
 	// When the user was created.
 	CreatedAt time.Time `json:"createdAt"`
+	// The user's version: 1 when created, one more after every update. Pass it as
+	// `expectedVersion` to update only the user you read.
+	Version int `json:"version"`
 }
 
 func (User) IsNode() {}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"time"
 
+	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/users/store"
@@ -17,6 +19,8 @@ import (
 type Resolver struct {
 	Store   *store.Store
 	Cursors *relay.Cursors
+	// IdempotencyTTL is how long a create's idempotency key is kept.
+	IdempotencyTTL time.Duration
 }
 
 // Mutation returns the mutation resolvers.
@@ -105,11 +109,24 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input CreateUserInput
 	if err := checkEmail(input.Email); err != nil {
 		return nil, err
 	}
-	u, err := r.Store.Create(ctx, name, input.Email)
-	if errors.Is(err, store.ErrEmailTaken) {
-		return nil, subgraph.BadInput("email %q is already in use", input.Email)
-	}
+	// What the create stores is what a replay must match.
+	key, inputHash, keyed, err := subgraph.IdempotencyKey(ctx, input.IdempotencyKey, struct{ Name, Email string }{name, input.Email})
 	if err != nil {
+		return nil, err
+	}
+	var idem *store.Idempotency
+	if keyed {
+		idem = &store.Idempotency{Key: key, Input: inputHash, TTL: r.IdempotencyTTL}
+	}
+	u, err := r.Store.Create(ctx, name, input.Email, idem)
+	switch {
+	case errors.Is(err, store.ErrEmailTaken):
+		return nil, subgraph.BadInput("email %q is already in use", input.Email)
+	case errors.Is(err, store.ErrKeyReused):
+		return nil, subgraph.KeyReused("the idempotency key was used with other input")
+	case errors.Is(err, store.ErrReplayGone):
+		return nil, subgraph.NotFound("the user created with this idempotency key has been deleted")
+	case err != nil:
 		return nil, err
 	}
 	return toUser(u), nil
@@ -131,12 +148,18 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id string, input Upda
 			return nil, err
 		}
 	}
-	u, err := r.Store.Update(ctx, id, input.Name, input.Email)
+	expected, err := subgraph.ExpectedVersion(input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.Store.Update(ctx, id, input.Name, input.Email, expected)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, subgraph.NotFound("no user with id %q", id)
 	case errors.Is(err, store.ErrEmailTaken):
 		return nil, subgraph.BadInput("email %q is already in use", *input.Email)
+	case errors.Is(err, store.ErrConflict):
+		return nil, subgraph.Conflict("user %q is not at version %d: it changed since it was read", id, *expected)
 	case err != nil:
 		return nil, err
 	}
@@ -147,7 +170,10 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, id string) (string, e
 	if err := relay.CheckID(id, "User"); err != nil {
 		return "", subgraph.BadInput("%v", err)
 	}
-	err := r.Store.Delete(ctx, id)
+	// The event goes out in the same script as the deletion: other services learn of
+	// every deletion, and of no deletion that did not happen.
+	ev := events.UserDeleted{UserID: id, DeletedAt: time.Now()}
+	err := r.Store.Delete(ctx, id, ev.Values())
 	if errors.Is(err, store.ErrNotFound) {
 		return "", subgraph.NotFound("no user with id %q", id)
 	}
@@ -175,5 +201,5 @@ func checkEmail(email string) error {
 }
 
 func toUser(u *store.User) *User {
-	return &User{ID: u.ID, Name: u.Name, Email: u.Email, CreatedAt: u.CreatedAt}
+	return &User{ID: u.ID, Name: u.Name, Email: u.Email, CreatedAt: u.CreatedAt, Version: int(u.Version)}
 }

@@ -4,10 +4,18 @@
 // Redis Cluster all of them share one slot and each multi-key write stays one atomic
 // script):
 //
-//	{users}:user:<id>        hash   id, name, email, emailKey, createdAt, pos
+//	{users}:user:<id>        hash   id, name, email, emailKey, createdAt, pos, version
 //	{users}:email:<email>    string the id of the user with that email, lower-cased
 //	{users}:created          zset   id by pos: creation order, for cursor pagination
 //	{users}:pos              string counter that hands out pos
+//	{users}:idem:<key>       hash   input (hash of the create's input), id; expires
+//	                                after the idempotency TTL (see Idempotency)
+//	{users}:events           stream what happened to users, for other services
+//	                                (subgraphs/events): a user.deleted entry per deleted
+//	                                user, trimmed to about the events bound (MAXLEN ~)
+//
+// version is 1 when a user is created and grows by one with every update; a user
+// stored before versions existed has none, which reads as 1.
 package store
 
 import (
@@ -30,6 +38,16 @@ var ErrEmailTaken = errors.New("email already in use")
 // ErrNotFound reports a user that does not exist.
 var ErrNotFound = errors.New("user not found")
 
+// ErrConflict reports an update whose expected version is not the user's.
+var ErrConflict = errors.New("user changed: version mismatch")
+
+// ErrKeyReused reports an idempotency key used before with other input.
+var ErrKeyReused = errors.New("idempotency key used with other input")
+
+// ErrReplayGone reports an idempotency key whose create made a user that has since
+// been deleted.
+var ErrReplayGone = errors.New("the user created with this idempotency key no longer exists")
+
 // User is a stored user. Pos is its position in creation order.
 type User struct {
 	ID        string
@@ -37,6 +55,20 @@ type User struct {
 	Email     string
 	CreatedAt time.Time
 	Pos       int64
+	Version   int64
+}
+
+// Idempotency makes a Create safe to retry: a Create with the Key of an earlier one and
+// the same Input answers the user that one made, with another Input ErrKeyReused. The
+// key is recorded in the script that creates the user, so concurrent Creates with one
+// key make one user.
+type Idempotency struct {
+	// Key names the create: a short string safe in a Redis key (a hex hash).
+	Key string
+	// Input is the canonical hash of the create's input.
+	Input string
+	// TTL is how long the key is kept.
+	TTL time.Duration
 }
 
 // keys names every key of the store; it is the one place the layout above is spelled.
@@ -47,64 +79,116 @@ func (k keys) userPrefix() string           { return k.prefix + "{users}:user:" 
 func (k keys) email(emailKey string) string { return k.prefix + "{users}:email:" + emailKey }
 func (k keys) created() string              { return k.prefix + "{users}:created" }
 func (k keys) pos() string                  { return k.prefix + "{users}:pos" }
+func (k keys) idem(key string) string       { return k.prefix + "{users}:idem:" + key }
+func (k keys) events() string               { return k.prefix + "{users}:events" }
 
 // EmailKey is the form of an email that uniqueness is checked on.
 func EmailKey(email string) string { return strings.ToLower(email) }
 
 // Store reads and writes users.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys keys
+	rdb          redis.UniversalClient
+	keys         keys
+	eventsMaxLen int64
 }
 
-// New returns a Store on rdb whose keys all start with prefix.
-func New(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, keys: keys{prefix: prefix}}
+// New returns a Store on rdb whose keys all start with prefix. eventsMaxLen bounds the
+// events stream, approximately (Redis trims whole nodes of it: MAXLEN ~).
+func New(rdb redis.UniversalClient, prefix string, eventsMaxLen int64) *Store {
+	return &Store{rdb: rdb, keys: keys{prefix: prefix}, eventsMaxLen: eventsMaxLen}
 }
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
+// EventsKey is the key of the events stream, for tests and operators.
+func (s *Store) EventsKey() string { return s.keys.events() }
+
+// createScript claims the email and stores the user; with an idempotency key
+// (KEYS[5]) it first answers an earlier create's user, or refuses other input, and
+// records the key with the user.
 var createScript = redis.NewScript(`
-if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return -1 end
+if KEYS[5] then
+  local prev = redis.call('HMGET', KEYS[5], 'input', 'id')
+  if prev[1] then
+    if prev[1] ~= ARGV[7] then return {'reused'} end
+    return {'replay', redis.call('HGETALL', ARGV[6] .. prev[2])}
+  end
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return {'taken'} end
 local pos = redis.call('INCR', KEYS[4])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'email', ARGV[3], 'emailKey', ARGV[4], 'createdAt', ARGV[5], 'pos', pos)
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'email', ARGV[3], 'emailKey', ARGV[4], 'createdAt', ARGV[5], 'pos', pos, 'version', 1)
 redis.call('ZADD', KEYS[3], pos, ARGV[1])
-return pos
+if KEYS[5] then
+  redis.call('HSET', KEYS[5], 'input', ARGV[7], 'id', ARGV[1])
+  redis.call('PEXPIRE', KEYS[5], ARGV[8])
+end
+return {'created', pos}
 `)
 
 // Create stores a new user with a fresh id. The caller has validated name and email.
-func (s *Store) Create(ctx context.Context, name, email string) (*User, error) {
-	u := &User{ID: relay.NewID("User"), Name: name, Email: email, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+// With idem, a repeated key answers the user its first Create made, as it is now.
+func (s *Store) Create(ctx context.Context, name, email string, idem *Idempotency) (*User, error) {
+	u := &User{ID: relay.NewID("User"), Name: name, Email: email, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), Version: 1}
 	ek := EmailKey(email)
-	pos, err := createScript.Run(ctx, s.rdb,
-		[]string{s.keys.user(u.ID), s.keys.email(ek), s.keys.created(), s.keys.pos()},
-		u.ID, name, email, ek, u.CreatedAt.Format(time.RFC3339Nano)).Int64()
+	ks := []string{s.keys.user(u.ID), s.keys.email(ek), s.keys.created(), s.keys.pos()}
+	args := []any{u.ID, name, email, ek, u.CreatedAt.Format(time.RFC3339Nano), s.keys.userPrefix()}
+	if idem != nil {
+		ks = append(ks, s.keys.idem(idem.Key))
+		args = append(args, idem.Input, idem.TTL.Milliseconds())
+	}
+	res, err := createScript.Run(ctx, s.rdb, ks, args...).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("users: create user: %w", err)
 	}
-	if pos < 0 {
+	outcome, _ := res[0].(string)
+	switch {
+	case outcome == "created" && len(res) == 2:
+		pos, ok := res[1].(int64)
+		if !ok {
+			break
+		}
+		u.Pos = pos
+		return u, nil
+	case outcome == "taken":
 		return nil, ErrEmailTaken
+	case outcome == "reused":
+		return nil, ErrKeyReused
+	case outcome == "replay" && len(res) == 2:
+		rec, err := hashstore.Pairs(res[1])
+		if err != nil {
+			return nil, fmt.Errorf("users: create user: replay: %w", err)
+		}
+		if rec == nil {
+			return nil, ErrReplayGone
+		}
+		return fromRecord(rec)
 	}
-	u.Pos = pos
-	return u, nil
+	return nil, fmt.Errorf("users: create user: unexpected reply %v", res)
 }
 
-// updateScript changes a user whose email key is still ARGV[1]; it answers "stale" when
-// the user changed since the caller read it, so the caller reads again.
+// updateScript changes a user still at version ARGV[1], the one the caller read: it
+// answers "stale" when the user changed since, so the caller reads again, and
+// "conflict" when the caller's client expected another version (ARGV[2]).
 var updateScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-if redis.call('HGET', KEYS[1], 'emailKey') ~= ARGV[1] then return 'stale' end
-if KEYS[2] ~= KEYS[3] then
-  if redis.call('SET', KEYS[3], ARGV[5], 'NX') == false then return 'taken' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local v = tonumber(redis.call('HGET', KEYS[1], 'version')) or 1
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= v then return {'conflict', v} end
+if v ~= tonumber(ARGV[1]) then return {'stale'} end
+if ARGV[5] == '1' and KEYS[2] ~= KEYS[3] then
+  if redis.call('SET', KEYS[3], ARGV[8], 'NX') == false then return {'taken'} end
   redis.call('DEL', KEYS[2])
 end
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'email', ARGV[3], 'emailKey', ARGV[4])
-return 'ok'
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'name', ARGV[4]) end
+if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'email', ARGV[6], 'emailKey', ARGV[7]) end
+redis.call('HSET', KEYS[1], 'version', v + 1)
+return {'ok', v + 1}
 `)
 
-// Update sets the non-nil fields of a user. The caller has validated them.
-func (s *Store) Update(ctx context.Context, id string, name, email *string) (*User, error) {
+// Update sets the non-nil fields of a user, only those, and answers it as stored. The
+// caller has validated them. With expected, the update is made only if the user is at
+// that version (ErrConflict otherwise), checked in the script that writes it.
+func (s *Store) Update(ctx context.Context, id string, name, email *string, expected *int64) (*User, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		u, err := s.Get(ctx, id)
 		if err != nil {
@@ -113,42 +197,66 @@ func (s *Store) Update(ctx context.Context, id string, name, email *string) (*Us
 		if u == nil {
 			return nil, ErrNotFound
 		}
+		if expected != nil && *expected != u.Version {
+			return nil, ErrConflict
+		}
 		oldKey := EmailKey(u.Email)
+		setName, setEmail := "0", "0"
 		if name != nil {
-			u.Name = *name
+			u.Name, setName = *name, "1"
 		}
 		if email != nil {
-			u.Email = *email
+			u.Email, setEmail = *email, "1"
+		}
+		want := ""
+		if expected != nil {
+			want = strconv.FormatInt(*expected, 10)
 		}
 		newKey := EmailKey(u.Email)
 		res, err := updateScript.Run(ctx, s.rdb,
 			[]string{s.keys.user(id), s.keys.email(oldKey), s.keys.email(newKey)},
-			oldKey, u.Name, u.Email, newKey, id).Text()
+			u.Version, want, setName, u.Name, setEmail, u.Email, newKey, id).Slice()
 		if err != nil {
 			return nil, fmt.Errorf("users: update user %q: %w", id, err)
 		}
-		switch res {
+		switch outcome, _ := res[0].(string); outcome {
 		case "ok":
+			u.Version++
 			return u, nil
 		case "missing":
 			return nil, ErrNotFound
 		case "taken":
 			return nil, ErrEmailTaken
+		case "conflict":
+			return nil, ErrConflict
+		case "stale":
+			continue
+		default:
+			return nil, fmt.Errorf("users: update user %q: unexpected reply %v", id, res)
 		}
 	}
 	return nil, fmt.Errorf("users: update user %q: changed concurrently too often", id)
 }
 
+// deleteScript removes a user still at version ARGV[1], its email claim and its place
+// in the index, and appends the event (ARGV[4] on, field/value pairs) to the events
+// stream, trimmed to about ARGV[3] entries: the deletion and its event are one write.
 var deleteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-if redis.call('HGET', KEYS[1], 'emailKey') ~= ARGV[1] then return 'stale' end
+local v = tonumber(redis.call('HGET', KEYS[1], 'version')) or 1
+if v ~= tonumber(ARGV[1]) then return 'stale' end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
 return 'ok'
 `)
 
-// Delete removes a user, its email claim and its place in the index, all at once.
-func (s *Store) Delete(ctx context.Context, id string) error {
+// Delete removes a user, its email claim and its place in the index, and appends event
+// (field/value pairs, such as events.UserDeleted's) to the events stream, all at once.
+func (s *Store) Delete(ctx context.Context, id string, event []any) error {
+	if len(event) == 0 || len(event)%2 != 0 {
+		return fmt.Errorf("users: delete user %q: event has %d values, want field/value pairs", id, len(event))
+	}
 	for attempt := 0; attempt < 5; attempt++ {
 		u, err := s.Get(ctx, id)
 		if err != nil {
@@ -157,9 +265,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		if u == nil {
 			return ErrNotFound
 		}
-		ek := EmailKey(u.Email)
+		args := append([]any{u.Version, id, s.eventsMaxLen}, event...)
 		res, err := deleteScript.Run(ctx, s.rdb,
-			[]string{s.keys.user(id), s.keys.email(ek), s.keys.created()}, ek, id).Text()
+			[]string{s.keys.user(id), s.keys.email(EmailKey(u.Email)), s.keys.created(), s.keys.events()}, args...).Text()
 		if err != nil {
 			return fmt.Errorf("users: delete user %q: %w", id, err)
 		}
@@ -220,5 +328,9 @@ func fromRecord(r hashstore.Record) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: user %q: pos: %w", r["id"], err)
 	}
-	return &User{ID: r["id"], Name: r["name"], Email: r["email"], CreatedAt: created, Pos: pos}, nil
+	version, err := hashstore.Version(r)
+	if err != nil {
+		return nil, fmt.Errorf("users: user %q: %w", r["id"], err)
+	}
+	return &User{ID: r["id"], Name: r["name"], Email: r["email"], CreatedAt: created, Pos: pos, Version: version}, nil
 }

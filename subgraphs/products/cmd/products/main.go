@@ -1,4 +1,5 @@
-// Command products runs the products subgraph.
+// Command products runs the products subgraph and its consumer of the users
+// subgraph's events.
 package main
 
 import (
@@ -10,7 +11,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
@@ -29,10 +33,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var f subgraph.Flags
 	f.Register(fs, ":4002")
 	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph, asked whether an owner exists")
+	usersTimeout := fs.Duration("users-timeout", products.UsersTimeout, "bound on one call to the users subgraph")
+	tombstoneTTL := fs.Duration("owner-tombstone-ttl", products.DefaultOwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")
+	eventsURL := fs.String("events-redis-url", "", "Redis URL of the users subgraph, read for its events stream only; empty: products of deleted users are not deleted")
+	var ev products.EventsConfig
+	fs.StringVar(&ev.Stream, "events-stream", events.UsersStream, "the users subgraph's events stream: its key prefix followed by "+events.UsersStream)
+	fs.StringVar(&ev.Group, "events-group", products.DefaultEventsGroup, "consumer group every products replica shares")
+	fs.StringVar(&ev.Consumer, "events-consumer", "", "this replica's name in the consumer group; empty: the host name")
+	fs.Int64Var(&ev.MaxDeliveries, "events-max-deliveries", events.DefaultMaxDeliveries, "deliveries of a failing event before it goes to the dead-letter stream")
+	fs.DurationVar(&ev.RetryAfter, "events-retry-after", events.DefaultRetryAfter, "how long a failed event waits before it is handled again")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	owners, err := products.NewUsersClient(*usersURL)
+	owners, err := products.NewUsersClientTimeout(*usersURL, *usersTimeout)
 	if err != nil {
 		return err
 	}
@@ -41,9 +54,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer closeRedis()
-	h, err := products.New(products.Config{Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners, Logger: logger})
+	if *eventsURL != "" {
+		erdb, closeEvents, err := subgraph.OpenRedis(*eventsURL, f.RedisTimeout)
+		if err != nil {
+			return fmt.Errorf("events redis: %w", err)
+		}
+		defer closeEvents()
+		ev.Redis = erdb
+	} else {
+		logger.Warn("no EVENTS_REDIS_URL: user.deleted events are not consumed; products of deleted users stay")
+	}
+	svc, err := products.NewService(products.Config{
+		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
+		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
+	})
 	if err != nil {
 		return err
 	}
-	return f.Serve(ctx, "products subgraph", h, logger, stdout)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return svc.Run(ctx) })
+	g.Go(func() error { return f.Serve(ctx, "products subgraph", svc.Handler(), logger, stdout) })
+	return g.Wait()
 }

@@ -28,6 +28,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	var f subgraph.Flags
 	f.Register(fs, ":4001")
+	eventsMaxLen := fs.Int64("events-max-len", users.DefaultEventsMaxLen, "approximate bound on the events stream (user.deleted)")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -36,7 +37,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer closeRedis()
-	h, err := users.New(users.Config{Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Logger: logger})
+	h, err := users.New(users.Config{
+		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, IdempotencyTTL: f.IdempotencyTTL,
+		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger,
+	})
 	if err != nil {
 		return err
 	}

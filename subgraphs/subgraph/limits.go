@@ -1,0 +1,441 @@
+package subgraph
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/fedgraph/fedgraph/subgraphs/relay"
+)
+
+// Limits are what a subgraph refuses on its own: it may be reached without the gateway
+// (DESIGN.md), so it does not trust the gateway's limits to have been applied. A zero
+// field takes its default. The defaults comfortably admit what the gateway sends: a
+// batched request holds at most 500 aliased `node(id:)` lookups, each spreading one
+// fragment with the client's selection, which the gateway has limited to depth 15, 500
+// fields and cost 10000, two levels below the root.
+type Limits struct {
+	// MaxBodyBytes bounds a request body (413 BODY_TOO_LARGE). A gateway batch is at
+	// most about 0.4 MiB: the client's query text (256 KiB at the gateway) as one
+	// fragment, its variables (64 KiB) and 500 ids.
+	// default: 1048576 (1 MiB)
+	MaxBodyBytes int64
+	// MaxDepth bounds the nesting of fields, fragments expanded and introspection
+	// subtrees not counted, as the gateway counts it (MAX_DEPTH_EXCEEDED). The gateway
+	// sends at most its own max-depth plus 2.
+	// default: 32
+	MaxDepth int
+	// MaxSelections bounds the fields, fragment spreads and inline fragments written in
+	// the document, each fragment definition counted once (MAX_FIELDS_EXCEEDED). It is
+	// checked before validation, because gqlparser's validation takes time that grows
+	// with the square of the fields sharing a response name: 20,000 copies of one field,
+	// half a megabyte, take it three minutes. At this default the worst document found
+	// validates in about 0.6 s on a 2-core VM. A gateway batch writes about 1,100: 500
+	// lookups and one fragment of at most 500 fields.
+	// default: 2500
+	MaxSelections int
+	// MaxComplexity bounds the operation's complexity (COST_LIMIT_EXCEEDED), computed
+	// as gqlgen does with each fragment counted once: every field costs 1 plus its
+	// selections, and a connection field (`products`, `users`) multiplies its
+	// selections by `first` (its default when not given), as the gateway's cost does. A
+	// gateway batch costs at most about its client query's cost (10000 at the gateway)
+	// plus one per lookup; 500 lookups of 500 fields each would cost about 250,000.
+	// default: 500000
+	MaxComplexity int
+	// RequestTimeout bounds handling one GraphQL request, execution included (504
+	// REQUEST_TIMEOUT). It is below the gateway's subgraph-timeout (10s), so the
+	// gateway sees the subgraph's own answer.
+	// default: 5s
+	RequestTimeout time.Duration
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxDepth       = 32
+	DefaultMaxSelections  = 2500
+	DefaultMaxComplexity  = 500_000
+	DefaultRequestTimeout = 5 * time.Second
+)
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.MaxDepth == 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxSelections == 0 {
+		l.MaxSelections = DefaultMaxSelections
+	}
+	if l.MaxComplexity == 0 {
+		l.MaxComplexity = DefaultMaxComplexity
+	}
+	if l.RequestTimeout == 0 {
+		l.RequestTimeout = DefaultRequestTimeout
+	}
+	return l
+}
+
+// Validate reports every negative limit at once.
+func (l Limits) Validate() error {
+	var errs []error
+	for _, c := range []struct {
+		name string
+		v    int64
+	}{
+		{"max-body-bytes", l.MaxBodyBytes},
+		{"max-depth", int64(l.MaxDepth)},
+		{"max-selections", int64(l.MaxSelections)},
+		{"max-complexity", int64(l.MaxComplexity)},
+		{"request-timeout", int64(l.RequestTimeout)},
+	} {
+		if c.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", c.name, c.v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Register binds the limits to fs, each flag defaulting to its default.
+func (l *Limits) Register(fs *flag.FlagSet) {
+	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "largest request body (413 BODY_TOO_LARGE)")
+	fs.IntVar(&l.MaxDepth, "max-depth", DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
+	fs.IntVar(&l.MaxSelections, "max-selections", DefaultMaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
+	fs.IntVar(&l.MaxComplexity, "max-complexity", DefaultMaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
+	fs.DurationVar(&l.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT)")
+}
+
+// ConnectionComplexity is the complexity of a connection field: its selections times
+// the page size first asks for (relay.DefaultFirst when nil), plus one. A first outside
+// the page bounds, which the resolver refuses, counts as the nearest bound.
+func ConnectionComplexity(childComplexity int, first *int) int {
+	n := relay.DefaultFirst
+	if first != nil {
+		n = min(max(*first, relay.MinFirst), relay.MaxFirst)
+	}
+	return satAdd(1, satMul(n, childComplexity))
+}
+
+// saturation caps every count, so that fragments spread many times over cannot overflow.
+const saturation = math.MaxInt / 4
+
+func satAdd(a, b int) int { return min(saturation, a+b) }
+
+func satMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > saturation/b {
+		return saturation
+	}
+	return a * b
+}
+
+// limits is the gqlgen extension that applies MaxDepth and MaxSelections before
+// validation and MaxComplexity after it.
+type limits struct {
+	Limits
+	es graphql.ExecutableSchema
+	// checked remembers the documents that passed the structural limits, by hash, so a
+	// repeated query is not parsed a second time.
+	checked *lru.LRU[bool]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+	graphql.OperationContextMutator
+} = &limits{}
+
+func (*limits) ExtensionName() string { return "SubgraphLimits" }
+
+func (l *limits) Validate(es graphql.ExecutableSchema) error {
+	l.es = es
+	return nil
+}
+
+func refusal(code, message string) *gqlerror.Error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}}
+}
+
+// MutateOperationParameters applies the limits that need no schema, before gqlgen
+// parses and validates the document. A document that does not parse is left to gqlgen,
+// which reports the syntax error.
+func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	sum := sha256.Sum256([]byte(p.Query))
+	key := string(sum[:])
+	if _, ok := l.checked.Get(ctx, key); ok {
+		return nil
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
+	if err != nil {
+		return nil
+	}
+	s := &shaper{fragments: doc.Fragments, memo: map[string]int{}, visiting: map[string]bool{}}
+	selections := 0
+	for _, f := range doc.Fragments {
+		selections = satAdd(selections, countSelections(f.SelectionSet))
+	}
+	for _, op := range doc.Operations {
+		selections = satAdd(selections, countSelections(op.SelectionSet))
+		if s.depth(op.SelectionSet) > l.MaxDepth {
+			return refusal(CodeMaxDepthExceeded, fmt.Sprintf("The operation is nested deeper than %d levels.", l.MaxDepth))
+		}
+	}
+	if selections > l.MaxSelections {
+		return refusal(CodeMaxFieldsExceeded, fmt.Sprintf("The document has more than %d fields and fragments.", l.MaxSelections))
+	}
+	l.checked.Add(ctx, key, true)
+	return nil
+}
+
+// MutateOperationContext applies MaxComplexity to the validated operation.
+func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	c := &coster{ctx: ctx, es: l.es, vars: oc.Variables, memo: map[string]int{}}
+	if c.selectionSet(oc.Operation.SelectionSet) > l.MaxComplexity {
+		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
+	}
+	return nil
+}
+
+// countSelections counts the selections written in set, not following spreads.
+func countSelections(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		n++
+		switch sel := sel.(type) {
+		case *ast.Field:
+			n = satAdd(n, countSelections(sel.SelectionSet))
+		case *ast.InlineFragment:
+			n = satAdd(n, countSelections(sel.SelectionSet))
+		}
+	}
+	return n
+}
+
+// shaper measures depth on the parsed, not yet validated document, so it guards
+// against unknown fragments and cycles itself; each fragment is measured once.
+type shaper struct {
+	fragments ast.FragmentDefinitionList
+	memo      map[string]int
+	visiting  map[string]bool
+}
+
+func (s *shaper) depth(set ast.SelectionSet) int {
+	d := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__schema" || sel.Name == "__type" {
+				d = max(d, 1)
+				continue
+			}
+			d = max(d, 1+s.depth(sel.SelectionSet))
+		case *ast.InlineFragment:
+			d = max(d, s.depth(sel.SelectionSet))
+		case *ast.FragmentSpread:
+			d = max(d, s.fragment(sel.Name))
+		}
+	}
+	return d
+}
+
+func (s *shaper) fragment(name string) int {
+	if d, ok := s.memo[name]; ok {
+		return d
+	}
+	def := s.fragments.ForName(name)
+	if def == nil || s.visiting[name] {
+		return 0 // validation rejects unknown fragments and cycles
+	}
+	s.visiting[name] = true
+	d := s.depth(def.SelectionSet)
+	delete(s.visiting, name)
+	s.memo[name] = d
+	return d
+}
+
+// coster computes gqlgen's complexity of a validated operation with each fragment
+// counted once: gqlgen's own complexity.Calculate walks every spread anew, which takes
+// exponential time on a document whose fragments spread each other twice over.
+type coster struct {
+	ctx  context.Context
+	es   graphql.ExecutableSchema
+	vars map[string]any
+	memo map[string]int
+}
+
+func (c *coster) selectionSet(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			total = satAdd(total, c.field(sel))
+		case *ast.InlineFragment:
+			total = satAdd(total, c.selectionSet(sel.SelectionSet))
+		case *ast.FragmentSpread:
+			v, ok := c.memo[sel.Name]
+			if !ok && sel.Definition != nil {
+				v = c.selectionSet(sel.Definition.SelectionSet)
+				c.memo[sel.Name] = v
+			}
+			total = satAdd(total, v)
+		}
+	}
+	return total
+}
+
+func (c *coster) field(f *ast.Field) int {
+	if f.Name == "__schema" || f.Name == "__type" {
+		return 0 // introspection is not counted, as at the gateway
+	}
+	child := c.selectionSet(f.SelectionSet)
+	if f.ObjectDefinition != nil {
+		if v, ok := c.es.Complexity(c.ctx, f.ObjectDefinition.Name, f.Name, child, f.ArgumentMap(c.vars)); ok {
+			return min(max(v, 0), saturation)
+		}
+	}
+	return satAdd(1, child)
+}
+
+// protect wraps the GraphQL endpoint h with the body limit and the request timeout.
+func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Method == http.MethodPost {
+			tooLarge := fmt.Sprintf("The request body is larger than %d bytes.", l.MaxBodyBytes)
+			if r.ContentLength > l.MaxBodyBytes {
+				refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, l.MaxBodyBytes))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+					return
+				}
+				logger.DebugContext(r.Context(), "read request body", "err", err)
+				refuse(w, r, http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		serveWithTimeout(w, r, h, l.RequestTimeout)
+	})
+}
+
+// refuse answers a request refused before execution with one GraphQL error, in the
+// gateway front's shape.
+func refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	body, _ := json.Marshal(map[string]any{"errors": []*gqlerror.Error{refusal(code, message)}})
+	ct := "application/json"
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		ct = "application/graphql-response+json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// serveWithTimeout serves r with h and answers by d. h writes into a buffer; if it
+// finishes by d the buffer is the response, and otherwise the client gets 504
+// REQUEST_TIMEOUT while h, its context canceled, winds down. h's own context ends a
+// little after d, so that no call of h is cut short before d and answered as a failed
+// store when it is the request that ran out of time. serveWithTimeout returns only
+// once h has, so no work of a request outlives it.
+func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d time.Duration) {
+	deadline := time.Now().Add(d)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(min(d/10, 100*time.Millisecond)))
+	defer cancel()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	tw := &timeoutWriter{header: http.Header{}, status: http.StatusOK}
+	done := make(chan struct{})
+	var panicked any
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		h.ServeHTTP(tw, r.WithContext(ctx))
+	}()
+	select {
+	case <-done:
+		if panicked != nil {
+			panic(panicked)
+		}
+		if time.Now().Before(deadline) || r.Context().Err() != nil {
+			tw.mu.Lock()
+			defer tw.mu.Unlock()
+			for k, v := range tw.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(tw.status)
+			w.Write(tw.buf.Bytes())
+			return
+		}
+	case <-timer.C:
+	}
+	tw.mu.Lock()
+	tw.timedOut = true
+	tw.mu.Unlock()
+	if r.Context().Err() == nil { // the client is still there
+		refuse(w, r, http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+	cancel()
+	<-done
+}
+
+// timeoutWriter buffers a response until serveWithTimeout decides its fate; once the
+// deadline has passed it drops what the handler still writes.
+type timeoutWriter struct {
+	mu       sync.Mutex
+	header   http.Header
+	buf      bytes.Buffer
+	status   int
+	wrote    bool
+	timedOut bool
+}
+
+func (tw *timeoutWriter) Header() http.Header { return tw.header }
+
+func (tw *timeoutWriter) Write(p []byte) (int, error) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.timedOut {
+		return 0, http.ErrHandlerTimeout
+	}
+	tw.wrote = true
+	return tw.buf.Write(p)
+}
+
+func (tw *timeoutWriter) WriteHeader(status int) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.timedOut || tw.wrote {
+		return
+	}
+	tw.status = status
+	tw.wrote = true
+}

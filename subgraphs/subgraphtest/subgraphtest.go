@@ -1,0 +1,345 @@
+// Package subgraphtest helps the subgraphs' tests cross process boundaries: a GraphQL
+// client for a subgraph served over real HTTP, a server that accepts connections and
+// never answers, and a TCP proxy that can freeze, stop and resume the server behind it
+// (a Redis, a subgraph), for fault injection on loopback.
+package subgraphtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fedgraph/fedgraph/internal/redistest"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+)
+
+// Error is one GraphQL error of a Response.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Response is a decoded GraphQL response with its HTTP status and raw body.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+	Raw    string          `json:"-"`
+}
+
+// Code is the code of the response's only error, or "" when it has none; a response
+// with several errors fails the test.
+func (r Response) Code(t testing.TB) string {
+	t.Helper()
+	switch len(r.Errors) {
+	case 0:
+		return ""
+	case 1:
+		code, _ := r.Errors[0].Extensions["code"].(string)
+		return code
+	}
+	t.Fatalf("want at most one error, got %s", r.Raw)
+	return ""
+}
+
+// Decode unmarshals the response's data into dst, failing the test on any error.
+func (r Response) Decode(t testing.TB, dst any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %s", r.Raw)
+	}
+	if err := json.Unmarshal(r.Data, dst); err != nil {
+		t.Fatalf("data %s: %v", r.Data, err)
+	}
+}
+
+// Request is one GraphQL request over HTTP.
+type Request struct {
+	Query     string
+	Variables map[string]any
+	// Header is added to the request.
+	Header http.Header
+}
+
+// Timeout bounds every Post: a test that sees a subgraph answer a failure does so in
+// a bounded time, or fails.
+const Timeout = 20 * time.Second
+
+// Post sends req to the GraphQL endpoint url and decodes the answer, whatever its
+// status; a transport error or a body that is not JSON fails the test.
+func Post(t testing.TB, url string, req Request) Response {
+	t.Helper()
+	r, err := PostErr(url, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// PostErr is Post for goroutines, which must not call t.Fatal.
+func PostErr(url string, req Request) (Response, error) {
+	body, err := json.Marshal(map[string]any{"query": req.Query, "variables": req.Variables})
+	if err != nil {
+		return Response{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return Response{}, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	for k, v := range req.Header {
+		hr.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return Response{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Response{}, err
+	}
+	out := Response{Status: resp.StatusCode, Raw: string(raw)}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return Response{}, errors.New("response " + string(raw) + ": " + err.Error())
+	}
+	return out, nil
+}
+
+// Silent returns the address of a server that accepts connections and never answers
+// nor closes them, as a frozen process does; it stops when the test ends.
+func Silent(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// Proxy forwards TCP connections from its own loopback address to a target, and can
+// make the target look frozen or stopped without touching it.
+type Proxy struct {
+	t      testing.TB
+	target string
+	addr   string
+
+	mu      sync.Mutex
+	ln      net.Listener
+	frozen  bool
+	thawed  chan struct{} // closed when a freeze ends
+	conns   map[net.Conn]bool
+	stopped bool
+}
+
+// NewProxy starts a proxy to target (host:port), closed when the test ends.
+func NewProxy(t testing.TB, target string) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{t: t, target: target, addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
+	go p.accept(ln)
+	t.Cleanup(func() {
+		p.Stop()
+		p.mu.Lock()
+		if p.frozen {
+			p.frozen = false
+			close(p.thawed)
+		}
+		p.mu.Unlock()
+	})
+	return p
+}
+
+// Addr is the proxy's address, which stays the same across Stop and Resume.
+func (p *Proxy) Addr() string { return p.addr }
+
+// Freeze keeps every connection open, and accepts new ones, but forwards nothing: the
+// target looks like a process that stopped answering (SIGSTOP).
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.frozen {
+		p.frozen = true
+		p.thawed = make(chan struct{})
+	}
+}
+
+// Stop closes every connection and the listener, so that new connections are
+// refused: the target looks stopped.
+func (p *Proxy) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	p.ln.Close()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.conns = map[net.Conn]bool{}
+}
+
+// Resume ends a Freeze, forwarding what waited, or a Stop, listening again on the same
+// address.
+func (p *Proxy) Resume() {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen {
+		p.frozen = false
+		close(p.thawed)
+	}
+	if p.stopped {
+		ln, err := net.Listen("tcp", p.addr)
+		if err != nil {
+			p.t.Fatalf("proxy: listen again on %s: %v", p.addr, err)
+		}
+		p.ln, p.stopped = ln, false
+		go p.accept(ln)
+	}
+}
+
+func (p *Proxy) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.serve(c)
+	}
+}
+
+func (p *Proxy) serve(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		c.Close()
+		up.Close()
+		return
+	}
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { p.pipe(up, c); done <- struct{}{} }()
+	go func() { p.pipe(c, up); done <- struct{}{} }()
+	<-done
+	c.Close()
+	up.Close()
+	<-done
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, up)
+	p.mu.Unlock()
+}
+
+// pipe copies src to dst, holding each chunk while the proxy is frozen.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			frozen, thawed := p.frozen, p.thawed
+			p.mu.Unlock()
+			if frozen {
+				<-thawed
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Backend is a test's Redis (redistest) reached through a Proxy: Client goes through
+// the proxy, with OpenRedis's deadlines of timeout, while Direct reaches the server
+// itself and shares Direct's key prefix and cleanup.
+type Backend struct {
+	Direct redistest.Redis
+	Proxy  *Proxy
+	Client redis.UniversalClient
+}
+
+// ProxiedRedis returns a Backend on b whose proxied client has OpenRedis's deadlines of
+// timeout.
+func ProxiedRedis(t testing.TB, b redistest.Backend, timeout time.Duration) Backend {
+	t.Helper()
+	direct := b.New(t)
+	c, ok := direct.Client.(*redis.Client)
+	if !ok {
+		t.Fatalf("redistest client is a %T, want *redis.Client", direct.Client)
+	}
+	opt := c.Options()
+	proxy := NewProxy(t, opt.Addr)
+	proxied := &redis.Options{Addr: proxy.Addr(), Username: opt.Username, Password: opt.Password, DB: opt.DB}
+	client := redis.NewUniversalClient(subgraph.RedisOptions(proxied, timeout))
+	subgraph.AddDeadlines(client, timeout)
+	t.Cleanup(func() { client.Close() })
+	return Backend{Direct: direct, Proxy: proxy, Client: client}
+}
+
+// Eventually polls cond until it returns nil, failing the test with its last error
+// after Timeout. It is how tests wait for something that happens in the background
+// (a consumer catching up, a client reconnecting), without sleeping for a guess.
+func Eventually(t testing.TB, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(Timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %s: %v", what, Timeout, err)
+		}
+		<-tick.C
+	}
+}
