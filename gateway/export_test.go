@@ -17,7 +17,7 @@ func (g *Gateway) RunForBench(ctx context.Context, op *front.Operation) (write f
 	if err != nil {
 		return nil, nil, err
 	}
-	r := p.run(ctx, op, g.logger, g.maxBatch)
+	r := p.run(ctx, op, g, g.maxBatch)
 	return func() []byte {
 		w := &writer{r: r, g: gr, doc: e.op.doc}
 		return w.write()

@@ -19,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
 )
@@ -68,6 +71,9 @@ type Config struct {
 	Resilience Resilience
 	// Metrics receives the gateway's Prometheus series (see metrics.go). default: none
 	Metrics prometheus.Registerer
+	// Tracer makes the gateway's spans (see tracing.go). default: one that records
+	// nothing
+	Tracer trace.TracerProvider
 	// Transport carries the requests to the subgraphs. default: a pooled transport per
 	// subgraph (see transport.go); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
@@ -169,6 +175,7 @@ type Gateway struct {
 	previous     atomic.Pointer[graph] // what graph replaced, for requests in flight
 	pollInterval time.Duration
 	metrics      *gatewayMetrics // nil: none
+	tracer       trace.TracerProvider
 	stopPoll     context.CancelFunc
 	polled       chan struct{} // closed when the poller has stopped
 }
@@ -195,7 +202,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: config: %w", err)
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
-		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval}
+		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer}
+	if g.tracer == nil {
+		g.tracer = noop.NewTracerProvider()
+	}
 	for _, sc := range cfg.Subgraphs {
 		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
 	}
@@ -259,13 +269,19 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 	}
 	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
 	v := e.op.variant(op.Variables)
-	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.OperationName))
+	p, err := g.plans.plan(e, &v, func() (*plan, error) {
+		_, span := g.tracer.Tracer(tracerName).Start(ctx, "plan")
+		p, err := gr.compile(e.op, &v)
+		endSpan(span, err)
+		return p, err
+	})
 	if err != nil {
 		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)
 		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
 			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
 	}
-	r := p.run(ctx, op, g.logger, g.maxBatch)
+	r := p.run(ctx, op, g, g.maxBatch)
 	defer r.release()
 	w := &writer{r: r, g: gr, doc: e.op.doc}
 	return &front.Result{Data: w.write(), Errors: w.errors()}

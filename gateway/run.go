@@ -26,6 +26,7 @@ type run struct {
 	ctx    context.Context
 	plan   *plan
 	vars   map[string]any
+	g      *Gateway
 	logger *slog.Logger
 	// maxBatch bounds the lookups of one subgraph request.
 	maxBatch int
@@ -119,8 +120,8 @@ type fetched struct {
 	err error
 }
 
-func (p *plan) run(ctx context.Context, op *front.Operation, logger *slog.Logger, maxBatch int) *run {
-	r := &run{ctx: ctx, plan: p, vars: op.Variables, logger: logger, maxBatch: maxBatch}
+func (p *plan) run(ctx context.Context, op *front.Operation, g *Gateway, maxBatch int) *run {
+	r := &run{ctx: ctx, plan: p, vars: op.Variables, g: g, logger: g.logger, maxBatch: maxBatch}
 	id := front.RequestID(ctx)
 	r.headers = forwardedHeaders(id, op.Header, false)
 	r.rootHeaders = r.headers
@@ -167,7 +168,7 @@ func (r *run) launch() {
 	r.ready = nil
 	if len(ready) == 1 && r.pending == 0 {
 		b := ready[0]
-		ans, err := b.sg.fetch(r.ctx, r.body(b), r.headersOf(b), r.retryable(b))
+		ans, err := r.fetch(b, r.body(b))
 		r.pending++
 		r.receive(fetched{b: b, ans: ans, err: err})
 		return
@@ -175,6 +176,18 @@ func (r *run) launch() {
 	for _, b := range ready {
 		r.spawn(b)
 	}
+}
+
+// fetch sends a batch's request in its span.
+func (r *run) fetch(b *batch, body []byte) (*answer, error) {
+	ctx, span, trace := r.g.startSubgraphSpan(r.ctx, b.sg, b.n)
+	hdr := r.headersOf(b)
+	if trace != nil {
+		hdr = append(slices.Clip(hdr), trace...)
+	}
+	ans, err := b.sg.fetch(ctx, body, hdr, r.retryable(b))
+	endSpan(span, err)
+	return ans, err
 }
 
 // headersOf returns the headers a batch's request carries.
@@ -199,7 +212,7 @@ func (r *run) spawn(b *batch) {
 				r.results <- fetched{b: b, err: errUnavailable}
 			}
 		}()
-		ans, err := b.sg.fetch(r.ctx, body, r.headersOf(b), r.retryable(b))
+		ans, err := r.fetch(b, body)
 		r.results <- fetched{b: b, ans: ans, err: err}
 	}()
 }

@@ -114,7 +114,9 @@ func forwardedHeaders(requestID string, fwd http.Header, withKey bool) []header 
 		out = append(out, header{front.RequestIDHeader, requestID})
 	}
 	for name, values := range fwd {
-		if name == "Idempotency-Key" && !withKey {
+		// The trace context goes from the call's own span (tracing.go), which is the
+		// client's when tracing is off.
+		if name == "Idempotency-Key" && !withKey || name == "Traceparent" || name == "Tracestate" {
 			continue
 		}
 		for _, v := range values {

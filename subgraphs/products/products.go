@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
@@ -54,6 +55,9 @@ type Config struct {
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
+	// Tracer makes the subgraph's spans (subgraph/tracing.go); instrument Redis with the
+	// same provider (redisotel) for Redis spans. default: one that records nothing
+	Tracer trace.TracerProvider
 }
 
 // EventsConfig is where the products subgraph reads the users subgraph's events and
@@ -170,7 +174,7 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix)
 	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Products(), cfg.Logger, cfg.Limits)
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Products(), cfg.Logger, cfg.Limits, cfg.Tracer)
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Paths a subgraph serves.
@@ -24,21 +25,24 @@ const (
 // NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
 // SchemaPath. sdl must be the text the schema was generated from. Requests to
 // GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
-// GraphQL error with the gateway front's code for it.
-func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits) http.Handler {
+// GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
+// nil records nothing.
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider) http.Handler {
 	lim = lim.WithDefaults()
+	tp = providerOr(tp)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	srv.Use(tracer{t: tp.Tracer(tracerName)})
 	srv.Use(&limits{Limits: lim, checked: lru.New[bool](1000)})
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))
 
 	mux := http.NewServeMux()
-	mux.Handle(GraphQLPath, lim.protect(srv, logger))
+	mux.Handle(GraphQLPath, traceHTTP(lim.protect(srv, logger), tp))
 	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, sdl)

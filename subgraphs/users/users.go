@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
@@ -42,6 +43,9 @@ type Config struct {
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
+	// Tracer makes the subgraph's spans (subgraph/tracing.go); instrument Redis with the
+	// same provider (redisotel) for Redis spans. default: one that records nothing
+	Tracer trace.TracerProvider
 }
 
 // DefaultEventsMaxLen is Config.EventsMaxLen's default.
@@ -81,7 +85,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, cfg.EventsMaxLen)
 	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits)
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits, cfg.Tracer)
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

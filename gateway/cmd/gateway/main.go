@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/internal/tracing"
 )
 
 func main() {
@@ -53,6 +55,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		{Name: "products", URL: *productsURL},
 	}
 	cfg.Front, cfg.Logger = &frontCfg, logger
+	tr, err := tracing.Setup(ctx, "gateway", getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tr.Shutdown(sctx)
+	}()
+	cfg.Tracer = tr.Provider
 	reg := metrics.NewRegistry()
 	if *metricsAddr != "" {
 		cfg.Metrics = reg

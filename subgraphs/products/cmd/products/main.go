@@ -64,9 +64,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	} else {
 		logger.Warn("no EVENTS_REDIS_URL: user.deleted events are not consumed; products of deleted users stay")
 	}
+	tp, stopTracing, err := subgraph.Tracing(ctx, "products", getenv, logger, rdb)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	svc, err := products.NewService(products.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
 		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
+		Tracer: tp,
 	})
 	if err != nil {
 		return err

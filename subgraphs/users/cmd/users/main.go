@@ -37,9 +37,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer closeRedis()
+	tp, stopTracing, err := subgraph.Tracing(ctx, "users", getenv, logger, rdb)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	h, err := users.New(users.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, IdempotencyTTL: f.IdempotencyTTL,
-		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger,
+		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger, Tracer: tp,
 	})
 	if err != nil {
 		return err
