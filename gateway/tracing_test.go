@@ -115,7 +115,9 @@ func TestOneTraceAcrossTheGraph(t *testing.T) {
 		if len(served) != 1 {
 			t.Fatalf("%s's request span, child of the gateway's call: got %d", sub, len(served))
 		}
-		op := find(func(s sdktrace.ReadOnlySpan) bool { return strings.HasPrefix(s.Name(), "graphql") && parent(s) == served[0] })
+		op := find(func(s sdktrace.ReadOnlySpan) bool {
+			return strings.HasPrefix(s.Name(), "graphql") && parent(s) == served[0]
+		})
 		if len(op) != 1 {
 			t.Fatalf("%s's operation span: got %d", sub, len(op))
 		}

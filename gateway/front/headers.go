@@ -2,10 +2,10 @@ package front
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"time"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // RequestIDHeader carries a request's id: taken from the client when it sends a sane
@@ -21,18 +21,12 @@ type requestKey struct{}
 
 // requestInfo is what the front keeps of a request in its context.
 type requestInfo struct {
-	id    string
 	start time.Time
 }
 
-// RequestID returns the id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
-	info, _ := ctx.Value(requestKey{}).(*requestInfo)
-	if info == nil {
-		return ""
-	}
-	return info.id
-}
+// RequestID returns the id of the request ctx belongs to, or "" (see serve.RequestID,
+// which the services' loggers read).
+func RequestID(ctx context.Context) string { return serve.RequestID(ctx) }
 
 // since returns how long ago the request ctx belongs to arrived.
 func since(ctx context.Context) time.Duration {
@@ -43,30 +37,16 @@ func since(ctx context.Context) time.Duration {
 	return time.Since(info.start)
 }
 
-// withRequestID gives a request its id: the client's X-Request-Id when it is 1 to 128
-// characters of letters, digits and "-_.:", 16 random bytes in hex otherwise.
+// withRequestID gives a request its id: the client's X-Request-Id when it is sane
+// (serve.SaneRequestID), a new one otherwise.
 func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
 	id := r.Header.Get(RequestIDHeader)
-	if !saneRequestID(id) {
-		var b [16]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+	if !serve.SaneRequestID(id) {
+		id = serve.NewRequestID()
 	}
 	w.Header().Set(RequestIDHeader, id)
-	return r.WithContext(context.WithValue(r.Context(), requestKey{}, &requestInfo{id: id, start: time.Now()}))
-}
-
-func saneRequestID(id string) bool {
-	if len(id) == 0 || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
-			return false
-		}
-	}
-	return true
+	ctx := context.WithValue(serve.WithRequestID(r.Context(), id), requestKey{}, &requestInfo{start: time.Now()})
+	return r.WithContext(ctx)
 }
 
 // forwarded returns the request headers the executor sends on to the subgraphs, nil when

@@ -3,8 +3,6 @@ package serve
 import (
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 )
 
@@ -38,13 +36,4 @@ func ParseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 // EnvName is the environment variable that sets flag name.
 func EnvName(name string) string {
 	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-// Logger returns a text logger writing to w at level ("debug", "info", "warn", "error").
-func Logger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

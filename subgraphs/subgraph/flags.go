@@ -26,6 +26,7 @@ type Flags struct {
 	IdempotencyTTL time.Duration
 	Limits         Limits
 	LogLevel       string
+	LogFormat      string
 	DebugAddr      string
 }
 
@@ -39,13 +40,14 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.DurationVar(&f.IdempotencyTTL, "idempotency-ttl", DefaultIdempotencyTTL, "how long a create's idempotency key is kept")
 	f.Limits.Register(fs)
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
 	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 }
 
 // Open returns the logger and the Redis client the settings describe, warning about
 // development defaults. closeRedis closes the client and any embedded Redis.
 func (f *Flags) Open(stdout io.Writer) (logger *slog.Logger, rdb redis.UniversalClient, closeRedis func(), err error) {
-	logger, err = serve.Logger(stdout, f.LogLevel)
+	logger, err = serve.NewLogger(stdout, f.LogLevel, f.LogFormat)
 	if err != nil {
 		return nil, nil, nil, err
 	}

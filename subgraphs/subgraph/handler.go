@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // Paths a subgraph serves.
@@ -42,10 +44,24 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.SetRecoverFunc(Recover(logger))
 
 	mux := http.NewServeMux()
-	mux.Handle(GraphQLPath, traceHTTP(lim.protect(srv, logger), tp))
+	mux.Handle(GraphQLPath, traceHTTP(withRequestID(lim.protect(srv, logger)), tp))
 	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, sdl)
 	})
 	return mux
+}
+
+// withRequestID puts the caller's X-Request-Id (the gateway's id for the client's
+// request) in the request's context, for the logs, and answers with it; a request
+// without one, or with one that is not sane, gets a new one.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !serve.SaneRequestID(id) {
+			id = serve.NewRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		h.ServeHTTP(w, r.WithContext(serve.WithRequestID(r.Context(), id)))
+	})
 }

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	logger, err := serve.Logger(stdout, *logLevel)
+	logger, err := serve.NewLogger(stdout, *logLevel, "text")
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var cfg gateway.Config
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "json", "json or text")
 	debugAddr := fs.String("debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
 	frontCfg := front.DefaultConfig()
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := frontCfg.Validate(); err != nil {
 		return err
 	}
-	logger, err := serve.Logger(stdout, *logLevel)
+	logger, err := serve.NewLogger(stdout, *logLevel, *logFormat)
 	if err != nil {
 		return err
 	}
