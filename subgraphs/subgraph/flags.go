@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
@@ -27,6 +30,8 @@ type Flags struct {
 	Limits         Limits
 	LogLevel       string
 	LogFormat      string
+	MetricsAddr    string
+	registry       *prometheus.Registry
 	DebugAddr      string
 }
 
@@ -41,6 +46,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
 	f.Limits.Register(fs)
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
+	fs.StringVar(&f.MetricsAddr, "metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
 	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
 }
 
@@ -70,10 +76,27 @@ func (f *Flags) Serve(ctx context.Context, name string, h http.Handler, logger *
 	if err := serve.Debug(ctx, f.DebugAddr, logger, stdout); err != nil {
 		return err
 	}
+	if f.registry != nil {
+		if err := metrics.Serve(ctx, f.MetricsAddr, f.registry, logger, stdout); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", f.Addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s on http://%s%s\n", name, ln.Addr(), GraphQLPath)
 	return serve.Run(ctx, serve.NewServer(h), ln, logger)
+}
+
+// Metrics returns the registry the service's series go to when -metrics-addr is set
+// (Serve serves it there), nil otherwise.
+func (f *Flags) Metrics() prometheus.Registerer {
+	if f.MetricsAddr == "" {
+		return nil
+	}
+	if f.registry == nil {
+		f.registry = metrics.NewRegistry()
+	}
+	return f.registry
 }

@@ -28,8 +28,9 @@ const (
 // SchemaPath. sdl must be the text the schema was generated from. Requests to
 // GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
 // GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
-// nil records nothing.
-func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider) http.Handler {
+// nil records nothing. extra are more gqlgen extensions (such as Metrics); nil ones are
+// skipped.
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider, extra ...graphql.HandlerExtension) http.Handler {
 	lim = lim.WithDefaults()
 	tp = providerOr(tp)
 	srv := handler.New(es)
@@ -39,6 +40,11 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(tracer{t: tp.Tracer(tracerName)})
+	for _, x := range extra {
+		if x != nil {
+			srv.Use(x)
+		}
+	}
 	srv.Use(&limits{Limits: lim, checked: lru.New[bool](1000)})
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))

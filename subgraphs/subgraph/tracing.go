@@ -53,10 +53,8 @@ func (tracer) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (x tracer) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	name := "graphql"
-	if graphql.HasOperationContext(ctx) {
-		if oc := graphql.GetOperationContext(ctx); oc.OperationName != "" {
-			name += " " + oc.OperationName
-		}
+	if n := operationName(ctx); n != "" {
+		name += " " + n
 	}
 	ctx, span := x.t.Start(ctx, name)
 	defer span.End()

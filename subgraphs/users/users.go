@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
@@ -43,6 +44,9 @@ type Config struct {
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
+	// Metrics receives the subgraph's Prometheus series (subgraph/metrics.go).
+	// default: none
+	Metrics prometheus.Registerer
 	// Tracer makes the subgraph's spans (subgraph/tracing.go); instrument Redis with the
 	// same provider (redisotel) for Redis spans. default: one that records nothing
 	Tracer trace.TracerProvider
@@ -85,7 +89,8 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, cfg.EventsMaxLen)
 	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits, cfg.Tracer)
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits, cfg.Tracer,
+		subgraph.Metrics(cfg.Metrics, "users", cfg.Redis))
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

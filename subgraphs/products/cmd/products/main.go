@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	svc, err := products.NewService(products.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
 		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
-		Tracer: tp,
+		Tracer: tp, Metrics: f.Metrics(),
 	})
 	if err != nil {
 		return err

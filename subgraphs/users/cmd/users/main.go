@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopTracing()
 	h, err := users.New(users.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, IdempotencyTTL: f.IdempotencyTTL,
-		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger, Tracer: tp,
+		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger, Tracer: tp, Metrics: f.Metrics(),
 	})
 	if err != nil {
 		return err
