@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
+
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -116,13 +118,25 @@ type handler struct {
 	origins    originMatcher
 	allowHdrs  string
 	csrfHdrs   []string
-	apq        *apqStore // nil when APQ is off
-	docs       *docCache // nil when the document cache is off
+	apq        *apqStore      // nil when APQ is off
+	docs       *docCache      // nil when the document cache is off
+	verifier   *auth.Verifier // nil: authentication off
+}
+
+// Option changes what New builds.
+type Option func(*handler)
+
+// WithVerifier makes the front verify each request's bearer token: a token that does not
+// verify is refused with 401 UNAUTHENTICATED whatever the operation; a verified one is
+// in the request's context (auth.FromContext) and forwarded to the subgraphs; a request
+// without one is anonymous. A nil verifier means authentication is off.
+func WithVerifier(v *auth.Verifier) Option {
+	return func(h *handler) { h.verifier = v }
 }
 
 // New returns the gateway's HTTP handler. schema returns the current merged schema (a func so
 // that it can be hot-reloaded); it must never return nil.
-func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logger) (http.Handler, error) {
+func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logger, opts ...Option) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("front: invalid config: %w", err)
 	}
@@ -143,6 +157,9 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 		origins:   newOriginMatcher(cfg.CORSAllowedOrigins),
 		allowHdrs: strings.Join(cfg.CORSAllowedHeaders, ", "),
 		csrfHdrs:  cfg.CSRFRequiredHeaders,
+	}
+	for _, o := range opts {
+		o(h)
 	}
 	if cfg.APQ {
 		h.apq = newAPQStore(cfg.APQCacheSize, cfg.APQCacheBytes)
@@ -295,9 +312,27 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	claims, err := h.verifier.Authenticate(r)
+	if err != nil {
+		// The reason is logged, never the token; the client learns only that it failed.
+		h.logger.InfoContext(r.Context(), "front: bearer token refused", slog.String("reason", err.Error()))
+		h.observe(r.Context(), "", OutcomeRefused)
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeFailure(w, h.logger, media, newFailure(http.StatusUnauthorized, CodeUnauthenticated, "The bearer token is not valid."))
+		return
+	}
 	ctx := r.Context()
+	if claims != nil {
+		ctx = auth.WithClaims(ctx, claims)
+	}
 	get := r.Method == http.MethodGet
 	fwd := h.forwarded(r)
+	if claims != nil {
+		if fwd == nil {
+			fwd = http.Header{}
+		}
+		fwd.Set("Authorization", "Bearer "+claims.Token)
+	}
 	if !batch {
 		resp, f := h.process(ctx, reqs[0], get, fwd)
 		if f != nil {

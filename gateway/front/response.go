@@ -46,6 +46,7 @@ const (
 	CodePersistedQueryVersionNotSupported = "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
 	CodePersistedQueryInvalid             = "PERSISTED_QUERY_INVALID"
 	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
+	CodeUnauthenticated                   = "UNAUTHENTICATED"
 	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
 	// CodeSubgraphUnavailable is written by the executor: a subgraph gave no GraphQL
 	// answer (unreachable, timed out, garbled, or its circuit breaker is open).
