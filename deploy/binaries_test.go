@@ -1,0 +1,299 @@
+// Package deploy tests the deployment files against the binaries they run, with no
+// container engine and no cluster: compose.yaml through the compose specification's
+// loader, the Dockerfile through BuildKit's parser, .dockerignore against what `go build`
+// reads, and the Kubernetes manifests rendered by kustomize and decoded strictly into
+// the Kubernetes API types. What a binary reads is taken from the binary itself: each is
+// built once per test run and asked for its flags with -h, so a setting it does not know
+// or a port it does not listen on fails here, not in production.
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
+)
+
+// command is one binary that an image runs.
+type command struct {
+	name string // the image's SERVICE and the compose service's and Deployment's name
+	pkg  string // its package, relative to the module root
+}
+
+// services are the three services, as every deployment file names them.
+func services() []command {
+	return []command{
+		{name: "gateway", pkg: "./gateway/cmd/gateway"},
+		{name: "users", pkg: "./subgraphs/users/cmd/users"},
+		{name: "products", pkg: "./subgraphs/products/cmd/products"},
+	}
+}
+
+// healthcheck is the command every image carries for container health checks.
+var healthcheck = command{name: "healthcheck", pkg: "./tools/healthcheck"}
+
+// flagInfo is one flag of a binary, as its -h output describes it.
+type flagInfo struct {
+	name string // -name, without the dash
+	kind string // the value's type as -h prints it: string, int, duration, …; "bool" for a bool
+	def  string // the default, unquoted; empty when -h prints none
+}
+
+// binary is a built command and the settings it reads.
+type binary struct {
+	command
+	path  string
+	flags map[string]flagInfo // by environment variable name (serve.EnvName)
+	// otel reports whether the binary links OpenTelemetry's SDK, which reads the
+	// standard OTEL_* variables itself (tracing is configured by them, not by flags).
+	otel bool
+}
+
+// runtimeEnv are the variables Go's runtime reads in every binary.
+var runtimeEnv = map[string]bool{"GOMEMLIMIT": true, "GOMAXPROCS": true, "GOGC": true, "GODEBUG": true, "GOTRACEBACK": true}
+
+// built holds the binaries TestMain built, or why it could not.
+var built struct {
+	root string // the module root
+	bins map[string]*binary
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "fedgraph-deploy-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	built.root, built.bins, built.err = buildBinaries(dir)
+	return m.Run()
+}
+
+// buildBinaries compiles every service and the healthcheck into dir with one `go build`
+// and reads each one's flags.
+func buildBinaries(dir string) (root string, bins map[string]*binary, err error) {
+	root, err = filepath.Abs("..")
+	if err != nil {
+		return "", nil, err
+	}
+	cmds := append(services(), healthcheck)
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	for _, c := range cmds {
+		args = append(args, c.pkg)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	bins = map[string]*binary{}
+	for _, c := range cmds {
+		b := &binary{command: c, path: filepath.Join(dir, filepath.Base(c.pkg))}
+		if b.flags, err = readFlags(b.path); err != nil {
+			return "", nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		info, err := buildinfo.ReadFile(b.path)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		b.otel = slices.ContainsFunc(info.Deps, func(m *debug.Module) bool { return m.Path == "go.opentelemetry.io/otel/sdk" })
+		bins[c.name] = b
+	}
+	return root, bins, nil
+}
+
+// binaries returns the built binaries by name, the module root too.
+func binaries(t *testing.T) (root string, bins map[string]*binary) {
+	t.Helper()
+	if built.err != nil {
+		t.Fatalf("building the binaries: %v", built.err)
+	}
+	return built.root, built.bins
+}
+
+// flagLine is the first line of a flag in flag.PrintDefaults: two spaces, the name, and
+// the value's type unless it is a bool; a one-letter flag has its usage on the same line.
+var flagLine = regexp.MustCompile(`^  -([^\s]+)(?: ([^\s]+))?(?:\t(.*))?$`)
+
+// defaultOf is the end of a flag's usage in flag.PrintDefaults.
+var defaultOf = regexp.MustCompile(`\(default (.*)\)$`)
+
+// readFlags runs path -h and returns its flags by environment variable name.
+func readFlags(path string) (map[string]flagInfo, error) {
+	// -h makes flag.Parse fail with ErrHelp, so the exit status says nothing.
+	out, _ := exec.Command(path, "-h").CombinedOutput()
+	if !bytes.Contains(out, []byte("Usage")) && !bytes.Contains(out, []byte("usage")) {
+		return nil, fmt.Errorf("%s -h printed no usage:\n%s", path, out)
+	}
+	flags := map[string]flagInfo{}
+	var cur *flagInfo
+	var usage strings.Builder
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		if m := defaultOf.FindStringSubmatch(strings.TrimSpace(usage.String())); m != nil {
+			cur.def = m[1]
+			if cur.kind == "string" {
+				if s, err := strconv.Unquote(m[1]); err == nil {
+					cur.def = s
+				}
+			}
+		}
+		flags[serve.EnvName(cur.name)] = *cur
+		cur = nil
+		usage.Reset()
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if m := flagLine.FindStringSubmatch(line); m != nil {
+			flush()
+			kind := m[2]
+			if kind == "" {
+				kind = "bool"
+			}
+			cur = &flagInfo{name: m[1], kind: kind}
+			usage.WriteString(m[3])
+			continue
+		}
+		if cur != nil && strings.HasPrefix(line, "    \t") {
+			usage.WriteString(" " + strings.TrimPrefix(line, "    \t"))
+		}
+	}
+	flush()
+	if len(flags) == 0 {
+		return nil, fmt.Errorf("%s -h listed no flags:\n%s", path, out)
+	}
+	return flags, nil
+}
+
+// checkEnv reports every variable of env that b does not read, and every value that
+// its flag's type refuses. A nil value is one the deployment file leaves to something
+// else (a Secret): only its name is checked. Besides its flags, a binary reads Go's
+// runtime variables and, if it links OpenTelemetry's SDK, the OTEL_* ones.
+func (b *binary) checkEnv(env map[string]*string) error {
+	var errs []error
+	for name, v := range env {
+		if runtimeEnv[name] || (b.otel && strings.HasPrefix(name, "OTEL_")) {
+			continue
+		}
+		f, ok := b.flags[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s reads no %s (its flags: %s)", b.name, name, b.envNames()))
+			continue
+		}
+		if v == nil {
+			continue
+		}
+		if err := parseAs(f.kind, *v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: -%s takes a %s: %v", name, *v, f.name, f.kind, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// envNames lists the variables b reads, for messages.
+func (b *binary) envNames() string {
+	names := make([]string, 0, len(b.flags))
+	for n := range b.flags {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, " ")
+}
+
+// parseAs checks that v is a value of a flag of kind. Kinds that only the binary can
+// check (flag.Value implementations print as "value") are taken as they are.
+func parseAs(kind, v string) error {
+	var err error
+	switch kind {
+	case "bool":
+		_, err = strconv.ParseBool(v)
+	case "int":
+		_, err = strconv.ParseInt(v, 0, 64)
+	case "uint":
+		_, err = strconv.ParseUint(v, 0, 64)
+	case "float":
+		_, err = strconv.ParseFloat(v, 64)
+	case "duration":
+		_, err = time.ParseDuration(v)
+	}
+	return err
+}
+
+// setting returns the value b runs with for the variable name: env's if set there, else
+// the flag's default. It fails the test if b has no such flag.
+func (b *binary) setting(t *testing.T, env map[string]*string, name string) string {
+	t.Helper()
+	f, ok := b.flags[name]
+	if !ok {
+		t.Fatalf("%s has no flag for %s", b.name, name)
+	}
+	if v, ok := env[name]; ok && v != nil {
+		return *v
+	}
+	return f.def
+}
+
+// listenPort is the port b listens on with env.
+func (b *binary) listenPort(t *testing.T, env map[string]*string) int {
+	t.Helper()
+	addr := b.setting(t, env, "LISTEN_ADDR")
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("%s LISTEN_ADDR %q: %v", b.name, addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n == 0 {
+		t.Fatalf("%s LISTEN_ADDR %q: want a fixed port", b.name, addr)
+	}
+	return n
+}
+
+// TestReadFlags checks the -h parser on a binary whose flags are known, so that the
+// other tests cannot pass on a parser that reads nothing.
+func TestReadFlags(t *testing.T) {
+	_, bins := binaries(t)
+	tests := []struct {
+		bin, env string
+		want     flagInfo
+	}{
+		{"users", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: ":4001"}},
+		{"users", "REDIS_URL", flagInfo{name: "redis-url", kind: "string"}},
+		{"gateway", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: ":4000"}},
+		{"gateway", "INTROSPECTION", flagInfo{name: "introspection", kind: "bool", def: "true"}},
+		{"gateway", "STARTUP_TIMEOUT", flagInfo{name: "startup-timeout", kind: "duration", def: "30s"}},
+		{"products", "EVENTS_REDIS_URL", flagInfo{name: "events-redis-url", kind: "string"}},
+		{"healthcheck", "TIMEOUT", flagInfo{name: "timeout", kind: "duration", def: "2s"}},
+	}
+	for _, tt := range tests {
+		if got := bins[tt.bin].flags[tt.env]; got != tt.want {
+			t.Errorf("%s flag %s = %+v, want %+v", tt.bin, tt.env, got, tt.want)
+		}
+	}
+	for _, v := range []struct{ kind, value string }{{"int", "x"}, {"duration", "5"}, {"bool", "yes"}, {"float", "1,5"}} {
+		if parseAs(v.kind, v.value) == nil {
+			t.Errorf("parseAs(%q, %q) = nil, want an error", v.kind, v.value)
+		}
+	}
+}

@@ -1,0 +1,322 @@
+package deploy
+
+import (
+	"context"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// redisPort is the port redis-server listens on without --port.
+const redisPort = 6379
+
+// loadCompose loads compose.yaml as `docker compose` would with env as the only
+// environment (none of the test process's), validated against the compose schema.
+func loadCompose(t *testing.T, env map[string]string) *types.Project {
+	t.Helper()
+	root, _ := binaries(t)
+	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  root,
+		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, "compose.yaml")}},
+		Environment: env,
+	}, func(o *loader.Options) { o.SetProjectName("fedgraph", true) })
+	if err != nil {
+		t.Fatalf("load compose.yaml: %v", err)
+	}
+	return p
+}
+
+// isRedis reports whether s is one of the Redis servers.
+func isRedis(s types.ServiceConfig) bool {
+	return s.Build == nil && strings.HasPrefix(s.Image, "redis:")
+}
+
+// TestCompose checks compose.yaml against the binaries and the Dockerfile: each service
+// is built from the Dockerfile by its SERVICE, every variable it sets is one its binary
+// reads with a value of the flag's type, its published port and its healthcheck are on
+// the port it listens on, and every service it talks to is one it waits for.
+func TestCompose(t *testing.T) {
+	root, bins := binaries(t)
+	d := loadDockerfile(t)
+	p := loadCompose(t, map[string]string{})
+
+	var apps []string
+	for name, s := range p.Services {
+		if isRedis(s) {
+			continue
+		}
+		if s.Build == nil {
+			t.Errorf("service %s: neither built from the Dockerfile nor a Redis (image %q)", name, s.Image)
+			continue
+		}
+		apps = append(apps, name)
+	}
+	slices.Sort(apps)
+	var want []string
+	for _, c := range services() {
+		want = append(want, c.name)
+	}
+	slices.Sort(want)
+	if !slices.Equal(apps, want) {
+		t.Fatalf("services built from the Dockerfile: %v, want %v", apps, want)
+	}
+
+	for _, c := range services() {
+		t.Run(c.name, func(t *testing.T) {
+			s := p.Services[c.name]
+			bin := bins[c.name]
+
+			if s.Build.Context != root || (s.Build.Dockerfile != "" && s.Build.Dockerfile != "Dockerfile") {
+				t.Errorf("build %s/%s, want the module's Dockerfile", s.Build.Context, s.Build.Dockerfile)
+			}
+			if arg := s.Build.Args["SERVICE"]; arg == nil || *arg != c.name || d.stage(*arg) == nil {
+				t.Errorf("build arg SERVICE = %v, want %q, a stage of the Dockerfile", deref(arg), c.name)
+			}
+
+			if err := bin.checkEnv(s.Environment); err != nil {
+				t.Errorf("environment: %v", err)
+			}
+			for name, v := range s.Environment {
+				if v == nil {
+					t.Errorf("environment %s has no value: it would come from the host's environment", name)
+				}
+			}
+
+			port := bin.listenPort(t, s.Environment)
+			if len(s.Ports) != 1 || s.Ports[0].Target != uint32(port) {
+				t.Errorf("ports %+v: want one, to %d, the port %s listens on", s.Ports, port, c.name)
+			}
+			if s.HealthCheck == nil || len(s.HealthCheck.Test) != 3 || s.HealthCheck.Test[0] != "CMD" || s.HealthCheck.Test[1] != healthcheckPath {
+				t.Fatalf("healthcheck %+v: want [CMD %s URL]: the image has no shell and no curl", s.HealthCheck, healthcheckPath)
+			}
+			checkHealthURL(t, s.HealthCheck.Test[2], strconv.Itoa(port))
+			checkHealthTiming(t, s.HealthCheck, bins[healthcheck.name])
+
+			if !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") {
+				t.Errorf("read_only %v, cap_drop %v: want a read-only file system and no capabilities", s.ReadOnly, s.CapDrop)
+			}
+
+			// Every service it calls, it waits for, healthy; and it waits for nothing else.
+			links := links(t, p, bins, c.name)
+			var deps []string
+			for dep, cfg := range s.DependsOn {
+				deps = append(deps, dep)
+				if cfg.Condition != types.ServiceConditionHealthy {
+					t.Errorf("depends_on %s: condition %q, want %s", dep, cfg.Condition, types.ServiceConditionHealthy)
+				}
+				if hc := p.Services[dep].HealthCheck; hc == nil || hc.Disable {
+					t.Errorf("depends_on %s, which has no healthcheck", dep)
+				}
+			}
+			slices.Sort(deps)
+			if targets := slices.Sorted(maps.Keys(links)); !slices.Equal(deps, targets) {
+				t.Errorf("depends_on %v, but it connects to %v", deps, targets)
+			}
+		})
+	}
+
+	// What the services' settings must agree on.
+	users, products, gateway := p.Services["users"], p.Services["products"], p.Services["gateway"]
+	for _, tt := range []struct {
+		svc    string
+		env    types.MappingWithEquals
+		name   string
+		target string
+	}{
+		{"gateway", gateway.Environment, "USERS_URL", "users"},
+		{"gateway", gateway.Environment, "PRODUCTS_URL", "products"},
+		{"products", products.Environment, "USERS_URL", "users"},
+	} {
+		if got := host(t, bins[tt.svc].setting(t, tt.env, tt.name)); got != tt.target {
+			t.Errorf("%s %s names %s, want %s", tt.svc, tt.name, got, tt.target)
+		}
+	}
+	usersRedis := host(t, bins["users"].setting(t, users.Environment, "REDIS_URL"))
+	productsRedis := host(t, bins["products"].setting(t, products.Environment, "REDIS_URL"))
+	if usersRedis == productsRedis || !isRedis(p.Services[usersRedis]) || !isRedis(p.Services[productsRedis]) {
+		t.Errorf("REDIS_URL: users on %q, products on %q: want a Redis service each", usersRedis, productsRedis)
+	}
+	// products consumes user.deleted from the users Redis, on the stream users writes.
+	if got, want := bins["products"].setting(t, products.Environment, "EVENTS_REDIS_URL"), bins["users"].setting(t, users.Environment, "REDIS_URL"); got != want {
+		t.Errorf("products EVENTS_REDIS_URL = %q, want users' REDIS_URL %q", got, want)
+	}
+	stream := bins["products"].setting(t, products.Environment, "EVENTS_STREAM")
+	wantStream := bins["users"].setting(t, users.Environment, "KEY_PREFIX") + bins["products"].flags["EVENTS_STREAM"].def
+	if stream != wantStream {
+		t.Errorf("products EVENTS_STREAM = %q, want users' KEY_PREFIX followed by the stream: %q", stream, wantStream)
+	}
+
+	for name, s := range p.Services {
+		if !isRedis(s) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) { checkComposeRedis(t, p, s) })
+	}
+}
+
+// checkComposeRedis checks a Redis server: the official redis:7 image, the append-only
+// file on and synced every second, its data on a named volume of its own, a healthcheck,
+// and no port on the host.
+func checkComposeRedis(t *testing.T, p *types.Project, s types.ServiceConfig) {
+	t.Helper()
+	if s.Image != "redis:7" && !strings.HasPrefix(s.Image, "redis:7.") && !strings.HasPrefix(s.Image, "redis:7-") {
+		t.Errorf("image %s, want the official redis:7", s.Image)
+	}
+	cmd := []string(s.Command)
+	if len(cmd) == 0 || cmd[0] != "redis-server" {
+		t.Fatalf("command %q: want redis-server with its options", cmd)
+	}
+	for _, opt := range [][2]string{{"--appendonly", "yes"}, {"--appendfsync", "everysec"}} {
+		i := slices.Index(cmd, opt[0])
+		if i < 0 || i+1 >= len(cmd) || cmd[i+1] != opt[1] {
+			t.Errorf("command %q: want %s %s", cmd, opt[0], opt[1])
+		}
+	}
+	if slices.Contains(cmd, "--port") {
+		t.Errorf("command %q: the services' URLs assume port %d", cmd, redisPort)
+	}
+	if len(s.Volumes) != 1 || s.Volumes[0].Type != types.VolumeTypeVolume || s.Volumes[0].Target != "/data" {
+		t.Fatalf("volumes %+v: want one named volume on /data, where redis:7 writes", s.Volumes)
+	}
+	if _, ok := p.Volumes[s.Volumes[0].Source]; !ok {
+		t.Errorf("volume %q is not declared under volumes", s.Volumes[0].Source)
+	}
+	for other, o := range p.Services {
+		if other != s.Name && isRedis(o) && len(o.Volumes) > 0 && o.Volumes[0].Source == s.Volumes[0].Source {
+			t.Errorf("%s and %s share the volume %s", s.Name, other, s.Volumes[0].Source)
+		}
+	}
+	if s.HealthCheck == nil || len(s.HealthCheck.Test) == 0 {
+		t.Error("no healthcheck: the subgraphs wait for it")
+	}
+	if len(s.Ports) > 0 {
+		t.Errorf("ports %+v: only the subgraphs reach their Redis", s.Ports)
+	}
+}
+
+// checkHealthTiming checks that a healthcheck's timeout leaves the healthcheck binary
+// its own, and that it runs often enough for depends_on to notice.
+func checkHealthTiming(t *testing.T, hc *types.HealthCheckConfig, probe *binary) {
+	t.Helper()
+	own, err := time.ParseDuration(probe.flags["TIMEOUT"].def)
+	if err != nil {
+		t.Fatalf("healthcheck -timeout default: %v", err)
+	}
+	if hc.Timeout == nil || time.Duration(*hc.Timeout) <= own {
+		t.Errorf("healthcheck timeout %v: want more than the healthcheck binary's own %s", hc.Timeout, own)
+	}
+	if hc.Interval == nil || time.Duration(*hc.Interval) > 30*time.Second {
+		t.Errorf("healthcheck interval %v: want at most 30s", hc.Interval)
+	}
+}
+
+// links returns the services that svc's URL settings name, each checked: an http URL
+// names another service's /graphql on the port that service listens on; a redis URL
+// names a Redis server on its port.
+func links(t *testing.T, p *types.Project, bins map[string]*binary, svc string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for name, v := range p.Services[svc].Environment {
+		if v == nil || !isURLSetting(name) {
+			continue
+		}
+		u, err := url.Parse(*v)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		target, ok := p.Services[u.Hostname()]
+		if !ok {
+			t.Errorf("%s=%s: no service %s", name, *v, u.Hostname())
+			continue
+		}
+		out[target.Name] = true
+		switch u.Scheme {
+		case "http", "https":
+			b, ok := bins[target.Name]
+			if !ok {
+				t.Errorf("%s=%s: %s is not one of the graph's services", name, *v, target.Name)
+				continue
+			}
+			if port := strconv.Itoa(b.listenPort(t, target.Environment)); u.Port() != port {
+				t.Errorf("%s=%s: %s listens on %s", name, *v, target.Name, port)
+			}
+			if u.Path != "/graphql" {
+				t.Errorf("%s=%s: the subgraphs serve GraphQL on /graphql", name, *v)
+			}
+		case "redis", "rediss":
+			if !isRedis(target) {
+				t.Errorf("%s=%s: %s is not a Redis", name, *v, target.Name)
+			}
+			if u.Port() != strconv.Itoa(redisPort) {
+				t.Errorf("%s=%s: Redis listens on %d", name, *v, redisPort)
+			}
+		default:
+			t.Errorf("%s=%s: unexpected scheme", name, *v)
+		}
+	}
+	return out
+}
+
+// isURLSetting reports whether the variable name sets the address of another service:
+// the binaries name every such flag -…-url.
+func isURLSetting(name string) bool {
+	return strings.HasSuffix(name, "_URL")
+}
+
+// host is the host name of a URL setting.
+func host(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	return u.Hostname()
+}
+
+func deref(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// TestComposeSettings checks the settings compose.yaml takes from the environment: the
+// cursor secret both subgraphs share, whose default is the binaries' development secret
+// (so that they warn about it), and the published ports.
+func TestComposeSettings(t *testing.T) {
+	_, bins := binaries(t)
+	dev := bins["users"].flags["CURSOR_SECRET"].def
+	if dev == "" || dev != bins["products"].flags["CURSOR_SECRET"].def {
+		t.Fatalf("the subgraphs' -cursor-secret defaults differ or are empty: %q, %q", dev, bins["products"].flags["CURSOR_SECRET"].def)
+	}
+	for _, tt := range []struct {
+		name       string
+		env        map[string]string
+		wantSecret string
+		wantPort   string
+	}{
+		{"defaults", map[string]string{}, dev, "4000"},
+		{"set", map[string]string{"CURSOR_SECRET": "0123456789abcdef", "GATEWAY_PORT": "8080"}, "0123456789abcdef", "8080"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := loadCompose(t, tt.env)
+			for _, svc := range []string{"users", "products"} {
+				if got := deref(p.Services[svc].Environment["CURSOR_SECRET"]); got != tt.wantSecret {
+					t.Errorf("%s CURSOR_SECRET = %v, want %q", svc, got, tt.wantSecret)
+				}
+			}
+			ports := p.Services["gateway"].Ports
+			if len(ports) != 1 || ports[0].Published != tt.wantPort || ports[0].HostIP != "127.0.0.1" {
+				t.Errorf("gateway ports %+v, want %s on 127.0.0.1", ports, tt.wantPort)
+			}
+		})
+	}
+}
