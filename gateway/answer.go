@@ -37,6 +37,7 @@ const (
 	kindTypename                       // the runtime type's name
 	kindIntrospection                  // __schema or __type, answered from the schema
 	kindNull                           // a root node id that names nothing fetchable
+	kindUnauthorized                   // a field the request's token does not allow (authz.go)
 )
 
 // fieldShape is one response key of a shape.
@@ -52,6 +53,9 @@ type fieldShape struct {
 	subs  map[string]*shape
 	// fields are the client's fields merged under the key (for introspection).
 	fields []*ast.Field
+	// queryPath is the key's path in the query, without list indexes (for the error of an
+	// unauthorized field that no answer reached).
+	queryPath ast.Path
 }
 
 // shapes builds the shapes of one plan.
@@ -60,6 +64,9 @@ type shapes struct {
 	v      *variant
 	nodes  map[*ast.Field]*nodeTarget
 	failed error
+	path   ast.Path // of the shape being built
+	// unauthorized are the shapes of unauthorized fields.
+	unauthorized []*fieldShape
 }
 
 func newShapes(o *operation, v *variant) *shapes {
@@ -85,6 +92,16 @@ func (s *shapes) root() (*shape, error) {
 	}
 	sh := s.shape(typ, []ast.SelectionSet{s.o.op.SelectionSet}, true)
 	return sh, s.failed
+}
+
+// denied reports whether any field of a group is one the token does not allow.
+func (s *shapes) denied(g *group) bool {
+	for _, f := range g.fields {
+		if s.v.denied[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // group is the fields of one response key.
@@ -164,6 +181,12 @@ func (s *shapes) shape(obj *ast.Definition, sets []ast.SelectionSet, root bool) 
 			continue
 		}
 		fs.typ = f0.Definition.Type
+		fs.queryPath = append(slices.Clone(s.path), ast.PathName(g.key))
+		if s.denied(g) {
+			fs.kind = kindUnauthorized
+			s.unauthorized = append(s.unauthorized, fs)
+			continue
+		}
 		named := s.o.schema.Types[fs.typ.Name()]
 		if named == nil {
 			s.failed = fmt.Errorf("field %s: unknown type %s", fs.where, fs.typ.Name())
@@ -175,6 +198,7 @@ func (s *shapes) shape(obj *ast.Definition, sets []ast.SelectionSet, root bool) 
 				subsets = append(subsets, f.SelectionSet)
 			}
 		}
+		s.path = append(s.path, ast.PathName(g.key))
 		switch named.Kind {
 		case ast.Object:
 			fs.sub = s.shape(named, subsets, false)
@@ -188,6 +212,7 @@ func (s *shapes) shape(obj *ast.Definition, sets []ast.SelectionSet, root bool) 
 		default:
 			fs.leaf = named
 		}
+		s.path = s.path[:len(s.path)-1]
 	}
 	return sh
 }
@@ -202,7 +227,9 @@ type writer struct {
 	// errAt holds the client paths of the subgraphs' errors, built when first needed.
 	errAt   map[string]bool
 	invalid map[*fieldShape]bool
-	doc     *ast.QueryDocument
+	// reported are the unauthorized fields whose error is written.
+	reported map[*fieldShape]bool
+	doc      *ast.QueryDocument
 }
 
 type pathElem struct {
@@ -240,6 +267,16 @@ func (w *writer) object(s *shape, obj *fastjson.Value) bool {
 			continue
 		case kindIntrospection:
 			w.buf = introspection.AppendFields(w.buf, w.g.schema, f.fields, w.r.vars, w.doc.Fragments)
+			continue
+		case kindUnauthorized:
+			w.path = append(w.path, pathElem{key: f.key, index: -1})
+			w.unauthorized(f)
+			ok := w.null(f, f.typ, true)
+			w.path = w.path[:len(w.path)-1]
+			if !ok {
+				w.buf = w.buf[:start]
+				return false
+			}
 			continue
 		}
 		var v *fastjson.Value
@@ -328,6 +365,23 @@ func (w *writer) null(f *fieldShape, t *ast.Type, explained bool) bool {
 		})
 	}
 	return false
+}
+
+// unauthorized records an unauthorized field's one error, at its first occurrence.
+func (w *writer) unauthorized(f *fieldShape) {
+	if w.reported == nil {
+		w.reported = map[*fieldShape]bool{}
+	}
+	if w.reported[f] {
+		return
+	}
+	w.reported[f] = true
+	w.extra = append(w.extra, unauthorizedError(w.clientPath()))
+}
+
+func unauthorizedError(path ast.Path) *gqlerror.Error {
+	return &gqlerror.Error{Message: "Unauthorized field or type", Path: path,
+		Extensions: map[string]any{"code": CodeUnauthorizedField}}
 }
 
 // bad handles a value of the wrong shape: null, with one error per field of the
@@ -444,7 +498,13 @@ func (w *writer) errors() gqlerror.List {
 	for _, e := range errs {
 		out = append(out, e.err)
 	}
-	return append(out, w.extra...)
+	out = append(out, w.extra...)
+	for _, f := range w.r.plan.unauthorized {
+		if !w.reported[f] { // no answer reached it (an empty list, a null parent)
+			out = append(out, unauthorizedError(f.queryPath))
+		}
+	}
+	return out
 }
 
 func comparePaths(a, b ast.Path) int {

@@ -41,7 +41,7 @@ func TestPlanCacheOnePlanningPerKey(t *testing.T) {
 			defer wg.Done()
 			doc, op := cacheTestDoc(t, schema, q)
 			e := c.operation(1, schema, q, doc, op)
-			v := e.op.variant(map[string]any{"x": true})
+			v := e.op.variant(map[string]any{"x": true}, nil)
 			p, err := c.plan(e, &v, func() (*plan, error) {
 				compiles.Add(1)
 				<-release // every other request arrives while this one plans
@@ -80,7 +80,7 @@ func TestPlanCacheKeys(t *testing.T) {
 	get := func(gen uint64, q string, vars map[string]any) *plan {
 		doc, op := cacheTestDoc(t, schema, q)
 		e := c.operation(gen, schema, q, doc, op)
-		v := e.op.variant(vars)
+		v := e.op.variant(vars, nil)
 		p, err := c.plan(e, &v, func() (*plan, error) { compiles++; return &plan{}, nil })
 		if err != nil {
 			t.Fatal(err)

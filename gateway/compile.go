@@ -35,6 +35,8 @@ type plan struct {
 	cost int
 	// mutation is set for a mutation's plan, whose root requests are never retried.
 	mutation bool
+	// unauthorized are the shapes of the fields the variant's token does not allow.
+	unauthorized []*fieldShape
 }
 
 // step is one plan step: a subgraph request made once per client request. A root step
@@ -85,7 +87,7 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 				Extensions: map[string]any{"code": codeBadUserInput},
 			})
 		}
-		if gatewayAnswered(rf) {
+		if gatewayAnswered(rf, v) {
 			continue
 		}
 		planned = append(planned, o.planningField(rf, v))
@@ -129,11 +131,12 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 		}
 		p.groups = append(p.groups, group)
 	}
-	shape, err := newShapes(o, v).root()
+	sb := newShapes(o, v)
+	shape, err := sb.root()
 	if err != nil {
 		return nil, err
 	}
-	p.shape = shape
+	p.shape, p.unauthorized = shape, sb.unauthorized
 	return p, nil
 }
 

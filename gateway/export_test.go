@@ -12,7 +12,7 @@ func (g *Gateway) RunForBench(ctx context.Context, op *front.Operation) (write f
 	gr := g.graph.Load()
 	def := op.Document.Operations.ForName(op.OperationName)
 	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
-	v := e.op.variant(op.Variables)
+	v := e.op.variant(op.Variables, nil)
 	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
 	if err != nil {
 		return nil, nil, err

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/auth"
 )
 
 // Subgraph is one service the gateway stitches in.
@@ -74,6 +75,10 @@ type Config struct {
 	// Tracer makes the gateway's spans (see tracing.go). default: one that records
 	// nothing
 	Tracer trace.TracerProvider
+	// Verifier checks bearer tokens at the front (see front.WithVerifier); the verified
+	// caller's claims decide which fields it may see (authz.go). default: nil,
+	// authentication off
+	Verifier *auth.Verifier
 	// Transport carries the requests to the subgraphs. default: a pooled transport per
 	// subgraph (see transport.go); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
@@ -175,6 +180,7 @@ type Gateway struct {
 	previous     atomic.Pointer[graph] // what graph replaced, for requests in flight
 	pollInterval time.Duration
 	metrics      *gatewayMetrics // nil: none
+	verifier     *auth.Verifier
 	tracer       trace.TracerProvider
 	stopPoll     context.CancelFunc
 	polled       chan struct{} // closed when the poller has stopped
@@ -202,7 +208,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: config: %w", err)
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
-		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer}
+		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier}
 	if g.tracer == nil {
 		g.tracer = noop.NewTracerProvider()
 	}
@@ -268,7 +274,7 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
 	}
 	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
-	v := e.op.variant(op.Variables)
+	v := e.op.variant(op.Variables, auth.FromContext(ctx))
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.OperationName))
 	p, err := g.plans.plan(e, &v, func() (*plan, error) {
 		_, span := g.tracer.Tracer(tracerName).Start(ctx, "plan")

@@ -11,7 +11,7 @@ import (
 // on /), with /healthz (the process lives) and /readyz (it serves a graph; each
 // subgraph's state in the body, see serveReady) beside it.
 func (g *Gateway) Handler() (http.Handler, error) {
-	fh, err := front.New(g.front, g.Schema, g, g.logger)
+	fh, err := front.New(g.front, g.Schema, g, g.logger, front.WithVerifier(g.verifier))
 	if err != nil {
 		return nil, err
 	}

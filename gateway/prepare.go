@@ -8,6 +8,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/fedgraph/fedgraph/internal/auth"
 )
 
 // This file turns a client's operation into the documents nautilus plans. nautilus's
@@ -49,6 +51,8 @@ type operation struct {
 	nodeIDs []*ast.Value
 	// prefix starts every reserved name.
 	prefix string
+	// protected are the fields the request's token must allow (authz.go).
+	protected []requirement
 }
 
 func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition) *operation {
@@ -73,6 +77,12 @@ func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 			case *ast.Field:
 				names[s.Alias] = true
 				dirs(s.Directives)
+				if s.Definition != nil {
+					if r, ok := requirementOf(schema, s.Definition); ok {
+						r.field = s
+						o.protected = append(o.protected, r)
+					}
+				}
 				if root && s.Name == "node" && op.Operation == ast.Query {
 					if a := s.Arguments.ForName("id"); a != nil {
 						o.nodeIDs = append(o.nodeIDs, a.Value)
@@ -121,6 +131,8 @@ type variant struct {
 	key   string
 	conds map[condition]bool
 	nodes []nodeTarget // one per operation.nodeIDs
+	// denied are the fields the request's token does not allow.
+	denied map[*ast.Field]bool
 }
 
 // nodeTarget is what a root node id names.
@@ -130,9 +142,20 @@ type nodeTarget struct {
 	bad   string               // why the id is malformed, if it is
 }
 
-func (o *operation) variant(vars map[string]any) variant {
+func (o *operation) variant(vars map[string]any, claims *auth.Claims) variant {
 	v := variant{conds: make(map[condition]bool, len(o.conditions))}
 	var key []byte
+	for _, r := range o.protected {
+		if r.allows(claims) {
+			key = append(key, '+')
+			continue
+		}
+		if v.denied == nil {
+			v.denied = map[*ast.Field]bool{}
+		}
+		v.denied[r.field] = true
+		key = append(key, '-')
+	}
 	for _, c := range o.conditions {
 		b, _ := vars[c].(bool)
 		v.conds[c] = b
@@ -265,7 +288,10 @@ func (o *operation) rootFields(v *variant) []rootField {
 }
 
 // gatewayAnswered reports whether the gateway answers a root field itself.
-func gatewayAnswered(rf rootField) bool {
+func gatewayAnswered(rf rootField, v *variant) bool {
+	if v.denied[rf.field] {
+		return true
+	}
 	switch rf.field.Name {
 	case "__typename", "__schema", "__type":
 		return true
@@ -347,7 +373,7 @@ func (o *operation) clean(set ast.SelectionSet, parent *ast.Definition, v *varia
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Name == "__typename" || !v.included(s.Directives) {
+			if s.Name == "__typename" || !v.included(s.Directives) || v.denied[s] {
 				continue
 			}
 			out = append(out, o.cleanField(s, v))
