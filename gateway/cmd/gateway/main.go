@@ -14,6 +14,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/internal/tracing"
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
 	frontCfg := front.DefaultConfig()
 	frontCfg.RegisterFlags(fs)
+	var authCfg auth.Config
+	authCfg.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -66,6 +69,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		tr.Shutdown(sctx)
 	}()
 	cfg.Tracer = tr.Provider
+	if cfg.Verifier, err = auth.New(ctx, authCfg); err != nil {
+		return err
+	}
+	if cfg.Verifier == nil {
+		logger.Warn("no JWKS_URL or JWKS_FILE: authentication is off; tokens are ignored and every caller is anonymous")
+	}
 	reg := metrics.NewRegistry()
 	if *metricsAddr != "" {
 		cfg.Metrics = reg
