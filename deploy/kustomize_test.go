@@ -23,6 +23,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 // The kustomizations, relative to the module root.
@@ -753,7 +755,7 @@ func redisReleases(t *testing.T) []string {
 
 // checkRedisValues checks the Redis values against the manifests: one Redis Cluster per
 // subgraph, persistent, with the append-only file synced every second and a password,
-// and the base's Redis URLs naming each one's leader Service.
+// and the base's Redis URLs naming each one's leader Service as a cluster seed.
 func checkRedisValues(t *testing.T, base *rendered) {
 	root, _ := binaries(t)
 	for _, want := range []struct{ release, secretKey string }{
@@ -800,6 +802,11 @@ func checkRedisValues(t *testing.T, base *rendered) {
 			}
 			if h, p := u.Hostname(), u.Port(); h != want.release+"-leader" || p != strconv.Itoa(redisPort) {
 				t.Errorf("%s = %s: want the operator's Service %s-leader:%d", want.secretKey, raw, want.release, redisPort)
+			}
+			// The operator makes a Redis Cluster: the URL must say so, or the client
+			// would talk to one node and be MOVED on most keys.
+			if opt, err := subgraph.ParseRedisURL(string(raw)); err != nil || !opt.IsClusterMode {
+				t.Errorf("%s = %s: want a cluster URL (?cluster=true), got cluster=%v, %v", want.secretKey, raw, opt != nil && opt.IsClusterMode, err)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -37,19 +38,41 @@ type Backend string
 // Miniredis is the in-process backend.
 const Miniredis Backend = "miniredis"
 
-// Backends returns Miniredis and, when REDIS_URL is set, the real server too.
+// Backends returns Miniredis, the real server when REDIS_URL is set, and the Redis
+// Cluster whose nodes REDIS_CLUSTER_URL lists (host:port,host:port,…) when it is set.
 func Backends() []Backend {
 	b := []Backend{Miniredis}
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		b = append(b, Backend(url))
 	}
+	if nodes := os.Getenv("REDIS_CLUSTER_URL"); nodes != "" {
+		b = append(b, Backend(clusterPrefix+nodes))
+	}
 	return b
 }
 
+// ServerBackends is Backends without the cluster: for tests that stand between the
+// client and one server (a proxy that freezes or stops it).
+func ServerBackends() []Backend {
+	var out []Backend
+	for _, b := range Backends() {
+		if b.Name() != "cluster" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// clusterPrefix marks a Backend that is a Redis Cluster, by its nodes.
+const clusterPrefix = "cluster:"
+
 // Name is a short name for subtests.
 func (b Backend) Name() string {
-	if b == Miniredis {
+	switch {
+	case b == Miniredis:
 		return "miniredis"
+	case strings.HasPrefix(string(b), clusterPrefix):
+		return "cluster"
 	}
 	return "redis"
 }
@@ -74,14 +97,19 @@ func (b Backend) New(t testing.TB) Redis {
 		m := miniredis.RunT(t)
 		url = "redis://" + m.Addr()
 	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
+	var client redis.UniversalClient
+	if nodes, ok := strings.CutPrefix(url, clusterPrefix); ok {
+		client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(nodes, ","), ContextTimeoutEnabled: true})
+	} else {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			t.Fatalf("REDIS_URL: %v", err)
+		}
+		client = redis.NewUniversalClient(&redis.UniversalOptions{
+			Addrs: []string{opt.Addr}, Username: opt.Username, Password: opt.Password, DB: opt.DB,
+			ContextTimeoutEnabled: true,
+		})
 	}
-	client := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs: []string{opt.Addr}, Username: opt.Username, Password: opt.Password, DB: opt.DB,
-		ContextTimeoutEnabled: true,
-	})
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	prefix := "test:" + strings.Map(keySafe, t.Name()) + ":" + hex.EncodeToString(rnd[:]) + ":"
@@ -90,19 +118,15 @@ func (b Backend) New(t testing.TB) Redis {
 	t.Cleanup(func() {
 		if real {
 			ctx := context.Background()
-			iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-			var keys []string
-			for iter.Next(ctx) {
-				keys = append(keys, iter.Val())
-			}
-			if len(keys) > 0 {
-				client.Del(ctx, keys...)
+			keys, _ := scanAll(ctx, client, prefix+"*")
+			for _, k := range keys { // one by one: on a cluster they may be in several slots
+				client.Del(ctx, k)
 			}
 		}
 		client.Close()
 	})
 	if err := client.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("redis at %s: %v", opt.Addr, err)
+		t.Fatalf("redis at %s: %v", url, err)
 	}
 	counter.Store(0)
 	return Redis{Client: client, Prefix: prefix, Real: real, RoundTrips: counter}
@@ -114,9 +138,11 @@ func (r Redis) Dump(t testing.TB) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
+	keys, err := scanAll(ctx, r.Client, r.Prefix+"*")
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	for _, k := range keys {
 		typ, err := r.Client.Type(ctx, k).Result()
 		if err != nil {
 			t.Fatalf("type %s: %v", k, err)
@@ -144,10 +170,39 @@ func (r Redis) Dump(t testing.TB) map[string]string {
 		}
 		out[k] = fmt.Sprintf("%s %v", typ, v) // %v prints maps sorted by key
 	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("scan: %v", err)
-	}
 	return out
+}
+
+// Keys returns the keys matching pattern (prefix included), on every master when r
+// is a cluster, where KEYS would ask only one node.
+func (r Redis) Keys(ctx context.Context, pattern string) ([]string, error) {
+	return scanAll(ctx, r.Client, pattern)
+}
+
+// scanAll returns the keys matching pattern, on every master of a cluster.
+func scanAll(ctx context.Context, client redis.UniversalClient, pattern string) ([]string, error) {
+	scan := func(c redis.Cmdable) ([]string, error) {
+		var keys []string
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		return keys, iter.Err()
+	}
+	cc, ok := client.(*redis.ClusterClient)
+	if !ok {
+		return scan(client)
+	}
+	var mu sync.Mutex
+	var all []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		keys, err := scan(c)
+		mu.Lock()
+		all = append(all, keys...)
+		mu.Unlock()
+		return err
+	})
+	return all, err
 }
 
 // keySafe keeps a test name usable in a SCAN MATCH pattern.

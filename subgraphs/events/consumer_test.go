@@ -303,7 +303,7 @@ func TestConsumerTakesUpPendingMessages(t *testing.T) {
 // running consumer: it keeps retrying, and handles what was appended meanwhile once the
 // Redis is back, without a restart.
 func TestConsumerSurvivesRedisOutages(t *testing.T) {
-	for _, b := range redistest.Backends() {
+	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			rb := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
 			s := newStream(t, rb.Direct) // the test writes directly; the consumer reads through the proxy

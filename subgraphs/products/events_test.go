@@ -353,7 +353,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 				}
 			}
 			// No product anywhere names a deleted owner.
-			keys, err := p.productsRedis.Client.Keys(context.Background(), p.productsRedis.Prefix+"{products}:product:*").Result()
+			keys, err := p.productsRedis.Keys(context.Background(), p.productsRedis.Prefix+"{products}:product:*")
 			if err != nil || len(keys) != 0 {
 				t.Errorf("products left after every owner was deleted: %v (%v)", keys, err)
 			}

@@ -20,7 +20,7 @@ import (
 // own SERVICE_UNAVAILABLE or as its absence, within the users timeout, and nothing is
 // written. When users is back, creates succeed again without a restart.
 func TestUsersOutageAcrossTheHop(t *testing.T) {
-	for _, b := range redistest.Backends() {
+	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			ub := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
 			uh, err := users.New(users.Config{Redis: ub.Client, KeyPrefix: ub.Direct.Prefix, CursorSecret: "u"})
@@ -88,7 +88,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 // reads and writes get one masked SERVICE_UNAVAILABLE, /readyz fails, and the subgraph
 // answers again by itself once Redis is back.
 func TestRedisOutages(t *testing.T) {
-	for _, b := range redistest.Backends() {
+	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			rb := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
 			owners := &fakeOwners{users: map[string]bool{}}

@@ -94,7 +94,7 @@ func TestIdempotentProductCreates(t *testing.T) {
 		if n := e.count(); n != 3 {
 			t.Errorf("%d products, want 3", n)
 		}
-		keys, err := e.redis.Client.Keys(context.Background(), e.redis.Prefix+"{products}:idem:*").Result()
+		keys, err := e.redis.Keys(context.Background(), e.redis.Prefix+"{products}:idem:*")
 		if err != nil || len(keys) != 3 {
 			t.Fatalf("idempotency keys %v (%v), want 3", keys, err)
 		}

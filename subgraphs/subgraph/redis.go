@@ -17,10 +17,10 @@ import (
 // SERVICE_UNAVAILABLE. A healthy Redis answers our calls in well under a millisecond.
 const DefaultRedisTimeout = 500 * time.Millisecond
 
-// OpenRedis connects to the Redis at url (redis:// or rediss://) through a
-// redis.UniversalClient, the seam for Sentinel and Cluster later. An empty url starts
-// an embedded in-memory Redis (miniredis), for development. The returned func closes
-// the client and, if any, the embedded server.
+// OpenRedis connects to the Redis at url through a redis.UniversalClient (see
+// ParseRedisURL for the forms url may take, a Redis Cluster's among them). An empty url
+// starts an embedded in-memory Redis (miniredis), for development. The returned func
+// closes the client and, if any, the embedded server.
 //
 // timeout (0 means DefaultRedisTimeout) bounds every call as a whole: waiting for a
 // pooled connection, dialing (go-redis's dial retries included) and the command's
@@ -43,14 +43,14 @@ func OpenRedis(url string, timeout time.Duration) (redis.UniversalClient, func()
 		}
 		url = "redis://" + embedded.Addr()
 	}
-	opt, err := redis.ParseURL(url)
+	uopt, err := ParseRedisURL(url)
 	if err != nil {
 		if embedded != nil {
 			embedded.Close()
 		}
-		return nil, nil, fmt.Errorf("parse redis url: %w", err)
+		return nil, nil, err
 	}
-	client := redis.NewUniversalClient(RedisOptions(opt, timeout))
+	client := redis.NewUniversalClient(withTimeouts(uopt, timeout))
 	AddDeadlines(client, timeout)
 	closeAll := func() {
 		client.Close()
@@ -61,22 +61,71 @@ func OpenRedis(url string, timeout time.Duration) (redis.UniversalClient, func()
 	return client, closeAll, nil
 }
 
-// RedisOptions returns the client options OpenRedis uses for the server opt names:
+// ParseRedisURL reads a Redis location:
+//
+//	redis://user:pass@host:6379/0, rediss://…   one server (TLS with rediss)
+//	host1:6379,host2:6379,host3:6379            a Redis Cluster, by some of its nodes
+//	redis://user:pass@host1:6379,redis://host2:6379
+//	redis://user:pass@host1:6379?addr=host2:6379&addr=host3:6379
+//	                                            a Redis Cluster too (go-redis's cluster URL)
+//	redis://user:pass@host:6379?cluster=true    a Redis Cluster by one seed node (a Service
+//	                                            in front of its leaders, say)
+//
+// A cluster has one database, 0.
+func ParseRedisURL(url string) (*redis.UniversalOptions, error) {
+	if strings.Contains(url, ",") {
+		u := &redis.UniversalOptions{IsClusterMode: true}
+		for _, part := range strings.Split(url, ",") {
+			part = strings.TrimSpace(part)
+			if !strings.Contains(part, "://") {
+				u.Addrs = append(u.Addrs, part)
+				continue
+			}
+			opt, err := redis.ParseURL(part)
+			if err != nil {
+				return nil, fmt.Errorf("parse redis cluster url: %w", err)
+			}
+			if opt.DB != 0 {
+				return nil, fmt.Errorf("parse redis cluster url: a cluster has only database 0, not %d", opt.DB)
+			}
+			u.Addrs = append(u.Addrs, opt.Addr)
+			u.Username, u.Password, u.TLSConfig = opt.Username, opt.Password, opt.TLSConfig
+		}
+		return u, nil
+	}
+	if rest, ok := cutClusterParam(url); ok || strings.Contains(url, "addr=") {
+		opt, err := redis.ParseClusterURL(rest)
+		if err != nil {
+			return nil, fmt.Errorf("parse redis cluster url: %w", err)
+		}
+		return &redis.UniversalOptions{IsClusterMode: true, Addrs: opt.Addrs, Username: opt.Username,
+			Password: opt.Password, TLSConfig: opt.TLSConfig}, nil
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	return &redis.UniversalOptions{Addrs: []string{opt.Addr}, Username: opt.Username,
+		Password: opt.Password, DB: opt.DB, TLSConfig: opt.TLSConfig}, nil
+}
+
+// RedisOptions returns the client options OpenRedis uses for the one server opt names:
 // every timeout go-redis has set to timeout, and no retries.
 func RedisOptions(opt *redis.Options, timeout time.Duration) *redis.UniversalOptions {
-	return &redis.UniversalOptions{
-		Addrs:                 []string{opt.Addr},
-		Username:              opt.Username,
-		Password:              opt.Password,
-		DB:                    opt.DB,
-		TLSConfig:             opt.TLSConfig,
-		DialTimeout:           timeout,
-		ReadTimeout:           timeout,
-		WriteTimeout:          timeout,
-		PoolTimeout:           timeout, // go-redis's default is ReadTimeout + 1s
-		MaxRetries:            -1,      // none: see OpenRedis
-		ContextTimeoutEnabled: true,
-	}
+	return withTimeouts(&redis.UniversalOptions{
+		Addrs: []string{opt.Addr}, Username: opt.Username, Password: opt.Password, DB: opt.DB, TLSConfig: opt.TLSConfig,
+	}, timeout)
+}
+
+// withTimeouts sets every timeout go-redis has to timeout, and no retries.
+func withTimeouts(u *redis.UniversalOptions, timeout time.Duration) *redis.UniversalOptions {
+	u.DialTimeout = timeout
+	u.ReadTimeout = timeout
+	u.WriteTimeout = timeout
+	u.PoolTimeout = timeout // go-redis's default is ReadTimeout + 1s
+	u.MaxRetries = -1       // none: see OpenRedis
+	u.ContextTimeoutEnabled = true
+	return u
 }
 
 // AddDeadlines makes every call of client end within timeout, plus the time a
@@ -135,3 +184,26 @@ func blockOf(cmd redis.Cmder) time.Duration {
 
 // DevCursorSecret is the cursor secret of a development run. Production sets its own.
 const DevCursorSecret = "fedgraph-development-cursor-secret"
+
+// cutClusterParam removes a cluster=true query parameter from url, reporting whether
+// it was there. go-redis has no such parameter: it is ours, so that one seed address
+// can name a cluster.
+func cutClusterParam(url string) (string, bool) {
+	base, query, ok := strings.Cut(url, "?")
+	if !ok {
+		return url, false
+	}
+	var kept []string
+	found := false
+	for _, p := range strings.Split(query, "&") {
+		if p == "cluster=true" {
+			found = true
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if len(kept) == 0 {
+		return base, found
+	}
+	return base + "?" + strings.Join(kept, "&"), found
+}

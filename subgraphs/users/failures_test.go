@@ -44,7 +44,7 @@ func ready(t *testing.T, url string) int {
 // gets one masked SERVICE_UNAVAILABLE error and /readyz fails, and once the Redis is
 // back the subgraph answers again by itself.
 func TestRedisOutages(t *testing.T) {
-	for _, b := range redistest.Backends() {
+	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			rb := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
 			url := serve(t, users.Config{Redis: rb.Client, KeyPrefix: rb.Direct.Prefix})

@@ -148,7 +148,7 @@ func TestIdempotentCreates(t *testing.T) {
 		// Keys expire: each is kept for the idempotency TTL, and once gone the same
 		// key creates anew.
 		ctx := context.Background()
-		idem, err := e.redis.Client.Keys(ctx, e.redis.Prefix+"{users}:idem:*").Result()
+		idem, err := e.redis.Keys(ctx, e.redis.Prefix+"{users}:idem:*")
 		if err != nil || len(idem) != 3 {
 			t.Fatalf("idempotency keys %v, %v; want 3", idem, err)
 		}
@@ -304,7 +304,7 @@ func TestConcurrentUpdatesConflict(t *testing.T) {
 			t.Errorf("version after %d rounds = %d, want %d", rounds, d.User.Version, rounds+1)
 		}
 		// The email claims followed the winners: exactly one claim, the current email's.
-		claims, err := e.redis.Client.Keys(context.Background(), e.redis.Prefix+"{users}:email:*").Result()
+		claims, err := e.redis.Keys(context.Background(), e.redis.Prefix+"{users}:email:*")
 		if err != nil || len(claims) != 1 || claims[0] != e.redis.Prefix+"{users}:email:"+d.User.Email {
 			t.Errorf("email claims %v (%v), want only %s's", claims, err, d.User.Email)
 		}
@@ -336,7 +336,7 @@ func TestDeleteAppendsAnEvent(t *testing.T) {
 		if err != nil || ev.UserID != u.ID {
 			t.Errorf("event %+v: %+v, %v; want user.deleted of %s", entries[0].Values, ev, err, u.ID)
 		}
-		keys, err := e.redis.Client.Keys(ctx, e.redis.Prefix+"*").Result()
+		keys, err := e.redis.Keys(ctx, e.redis.Prefix+"*")
 		if err != nil || len(keys) != 2 { // the pos counter and the stream
 			t.Errorf("keys after the delete: %v (%v), want only the pos counter and the events", keys, err)
 		}
