@@ -19,6 +19,18 @@
 // A product's owner never changes, so the owner index it sits in is fixed at creation.
 // version is 1 when a product is created and grows by one with every update; a product
 // stored before versions existed has none, which reads as 1.
+//
+// Why one hash tag for the whole service: the finest split that keeps a create atomic
+// would be a tag per owner ({products:owner:<userId>} for the product hashes and that
+// owner's index, since a product's owner never changes), but a create also adds to the
+// global creation index, takes a pos from the shared counter and checks the owner's
+// tombstone, and DeleteOwner removes an owner's products from that global index in the
+// same script. Across slots those become two steps, with a window in which a product
+// exists but is not listed, or is listed but gone, and a deleted owner's product can slip
+// past the tombstone. The tag keeps each write one atomic script; a cluster still gives
+// failover (README.md, "Redis Cluster"). If one node ever cannot hold the products, the
+// split is per owner with the global index given up for per-shard indexes merged on
+// read; nothing at this data's size asks for that.
 package store
 
 import (

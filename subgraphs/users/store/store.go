@@ -16,6 +16,17 @@
 //
 // version is 1 when a user is created and grows by one with every update; a user
 // stored before versions existed has none, which reads as 1.
+//
+// Why one hash tag for the whole service, not one per user: a create writes the user's
+// hash, the email claim, the creation index, the counter and the idempotency key in one
+// script; a delete removes the hash, the claim and the index entry and appends the
+// event, in one script. A script may only touch keys of one slot. With a tag per user
+// ({users:<id>}) the hash and its claim could move together, but the creation index
+// and the event stream are shared by every user, so each write would become two steps
+// with a window in which a user exists but is not listed (or is listed but gone), and an
+// email claimed by nobody when a step fails. The tag keeps every write atomic; a cluster
+// still gives the service failover (README.md, "Redis Cluster"). The price is that one
+// node holds all of a service's users, which is far from a limit at this data's size.
 package store
 
 import (
