@@ -146,6 +146,11 @@ type Config struct {
 	// default: "" (embedded files)
 	PlaygroundDir string
 
+	// PlaygroundHeaders, when set, is the JSON object of headers GraphiQL's headers
+	// editor starts with. Development only (make run puts a development token in it):
+	// every visitor of the page gets it. It has no flag. default: none
+	PlaygroundHeaders string
+
 	// CORSAllowedOrigins lists the origins allowed to call the gateway from a browser. An
 	// entry is an exact origin (https://app.example.com), an origin whose port is `*`
 	// (http://localhost:*, any port), or `*` alone (any origin; not allowed with credentials).

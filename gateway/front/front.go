@@ -175,7 +175,7 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 			}
 			assets = os.DirFS(cfg.PlaygroundDir)
 		}
-		h.playground = playground.New(assets, graphqlPath, playgroundBase)
+		h.playground = playground.New(assets, graphqlPath, playgroundBase, cfg.PlaygroundHeaders)
 	}
 
 	mux := http.NewServeMux()

@@ -56,11 +56,16 @@ func Available(assets fs.FS) bool {
 const initScript = `(function () {
   var el = document.getElementById('graphiql');
   var fetcher = GraphiQL.createFetcher({ url: el.dataset.endpoint });
-  ReactDOM.createRoot(el).render(React.createElement(GraphiQL, {
+  var props = {
     fetcher: fetcher,
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: false
-  }));
+  };
+  if (el.dataset.defaultHeaders) {
+    props.defaultHeaders = el.dataset.defaultHeaders;
+    props.defaultEditorToolsVisibility = 'headers';
+  }
+  ReactDOM.createRoot(el).render(React.createElement(GraphiQL, props));
 })();
 `
 
@@ -80,7 +85,7 @@ const pageHTML = `<!doctype html>
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>
 <body>
-<div id="graphiql" data-endpoint="{{.Endpoint}}">Loading GraphiQL…</div>
+<div id="graphiql" data-endpoint="{{.Endpoint}}"{{with .Headers}} data-default-headers="{{.}}"{{end}}>Loading GraphiQL…</div>
 <script src="{{.Base}}react.production.min.js"></script>
 <script src="{{.Base}}react-dom.production.min.js"></script>
 <script src="{{.Base}}graphiql.min.js"></script>
@@ -113,10 +118,12 @@ type handler struct {
 
 // New returns a handler that serves the GraphiQL page, talking to endpoint, for any path not
 // under base, and the page's files (assets, see Files) under base, which must start and end
-// with a slash. With a nil assets or one lacking files, the page is a 503 that says how to
-// build them.
-func New(assets fs.FS, endpoint, base string) http.Handler {
-	data := struct{ Endpoint, Base, Command string }{endpoint, base, BuildCommand}
+// with a slash. headers, when not empty, is the JSON object GraphiQL's headers editor
+// starts with (development tokens; never set it in production, since every visitor of
+// the page gets it). With a nil assets or one lacking files, the page is a 503 that says
+// how to build them.
+func New(assets fs.FS, endpoint, base, headers string) http.Handler {
+	data := struct{ Endpoint, Base, Command, Headers string }{endpoint, base, BuildCommand, headers}
 	var page, missing bytes.Buffer
 	// Both templates are constant and their data are strings: they cannot fail.
 	_ = template.Must(template.New("page").Parse(pageHTML)).Execute(&page, data)

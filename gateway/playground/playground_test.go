@@ -28,9 +28,9 @@ func TestMissingAssets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var h http.Handler
 			if assets == nil {
-				h = playground.New(nil, "/graphql", "/playground/")
+				h = playground.New(nil, "/graphql", "/playground/", "")
 			} else {
-				h = playground.New(assets.(fstest.MapFS), "/graphql", "/playground/")
+				h = playground.New(assets.(fstest.MapFS), "/graphql", "/playground/", "")
 			}
 			code, _, body := get(t, h, "/")
 			if code != http.StatusServiceUnavailable {
@@ -55,7 +55,7 @@ func TestServesAssets(t *testing.T) {
 	if !playground.Available(assets) {
 		t.Fatal("Available: got false with every file present")
 	}
-	h := playground.New(assets, "/graphql", "/playground/")
+	h := playground.New(assets, "/graphql", "/playground/", "")
 	code, hdr, body := get(t, h, "/")
 	if code != http.StatusOK {
 		t.Fatalf("status: got %d, want 200", code)
