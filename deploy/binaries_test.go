@@ -10,10 +10,12 @@ package deploy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/internal/tracing"
 )
 
 // command is one binary that an image runs.
@@ -65,6 +68,29 @@ type binary struct {
 
 // runtimeEnv are the variables Go's runtime reads in every binary.
 var runtimeEnv = map[string]bool{"GOMEMLIMIT": true, "GOMAXPROCS": true, "GOGC": true, "GODEBUG": true, "GOTRACEBACK": true}
+
+// otelEnv are the OTEL_* variables a binary that links OpenTelemetry's SDK reads: those
+// internal/tracing decides on, and those the SDK (resource, sampler, batch processor,
+// limits) and the OTLP/HTTP trace exporter read themselves. Any other OTEL_* name is a
+// typo or a feature the binaries do not have (OTEL_PROPAGATORS: the propagator is fixed;
+// OTEL_SDK_DISABLED: tracing is off unless an exporter is named).
+var otelEnv = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range []string{
+		"SERVICE_NAME", "RESOURCE_ATTRIBUTES", "TRACES_EXPORTER", "TRACES_SAMPLER", "TRACES_SAMPLER_ARG",
+		"BSP_SCHEDULE_DELAY", "BSP_EXPORT_TIMEOUT", "BSP_MAX_QUEUE_SIZE", "BSP_MAX_EXPORT_BATCH_SIZE",
+		"ATTRIBUTE_COUNT_LIMIT", "ATTRIBUTE_VALUE_LENGTH_LIMIT", "SPAN_ATTRIBUTE_COUNT_LIMIT",
+		"SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "SPAN_EVENT_COUNT_LIMIT", "SPAN_LINK_COUNT_LIMIT",
+		"EVENT_ATTRIBUTE_COUNT_LIMIT", "LINK_ATTRIBUTE_COUNT_LIMIT",
+	} {
+		m["OTEL_"+n] = true
+	}
+	for _, n := range []string{"ENDPOINT", "CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY", "INSECURE", "HEADERS", "COMPRESSION", "PROTOCOL", "TIMEOUT"} {
+		m["OTEL_EXPORTER_OTLP_"+n] = true
+		m["OTEL_EXPORTER_OTLP_TRACES_"+n] = true
+	}
+	return m
+}()
 
 // built holds the binaries TestMain built, or why it could not.
 var built struct {
@@ -190,11 +216,22 @@ func readFlags(path string) (map[string]flagInfo, error) {
 // checkEnv reports every variable of env that b does not read, and every value that
 // its flag's type refuses. A nil value is one the deployment file leaves to something
 // else (a Secret): only its name is checked. Besides its flags, a binary reads Go's
-// runtime variables and, if it links OpenTelemetry's SDK, the OTEL_* ones.
+// runtime variables and, if it links OpenTelemetry's SDK, the OTEL_* ones of otelEnv;
+// an OTLP endpoint, when not empty, must be an http or https URL.
 func (b *binary) checkEnv(env map[string]*string) error {
 	var errs []error
 	for name, v := range env {
-		if runtimeEnv[name] || (b.otel && strings.HasPrefix(name, "OTEL_")) {
+		if runtimeEnv[name] {
+			continue
+		}
+		if b.otel && strings.HasPrefix(name, "OTEL_") {
+			if !otelEnv[name] {
+				errs = append(errs, fmt.Errorf("%s reads no %s: not a variable of OpenTelemetry's SDK or its OTLP/HTTP exporter", b.name, name))
+			} else if v != nil && *v != "" && strings.HasSuffix(name, "_ENDPOINT") {
+				if u, err := url.Parse(*v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					errs = append(errs, fmt.Errorf("%s=%q: want an http(s) URL of an OTLP/HTTP collector", name, *v))
+				}
+			}
 			continue
 		}
 		f, ok := b.flags[name]
@@ -258,16 +295,62 @@ func (b *binary) setting(t *testing.T, env map[string]*string, name string) stri
 // listenPort is the port b listens on with env.
 func (b *binary) listenPort(t *testing.T, env map[string]*string) int {
 	t.Helper()
-	addr := b.setting(t, env, "LISTEN_ADDR")
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatalf("%s LISTEN_ADDR %q: %v", b.name, addr, err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n == 0 {
-		t.Fatalf("%s LISTEN_ADDR %q: want a fixed port", b.name, addr)
+	return b.port(t, env, "LISTEN_ADDR")
+}
+
+// metricsPort is the port of b's Prometheus /metrics listener with env. Every
+// deployment turns it on: a METRICS_ADDR left empty (the flag's default) fails the test.
+func (b *binary) metricsPort(t *testing.T, env map[string]*string) int {
+	t.Helper()
+	n := b.port(t, env, "METRICS_ADDR")
+	if listen := b.listenPort(t, env); n == listen {
+		t.Fatalf("%s METRICS_ADDR and LISTEN_ADDR on the same port %d: the metrics listener would not start", b.name, n)
 	}
 	return n
+}
+
+// port is the fixed port of b's address setting name with env.
+func (b *binary) port(t *testing.T, env map[string]*string, name string) int {
+	t.Helper()
+	addr := b.setting(t, env, name)
+	if addr == "" {
+		t.Fatalf("%s %s is empty: want a listener on a fixed port", b.name, name)
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("%s %s %q: %v", b.name, name, addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		t.Fatalf("%s %s %q: want a fixed port", b.name, name, addr)
+	}
+	return n
+}
+
+// tracingOn reports whether b exports spans with env, as internal/tracing, which every
+// binary calls with its environment, decides it; a value it refuses (an exporter or a
+// protocol it does not support) fails the test. A nil value (a Secret's) reads as unset.
+func (b *binary) tracingOn(t *testing.T, env map[string]*string) bool {
+	t.Helper()
+	if !b.otel {
+		return false
+	}
+	tr, err := tracing.Setup(context.Background(), b.name, func(name string) string {
+		if v := env[name]; v != nil {
+			return *v
+		}
+		return ""
+	})
+	if err != nil {
+		t.Errorf("%s tracing: %v", b.name, err)
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		t.Errorf("%s tracing: shutdown: %v", b.name, err)
+	}
+	return tr.Enabled
 }
 
 // TestReadFlags checks the -h parser on a binary whose flags are known, so that the
@@ -284,6 +367,9 @@ func TestReadFlags(t *testing.T) {
 		{"gateway", "INTROSPECTION", flagInfo{name: "introspection", kind: "bool", def: "true"}},
 		{"gateway", "STARTUP_TIMEOUT", flagInfo{name: "startup-timeout", kind: "duration", def: "30s"}},
 		{"products", "EVENTS_REDIS_URL", flagInfo{name: "events-redis-url", kind: "string"}},
+		{"gateway", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
+		{"users", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
+		{"products", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
 		{"healthcheck", "TIMEOUT", flagInfo{name: "timeout", kind: "duration", def: "2s"}},
 	}
 	for _, tt := range tests {
@@ -294,6 +380,49 @@ func TestReadFlags(t *testing.T) {
 	for _, v := range []struct{ kind, value string }{{"int", "x"}, {"duration", "5"}, {"bool", "yes"}, {"float", "1,5"}} {
 		if parseAs(v.kind, v.value) == nil {
 			t.Errorf("parseAs(%q, %q) = nil, want an error", v.kind, v.value)
+		}
+	}
+
+	// checkEnv knows the OTEL_* names from their typos, and only where OpenTelemetry is.
+	str := func(s string) *string { return &s }
+	for _, tt := range []struct {
+		bin, name string
+		value     *string
+		ok        bool
+	}{
+		{"gateway", "METRICS_ADDR", str(":9090"), true},
+		{"gateway", "METRICS_PORT", str("9090"), false},
+		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str("http://otel-collector:4318"), true},
+		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str(""), true},
+		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str("otel-collector:4318"), false},
+		{"users", "OTEL_EXPORTER_OTLP_ENDPONT", str("http://otel-collector:4318"), false},
+		{"products", "OTEL_SERVICE_NAME", str("products"), true},
+		{"products", "OTEL_PROPAGATORS", str("b3"), false},
+		{"healthcheck", "OTEL_SERVICE_NAME", str("healthcheck"), bins["healthcheck"].otel},
+	} {
+		err := bins[tt.bin].checkEnv(map[string]*string{tt.name: tt.value})
+		if (err == nil) != tt.ok {
+			t.Errorf("%s checkEnv(%s=%v) = %v, want ok %v", tt.bin, tt.name, deref(tt.value), err, tt.ok)
+		}
+	}
+	for _, name := range []string{"gateway", "users", "products"} {
+		if !bins[name].otel {
+			t.Errorf("%s does not link OpenTelemetry's SDK", name)
+		}
+	}
+	// tracingOn follows internal/tracing: off unless an endpoint or the exporter is set.
+	for _, tt := range []struct {
+		env  map[string]*string
+		want bool
+	}{
+		{map[string]*string{}, false},
+		{map[string]*string{"OTEL_EXPORTER_OTLP_ENDPOINT": str("")}, false},
+		{map[string]*string{"OTEL_EXPORTER_OTLP_ENDPOINT": nil}, false},
+		{map[string]*string{"OTEL_EXPORTER_OTLP_ENDPOINT": str("http://otel-collector:4318")}, true},
+		{map[string]*string{"OTEL_TRACES_EXPORTER": str("otlp")}, true},
+	} {
+		if got := bins["gateway"].tracingOn(t, tt.env); got != tt.want {
+			t.Errorf("tracingOn(%v) = %v, want %v", tt.env, got, tt.want)
 		}
 	}
 }

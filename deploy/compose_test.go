@@ -41,8 +41,10 @@ func isRedis(s types.ServiceConfig) bool {
 
 // TestCompose checks compose.yaml against the binaries and the Dockerfile: each service
 // is built from the Dockerfile by its SERVICE, every variable it sets is one its binary
-// reads with a value of the flag's type, its published port and its healthcheck are on
-// the port it listens on, and every service it talks to is one it waits for.
+// reads with a value of the flag's type, its published ports (on 127.0.0.1) are the port
+// it listens on and its metrics listener's (METRICS_ADDR, which it must set), its
+// healthcheck is on the port it listens on, tracing is off unless the environment turns
+// it on, and every service it talks to is one it waits for.
 func TestCompose(t *testing.T) {
 	root, bins := binaries(t)
 	d := loadDockerfile(t)
@@ -91,8 +93,24 @@ func TestCompose(t *testing.T) {
 			}
 
 			port := bin.listenPort(t, s.Environment)
-			if len(s.Ports) != 1 || s.Ports[0].Target != uint32(port) {
-				t.Errorf("ports %+v: want one, to %d, the port %s listens on", s.Ports, port, c.name)
+			metrics := bin.metricsPort(t, s.Environment)
+			var targets []int
+			for _, pc := range s.Ports {
+				targets = append(targets, int(pc.Target))
+				if pc.HostIP != "127.0.0.1" {
+					t.Errorf("port %d published on %q, want 127.0.0.1 only", pc.Target, pc.HostIP)
+				}
+			}
+			slices.Sort(targets)
+			if want := []int{min(port, metrics), max(port, metrics)}; !slices.Equal(targets, want) {
+				t.Errorf("ports to %v: want %d, the port %s listens on, and %d, its METRICS_ADDR's", targets, port, c.name, metrics)
+			}
+			// Tracing is off unless the environment names a collector.
+			if bin.tracingOn(t, s.Environment) {
+				t.Error("tracing is on with nothing in the environment: want it off by default")
+			}
+			if v, ok := s.Environment["OTEL_SERVICE_NAME"]; ok && deref(v) != c.name {
+				t.Errorf("OTEL_SERVICE_NAME = %v, want %q", deref(v), c.name)
 			}
 			if s.HealthCheck == nil || len(s.HealthCheck.Test) != 3 || s.HealthCheck.Test[0] != "CMD" || s.HealthCheck.Test[1] != healthcheckPath {
 				t.Fatalf("healthcheck %+v: want [CMD %s URL]: the image has no shell and no curl", s.HealthCheck, healthcheckPath)
@@ -288,9 +306,20 @@ func deref(s *string) any {
 	return *s
 }
 
+// publishedTo returns the host port that s publishes its port target on, or "".
+func publishedTo(s types.ServiceConfig, target int) string {
+	for _, p := range s.Ports {
+		if p.Target == uint32(target) {
+			return p.Published
+		}
+	}
+	return ""
+}
+
 // TestComposeSettings checks the settings compose.yaml takes from the environment: the
 // cursor secret both subgraphs share, whose default is the binaries' development secret
-// (so that they warn about it), and the published ports.
+// (so that they warn about it), the published ports, those of the metrics listeners, and
+// the OTLP endpoint, which turns tracing on only when it is set.
 func TestComposeSettings(t *testing.T) {
 	_, bins := binaries(t)
 	dev := bins["users"].flags["CURSOR_SECRET"].def
@@ -298,13 +327,21 @@ func TestComposeSettings(t *testing.T) {
 		t.Fatalf("the subgraphs' -cursor-secret defaults differ or are empty: %q, %q", dev, bins["products"].flags["CURSOR_SECRET"].def)
 	}
 	for _, tt := range []struct {
-		name       string
-		env        map[string]string
-		wantSecret string
-		wantPort   string
+		name         string
+		env          map[string]string
+		wantSecret   string
+		wantPort     string
+		wantMetrics  map[string]string // host port of each service's metrics listener
+		wantEndpoint string
 	}{
-		{"defaults", map[string]string{}, dev, "4000"},
-		{"set", map[string]string{"CURSOR_SECRET": "0123456789abcdef", "GATEWAY_PORT": "8080"}, "0123456789abcdef", "8080"},
+		{"defaults", map[string]string{}, dev, "4000",
+			map[string]string{"gateway": "9100", "users": "9101", "products": "9102"}, ""},
+		{"set", map[string]string{
+			"CURSOR_SECRET": "0123456789abcdef", "GATEWAY_PORT": "8080",
+			"GATEWAY_METRICS_PORT": "19100", "USERS_METRICS_PORT": "19101", "PRODUCTS_METRICS_PORT": "19102",
+			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318",
+		}, "0123456789abcdef", "8080",
+			map[string]string{"gateway": "19100", "users": "19101", "products": "19102"}, "http://otel-collector:4318"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := loadCompose(t, tt.env)
@@ -313,9 +350,29 @@ func TestComposeSettings(t *testing.T) {
 					t.Errorf("%s CURSOR_SECRET = %v, want %q", svc, got, tt.wantSecret)
 				}
 			}
-			ports := p.Services["gateway"].Ports
-			if len(ports) != 1 || ports[0].Published != tt.wantPort || ports[0].HostIP != "127.0.0.1" {
-				t.Errorf("gateway ports %+v, want %s on 127.0.0.1", ports, tt.wantPort)
+			gateway := p.Services["gateway"]
+			if got := publishedTo(gateway, bins["gateway"].listenPort(t, gateway.Environment)); got != tt.wantPort {
+				t.Errorf("gateway's port published on %q, want %s", got, tt.wantPort)
+			}
+			published := map[string]string{}
+			for _, c := range services() {
+				s := p.Services[c.name]
+				got := publishedTo(s, bins[c.name].metricsPort(t, s.Environment))
+				if got != tt.wantMetrics[c.name] {
+					t.Errorf("%s's metrics port published on %q, want %s", c.name, got, tt.wantMetrics[c.name])
+				}
+				for _, pc := range s.Ports {
+					if other, ok := published[pc.Published]; ok {
+						t.Errorf("host port %s published by %s and %s", pc.Published, other, c.name)
+					}
+					published[pc.Published] = c.name
+				}
+				if got := deref(s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"]); got != tt.wantEndpoint {
+					t.Errorf("%s OTEL_EXPORTER_OTLP_ENDPOINT = %v, want %q", c.name, got, tt.wantEndpoint)
+				}
+				if on := bins[c.name].tracingOn(t, s.Environment); on != (tt.wantEndpoint != "") {
+					t.Errorf("%s tracing on: %v, want %v with OTEL_EXPORTER_OTLP_ENDPOINT=%q", c.name, on, !on, tt.wantEndpoint)
+				}
 			}
 		})
 	}

@@ -1,7 +1,12 @@
 package deploy
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"maps"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -24,6 +29,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
@@ -36,6 +44,18 @@ const (
 
 // Redis Cluster's ports: clients, and the bus between its nodes.
 const redisBusPort = 16379
+
+// monitoringNamespace is the namespace Prometheus runs in, the only one whose pods may
+// reach the metrics ports (networkpolicies.yaml selects it by its
+// kubernetes.io/metadata.name label).
+const monitoringNamespace = "monitoring"
+
+// The pod-template annotations that tell Prometheus where to scrape a pod.
+const (
+	scrapeAnnotation = "prometheus.io/scrape"
+	portAnnotation   = "prometheus.io/port"
+	pathAnnotation   = "prometheus.io/path"
+)
 
 // rendered is what a kustomization renders, decoded into the Kubernetes API types.
 type rendered struct {
@@ -298,9 +318,10 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 			checkURLs(t, r, bins, svc.name, env)
 
 			port := bin.listenPort(t, values(env))
-			if len(c.Ports) != 1 || c.Ports[0].ContainerPort != int32(port) {
-				t.Errorf("container ports %+v, want one, %d, the port %s listens on", c.Ports, port, svc.name)
-			}
+			metricsPort := bin.metricsPort(t, values(env))
+			checkContainerPorts(t, c, port, metricsPort)
+			checkScrapeAnnotations(t, c, pod.Annotations, metricsPort)
+			bin.tracingOn(t, values(env)) // its OTEL_* values, if any, are ones it takes
 			checkProbe(t, c, "readiness", c.ReadinessProbe, "/readyz", port)
 			checkProbe(t, c, "liveness", c.LivenessProbe, "/healthz", port)
 			if svc.name == "gateway" {
@@ -344,6 +365,66 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 				t.Error("automountServiceAccountToken: want false, no service calls the API server")
 			}
 		})
+	}
+}
+
+// checkContainerPorts checks that c declares exactly two ports: http, the port the binary
+// listens on, and metrics, its METRICS_ADDR's.
+func checkContainerPorts(t *testing.T, c corev1.Container, port, metricsPort int) {
+	t.Helper()
+	got := map[string]int32{}
+	for _, p := range c.Ports {
+		got[p.Name] = p.ContainerPort
+	}
+	want := map[string]int32{"http": int32(port), "metrics": int32(metricsPort)}
+	if len(c.Ports) != len(want) || !maps.Equal(got, want) {
+		t.Errorf("container ports %+v, want http %d, the port %s listens on, and metrics %d, its METRICS_ADDR's",
+			c.Ports, port, c.Name, metricsPort)
+	}
+}
+
+// checkScrapeAnnotations checks the pod template's Prometheus annotations: scrape on, the
+// port the metrics listener is on (a container port of c), and the path it serves.
+func checkScrapeAnnotations(t *testing.T, c corev1.Container, annotations map[string]string, metricsPort int) {
+	t.Helper()
+	if got := annotations[scrapeAnnotation]; got != "true" {
+		t.Errorf("annotation %s = %q, want \"true\"", scrapeAnnotation, got)
+	}
+	if got := annotations[portAnnotation]; got != strconv.Itoa(metricsPort) {
+		t.Errorf("annotation %s = %q, want %d, the port of METRICS_ADDR", portAnnotation, got, metricsPort)
+	} else if cp, ok := containerPort(c, intstr.FromInt32(int32(metricsPort))); !ok || cp != int32(metricsPort) {
+		t.Errorf("annotation %s = %q is no container port of %s", portAnnotation, got, c.Name)
+	}
+	path := annotations[pathAnnotation]
+	if path == "" {
+		path = "/metrics" // Prometheus's default
+	}
+	checkMetricsPath(t, path)
+}
+
+// checkMetricsPath checks that the metrics listener every binary starts
+// (internal/metrics.Serve) answers 200 on path.
+func checkMetricsPath(t *testing.T, path string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	if err := metrics.Serve(ctx, "127.0.0.1:0", prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)), &out); err != nil {
+		t.Fatalf("metrics.Serve: %v", err)
+	}
+	// It prints "metrics on http://ADDR/metrics".
+	_, base, ok := strings.Cut(strings.TrimSpace(out.String()), " on ")
+	u, err := url.Parse(base)
+	if !ok || err != nil || u.Host == "" {
+		t.Fatalf("metrics.Serve printed %q: want its address", out.String())
+	}
+	resp, err := http.Get("http://" + u.Host + path)
+	if err != nil {
+		t.Fatalf("GET %s from the metrics listener: %v", path, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("annotation %s = %q: the metrics listener answers %s there", pathAnnotation, path, resp.Status)
 	}
 }
 
@@ -452,7 +533,11 @@ func selectedDeployment(t *testing.T, r *rendered, s *corev1.Service) *appsv1.De
 	return found[0]
 }
 
+// checkServices checks that each Service leads to its Deployment's ports, and never to
+// the metrics listener's: Prometheus scrapes each pod, and the Services are what the
+// graph (and, for the gateway, the public) reach.
 func checkServices(t *testing.T, r *rendered) {
+	_, bins := binaries(t)
 	for name, s := range r.services {
 		d := selectedDeployment(t, r, s)
 		if d == nil {
@@ -462,9 +547,18 @@ func checkServices(t *testing.T, r *rendered) {
 		if d.Name != name {
 			t.Errorf("Service %s leads to %s: the URLs name a service by its Deployment", name, d.Name)
 		}
+		c := d.Spec.Template.Spec.Containers[0]
+		var metricsPort int32 = -1
+		if b, ok := bins[d.Name]; ok {
+			metricsPort = int32(b.metricsPort(t, values(r.containerEnv(t, c))))
+		}
 		for _, p := range s.Spec.Ports {
-			if _, ok := containerPort(d.Spec.Template.Spec.Containers[0], p.TargetPort); !ok {
+			cp, ok := containerPort(c, p.TargetPort)
+			if !ok {
 				t.Errorf("Service %s port %d: targetPort %s is no port of %s", name, p.Port, p.TargetPort.String(), d.Name)
+			}
+			if ok && cp == metricsPort {
+				t.Errorf("Service %s port %d exposes %s's metrics listener (%d): only Prometheus, pod by pod, reaches it", name, p.Port, d.Name, metricsPort)
 			}
 		}
 	}
@@ -559,6 +653,7 @@ func checkNetworkPolicies(t *testing.T, r *rendered) {
 	nsLabels := map[string]string{"kubernetes.io/metadata.name": ns}
 	pods := redisPods(t, ns)
 	ports := map[string]int32{}
+	metricsPorts := map[string]int32{}
 	for name, d := range r.deployments {
 		c := d.Spec.Template.Spec.Containers[0]
 		named := map[string]int32{}
@@ -567,8 +662,17 @@ func checkNetworkPolicies(t *testing.T, r *rendered) {
 		}
 		pods[name] = pod{name: name, namespace: ns, nsLabels: nsLabels, labels: d.Spec.Template.Labels, ports: named}
 		ports[name] = int32(bins[name].listenPort(t, values(r.containerEnv(t, c))))
+		metricsPorts[name] = int32(bins[name].metricsPort(t, values(r.containerEnv(t, c))))
 	}
 	pods["other"] = pod{name: "other", namespace: ns, nsLabels: nsLabels, labels: map[string]string{"app.kubernetes.io/name": "other"}}
+	// Prometheus in the monitoring namespace, and pods that look like it elsewhere: in
+	// the graph's namespace, and in a namespace of their own.
+	prometheus := map[string]string{"app.kubernetes.io/name": "prometheus"}
+	pods["prometheus"] = pod{name: "prometheus", namespace: monitoringNamespace,
+		nsLabels: map[string]string{"kubernetes.io/metadata.name": monitoringNamespace}, labels: prometheus}
+	pods["prometheus-here"] = pod{name: "prometheus-here", namespace: ns, nsLabels: nsLabels, labels: prometheus}
+	pods["prometheus-elsewhere"] = pod{name: "prometheus-elsewhere", namespace: "elsewhere",
+		nsLabels: map[string]string{"kubernetes.io/metadata.name": "elsewhere"}, labels: prometheus}
 	pods["operator"] = pod{name: "operator", namespace: "ot-operators",
 		nsLabels: map[string]string{"kubernetes.io/metadata.name": "ot-operators"}, labels: map[string]string{"name": "redis-operator"}}
 	pods["dns"] = pod{name: "dns", namespace: "kube-system",
@@ -625,6 +729,15 @@ func checkNetworkPolicies(t *testing.T, r *rendered) {
 		{"products", "dns", 53, udp, true},
 		{"gateway", "other", 443, tcp, false},
 		{"users", "other", 443, tcp, false},
+		{"prometheus", "users", ports["users"], tcp, false},
+		{"prometheus", "products", ports["products"], tcp, false},
+		{"prometheus", "users-redis", redisPort, tcp, false},
+	}
+	// Each service's metrics port: from the monitoring namespace, and from nowhere else.
+	for _, svc := range services() {
+		for _, from := range slices.Sorted(maps.Keys(pods)) {
+			hops = append(hops, hop{from, svc.name, metricsPorts[svc.name], tcp, pods[from].namespace == monitoringNamespace})
+		}
 	}
 	for _, h := range hops {
 		from, okFrom := pods[h.from]
@@ -641,6 +754,27 @@ func checkNetworkPolicies(t *testing.T, r *rendered) {
 		// neither side's policy alone lets it through.
 		if !h.want && ((v.egress && v.ingress) || (v.egressPolicy && v.egress) || (v.ingressPolicy && v.ingress)) {
 			t.Errorf("%s → %s:%d/%s allowed by egress %v, ingress %v, want refused by each side with a policy", h.from, h.to, h.port, h.proto, v.egress && v.egressPolicy, v.ingress && v.ingressPolicy)
+		}
+	}
+
+	// Nor from outside the cluster: no ingress rule that reaches a metrics port names
+	// addresses (judge models pods only, so an ipBlock would go unseen above).
+	for _, svc := range services() {
+		to := pods[svc.name]
+		for _, np := range r.policies {
+			if !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) || !selects(t, &np.Spec.PodSelector, to.labels) {
+				continue
+			}
+			for _, rule := range np.Spec.Ingress {
+				if !portsMatch(rule.Ports, to, metricsPorts[svc.name], tcp) {
+					continue
+				}
+				for _, peer := range rule.From {
+					if peer.IPBlock != nil {
+						t.Errorf("NetworkPolicy %s: ipBlock %s reaches %s's metrics port %d: want the monitoring namespace only", np.Name, peer.IPBlock.CIDR, svc.name, metricsPorts[svc.name])
+					}
+				}
+			}
 		}
 	}
 }
