@@ -17,13 +17,14 @@ ARG NODE_VERSION=22
 ARG SERVICE=gateway
 
 # GraphiQL's files for the gateway's playground, from the npm registry, exactly as
-# `make web` gets them: npm ci on the committed lock file, then tools/web/build.mjs. They
+# `make web` gets them: npm ci on the committed lock file (without the devDependencies,
+# the other gateways the tests compare with), then tools/web/build.mjs. They
 # are architecture-independent, so this stage runs on the build machine's platform.
 FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-slim AS web
 WORKDIR /src/tools/web
 COPY tools/web/package.json tools/web/package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=dev --no-audit --no-fund
 COPY tools/web/build.mjs ./
 RUN node build.mjs /dist
 

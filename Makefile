@@ -4,7 +4,9 @@ GO        ?= go
 BIN       := bin
 COMMANDS  := ./gateway/cmd/gateway ./subgraphs/users/cmd/users ./subgraphs/products/cmd/products ./tools/devgraph
 GENERATED := subgraphs/users/graph/exec.go subgraphs/users/graph/models.go \
-             subgraphs/products/graph/exec.go subgraphs/products/graph/models.go
+             subgraphs/users/graph/federation.go \
+             subgraphs/products/graph/exec.go subgraphs/products/graph/models.go \
+             subgraphs/products/graph/federation.go
 
 .PHONY: run test generate check build bench web clean
 

@@ -20,7 +20,7 @@ func TestBadInput(t *testing.T) {
 		createProduct := `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`
 		product := func(name, amount, currency, owner string) map[string]any {
 			return map[string]any{"in": map[string]any{"name": name, "ownerId": owner,
-				"price": map[string]any{"amount": amount, "currency": currency}}}
+				"price": map[string]any{"amount": amount, "currencyCode": currency}}}
 		}
 		user := func(name, email string) map[string]any {
 			return map[string]any{"in": map[string]any{"name": name, "email": email}}
@@ -45,9 +45,9 @@ func TestBadInput(t *testing.T) {
 			{"fractional minor units", createProduct, product("P", "1.005", "USD", ada), "BAD_USER_INPUT"},
 			{"decimals on a zero-decimal currency", createProduct, product("P", "1.5", "JPY", ada), "BAD_USER_INPUT"},
 			{"float exponent price", createProduct, product("P", "1e3", "USD", ada), "BAD_USER_INPUT"},
-			{"price amount as a number", `mutation($id: ID!) { createProduct(input: {name: "P", ownerId: $id, price: {amount: 12.5, currency: "USD"}}) { id } }`, map[string]any{"id": ada}, "BAD_USER_INPUT"},
-			{"price as a bare number", `mutation($id: ID!) { createProduct(input: {name: "P", ownerId: $id, price: 1250}) { id } }`, map[string]any{"id": ada}, "BAD_USER_INPUT"},
-			{"price with an extra field", createProduct, map[string]any{"in": map[string]any{"name": "P", "ownerId": ada, "price": map[string]any{"amount": "1", "currency": "USD", "cents": 100}}}, "BAD_USER_INPUT"},
+			{"price amount as a number", `mutation($id: ID!) { createProduct(input: {name: "P", ownerId: $id, price: {amount: 12.5, currencyCode: USD}}) { id } }`, map[string]any{"id": ada}, "BAD_USER_INPUT"},
+			{"price as a bare number", createProduct, map[string]any{"in": map[string]any{"name": "P", "ownerId": ada, "price": 1250}}, "BAD_USER_INPUT"},
+			{"price with an extra field", createProduct, map[string]any{"in": map[string]any{"name": "P", "ownerId": ada, "price": map[string]any{"amount": "1", "currencyCode": "USD", "cents": 100}}}, "BAD_USER_INPUT"},
 			{"unknown currency", createProduct, product("P", "1", "XYZ", ada), "BAD_USER_INPUT"},
 			{"lower-case currency", createProduct, product("P", "1", "usd", ada), "BAD_USER_INPUT"},
 			{"unknown owner", createProduct, product("P", "1", "USD", unknownUser), "BAD_USER_INPUT"},
@@ -58,7 +58,7 @@ func TestBadInput(t *testing.T) {
 			{"user id to product", `query($id: ID!) { product(id: $id) { id } }`, map[string]any{"id": ada}, "BAD_USER_INPUT"},
 			{"malformed node id", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": "garbage"}, "BAD_USER_INPUT"},
 			{"update unknown product", `mutation($id: ID!) { updateProduct(id: $id, input: {name: "Z"}) { id } }`, map[string]any{"id": unknownProduct}, "NOT_FOUND"},
-			{"update product bad price", `mutation($id: ID!) { updateProduct(id: $id, input: {price: {amount: "-3", currency: "USD"}}) { id } }`, map[string]any{"id": pid}, "BAD_USER_INPUT"},
+			{"update product bad price", `mutation($id: ID!) { updateProduct(id: $id, input: {price: {amount: "-3", currencyCode: USD}}) { id } }`, map[string]any{"id": pid}, "BAD_USER_INPUT"},
 			{"delete unknown product", `mutation($id: ID!) { deleteProduct(id: $id) }`, map[string]any{"id": unknownProduct}, "NOT_FOUND"},
 			{"users first 0", `{ users(first: 0) { edges { cursor } } }`, nil, "BAD_USER_INPUT"},
 			{"users first 101", `{ users(first: 101) { edges { cursor } } }`, nil, "BAD_USER_INPUT"},

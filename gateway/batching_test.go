@@ -205,7 +205,7 @@ func TestMutationsRunInDocumentOrder(t *testing.T) {
 	// p's owner is read after a renamed Ada and before b renames her again.
 	exact(t, g.post(t, `mutation($ada: ID!) {
 		a: updateUser(id: $ada, input: {name: "Ada 1"}) { name }
-		p: createProduct(input: {name: "Engine", price: {amount: "1", currency: "USD"}, ownerId: $ada}) { name owner { name } }
+		p: createProduct(input: {name: "Engine", price: {amount: "1", currencyCode: USD}, ownerId: $ada}) { name owner { name } }
 		b: updateUser(id: $ada, input: {name: "Ada 2"}) { name }
 	}`, map[string]any{"ada": ada}),
 		`{"a":{"name":"Ada 1"},"p":{"name":"Engine","owner":{"name":"Ada 1"}},"b":{"name":"Ada 2"}}`, `null`)
@@ -216,7 +216,7 @@ func TestMutationsRunInDocumentOrder(t *testing.T) {
 	// The user is gone before the product is created: its owner is unknown.
 	exact(t, g.post(t, `mutation($ada: ID!) {
 		d: deleteUser(id: $ada)
-		q: createProduct(input: {name: "Loom", price: {amount: "1", currency: "USD"}, ownerId: $ada}) { name }
+		q: createProduct(input: {name: "Loom", price: {amount: "1", currencyCode: USD}, ownerId: $ada}) { name }
 	}`, map[string]any{"ada": ada}),
 		`null`, `[{"message":"no user with id \"`+ada+`\"","path":["q"],"extensions":{"code":"BAD_USER_INPUT","subgraph":"products"}}]`)
 }

@@ -122,7 +122,7 @@ var executorSizes = []struct {
 	users, perUser int
 	query          string
 }{
-	{"1 item", 1, 1, `query($id: ID!) { product(id: $id) { id name price owner { name email } } }`},
+	{"1 item", 1, 1, `query($id: ID!) { product(id: $id) { id name price { amount currencyCode } owner { name email } } }`},
 	{"100 items", 10, 10, `{ products(first: 100) { edges { node { id name owner { id name } } } } }`},
 	{"1000 items", 100, 10, `{ users(first: 100) { edges { node { name products(first: 10) { edges { node { name owner { name } } } } } } } }`},
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const productsWithOwner = `{ products(first: 3) { edges { node { id name price owner { name email } } } } }`
+const productsWithOwner = `{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }`
 
 func TestProductWithOwner(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, g *graph) {
@@ -22,7 +22,7 @@ func TestProductWithOwner(t *testing.T) {
 				Edges []struct {
 					Node struct {
 						ID, Name string
-						Price    struct{ Amount, Currency string }
+						Price    struct{ Amount, CurrencyCode string }
 						Owner    *struct{ Name, Email string }
 					}
 				}
@@ -36,7 +36,7 @@ func TestProductWithOwner(t *testing.T) {
 			if n.Owner == nil {
 				t.Fatalf("product %s has no owner", n.Name)
 			}
-			got = append(got, row{n.Name, n.Price.Amount, n.Price.Currency, n.Owner.Name, n.Owner.Email})
+			got = append(got, row{n.Name, n.Price.Amount, n.Price.CurrencyCode, n.Owner.Name, n.Owner.Email})
 		}
 		want := []row{
 			{"Engine", "12.34", "USD", "Ada Lovelace", "ada@example.com"},
@@ -44,6 +44,12 @@ func TestProductWithOwner(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("products with owner:\n got %+v\nwant %+v", got, want)
+		}
+
+		// Money is an object: a client selects what it needs of it, the amount alone.
+		r := g.post(t, `{ products(first: 1) { edges { node { price { amount } } } } }`, nil)
+		if len(r.Errors) > 0 || string(r.Data) != `{"products":{"edges":[{"node":{"price":{"amount":"12.34"}}}]}}` {
+			t.Errorf("the amount alone: data %s, errors %+v", r.Data, r.Errors)
 		}
 	})
 }
@@ -243,12 +249,12 @@ func TestMutations(t *testing.T) {
 		var p struct {
 			UpdateProduct struct {
 				Name, Description string
-				Price             struct{ Amount, Currency string }
+				Price             struct{ Amount, CurrencyCode string }
 			}
 		}
-		g.must(t, `mutation($id: ID!) { updateProduct(id: $id, input: {name: "Analytical Engine", description: "gears", price: {amount: "99.5", currency: "GBP"}}) { name description price } }`,
+		g.must(t, `mutation($id: ID!) { updateProduct(id: $id, input: {name: "Analytical Engine", description: "gears", price: {amount: "99.5", currencyCode: GBP}}) { name description price { amount currencyCode } } }`,
 			map[string]any{"id": pid}, &p)
-		if p.UpdateProduct.Name != "Analytical Engine" || p.UpdateProduct.Description != "gears" || p.UpdateProduct.Price.Amount != "99.50" || p.UpdateProduct.Price.Currency != "GBP" {
+		if p.UpdateProduct.Name != "Analytical Engine" || p.UpdateProduct.Description != "gears" || p.UpdateProduct.Price.Amount != "99.50" || p.UpdateProduct.Price.CurrencyCode != "GBP" {
 			t.Errorf("updateProduct = %+v", p.UpdateProduct)
 		}
 		var read struct {
@@ -286,7 +292,7 @@ func TestNode(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, g *graph) {
 		uid := g.createUser(t, "Ada", "ada@example.com")
 		pid := g.createProduct(t, "Engine", "1", "USD", uid)
-		const q = `query($id: ID!) { node(id: $id) { id __typename ... on User { name email } ... on Product { name price } } }`
+		const q = `query($id: ID!) { node(id: $id) { id __typename ... on User { name email } ... on Product { name price { amount currencyCode } } } }`
 
 		var u struct{ Node map[string]any }
 		g.must(t, q, map[string]any{"id": uid}, &u)
@@ -296,7 +302,7 @@ func TestNode(t *testing.T) {
 		}
 		var p struct{ Node map[string]any }
 		g.must(t, q, map[string]any{"id": pid}, &p)
-		want = map[string]any{"id": pid, "__typename": "Product", "name": "Engine", "price": map[string]any{"amount": "1.00", "currency": "USD"}}
+		want = map[string]any{"id": pid, "__typename": "Product", "name": "Engine", "price": map[string]any{"amount": "1.00", "currencyCode": "USD"}}
 		if !reflect.DeepEqual(p.Node, want) {
 			t.Errorf("node(product) = %v, want %v", p.Node, want)
 		}
@@ -320,12 +326,12 @@ func TestNodeRewriteKeepsTheDocumentValid(t *testing.T) {
 		const doc = `
 query Both($u: ID!, $p: ID!, $withPrice: Boolean!) {
   user: node(id: $u) { id ...ProductFields ...UserFields }
-  product: node(id: $p) { id ... on Product @include(if: $withPrice) { price } ...UserFields }
+  product: node(id: $p) { id ... on Product @include(if: $withPrice) { price { amount } } ...UserFields }
   only: node(id: $u) { ...ProductFields }
 }
 query Other { users(first: 1) { edges { cursor } } }
 fragment UserFields on User { name }
-fragment ProductFields on Product { name price }`
+fragment ProductFields on Product { name price { amount currencyCode } }`
 		body := map[string]any{"u": uid, "p": pid, "withPrice": true}
 		r := postOp(t, g, doc, "Both", body)
 		if len(r.Errors) > 0 {

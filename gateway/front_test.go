@@ -35,7 +35,7 @@ func TestPlaygroundWholeGraph(t *testing.T) {
 				Edges []struct {
 					Node struct {
 						Name  string
-						Price struct{ Amount, Currency string }
+						Price struct{ Amount, CurrencyCode string }
 						Owner struct{ Name, Email string }
 					}
 				}
@@ -50,7 +50,7 @@ func TestPlaygroundWholeGraph(t *testing.T) {
 		t.Fatalf("result pane: %s", out)
 	}
 	n := got.Data.Products.Edges[0].Node
-	if n.Name != "Analytical Engine" || n.Price.Amount != "1843.00" || n.Price.Currency != "GBP" || n.Owner.Name != "Ada Lovelace" || n.Owner.Email != "ada@example.com" {
+	if n.Name != "Analytical Engine" || n.Price.Amount != "1843.00" || n.Price.CurrencyCode != "GBP" || n.Owner.Name != "Ada Lovelace" || n.Owner.Email != "ada@example.com" {
 		t.Errorf("result pane shows %+v", n)
 	}
 }
@@ -104,12 +104,12 @@ func TestRootTypename(t *testing.T) {
 }
 
 // TestCostOfReadmeQuery pins the cost the README gives for the product-with-owner query:
-// it passes a limit of 25 and is refused at 24.
+// it passes a limit of 31 and is refused at 30.
 func TestCostOfReadmeQuery(t *testing.T) {
 	for _, tt := range []struct {
 		max  int
 		code string
-	}{{25, ""}, {24, "COST_LIMIT_EXCEEDED"}} {
+	}{{31, ""}, {30, "COST_LIMIT_EXCEEDED"}} {
 		g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.MaxCost = tt.max })
 		r := g.post(t, productsWithOwner, nil)
 		got := ""

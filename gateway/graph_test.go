@@ -173,7 +173,7 @@ func (g *graph) createProduct(t testing.TB, name, amount, currency, owner string
 	var d struct{ CreateProduct struct{ ID string } }
 	g.must(t, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"name": name, "ownerId": owner,
-			"price": map[string]any{"amount": amount, "currency": currency}}}, &d)
+			"price": map[string]any{"amount": amount, "currencyCode": currency}}}, &d)
 	return d.CreateProduct.ID
 }
 

@@ -88,7 +88,7 @@ func TestHeaderPropagation(t *testing.T) {
 
 	// A mutation: the key reaches the mutation's own request, not the gateway's owner
 	// lookup that follows it.
-	postWith(t, g, `mutation($id: ID!) { createProduct(input: {name: "Loom", price: {amount: "1", currency: "USD"}, ownerId: $id}) { owner { name } } }`, map[string]any{"id": ada}, client)
+	postWith(t, g, `mutation($id: ID!) { createProduct(input: {name: "Loom", price: {amount: "1", currencyCode: USD}, ownerId: $id}) { owner { name } } }`, map[string]any{"id": ada}, client)
 	names, hs = g.log.takeHeaders()
 	// products (the mutation), users (products' own owner check, not the gateway's),
 	// users (the gateway's owner lookup).

@@ -13,7 +13,6 @@ import (
 
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -104,7 +103,7 @@ func (g *Gateway) build(texts sdls, gen uint64) (*graph, error) {
 			gr.missing = append(gr.missing, sg.Name)
 			continue
 		}
-		s, err := gqlparser.LoadSchema(&ast.Source{Name: sg.Name + ".graphql", Input: texts[i]})
+		s, err := loadSubgraphSchema(sg.Name, texts[i])
 		if err != nil {
 			return nil, fmt.Errorf("subgraph %s: parse SDL: %w", sg.Name, err)
 		}

@@ -59,7 +59,7 @@ func TestAppend(t *testing.T) {
 		want   string
 	}{
 		{name: "aliases", schema: gateway,
-			query: `{ q: __schema { t: queryType { n: name k: kind } } __type(name: "Money") { kind } }`,
+			query: `{ q: __schema { t: queryType { n: name k: kind } } __type(name: "Decimal") { kind } }`,
 			want:  `{"q":{"t":{"n":"Query","k":"OBJECT"}},"__type":{"kind":"SCALAR"}}`},
 		{name: "same key merged, sub-selections in order", schema: gateway,
 			query: `{ __type(name: "PageInfo") { fields { name } name fields { type { kind } } } }`,
@@ -196,14 +196,14 @@ func TestMergedSchemaQuirks(t *testing.T) {
 	s.PossibleTypes["Node"] = []*ast.Definition{user, node, user, product}
 	// An empty, non-nil field list on a scalar.
 	s.Types["DateTime"].Fields = ast.FieldList{}
-	s.Types["Money"].Fields = ast.FieldList{}
+	s.Types["Decimal"].Fields = ast.FieldList{}
 
 	tests := []struct {
 		name, query, want string
 	}{
 		{name: "possible types", query: `{ __type(name: "Node") { possibleTypes { name } } }`,
 			want: `{"__type":{"possibleTypes":[{"name":"Product"},{"name":"User"}]}}`},
-		{name: "scalar fields", query: `{ d: __type(name: "DateTime") { fields { name } } m: __type(name: "Money") { fields(includeDeprecated: true) { name } } }`,
+		{name: "scalar fields", query: `{ d: __type(name: "DateTime") { fields { name } } m: __type(name: "Decimal") { fields(includeDeprecated: true) { name } } }`,
 			want: `{"d":{"fields":null},"m":{"fields":null}}`},
 		{name: "object possible types", query: `{ __type(name: "User") { possibleTypes { name } } }`,
 			want: `{"__type":{"possibleTypes":null}}`},

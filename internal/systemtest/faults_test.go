@@ -188,7 +188,7 @@ func TestRedisRestartUnderWriteLoad(t *testing.T) {
 			for ctx.Err() == nil {
 				name := fmt.Sprintf("P%d", n.Add(1))
 				r, err := post(s.gateway.url(), `mutation($in: CreateProductInput!) { createProduct(input: $in) { id name } }`,
-					map[string]any{"in": map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currency": "USD"}}}, nil)
+					map[string]any{"in": map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currencyCode": "USD"}}}, nil)
 				var d struct{ CreateProduct struct{ ID, Name string } }
 				if err == nil && len(r.Errors) == 0 && json.Unmarshal(r.Data, &d) == nil && d.CreateProduct.ID != "" {
 					mu.Lock()
@@ -316,7 +316,7 @@ func TestIdempotencyAndConflictsThroughTheGateway(t *testing.T) {
 	s := startSystem(t)
 	ada := s.createUser(t, "Ada Lovelace")
 	const create = `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`
-	in := map[string]any{"in": map[string]any{"name": "Engine", "ownerId": ada, "price": map[string]any{"amount": "1.00", "currency": "USD"}}}
+	in := map[string]any{"in": map[string]any{"name": "Engine", "ownerId": ada, "price": map[string]any{"amount": "1.00", "currencyCode": "USD"}}}
 	ids := make([]string, 50)
 	var wg sync.WaitGroup
 	for i := range ids {

@@ -378,7 +378,7 @@ func (s *system) createProduct(t *testing.T, name, owner string) string {
 	t.Helper()
 	var d struct{ CreateProduct struct{ ID string } }
 	must(t, s.gateway.url(), `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currency": "USD"}}}, &d)
+		map[string]any{"in": map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currencyCode": "USD"}}}, &d)
 	return d.CreateProduct.ID
 }
 

@@ -105,7 +105,7 @@ func TestHandlingAnEventTwiceIsHarmless(t *testing.T) {
 			if err != nil || n != 0 {
 				t.Fatalf("DeleteOwner again = %d, %v; want 0", n, err)
 			}
-			if d := diffSnapshots(once, r.Dump(t)); len(d) > 0 {
+			if d := subgraphtest.Diff(once, r.Dump(t)); len(d) > 0 {
 				t.Errorf("the second handling changed the store: %v", d)
 			}
 		})

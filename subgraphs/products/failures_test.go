@@ -68,7 +68,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 					if strings.Contains(r.Raw, "127.0.0.1") {
 						t.Errorf("the answer names an address: %s", r.Raw)
 					}
-					if d := diffSnapshots(before, pr.Dump(t)); len(d) > 0 {
+					if d := subgraphtest.Diff(before, pr.Dump(t)); len(d) > 0 {
 						t.Errorf("a refused create changed the store: %v", d)
 					}
 					outage.end()

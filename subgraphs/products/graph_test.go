@@ -128,7 +128,7 @@ func (p *pair) deleteUser(id string) {
 }
 
 func productInput(name, owner string) map[string]any {
-	return map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.50", "currency": "USD"}}
+	return map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.50", "currencyCode": "USD"}}
 }
 
 const createProductQ = `mutation($in: CreateProductInput!) { createProduct(input: $in) { id version } }`

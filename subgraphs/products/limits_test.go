@@ -29,7 +29,7 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 		}
 		lookups = append(lookups, lookup{user: u, sel: "..._fS1"})
 	}
-	q, vars := batched("", "fragment _fS1 on User { id products(first: 10) { edges { cursor node { id name description price createdAt version owner { id } } } pageInfo { hasNextPage endCursor } } }", nil, lookups)
+	q, vars := batched("", "fragment _fS1 on User { id products(first: 10) { edges { cursor node { id name description price { amount currencyCode } createdAt version owner { id } } } pageInfo { hasNextPage endCursor } } }", nil, lookups)
 	r := subgraphtest.Post(t, e.url+"/graphql", subgraphtest.Request{Query: q, Variables: vars})
 	if len(r.Errors) > 0 {
 		t.Fatalf("a batch of 500 lookups: %.300s", r.Raw)

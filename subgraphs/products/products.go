@@ -178,7 +178,7 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix)
 	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Products(), cfg.Logger, cfg.Limits, cfg.Tracer,
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
 		subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))
 
 	mux := http.NewServeMux()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // forEachBackend runs f on a products subgraph over miniredis and, when REDIS_URL is
@@ -192,11 +193,11 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 				// counted is the steady state.
 				e.post(query, vars)
 				e.redis.RoundTrips.Store(0)
-				resp, raw := e.post(query, vars)
+				resp := e.post(query, vars)
 				if n := e.redis.RoundTrips.Load(); n != tt.roundTrips {
 					t.Errorf("%d redis round trips, want %d", n, tt.roundTrips)
 				}
-				checkLookups(t, tt.lookups, resp, raw)
+				checkLookups(t, tt.lookups, resp)
 			})
 		}
 	})
@@ -204,8 +205,9 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 
 // checkLookups compares each alias of resp with its lookup: its page, or its error and
 // no other.
-func checkLookups(t *testing.T, lookups []lookup, resp gqlResponse, raw string) {
+func checkLookups(t *testing.T, lookups []lookup, resp subgraphtest.Response) {
 	t.Helper()
+	raw := resp.Raw
 	var data map[string]*struct{ Products *connection }
 	if err := json.Unmarshal(resp.Data, &data); err != nil {
 		t.Fatalf("data %s: %v", resp.Data, err)
@@ -222,7 +224,7 @@ func checkLookups(t *testing.T, lookups []lookup, resp gqlResponse, raw string) 
 			if got != nil {
 				t.Errorf("%s: got %+v, want null for a failed products field", alias, got)
 			}
-			if !slices.ContainsFunc(resp.Errors, func(e gqlError) bool {
+			if !slices.ContainsFunc(resp.Errors, func(e subgraphtest.Error) bool {
 				return slices.Equal(e.Path, []any{alias, "products"}) && e.Extensions["code"] == l.code && strings.Contains(e.Message, l.msg)
 			}) {
 				t.Errorf("%s: no %s error containing %q at [%s products] in %s", alias, l.code, l.msg, alias, raw)
@@ -246,16 +248,10 @@ func checkLookups(t *testing.T, lookups []lookup, resp gqlResponse, raw string) 
 
 func checkPage(t *testing.T, label string, got connection, want wantPage) {
 	t.Helper()
-	if !slices.Equal(got.ids(), want.ids) {
-		t.Errorf("%s: ids = %v, want %v", label, got.ids(), want.ids)
-	}
 	if got.Edges == nil {
 		t.Errorf("%s: edges is null, want a list", label)
 	}
-	if got.PageInfo.HasNextPage != want.hasNext || got.PageInfo.HasPreviousPage != want.hasPrev {
-		t.Errorf("%s: hasNextPage, hasPreviousPage = %v, %v; want %v, %v", label,
-			got.PageInfo.HasNextPage, got.PageInfo.HasPreviousPage, want.hasNext, want.hasPrev)
-	}
+	subgraphtest.CheckPage(t, label, got.ids(), got.cursors(), got.PageInfo, want.ids, want.hasNext, want.hasPrev)
 }
 
 // TestUserProductsOfOwnersFromData checks the pages of users that only the data names
@@ -362,9 +358,9 @@ func TestUserProductsWhenRedisDoesNotAnswer(t *testing.T) {
 		unavailable(u3),
 	}
 	query, vars := batched("", "fragment _fgS0 on User { products(first: 2) { edges { cursor } } }\n", nil, lookups)
-	resp, raw := e.post(query, vars)
-	checkLookups(t, lookups, resp, raw)
-	if strings.Contains(raw, "127.0.0.1") {
-		t.Errorf("response leaks the store's address: %s", raw)
+	resp := e.post(query, vars)
+	checkLookups(t, lookups, resp)
+	if strings.Contains(resp.Raw, "127.0.0.1") {
+		t.Errorf("response leaks the store's address: %s", resp.Raw)
 	}
 }

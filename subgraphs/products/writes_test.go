@@ -57,7 +57,7 @@ func TestIdempotentProductCreates(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		owner := e.user()
 		lamp := func(amount string) map[string]any {
-			return map[string]any{"name": "Lamp", "ownerId": owner, "price": map[string]any{"amount": amount, "currency": "USD"}}
+			return map[string]any{"name": "Lamp", "ownerId": owner, "price": map[string]any{"amount": amount, "currencyCode": "USD"}}
 		}
 		var first, again struct{ CreateProduct versioned }
 		e.send(subgraphtest.Request{Query: keyedCreate, Variables: withKey("k", lamp("1.5"))}).Decode(t, &first)
@@ -68,14 +68,14 @@ func TestIdempotentProductCreates(t *testing.T) {
 		before := e.redis.Dump(t)
 		for _, in := range []map[string]any{
 			lamp("1.51"),
-			{"name": "Lamp", "ownerId": e.user(), "price": map[string]any{"amount": "1.5", "currency": "USD"}},
-			{"name": "Lamp", "description": "other", "ownerId": owner, "price": map[string]any{"amount": "1.5", "currency": "USD"}},
+			{"name": "Lamp", "ownerId": e.user(), "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
+			{"name": "Lamp", "description": "other", "ownerId": owner, "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
 		} {
 			if r := e.send(subgraphtest.Request{Query: keyedCreate, Variables: withKey("k", in)}); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
 				t.Errorf("other input %v under a used key: %s, want IDEMPOTENCY_KEY_REUSED", in, r.Raw)
 			}
 		}
-		if d := diffSnapshots(before, e.redis.Dump(t)); len(d) > 0 {
+		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
 			t.Errorf("refused creates changed the store: %v", d)
 		}
 
@@ -114,7 +114,7 @@ func TestConcurrentIdempotentProductCreates(t *testing.T) {
 		owner := e.user()
 		const n = 50
 		for _, viaHeader := range []bool{false, true} {
-			in := map[string]any{"name": fmt.Sprint("Lamp ", viaHeader), "ownerId": owner, "price": map[string]any{"amount": "1", "currency": "USD"}}
+			in := map[string]any{"name": fmt.Sprint("Lamp ", viaHeader), "ownerId": owner, "price": map[string]any{"amount": "1", "currencyCode": "USD"}}
 			req := subgraphtest.Request{Query: keyedCreate, Variables: withKey("one key", in)}
 			if viaHeader {
 				req = subgraphtest.Request{Query: keyedCreate, Variables: withKey("", in), Header: http.Header{subgraph.IdempotencyHeader: {"one key"}}}
@@ -183,7 +183,7 @@ func TestProductVersions(t *testing.T) {
 		if r := e.send(subgraphtest.Request{Query: updateQ, Variables: map[string]any{"id": relay.NewID("Product"), "in": map[string]any{"expectedVersion": 1}}}); codeOf(r) != subgraph.CodeNotFound {
 			t.Errorf("update of a missing product with expectedVersion: %s, want NOT_FOUND", r.Raw)
 		}
-		if d := diffSnapshots(before, e.redis.Dump(t)); len(d) > 0 {
+		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
 			t.Errorf("refused updates changed the store: %v", d)
 		}
 	})

@@ -1,9 +1,10 @@
 // Package relay implements the contracts both subgraphs share with their clients:
-// global ids that carry their type, cursors that only this server issues, and the
-// bounds of a page.
+// global ids that carry their type, cursors that only this server issues, each for one
+// list, and the bounds of a page.
 package relay
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -84,12 +85,29 @@ func CheckFirst(first int) error {
 	return nil
 }
 
+// A List names the list that a connection pages through: the connection's type and
+// what chooses its items, such as "ProductConnection products ownerId=User:…". Each
+// cursor is bound to the list it was issued for, so that a cursor of one list is
+// refused by every other: a users cursor is no position in the products.
+type List string
+
+// NewList returns the List of the connection type connection over the items that
+// filters choose (name=value strings, in a fixed order), for example
+// NewList("ProductConnection", "products", "ownerId="+id).
+func NewList(connection string, filters ...string) List {
+	return List(strings.Join(append([]string{connection}, filters...), " "))
+}
+
 // Cursors encodes and checks cursors. A cursor is a position in a creation-order
-// index signed with the server's secret, so a client cannot forge or edit one, and
-// every replica that shares the secret accepts the cursors of the others.
+// index and the list it belongs to, signed with the server's secret, so a client can
+// neither forge nor edit one, nor move one to another list, and every replica that
+// shares the secret accepts the cursors of the others.
 type Cursors struct {
 	secret []byte
 }
+
+// ErrForeignCursor reports a cursor that this server issued for another list.
+var ErrForeignCursor = errors.New("cursor belongs to another list")
 
 // NewCursors returns a Cursors signing with secret, which must not be empty.
 func NewCursors(secret string) (*Cursors, error) {
@@ -99,32 +117,50 @@ func NewCursors(secret string) (*Cursors, error) {
 	return &Cursors{secret: []byte(secret)}, nil
 }
 
+// A cursor is its version, the first bytes of the SHA-256 of its list (so that a cursor
+// of another list can be told from a forged one), the position, and a MAC of all three.
 const (
-	cursorVersion = 1
+	cursorVersion = 2
+	listLen       = 8
+	posAt         = 1 + listLen
+	macAt         = posAt + 8
 	macLen        = 12
-	cursorLen     = 1 + 8 + macLen
+	cursorLen     = macAt + macLen
 )
 
-// Encode returns the cursor of the item at position pos of an index.
-func (c *Cursors) Encode(pos int64) string {
+// Encode returns the cursor of the item at position pos of list.
+func (c *Cursors) Encode(list List, pos int64) string {
 	var b [cursorLen]byte
 	b[0] = cursorVersion
-	binary.BigEndian.PutUint64(b[1:9], uint64(pos))
-	copy(b[9:], c.mac(b[:9]))
+	tag := listTag(list)
+	copy(b[1:posAt], tag[:])
+	binary.BigEndian.PutUint64(b[posAt:macAt], uint64(pos))
+	copy(b[macAt:], c.mac(b[:macAt]))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Decode returns the position a cursor stands for, or ErrBadCursor.
-func (c *Cursors) Decode(cursor string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || !hmac.Equal(b[9:], c.mac(b[:9])) {
+// Decode returns the position in list that a cursor stands for: ErrBadCursor when this
+// server did not issue it (forged, edited, of another secret or an older version), and
+// ErrForeignCursor when it did, for another list.
+func (c *Cursors) Decode(list List, cursor string) (int64, error) {
+	// Strict: a cursor has one spelling, so that no edit of its last character passes.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
+	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || !hmac.Equal(b[macAt:], c.mac(b[:macAt])) {
 		return 0, ErrBadCursor
 	}
-	pos := int64(binary.BigEndian.Uint64(b[1:9]))
+	if tag := listTag(list); !bytes.Equal(b[1:posAt], tag[:]) {
+		return 0, ErrForeignCursor
+	}
+	pos := int64(binary.BigEndian.Uint64(b[posAt:macAt]))
 	if pos < 0 {
 		return 0, ErrBadCursor
 	}
 	return pos, nil
+}
+
+func listTag(list List) [listLen]byte {
+	sum := sha256.Sum256([]byte(list))
+	return [listLen]byte(sum[:listLen])
 }
 
 func (c *Cursors) mac(b []byte) []byte {

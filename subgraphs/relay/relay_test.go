@@ -58,23 +58,70 @@ func TestCursors(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := NewCursors("other secret")
-	for _, pos := range []int64{0, 1, 42, 1 << 40} {
-		got, err := c.Decode(c.Encode(pos))
-		if err != nil || got != pos {
-			t.Errorf("Decode(Encode(%d)) = %d, %v", pos, got, err)
+	users := NewList("UserConnection", "users")
+	products := NewList("ProductConnection", "products")
+	ada := NewList("ProductConnection", "products", "ownerId=User:0190f3a0-0000-7000-8000-00000000000a")
+	bob := NewList("ProductConnection", "products", "ownerId=User:0190f3a0-0000-7000-8000-00000000000b")
+	for _, list := range []List{users, products, ada} {
+		for _, pos := range []int64{0, 1, 42, 1 << 40} {
+			got, err := c.Decode(list, c.Encode(list, pos))
+			if err != nil || got != pos {
+				t.Errorf("Decode(%q, Encode(%d)) = %d, %v", list, pos, got, err)
+			}
 		}
 	}
-	good := c.Encode(7)
+	good := c.Encode(products, 7)
 	tampered := []byte(good)
 	tampered[3] ^= 1
-	for _, bad := range []string{"", "abc", "!!!!", good + "A", string(tampered), other.Encode(7)} {
-		if _, err := c.Decode(bad); !errors.Is(err, ErrBadCursor) {
-			t.Errorf("Decode(%q) error = %v, want ErrBadCursor", bad, err)
-		}
+	// What version 1 cursors looked like: a position and a MAC, bound to no list.
+	v1 := "AQAAAAAAAAAHAAAAAAAAAAAAAAAA"
+	for _, tt := range []struct {
+		name, cursor string
+		list         List
+		want         error
+	}{
+		{"empty", "", products, ErrBadCursor},
+		{"too short", "abc", products, ErrBadCursor},
+		{"not base64url", "!!!!", products, ErrBadCursor},
+		{"one byte more", good + "A", products, ErrBadCursor},
+		{"tampered", string(tampered), products, ErrBadCursor},
+		{"another secret", other.Encode(products, 7), products, ErrBadCursor},
+		{"version 1", v1, products, ErrBadCursor},
+		{"a users cursor on products", c.Encode(users, 7), products, ErrForeignCursor},
+		{"a products cursor on users", good, users, ErrForeignCursor},
+		{"an owner's cursor on all products", c.Encode(ada, 7), products, ErrForeignCursor},
+		{"all products' cursor on an owner's", good, ada, ErrForeignCursor},
+		{"one owner's cursor on another's", c.Encode(ada, 7), bob, ErrForeignCursor},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := c.Decode(tt.list, tt.cursor); !errors.Is(err, tt.want) {
+				t.Errorf("Decode(%q, %q) error = %v, want %v", tt.list, tt.cursor, err, tt.want)
+			}
+		})
+	}
+	if c.Encode(users, 7) == c.Encode(products, 7) {
+		t.Error("the 7th user and the 7th product have one cursor")
 	}
 	if _, err := NewCursors(""); err == nil {
 		t.Error("NewCursors(\"\") succeeded, want error")
 	}
+}
+
+// FuzzDecodeCursor checks that whatever a client sends as a cursor is refused or names a
+// position of its own list, and that Decode never panics.
+func FuzzDecodeCursor(f *testing.F) {
+	c, _ := NewCursors("secret")
+	list := NewList("UserConnection", "users")
+	f.Add(c.Encode(list, 3))
+	f.Add(c.Encode(NewList("ProductConnection", "products"), 3))
+	f.Add("")
+	f.Add("AQAAAAAAAAAHAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, cursor string) {
+		pos, err := c.Decode(list, cursor)
+		if err == nil && (pos < 0 || c.Encode(list, pos) != cursor) {
+			t.Fatalf("Decode(%q) = %d, which is not the position of that cursor", cursor, pos)
+		}
+	})
 }
 
 func TestCheckFirst(t *testing.T) {

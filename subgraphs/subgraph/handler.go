@@ -25,7 +25,8 @@ const (
 )
 
 // NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
-// SchemaPath. sdl must be the text the schema was generated from. Requests to
+// SchemaPath. sdl must be the text the schema was generated from, with the definitions
+// of the Apollo Federation directives it uses (schema.Standalone). Requests to
 // GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
 // GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
 // nil records nothing. extra are more gqlgen extensions (such as Metrics); nil ones are

@@ -1,6 +1,7 @@
 package subgraph
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,9 +9,10 @@ import (
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 )
 
-// PageArgs checks a connection's arguments and returns the page size and the position
-// to start after (-1 for the beginning); bad arguments are BAD_USER_INPUT errors.
-func PageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, error) {
+// PageArgs checks the arguments of a connection over list and returns the page size and
+// the position to start after (-1 for the beginning); bad arguments, a cursor of
+// another list among them, are BAD_USER_INPUT errors.
+func PageArgs(cursors *relay.Cursors, list relay.List, first *int, after *string) (int, int64, error) {
 	n := relay.DefaultFirst
 	if first != nil {
 		n = *first
@@ -20,8 +22,11 @@ func PageArgs(cursors *relay.Cursors, first *int, after *string) (int, int64, er
 	}
 	pos := int64(-1)
 	if after != nil {
-		p, err := cursors.Decode(*after)
-		if err != nil {
+		p, err := cursors.Decode(list, *after)
+		switch {
+		case errors.Is(err, relay.ErrForeignCursor):
+			return 0, 0, BadInput("after: %v: pass a cursor that this connection returned", err)
+		case err != nil:
 			return 0, 0, BadInput("after: %v", err)
 		}
 		pos = p

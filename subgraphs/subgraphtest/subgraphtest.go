@@ -1,7 +1,9 @@
-// Package subgraphtest helps the subgraphs' tests cross process boundaries: a GraphQL
-// client for a subgraph served over real HTTP, a server that accepts connections and
-// never answers, and a TCP proxy that can freeze, stop and resume the server behind it
-// (a Redis, a subgraph), for fault injection on loopback.
+// Package subgraphtest is what the subgraphs' tests share. For crossing process
+// boundaries: a GraphQL client for a subgraph served over real HTTP, a server that
+// accepts connections and never answers, and a TCP proxy that can freeze, stop and
+// resume the server behind it (a Redis, a subgraph), for fault injection on loopback.
+// For what both subgraphs check alike (graphql.go): tables of bad input that must change
+// nothing, and the pages of a connection.
 package subgraphtest
 
 import (

@@ -89,7 +89,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, cfg.EventsMaxLen)
 	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Users(), cfg.Logger, cfg.Limits, cfg.Tracer,
+	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Users()), cfg.Logger, cfg.Limits, cfg.Tracer,
 		subgraph.Metrics(cfg.Metrics, "users", cfg.Redis))
 
 	mux := http.NewServeMux()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -102,7 +101,7 @@ func TestIdempotentCreates(t *testing.T) {
 			if r.Code(t) != subgraph.CodeIdempotencyKeyReused {
 				t.Errorf("%s under a used key: %s, want IDEMPOTENCY_KEY_REUSED", tt.name, r.Raw)
 			}
-			if d := diff(before, e.redis.Dump(t)); d != "" {
+			if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
 				t.Errorf("%s under a used key changed the store: %s", tt.name, d)
 			}
 		}
@@ -247,7 +246,7 @@ func TestVersions(t *testing.T) {
 		if r := update(map[string]any{"name": "X", "expectedVersion": 0}); r.Code(t) != subgraph.CodeBadUserInput {
 			t.Errorf("expectedVersion 0: %s, want BAD_USER_INPUT", r.Raw)
 		}
-		if d := diff(before, e.redis.Dump(t)); d != "" {
+		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
 			t.Errorf("refused updates changed the store: %s", d)
 		}
 	})
@@ -341,11 +340,4 @@ func TestDeleteAppendsAnEvent(t *testing.T) {
 			t.Errorf("keys after the delete: %v (%v), want only the pos counter and the events", keys, err)
 		}
 	})
-}
-
-func diff(before, after map[string]string) string {
-	if reflect.DeepEqual(before, after) {
-		return ""
-	}
-	return fmt.Sprintf("before %v\nafter  %v", before, after)
 }

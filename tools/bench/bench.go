@@ -60,6 +60,9 @@ type bench struct {
 	baseline *proc // nautilus, when started
 	hops     map[string]*hop
 	hopURLs  map[string]string
+	// federation describes the supergraph and the Node gateways, for the report; empty
+	// when no Node gateway runs.
+	federation []string
 }
 
 // target is one thing a workload runs against.
@@ -161,6 +164,15 @@ func (b *bench) run(ctx context.Context) error {
 	}
 
 	gwArgs := []string{"-users-url", b.hopURLs["users"], "-products-url", b.hopURLs["products"]}
+	// The Node gateways serve one supergraph, composed here from the running subgraphs'
+	// SDL and routed through the hops, as our gateway and nautilus are.
+	var supergraph string
+	if needsNode(b.cfg.Targets) {
+		if supergraph, err = b.composeSupergraph(ctx); err != nil {
+			return err
+		}
+		defer os.RemoveAll(filepath.Dir(supergraph))
+	}
 	var targets []target
 	for _, name := range b.cfg.Targets {
 		switch name {
@@ -171,6 +183,24 @@ func (b *bench) run(ctx context.Context) error {
 				return err
 			}
 			targets = append(targets, target{name: name, label: "nautilus", url: b.baseline.url, gw: b.baseline})
+		case targetHive, targetApollo:
+			ng := nodeGatewayOf(name)
+			args := slices.Concat([]string{filepath.Join(b.cfg.Web, ng.script)}, ng.args, []string{supergraph})
+			p, err := start(ctx, nodeEnv(b.env), ng.label, "node", false, args...)
+			if err != nil {
+				return err
+			}
+			procs = append(procs, p)
+			t := target{name: name, label: ng.label, url: p.url, gw: p}
+			// V8 compiles a gateway's hot paths as they run: a second of warmup before
+			// the first workload would measure the interpreter. Each Node gateway runs
+			// the mixed workload first, unmeasured.
+			if b.cfg.NodeWarmup > 0 {
+				fmt.Fprintf(b.out, "  warming %s up: (d) for %s\n", ng.label, b.cfg.NodeWarmup)
+				var seq atomic.Uint64
+				load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.NodeWarmup, &seq, func(n uint64) request { return mixed(b.graph, n, false) })
+			}
+			targets = append(targets, t)
 		case targetDirect:
 			targets = append(targets, target{name: name, label: "products (direct)", url: b.hopURLs["products"], direct: true})
 		}
@@ -222,6 +252,50 @@ func (b *bench) run(ctx context.Context) error {
 	fmt.Fprintln(b.out)
 	rep.write(b.out)
 	return nil
+}
+
+// composeSupergraph installs tools/web's packages if need be and composes the
+// subgraphs, as the hops serve them, into a supergraph file in a directory of its own,
+// whose path it returns; the caller removes the directory.
+func (b *bench) composeSupergraph(ctx context.Context) (string, error) {
+	if b.cfg.Web == "" {
+		web, err := findWeb(ctx)
+		if err != nil {
+			return "", err
+		}
+		b.cfg.Web = web
+	}
+	if err := installWeb(ctx, b.env, b.cfg.Web, func(s string) { fmt.Fprintln(b.out, s) }); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "fedgraph-bench-supergraph-")
+	if err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, "supergraph.graphql")
+	fmt.Fprintln(b.out, "Composing the supergraph from the subgraphs' _service SDL...")
+	hints, err := composeSupergraph(ctx, b.env, b.cfg.Web, file, [][2]string{{"users", b.hopURLs["users"]}, {"products", b.hopURLs["products"]}})
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	b.federation = []string{
+		fmt.Sprintf("supergraph: composed in this run by @apollo/composition %s from the subgraphs' `_service { sdl }`, routed through the hops; %d description hints, no other hint",
+			packageVersion(b.cfg.Web, composePkg), hints),
+		fmt.Sprintf("Node gateways: Node %s, NODE_ENV=production, one process each, each warmed up by (d) for %s once before its first workload; Hive Gateway: @graphql-hive/gateway %s (its runtime on node:http, tools/web/hive-gateway.mjs, in-flight deduplication of subgraph requests off); Apollo Gateway: @apollo/gateway %s in @apollo/server %s (tools/web/apollo-gateway.mjs)",
+			nodeVersion(ctx, b.env), b.cfg.NodeWarmup, packageVersion(b.cfg.Web, "@graphql-hive/gateway"), packageVersion(b.cfg.Web, "@apollo/gateway"), packageVersion(b.cfg.Web, "@apollo/server")),
+	}
+	return file, nil
+}
+
+// nodeGatewayOf returns the Node gateway whose -targets name is name.
+func nodeGatewayOf(name string) nodeGateway {
+	for _, g := range nodeGateways() {
+		if g.target == name {
+			return g
+		}
+	}
+	panic("bench: no Node gateway " + name)
 }
 
 // build compiles the four commands into dir with the caller's Go settings.
@@ -371,7 +445,7 @@ func (b *bench) header() []string {
 			code = "code: " + rev
 		}
 	}
-	return []string{
+	return append([]string{
 		fmt.Sprintf("machine: %s, %d cores (%s/%s)", parseCPUModel(string(cpuinfo)), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH),
 		fmt.Sprintf("Go: %s (services), %s (this tool)", goVersion, runtime.Version()),
 		code,
@@ -384,7 +458,7 @@ func (b *bench) header() []string {
 			b.ticks),
 		"subgraph requests: POST /graphql counted by a hop in front of each subgraph, per client query",
 		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values",
-	}
+	}, b.federation...)
 }
 
 // vcsRevision describes the commit a binary was built from, as go build stamps it;

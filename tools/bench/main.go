@@ -1,14 +1,17 @@
 // Command bench is the whole-graph load benchmark that `make bench` runs. In one run, on
 // loopback only, it builds and starts the users and products subgraphs, our gateway and
 // the baseline (plain nautilus/gateway, tools/bench/nautilus) as separate processes,
-// seeds the graph through mutations, and puts each workload under a bounded closed-loop
-// load against each target in turn: our gateway, the baseline, and the products
-// subgraph directly. It prints throughput, latency, CPU per query of every process and
-// subgraph requests per client query (counted by a hop in front of each subgraph), then
-// stops everything it started.
+// seeds the graph through mutations, composes the subgraphs' Federation v2 SDL into a
+// supergraph (tools/web/compose.mjs) that Hive Gateway and Apollo Gateway serve on Node
+// (tools/web), and puts each workload under a bounded closed-loop load against each
+// target in turn: our gateway, the baseline, Hive Gateway, Apollo Gateway, and the
+// products subgraph directly. It prints throughput, latency, CPU per query of every
+// process and subgraph requests per client query (counted by a hop in front of each
+// subgraph), the four gateways side by side with the ratios issue 8 targets, then stops
+// everything it started.
 //
-//	go run ./tools/bench [-duration 3s] [-warmup 1s] [-concurrency 16] [-workloads a,b,c,d]
-//	                     [-targets fedgraph,nautilus,products] [-soak 0] [-bin DIR]
+//	go run ./tools/bench [-duration 3s] [-warmup 1s] [-node-warmup 5s] [-concurrency 16] [-workloads a,b,c,d]
+//	                     [-targets fedgraph,nautilus,hive,apollo,products] [-soak 0] [-bin DIR] [-web DIR]
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -38,8 +42,15 @@ func main() {
 const (
 	targetOurs     = "fedgraph" // our gateway
 	targetBaseline = "nautilus" // plain nautilus/gateway, tools/bench/nautilus
+	targetHive     = "hive"     // Hive Gateway on Node, tools/web/hive-gateway.mjs
+	targetApollo   = "apollo"   // Apollo Gateway on Node, tools/web/apollo-gateway.mjs
 	targetDirect   = "products" // the products subgraph alone, through its hop
 )
+
+// targetNames are the -targets names, in the order the targets run.
+func targetNames() []string {
+	return []string{targetOurs, targetBaseline, targetHive, targetApollo, targetDirect}
+}
 
 // Config is one benchmark run's settings.
 type Config struct {
@@ -56,8 +67,14 @@ type Config struct {
 	Timeout time.Duration
 	// Workloads are the workloads to run, by name (a, b, c, d). default: all
 	Workloads []string
-	// Targets are what they run against (fedgraph, nautilus, products). default: all
+	// Targets are what they run against (fedgraph, nautilus, hive, apollo, products).
+	// hive and apollo need Node and tools/web's packages (npm ci is run when they are
+	// missing). default: all
 	Targets []string
+	// NodeWarmup is how long each Node gateway (hive, apollo) runs the mixed workload
+	// once, unmeasured, before its first workload, so that V8 has compiled its hot paths.
+	// default: 5s
+	NodeWarmup time.Duration
 	// Soak, when positive, runs the mixed workload against our gateway for that long after
 	// the tables and reports the gateway's memory and goroutines before and after.
 	// default: 0 (off)
@@ -65,6 +82,10 @@ type Config struct {
 	// Bin is a directory with prebuilt users, products, gateway and nautilus binaries.
 	// default: empty (build them into a temporary directory)
 	Bin string
+	// Web is tools/web, with the scripts that compose the supergraph and serve Hive
+	// Gateway and Apollo Gateway. default: empty (tools/web of the module that
+	// `go env GOMOD` names)
+	Web string
 	// RedisURL is the Redis both subgraphs use, each under its own key prefix, or
 	// "embedded" for an in-memory Redis in each. default: REDIS_URL, else
 	// redis://127.0.0.1:6379 when it answers PING, else embedded
@@ -76,10 +97,11 @@ func DefaultConfig() Config {
 	return Config{
 		Duration:    3 * time.Second,
 		Warmup:      time.Second,
+		NodeWarmup:  5 * time.Second,
 		Concurrency: 16,
 		Timeout:     5 * time.Second,
 		Workloads:   workloadNames(),
-		Targets:     []string{targetOurs, targetBaseline, targetDirect},
+		Targets:     targetNames(),
 	}
 }
 
@@ -92,6 +114,9 @@ func (c *Config) Validate() error {
 	if c.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("-warmup %s: want 0 or more", c.Warmup))
 	}
+	if c.NodeWarmup < 0 {
+		errs = append(errs, fmt.Errorf("-node-warmup %s: want 0 or more", c.NodeWarmup))
+	}
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		errs = append(errs, fmt.Errorf("-concurrency %d: want 1 to 1024", c.Concurrency))
 	}
@@ -102,7 +127,15 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("-soak %s: want 0 (off) or more", c.Soak))
 	}
 	errs = append(errs, checkList("-workloads", c.Workloads, workloadNames()))
-	errs = append(errs, checkList("-targets", c.Targets, []string{targetOurs, targetBaseline, targetDirect}))
+	errs = append(errs, checkList("-targets", c.Targets, targetNames()))
+	if needsNode(c.Targets) {
+		errs = append(errs, lookNode())
+		if c.Web != "" {
+			if _, err := os.Stat(filepath.Join(c.Web, "compose.mjs")); err != nil {
+				errs = append(errs, fmt.Errorf("-web %s: %w", c.Web, err))
+			}
+		}
+	}
 	if c.Bin != "" {
 		for _, b := range binaries() {
 			if _, err := os.Stat(b.path(c.Bin)); err != nil {
@@ -141,12 +174,14 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long each workload is measured against each target")
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "how long each workload runs against each target before it is measured")
+	fs.DurationVar(&cfg.NodeWarmup, "node-warmup", cfg.NodeWarmup, "how long each Node gateway (hive, apollo) runs the mixed workload once, unmeasured, before its first workload")
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "clients in the closed loop")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on one client request; no answer by then is an error")
 	workloadsFlag := fs.String("workloads", strings.Join(cfg.Workloads, ","), "workloads to run: a (product + owner), b (100 products + owners), c (user + 50 products), d (mixed, 10% writes)")
-	targetsFlag := fs.String("targets", strings.Join(cfg.Targets, ","), "targets: fedgraph (our gateway), nautilus (plain nautilus/gateway), products (the products subgraph alone)")
+	targetsFlag := fs.String("targets", strings.Join(cfg.Targets, ","), "targets: fedgraph (our gateway), nautilus (plain nautilus/gateway), hive (Hive Gateway), apollo (Apollo Gateway), products (the products subgraph alone)")
 	fs.DurationVar(&cfg.Soak, "soak", cfg.Soak, "after the tables, run the mixed load against our gateway this long and report its memory and goroutines; 0: off")
 	fs.StringVar(&cfg.Bin, "bin", cfg.Bin, "directory with prebuilt users, products, gateway and nautilus binaries; empty: build them")
+	fs.StringVar(&cfg.Web, "web", cfg.Web, "tools/web, whose scripts compose the supergraph and serve Hive Gateway and Apollo Gateway; empty: the module's")
 	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis for both subgraphs (each under its own key prefix), or \"embedded\"; empty: REDIS_URL, else redis://127.0.0.1:6379 when it answers, else embedded")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -10,12 +10,12 @@ import (
 func TestParseConfigDefaults(t *testing.T) {
 	cfg, err := parseConfig(nil, func(string) string { return "" })
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(err) // the defaults run Node: node must be on PATH
 	}
-	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" {
+	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "nautilus", "products"}) {
+	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "nautilus", "hive", "apollo", "products"}) {
 		t.Errorf("default workloads %v, targets %v", cfg.Workloads, cfg.Targets)
 	}
 }
@@ -38,13 +38,31 @@ func TestParseConfigReadsOnlyRedisURL(t *testing.T) {
 // error.
 func TestParseConfigReportsEveryBadSetting(t *testing.T) {
 	_, err := parseConfig([]string{"-duration", "0s", "-warmup", "-1s", "-concurrency", "0", "-timeout", "0s",
-		"-soak", "-1m", "-workloads", "a,z", "-targets", "", "-bin", t.TempDir()}, func(string) string { return "" })
+		"-soak", "-1m", "-node-warmup", "-1s", "-workloads", "a,z", "-targets", "", "-bin", t.TempDir()}, func(string) string { return "" })
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"-duration", "-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "users: no such file"} {
+	for _, want := range []string{"-duration", "-warmup", "-node-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "users: no such file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// TestParseConfigNodeTargets checks what the Node gateways add to validation: -web must
+// hold tools/web's scripts, and node must be on PATH.
+func TestParseConfigNodeTargets(t *testing.T) {
+	_, err := parseConfig([]string{"-targets", "fedgraph,apollo", "-web", t.TempDir()}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "compose.mjs: no such file") {
+		t.Errorf("a -web without compose.mjs: error %v", err)
+	}
+	// Without a Node target, -web is not looked at.
+	if _, err := parseConfig([]string{"-targets", "fedgraph", "-web", t.TempDir()}, func(string) string { return "" }); err != nil {
+		t.Errorf("-web with no Node target: %v", err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	_, err = parseConfig([]string{"-targets", "hive"}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "not on PATH") {
+		t.Errorf("no node on PATH: error %v", err)
 	}
 }

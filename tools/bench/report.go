@@ -59,6 +59,20 @@ func (rep *report) write(w io.Writer) {
 		ratios.write(w)
 	}
 
+	if four := rep.gateways(); len(four.rows) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "The gateways side by side (rps, and the gateway process's CPU ms per client query):")
+		fmt.Fprintln(w)
+		four.write(w)
+	}
+
+	if goals := rep.targets(); len(goals.rows) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Issue 8's targets, in this run:")
+		fmt.Fprintln(w)
+		goals.write(w)
+	}
+
 	var unordered []string
 	for _, r := range rep.rows {
 		if ok := r.st.requests() - r.st.errors; r.st.unordered > 0 && ok > 0 {
@@ -115,6 +129,140 @@ func (rep *report) ratios() table {
 		t.rows = append(t.rows, []string{w.title, speed, cpuRatio(ours), cpuRatio(base)})
 	}
 	return t
+}
+
+// gatewayTargets are the gateways the comparison sets side by side, in its order.
+func gatewayTargets() []string {
+	return []string{targetOurs, targetBaseline, targetHive, targetApollo}
+}
+
+// gateways is one row per workload with each gateway's rps and CPU per query, for the
+// gateways that ran.
+func (rep *report) gateways() table {
+	var ran []*row // one row of each gateway that ran, for its label
+	for _, g := range gatewayTargets() {
+		for _, r := range rep.rows {
+			if r.target.name == g {
+				ran = append(ran, r)
+				break
+			}
+		}
+	}
+	if len(ran) < 2 {
+		return table{}
+	}
+	t := table{head: []string{"workload"}, right: []bool{false}}
+	for _, r := range ran {
+		t.head = append(t.head, r.target.label+" rps", r.target.label+" CPU ms/q")
+		t.right = append(t.right, true, true)
+	}
+	for _, w := range workloads() {
+		cells := []string{w.title}
+		anyRan := false
+		for _, g := range ran {
+			r := rep.find(w.name, g.target.name)
+			if r == nil {
+				cells = append(cells, "-", "-")
+				continue
+			}
+			anyRan = true
+			cells = append(cells, formatRPS(r.rps()), fmt.Sprintf("%.3f", r.cpuMS[roleGateway]))
+		}
+		if anyRan {
+			t.rows = append(t.rows, cells)
+		}
+	}
+	return t
+}
+
+// targets checks the figures issue 8 asks of our gateway: its RPS at least 2× Hive
+// Gateway's and 5× Apollo Gateway's on the 100-product list (b), ahead of both on the
+// single product (a), and its CPU per query the lowest of the gateways on every workload.
+// A target whose rows did not run is n/a.
+func (rep *report) targets() table {
+	t := table{head: []string{"target", "measured", "met"}, right: []bool{false, true, false}}
+	speed := func(workload, other string, atLeast float64, strict bool) {
+		ours, theirs := rep.find(workload, targetOurs), rep.find(workload, other)
+		if ours == nil && theirs == nil {
+			return
+		}
+		title := workloadTitle(workload)
+		label := labelOf(other)
+		goal := fmt.Sprintf("%s: fedgraph rps ≥ %g × %s's", title, atLeast, label)
+		if strict {
+			goal = fmt.Sprintf("%s: fedgraph rps > %s's", title, label)
+		}
+		if ours == nil || theirs == nil || theirs.rps() <= 0 {
+			t.rows = append(t.rows, []string{goal, "n/a", "n/a"})
+			return
+		}
+		x := ours.rps() / theirs.rps()
+		met := x >= atLeast
+		if strict {
+			met = x > atLeast
+		}
+		t.rows = append(t.rows, []string{goal, fmt.Sprintf("%.2f×", x), yesNo(met)})
+	}
+	speed("b", targetHive, 2, false)
+	speed("b", targetApollo, 5, false)
+	speed("a", targetHive, 1, true)
+	speed("a", targetApollo, 1, true)
+	for _, w := range workloads() {
+		ours := rep.find(w.name, targetOurs)
+		if ours == nil {
+			continue
+		}
+		lowest, others := true, 0
+		var next *row // the cheapest other gateway
+		for _, g := range gatewayTargets()[1:] {
+			r := rep.find(w.name, g)
+			if r == nil {
+				continue
+			}
+			others++
+			if next == nil || r.cpuMS[roleGateway] < next.cpuMS[roleGateway] {
+				next = r
+			}
+			if r.cpuMS[roleGateway] <= ours.cpuMS[roleGateway] {
+				lowest = false
+			}
+		}
+		if others == 0 {
+			continue
+		}
+		t.rows = append(t.rows, []string{
+			w.title + ": fedgraph CPU per query the lowest of the gateways",
+			fmt.Sprintf("%.3f ms vs %.3f ms (%s)", ours.cpuMS[roleGateway], next.cpuMS[roleGateway], next.target.label),
+			yesNo(lowest),
+		})
+	}
+	return t
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func workloadTitle(name string) string {
+	for _, w := range workloads() {
+		if w.name == name {
+			return w.title
+		}
+	}
+	return name
+}
+
+// labelOf is the table label of a gateway target.
+func labelOf(target string) string {
+	for _, g := range nodeGateways() {
+		if g.target == target {
+			return g.label
+		}
+	}
+	return target
 }
 
 func (rep *report) find(workload, target string) *row {

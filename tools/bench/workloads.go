@@ -82,7 +82,7 @@ func seed(ctx context.Context, c *client, usersURL, productsURL string) (*graph,
 			vars: map[string]any{"input": map[string]any{
 				"name":    fmt.Sprintf("Product %03d", i),
 				"ownerId": g.users[owner].id,
-				"price":   map[string]any{"amount": fmt.Sprintf("%d.%02d", 1+i%50, i%100), "currency": "USD"},
+				"price":   map[string]any{"amount": fmt.Sprintf("%d.%02d", 1+i%50, i%100), "currencyCode": "USD"},
 			}},
 			check: decodeInto(&got),
 		})
@@ -143,7 +143,7 @@ func productWithOwner(g *graph, n uint64, direct bool) request {
 		owner = `owner { id }`
 	}
 	return request{
-		query: `query($id: ID!) { product(id: $id) { id name price ` + owner + ` } }`,
+		query: `query($id: ID!) { product(id: $id) { id name price { amount currencyCode } ` + owner + ` } }`,
 		vars:  map[string]any{"id": p.id},
 		check: func(data json.RawMessage) error {
 			var d struct{ Product *productJSON }

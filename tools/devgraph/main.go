@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	fmt.Fprintf(stdout, "playground         http://%s/\ngateway            %s\nusers subgraph     %s\nproducts subgraph  %s\n", lns["gateway"].Addr(), gatewayURL, usersURL, productsURL)
-	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price owner { name email } } } } }\"}'\n", gatewayURL)
+	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }\"}'\n", gatewayURL)
 	return g.Wait()
 }
 
@@ -163,7 +163,7 @@ func seedDemo(ctx context.Context, url string, logger *slog.Logger) error {
 		var d struct{ CreateProduct struct{ ID string } }
 		if err := call(ctx, url, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"name": t.name, "description": t.description, "ownerId": ids[i%len(ids)],
-				"price": map[string]any{"amount": t.amount, "currency": t.currency}}}, &d); err != nil {
+				"price": map[string]any{"amount": t.amount, "currencyCode": t.currency}}}, &d); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,10 @@
 // Command generate runs gqlgen once for each subgraph from the project's one gqlgen.yml.
 //
 // gqlgen builds one executable schema per configuration; the subgraphs share every
-// setting but their schema files, their output package and the fields that take a resolver,
-// so this command loads gqlgen.yml and sets those per subgraph. Run it from the module
-// root (`make generate`).
+// setting but their schema files, their output package (the executable schema, its
+// models and its Apollo Federation code, which must share a package) and the fields that
+// take a resolver, so this command loads gqlgen.yml and sets those per subgraph. Run it
+// from the module root (`make generate`).
 package main
 
 import (
@@ -41,9 +42,12 @@ func run() error {
 			schema: "schema/users.graphqls",
 		},
 		{
-			name:     "products",
-			schema:   "schema/products.graphqls",
-			models:   map[string]string{"Money": "github.com/fedgraph/fedgraph/subgraphs/products/store.Money"},
+			name:   "products",
+			schema: "schema/products.graphqls",
+			models: map[string]string{
+				"Decimal":      "github.com/fedgraph/fedgraph/subgraphs/products/graph.Decimal",
+				"CurrencyCode": "github.com/fedgraph/fedgraph/subgraphs/products/graph.CurrencyCode",
+			},
 			resolved: map[string][]string{"User": {"products"}},
 		},
 	}
@@ -71,6 +75,8 @@ func generate(sg subgraph) error {
 	cfg.Exec.Package = "graph"
 	cfg.Model.Filename = filepath.Join(dir, "models.go")
 	cfg.Model.Package = "graph"
+	cfg.Federation.Filename = filepath.Join(dir, "federation.go")
+	cfg.Federation.Package = "graph"
 	for name, model := range sg.models {
 		cfg.Models.Add(name, model)
 	}

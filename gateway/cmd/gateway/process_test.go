@@ -59,7 +59,7 @@ func TestProcesses(t *testing.T) {
 		Data   struct{ CreateProduct struct{ ID string } }
 		Errors []any
 	}
-	post(t, gw.url, `mutation { createProduct(input: {name: "Engine", ownerId: "`+created.Data.CreateUser.ID+`", price: {amount: "1.50", currency: "EUR"}}) { id } }`, &product)
+	post(t, gw.url, `mutation { createProduct(input: {name: "Engine", ownerId: "`+created.Data.CreateUser.ID+`", price: {amount: "1.50", currencyCode: EUR}}) { id } }`, &product)
 	if len(product.Errors) > 0 || product.Data.CreateProduct.ID == "" {
 		t.Fatalf("createProduct: %+v", product)
 	}
@@ -76,7 +76,7 @@ func TestProcesses(t *testing.T) {
 			}
 		}
 	}
-	post(t, gw.url, `{ products(first: 3) { edges { node { id name price owner { name email } } } } }`, &got)
+	post(t, gw.url, `{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }`, &got)
 	if e := got.Data.Products.Edges; len(e) != 1 || e[0].Node.Owner.Email != "ada@example.com" || e[0].Node.Price.Amount != "1.50" {
 		t.Fatalf("product with owner through three processes: %+v", got)
 	}

@@ -4,12 +4,10 @@ package graph
 
 import (
 	"time"
-
-	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 )
 
 // An object with a global id. Ids are opaque and carry their type (for example
-// `User:0193b7c2-…`). Every subgraph answers `node(id:)` for the types it owns and
+// `User:0193b7c2-…`). Every subgraph answers `node(id:)` for the types it declares and
 // `null` for any other well-formed id.
 type Node interface {
 	IsNode()
@@ -19,8 +17,8 @@ type Node interface {
 type CreateProductInput struct {
 	Name        string  `json:"name"`
 	Description *string `json:"description,omitempty"`
-	// The price, for example `{amount: "12.34", currency: "USD"}`.
-	Price store.Money `json:"price"`
+	// The price, for example `{amount: "12.34", currencyCode: USD}`.
+	Price *MoneyInput `json:"price"`
 	// The id of an existing user.
 	OwnerID string `json:"ownerId"`
 	// Makes the create safe to retry, up to 255 bytes: a create with a key already used
@@ -29,6 +27,28 @@ type CreateProductInput struct {
 	// `-idempotency-ttl`). The `Idempotency-Key` HTTP header does the same for every create
 	// of a request, each under its response key, when this field is not given.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// An exact amount of money in one currency, as Shopify's `MoneyV2` and commercetools'
+// `Money` have it: `{"amount": "12.34", "currencyCode": "USD"}`. It is kept as an integer
+// count of the currency's minor units; no float ever holds it.
+type Money struct {
+	// The amount in the currency's major units, with as many decimals as the currency has
+	// minor units: `"12.34"` USD, `"1200"` JPY, `"1.234"` KWD.
+	Amount Decimal `json:"amount"`
+	// The currency.
+	CurrencyCode CurrencyCode `json:"currencyCode"`
+}
+
+// An amount of money to store, in one of the currencies of `CurrencyCode`, for example
+// `{amount: "12.34", currencyCode: USD}`. `amount` must not be negative and must not have
+// more decimals than the currency has minor units (`"12.5"` JPY is refused), so that it is
+// stored exactly.
+type MoneyInput struct {
+	// The amount in the currency's major units, such as `"12.34"`.
+	Amount Decimal `json:"amount"`
+	// The currency.
+	CurrencyCode CurrencyCode `json:"currencyCode"`
 }
 
 type Mutation struct {
@@ -54,8 +74,8 @@ type Product struct {
 	Name string `json:"name"`
 	// Free text, up to 2000 characters; empty when not given.
 	Description string `json:"description"`
-	// The price, exact, for example `{"amount": "12.34", "currency": "USD"}`.
-	Price store.Money `json:"price"`
+	// The price, exact.
+	Price *Money `json:"price"`
 	// The user who owns the product, resolved by the users subgraph.
 	Owner *User `json:"owner,omitempty"`
 	// When the product was created.
@@ -66,6 +86,12 @@ type Product struct {
 }
 
 func (Product) IsNode() {}
+
+func (Product) IsEntity() {}
+
+type ProductByIDsInput struct {
+	ID string `json:"ID"`
+}
 
 // A page of products in creation order.
 type ProductConnection struct {
@@ -88,20 +114,26 @@ type Query struct {
 
 // The fields to change on a product; an omitted field keeps its value.
 type UpdateProductInput struct {
-	Name        *string      `json:"name,omitempty"`
-	Description *string      `json:"description,omitempty"`
-	Price       *store.Money `json:"price,omitempty"`
+	Name        *string     `json:"name,omitempty"`
+	Description *string     `json:"description,omitempty"`
+	Price       *MoneyInput `json:"price,omitempty"`
 	// When given, the update is made only if the product's version is still this one, and
 	// fails with CONFLICT otherwise.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 }
 
-// A user as the products subgraph knows it: an id to hang products on.
+// A person who can own products.
 type User struct {
-	// The user's global id.
+	// The user's global id, `User:<uuid>`.
 	ID string `json:"id"`
 	// The user's products in creation order. `first` is 1 to 100.
 	Products *ProductConnection `json:"products"`
 }
 
 func (User) IsNode() {}
+
+func (User) IsEntity() {}
+
+type UserByIDsInput struct {
+	ID string `json:"ID"`
+}

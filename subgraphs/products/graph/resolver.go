@@ -1,5 +1,6 @@
 // Package graph is the products subgraph's GraphQL layer: the code gqlgen generates from
-// schema/products.graphqls (exec.go, models.go) and the hand-written resolvers here.
+// schema/products.graphqls (exec.go, models.go, and federation.go for Apollo
+// Federation's _service and _entities) and the hand-written resolvers and scalars here.
 package graph
 
 import (
@@ -43,6 +44,18 @@ const DefaultLoaderWait = 500 * time.Microsecond
 // maxOwnerPages bounds the User.products pages one script reads: each page is up to
 // relay.MaxFirst+1 hashes, and a script holds Redis while it runs.
 const maxOwnerPages = 25
+
+// allProducts is the list Query.products pages through without an owner.
+const allProducts = relay.List("ProductConnection products")
+
+// ownerProducts is the list of one owner's products, which Query.products(ownerId:) and
+// User.products page through alike.
+func ownerProducts(owner string) relay.List {
+	return relay.NewList("ProductConnection", "products", "ownerId="+owner)
+}
+
+// Entity returns the resolvers of Apollo Federation's _entities.
+func (r *Resolver) Entity() EntityResolver { return (*entityResolver)(r) }
 
 // Mutation returns the mutation resolvers.
 func (r *Resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
@@ -92,15 +105,28 @@ func (r *Resolver) WithLoader(ctx context.Context) context.Context {
 	return context.WithValue(ctx, loaderKey{}, l)
 }
 
-// rootPages returns the User.products pages that the operation's root `node` fields ask
-// for (no other root field of this subgraph returns a User): every products field on
-// User below each User id, collected through fragments as the executor collects them,
-// with its arguments as its resolver will get them, variables and defaults applied. A
-// field with bad arguments reads nothing: its resolver answers BAD_USER_INPUT for it
-// alone.
+// rootPages returns the User.products pages that the operation's root fields ask for
+// by id: below `node` fields (no other root field of this subgraph returns a User by
+// id) and below the User representations of `_entities`, as a federation router sends
+// them. It collects every products field on User below each User id through fragments
+// as the executor collects them, with its arguments as its resolver will get them,
+// variables and defaults applied. A field with bad arguments reads nothing: its resolver
+// answers BAD_USER_INPUT for it alone.
 func (r *Resolver) rootPages(oc *graphql.OperationContext) []store.OwnerPage {
 	var pages []store.OwnerPage
-	for id, root := range subgraph.RootLookups(oc, "node") {
+	users := func(yield func(string, graphql.CollectedField) bool) {
+		for id, root := range subgraph.RootLookups(oc, "node") {
+			if !yield(id, root) {
+				return
+			}
+		}
+		for id, root := range subgraph.RootRepresentations(oc, "User") {
+			if !yield(id, root) {
+				return
+			}
+		}
+	}
+	for id, root := range users {
 		if relay.CheckID(id, "User") != nil {
 			continue // another type's node, or a malformed id that node rejects
 		}
@@ -136,7 +162,7 @@ func optional[T any](v any, unmarshal func(any) (T, error)) (*T, error) {
 // page follows. It is the one place that makes the key of a page, so that a root page
 // and the field that takes it agree.
 func (r *Resolver) productsPage(owner string, first *int, after *string) (page store.OwnerPage, n int, err error) {
-	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
+	n, pos, err := subgraph.PageArgs(r.Cursors, ownerProducts(owner), first, after)
 	if err != nil {
 		return store.OwnerPage{}, 0, err
 	}
@@ -161,6 +187,47 @@ func (r *Resolver) loadOwned(ctx context.Context, page store.OwnerPage) ([]*stor
 		return ps, err
 	}
 	return l.owned.Load(ctx, page)
+}
+
+type entityResolver Resolver
+
+// FindManyProductByIDs answers a router's Product representations, however many, with
+// one store read: each product, or null for an id that names none.
+func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*ProductByIDsInput) ([]*Product, error) {
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	return subgraph.Entities(ctx, "Product", ids, func(ctx context.Context, ids []string) ([]*Product, error) {
+		ps, err := r.Store.GetMany(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*Product, len(ps))
+		for i, p := range ps {
+			if p != nil {
+				out[i] = toProduct(p)
+			}
+		}
+		return out, nil
+	})
+}
+
+// FindManyUserByIDs answers a router's User representations with references to hang
+// User.products on: that a user exists is the users subgraph's to say. The products
+// pages below them are read in one batch (rootPages).
+func (r *entityResolver) FindManyUserByIDs(ctx context.Context, reps []*UserByIDsInput) ([]*User, error) {
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	return subgraph.Entities(ctx, "User", ids, func(_ context.Context, ids []string) ([]*User, error) {
+		out := make([]*User, len(ids))
+		for i, id := range ids {
+			out[i] = &User{ID: id}
+		}
+		return out, nil
+	})
 }
 
 type queryResolver Resolver
@@ -199,15 +266,19 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*Product, error
 }
 
 func (r *queryResolver) Products(ctx context.Context, first *int, after *string, ownerID *string) (*ProductConnection, error) {
-	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
+	list := allProducts
+	if ownerID != nil {
+		if err := relay.CheckID(*ownerID, "User"); err != nil {
+			return nil, subgraph.BadInput("ownerId: %v", err)
+		}
+		list = ownerProducts(*ownerID)
+	}
+	n, pos, err := subgraph.PageArgs(r.Cursors, list, first, after)
 	if err != nil {
 		return nil, err
 	}
 	var ps []*store.Product
 	if ownerID != nil {
-		if err := relay.CheckID(*ownerID, "User"); err != nil {
-			return nil, subgraph.BadInput("ownerId: %v", err)
-		}
 		ps, err = r.Store.ListByOwner(ctx, *ownerID, pos, n+1)
 	} else {
 		ps, err = r.Store.List(ctx, pos, n+1)
@@ -215,7 +286,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return connection(r.Cursors, ps, n, after != nil), nil
+	return connection(r.Cursors, list, ps, n, after != nil), nil
 }
 
 type userResolver Resolver
@@ -229,12 +300,12 @@ func (r *userResolver) Products(ctx context.Context, obj *User, first *int, afte
 	if err != nil {
 		return nil, err
 	}
-	return connection(r.Cursors, ps, n, after != nil), nil
+	return connection(r.Cursors, ownerProducts(obj.ID), ps, n, after != nil), nil
 }
 
-// connection makes a page of n products from ps, the up to n+1 products that follow the
-// page's start: one more than the page tells whether another page follows.
-func connection(cursors *relay.Cursors, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
+// connection makes a page of n products of list from ps, the up to n+1 products that
+// follow the page's start: one more than the page tells whether another page follows.
+func connection(cursors *relay.Cursors, list relay.List, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
 	conn := &ProductConnection{
 		Edges:    []*ProductEdge{}, // [] rather than null on an empty page
 		PageInfo: &PageInfo{HasPreviousPage: hasPrevious, HasNextPage: len(ps) > n},
@@ -243,7 +314,7 @@ func connection(cursors *relay.Cursors, ps []*store.Product, n int, hasPrevious 
 		ps = ps[:n]
 	}
 	for _, p := range ps {
-		conn.Edges = append(conn.Edges, &ProductEdge{Cursor: cursors.Encode(p.Pos), Node: toProduct(p)})
+		conn.Edges = append(conn.Edges, &ProductEdge{Cursor: cursors.Encode(list, p.Pos), Node: toProduct(p)})
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
@@ -266,6 +337,10 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if err := checkDescription(description); err != nil {
 		return nil, err
 	}
+	price, err := parsePrice(input.Price)
+	if err != nil {
+		return nil, err
+	}
 	if err := relay.CheckID(input.OwnerID, "User"); err != nil {
 		return nil, subgraph.BadInput("ownerId: %v", err)
 	}
@@ -274,7 +349,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 		Name, Description string
 		PriceMinor        int64
 		Currency, OwnerID string
-	}{name, description, input.Price.Minor, input.Price.Currency, input.OwnerID})
+	}{name, description, price.Minor, price.Currency, input.OwnerID})
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +366,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if keyed {
 		idem = &store.Idempotency{Key: key, Input: inputHash, TTL: r.IdempotencyTTL}
 	}
-	p, err := r.Store.Create(ctx, name, description, input.Price, input.OwnerID, idem)
+	p, err := r.Store.Create(ctx, name, description, price, input.OwnerID, idem)
 	switch {
 	case errors.Is(err, store.ErrOwnerDeleted):
 		return nil, subgraph.BadInput("no user with id %q", input.OwnerID)
@@ -321,12 +396,19 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input U
 			return nil, err
 		}
 	}
+	var price *store.Money
+	if input.Price != nil {
+		m, err := parsePrice(input.Price)
+		if err != nil {
+			return nil, err
+		}
+		price = &m
+	}
 	expected, err := subgraph.ExpectedVersion(input.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}
-	// input.Price was read and checked by store.Money's UnmarshalGQL.
-	p, err := r.Store.Update(ctx, id, input.Name, input.Description, input.Price, expected)
+	p, err := r.Store.Update(ctx, id, input.Name, input.Description, price, expected)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, subgraph.NotFound("no product with id %q", id)
@@ -368,12 +450,22 @@ func checkDescription(description string) error {
 	return nil
 }
 
+// parsePrice reads a price into exact minor units: a negative amount, or one with more
+// decimals than its currency has, is BAD_USER_INPUT.
+func parsePrice(in *MoneyInput) (store.Money, error) {
+	m, err := store.ParseMoney(string(in.Amount), string(in.CurrencyCode))
+	if err != nil {
+		return store.Money{}, subgraph.BadInput("price: %v", err)
+	}
+	return m, nil
+}
+
 func toProduct(p *store.Product) *Product {
 	return &Product{
 		ID:          p.ID,
 		Name:        p.Name,
 		Description: p.Description,
-		Price:       p.Price,
+		Price:       &Money{Amount: Decimal(p.Price.Amount()), CurrencyCode: CurrencyCode(p.Price.Currency)},
 		Owner:       &User{ID: p.OwnerID},
 		CreatedAt:   p.CreatedAt,
 		Version:     int(p.Version),

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"errors"
 	"strings"
 	"testing"
 )
@@ -47,6 +45,8 @@ func TestParseMoney(t *testing.T) {
 		{"12", "", 0, "unknown currency"},
 		{"12", "US", 0, "unknown currency"},
 		{"12", "USDX", 0, "unknown currency"},
+		{"12", "HRK", 0, "unknown currency"},
+		{"12", "XAU", 0, "unknown currency"},
 	}
 	for _, tt := range tests {
 		t.Run(clip(tt.amount)+" "+tt.currency, func(t *testing.T) {
@@ -150,39 +150,24 @@ func FuzzParseMoney(f *testing.F) {
 	})
 }
 
-func TestMoneyScalar(t *testing.T) {
-	var buf bytes.Buffer
-	Money{Minor: 1234, Currency: "USD"}.MarshalGQL(&buf)
-	if got, want := buf.String(), `{"amount":"12.34","currency":"USD"}`; got != want {
-		t.Errorf("MarshalGQL = %s, want %s", got, want)
-	}
+func TestMinorUnits(t *testing.T) {
 	tests := []struct {
-		name string
-		in   any
-		want Money
-		ok   bool
+		code   string
+		digits int
+		ok     bool
 	}{
-		{"object", map[string]any{"amount": "12.34", "currency": "USD"}, Money{1234, "USD"}, true},
-		{"yen", map[string]any{"amount": "1200", "currency": "JPY"}, Money{1200, "JPY"}, true},
-		{"number amount", map[string]any{"amount": 12.5, "currency": "USD"}, Money{}, false},
-		{"missing currency", map[string]any{"amount": "1"}, Money{}, false},
-		{"extra field", map[string]any{"amount": "1", "currency": "USD", "cents": "100"}, Money{}, false},
-		{"bare string", "12.34 USD", Money{}, false},
-		{"bare number", int64(1234), Money{}, false},
-		{"nil", nil, Money{}, false},
-		{"bad amount", map[string]any{"amount": "-1", "currency": "USD"}, Money{}, false},
+		{"USD", 2, true}, {"EUR", 2, true}, {"GBP", 2, true}, {"JPY", 0, true}, {"KRW", 0, true},
+		{"KWD", 3, true}, {"IQD", 3, true}, {"CLF", 4, true}, {"UYW", 4, true}, {"USN", 2, true},
+		{"ZWG", 2, true}, {"XCG", 2, true}, {"VES", 2, true}, {"VED", 2, true},
+		// Withdrawn from ISO 4217.
+		{"HRK", 0, false}, {"ZWL", 0, false}, {"ANG", 0, false}, {"BGN", 0, false}, {"DEM", 0, false},
+		// No minor unit in ISO 4217: no exact amount.
+		{"XAU", 0, false}, {"XDR", 0, false}, {"XTS", 0, false}, {"XXX", 0, false},
+		{"usd", 0, false}, {"", 0, false}, {"US", 0, false}, {"USDX", 0, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got Money
-			err := got.UnmarshalGQL(tt.in)
-			if (err == nil) != tt.ok || got != tt.want {
-				t.Fatalf("UnmarshalGQL(%v) = %+v, %v; want %+v, ok %v", tt.in, got, err, tt.want, tt.ok)
-			}
-			var coded interface{ ErrorCode() string }
-			if err != nil && (!errors.As(err, &coded) || coded.ErrorCode() != "BAD_USER_INPUT") {
-				t.Errorf("error %v carries no BAD_USER_INPUT code", err)
-			}
-		})
+		if digits, ok := MinorUnits(tt.code); digits != tt.digits || ok != tt.ok {
+			t.Errorf("MinorUnits(%q) = %d, %v; want %d, %v", tt.code, digits, ok, tt.digits, tt.ok)
+		}
 	}
 }

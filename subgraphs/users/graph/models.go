@@ -7,7 +7,7 @@ import (
 )
 
 // An object with a global id. Ids are opaque and carry their type (for example
-// `User:0193b7c2-…`). Every subgraph answers `node(id:)` for the types it owns and
+// `User:0193b7c2-…`). Every subgraph answers `node(id:)` for the types it declares and
 // `null` for any other well-formed id.
 type Node interface {
 	IsNode()
@@ -42,6 +42,18 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+type Product struct {
+	ID string `json:"id"`
+}
+
+func (Product) IsNode() {}
+
+func (Product) IsEntity() {}
+
+type ProductByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 type Query struct {
 }
 
@@ -70,6 +82,12 @@ type User struct {
 }
 
 func (User) IsNode() {}
+
+func (User) IsEntity() {}
+
+type UserByIDsInput struct {
+	ID string `json:"ID"`
+}
 
 // A page of users in creation order.
 type UserConnection struct {

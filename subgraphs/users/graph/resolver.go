@@ -1,5 +1,6 @@
 // Package graph is the users subgraph's GraphQL layer: the code gqlgen generates from
-// schema/users.graphqls (exec.go, models.go) and the hand-written resolvers here.
+// schema/users.graphqls (exec.go, models.go, and federation.go for Apollo Federation's
+// _service and _entities) and the hand-written resolvers here.
 package graph
 
 import (
@@ -22,6 +23,12 @@ type Resolver struct {
 	// IdempotencyTTL is how long a create's idempotency key is kept.
 	IdempotencyTTL time.Duration
 }
+
+// usersList is the list Query.users pages through; its cursors are good for it alone.
+const usersList = relay.List("UserConnection users")
+
+// Entity returns the resolvers of Apollo Federation's _entities.
+func (r *Resolver) Entity() EntityResolver { return (*entityResolver)(r) }
 
 // Mutation returns the mutation resolvers.
 func (r *Resolver) Mutation() MutationResolver { return (*mutationResolver)(r) }
@@ -47,21 +54,68 @@ func (r *Resolver) load(ctx context.Context, id string) (*store.User, error) {
 	return r.Store.Get(ctx, id)
 }
 
+type entityResolver Resolver
+
+// FindManyProductByIDs answers a router's Product representations with references:
+// products are the products subgraph's, which completes them.
+func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*ProductByIDsInput) ([]*Product, error) {
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	return subgraph.Entities(ctx, "Product", ids, func(_ context.Context, ids []string) ([]*Product, error) {
+		out := make([]*Product, len(ids))
+		for i, id := range ids {
+			out[i] = &Product{ID: id}
+		}
+		return out, nil
+	})
+}
+
+// FindManyUserByIDs answers a router's User representations, however many, with one
+// store read: each user, or null for an id that names none.
+func (r *entityResolver) FindManyUserByIDs(ctx context.Context, reps []*UserByIDsInput) ([]*User, error) {
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	return subgraph.Entities(ctx, "User", ids, func(ctx context.Context, ids []string) ([]*User, error) {
+		us, err := r.Store.GetMany(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*User, len(us))
+		for i, u := range us {
+			if u != nil {
+				out[i] = toUser(u)
+			}
+		}
+		return out, nil
+	})
+}
+
 type queryResolver Resolver
 
+// Node answers User ids from the store and Product ids with a reference: a router that
+// plans node(id:) with a Product fragment here completes it from the products
+// subgraph, whose Product this is. Any other well-formed id is not ours: null, as the
+// gateway may ask every subgraph.
 func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 	typ, err := relay.TypeOf(id)
 	if err != nil {
 		return nil, subgraph.BadInput("%v", err)
 	}
-	if typ != "User" {
-		return nil, nil // not ours: the gateway may ask every subgraph
+	switch typ {
+	case "User":
+		u, err := (*Resolver)(r).load(ctx, id)
+		if err != nil || u == nil {
+			return nil, err
+		}
+		return toUser(u), nil
+	case "Product":
+		return &Product{ID: id}, nil
 	}
-	u, err := (*Resolver)(r).load(ctx, id)
-	if err != nil || u == nil {
-		return nil, err
-	}
-	return toUser(u), nil
+	return nil, nil
 }
 
 func (r *queryResolver) User(ctx context.Context, id string) (*User, error) {
@@ -76,7 +130,7 @@ func (r *queryResolver) User(ctx context.Context, id string) (*User, error) {
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*UserConnection, error) {
-	n, pos, err := subgraph.PageArgs(r.Cursors, first, after)
+	n, pos, err := subgraph.PageArgs(r.Cursors, usersList, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +143,7 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 		us = us[:n]
 	}
 	for _, u := range us {
-		conn.Edges = append(conn.Edges, &UserEdge{Cursor: r.Cursors.Encode(u.Pos), Node: toUser(u)})
+		conn.Edges = append(conn.Edges, &UserEdge{Cursor: r.Cursors.Encode(usersList, u.Pos), Node: toUser(u)})
 	}
 	conn.Edges = append([]*UserEdge{}, conn.Edges...) // [] rather than null on an empty page
 	if len(conn.Edges) > 0 {
