@@ -23,8 +23,8 @@ import (
 )
 
 // Config says how tokens are verified. With neither JWKSURL nor JWKSFile set,
-// authentication is off: every request is anonymous, and a request that carries a
-// token is refused, since nothing could check it.
+// authentication is off: every request is anonymous and tokens are ignored (the
+// services warn about it at start).
 type Config struct {
 	// JWKSURL is where the signing keys are published (a JWK Set). default: none
 	JWKSURL string

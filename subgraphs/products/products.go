@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
@@ -62,6 +63,11 @@ type Config struct {
 	// Tracer makes the subgraph's spans (subgraph/tracing.go); instrument Redis with the
 	// same provider (redisotel) for Redis spans. default: one that records nothing
 	Tracer trace.TracerProvider
+	// Verifier checks each request's bearer token, with the gateway's settings: a token
+	// that does not verify is refused with 401 UNAUTHENTICATED, and the write rules
+	// (subgraph.Access) are enforced. default: nil, authentication off: every caller is
+	// anonymous and may write anything (development only)
+	Verifier *auth.Verifier
 }
 
 // EventsConfig is where the products subgraph reads the users subgraph's events and
@@ -177,9 +183,9 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 		cfg.OwnerTombstoneTTL = DefaultOwnerTombstoneTTL
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix)
-	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL}
+	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier)}
 	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
-		subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))
+		cfg.Verifier, subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -33,6 +34,7 @@ type Flags struct {
 	MetricsAddr    string
 	registry       *prometheus.Registry
 	DebugAddr      string
+	Auth           auth.Config
 }
 
 // Register binds the settings to fs; defaultAddr is -listen-addr's default.
@@ -48,6 +50,7 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
 	fs.StringVar(&f.MetricsAddr, "metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
 	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
+	f.Auth.RegisterFlags(fs)
 }
 
 // Open returns the logger and the Redis client the settings describe, warning about
@@ -99,4 +102,18 @@ func (f *Flags) Metrics() prometheus.Registerer {
 		f.registry = metrics.NewRegistry()
 	}
 	return f.registry
+}
+
+// Verifier returns the token verifier the auth settings describe (the gateway's own,
+// which the subgraph must share), nil with a warning when authentication is off: then
+// every caller is anonymous and the write rules are not enforced (see Access).
+func (f *Flags) Verifier(ctx context.Context, logger *slog.Logger) (*auth.Verifier, error) {
+	v, err := auth.New(ctx, f.Auth)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		logger.Warn("no JWKS_URL or JWKS_FILE: authentication is off; tokens are ignored and anyone may write anything")
+	}
+	return v, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -29,9 +30,10 @@ const (
 // of the Apollo Federation directives it uses (schema.Standalone). Requests to
 // GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
 // GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
-// nil records nothing. extra are more gqlgen extensions (such as Metrics); nil ones are
-// skipped.
-func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider, extra ...graphql.HandlerExtension) http.Handler {
+// nil records nothing. v verifies each request's bearer token (auth.go); nil means
+// authentication is off. extra are more gqlgen extensions (such as Metrics); nil ones
+// are skipped.
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider, v *auth.Verifier, extra ...graphql.HandlerExtension) http.Handler {
 	lim = lim.WithDefaults()
 	tp = providerOr(tp)
 	srv := handler.New(es)
@@ -51,7 +53,7 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.SetRecoverFunc(Recover(logger))
 
 	mux := http.NewServeMux()
-	mux.Handle(GraphQLPath, traceHTTP(withRequestID(lim.protect(srv, logger)), tp))
+	mux.Handle(GraphQLPath, traceHTTP(withRequestID(authenticate(v, logger, lim.protect(srv, logger))), tp))
 	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, sdl)

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
@@ -50,6 +51,11 @@ type Config struct {
 	// Tracer makes the subgraph's spans (subgraph/tracing.go); instrument Redis with the
 	// same provider (redisotel) for Redis spans. default: one that records nothing
 	Tracer trace.TracerProvider
+	// Verifier checks each request's bearer token, with the gateway's settings: a token
+	// that does not verify is refused with 401 UNAUTHENTICATED, and the write rules
+	// (subgraph.Access) are enforced. default: nil, authentication off: every caller is
+	// anonymous and may write anything (development only)
+	Verifier *auth.Verifier
 }
 
 // DefaultEventsMaxLen is Config.EventsMaxLen's default.
@@ -88,9 +94,9 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.EventsMaxLen = DefaultEventsMaxLen
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, cfg.EventsMaxLen)
-	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL}
+	res := &graph.Resolver{Store: st, Cursors: cursors, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier)}
 	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Users()), cfg.Logger, cfg.Limits, cfg.Tracer,
-		subgraph.Metrics(cfg.Metrics, "users", cfg.Redis))
+		cfg.Verifier, subgraph.Metrics(cfg.Metrics, "users", cfg.Redis))
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

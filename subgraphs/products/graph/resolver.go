@@ -36,6 +36,9 @@ type Resolver struct {
 	// LoaderWait is how long a request's loader gathers User.products pages before
 	// reading them from Redis as one batch. default: 500µs
 	LoaderWait time.Duration
+	// Access says who may write: a user creates, updates and deletes only their own
+	// products, an admin anyone's.
+	Access subgraph.Access
 }
 
 // DefaultLoaderWait is the LoaderWait used when none is set.
@@ -344,6 +347,9 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 	if err := relay.CheckID(input.OwnerID, "User"); err != nil {
 		return nil, subgraph.BadInput("ownerId: %v", err)
 	}
+	if err := r.Access.Owner(ctx, input.OwnerID, "create a product for this owner"); err != nil {
+		return nil, err
+	}
 	// What the create stores is what a replay must match.
 	key, inputHash, keyed, err := subgraph.IdempotencyKey(ctx, input.IdempotencyKey, struct {
 		Name, Description string
@@ -383,6 +389,9 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input CreateProduc
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input UpdateProductInput) (*Product, error) {
 	if err := relay.CheckID(id, "Product"); err != nil {
 		return nil, subgraph.BadInput("%v", err)
+	}
+	if err := r.mayChange(ctx, id, "update this product"); err != nil {
+		return nil, err
 	}
 	if input.Name != nil {
 		name, err := subgraph.CheckName("name", *input.Name, maxNameRunes)
@@ -424,6 +433,9 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (string
 	if err := relay.CheckID(id, "Product"); err != nil {
 		return "", subgraph.BadInput("%v", err)
 	}
+	if err := r.mayChange(ctx, id, "delete this product"); err != nil {
+		return "", err
+	}
 	err := r.Store.Delete(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", subgraph.NotFound("no product with id %q", id)
@@ -432,6 +444,28 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (string
 		return "", err
 	}
 	return id, nil
+}
+
+// mayChange returns nil when the caller may change product id (see Resolver.Access).
+// The check reads the product's owner before the write, which is sound because a
+// product's owner never changes; a product deleted in between is the write's NOT_FOUND.
+// A product that does not exist is NOT_FOUND for anyone signed in, as the write would
+// answer.
+func (r *mutationResolver) mayChange(ctx context.Context, id, what string) error {
+	if !r.Access.Enforce {
+		return nil
+	}
+	if err := r.Access.Signed(ctx, what); err != nil {
+		return err
+	}
+	p, err := r.Store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return subgraph.NotFound("no product with id %q", id)
+	}
+	return r.Access.Owner(ctx, p.OwnerID, what)
 }
 
 // Limits of a product's fields.

@@ -22,6 +22,9 @@ type Resolver struct {
 	Cursors *relay.Cursors
 	// IdempotencyTTL is how long a create's idempotency key is kept.
 	IdempotencyTTL time.Duration
+	// Access says who may write: a user changes only their own user, an admin anyone's,
+	// and only an admin creates users.
+	Access subgraph.Access
 }
 
 // usersList is the list Query.users pages through; its cursors are good for it alone.
@@ -156,6 +159,11 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 type mutationResolver Resolver
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input CreateUserInput) (*User, error) {
+	// A user's id is made here, so no caller can own it beforehand: sign-up goes
+	// through a service holding an admin token (an identity provider's hook, say).
+	if err := r.Access.Admin(ctx, "create a user"); err != nil {
+		return nil, err
+	}
 	name, err := subgraph.CheckName("name", input.Name, maxNameRunes)
 	if err != nil {
 		return nil, err
@@ -190,6 +198,9 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id string, input Upda
 	if err := relay.CheckID(id, "User"); err != nil {
 		return nil, subgraph.BadInput("%v", err)
 	}
+	if err := r.Access.Owner(ctx, id, "update this user"); err != nil {
+		return nil, err
+	}
 	if input.Name != nil {
 		name, err := subgraph.CheckName("name", *input.Name, maxNameRunes)
 		if err != nil {
@@ -223,6 +234,9 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id string, input Upda
 func (r *mutationResolver) DeleteUser(ctx context.Context, id string) (string, error) {
 	if err := relay.CheckID(id, "User"); err != nil {
 		return "", subgraph.BadInput("%v", err)
+	}
+	if err := r.Access.Owner(ctx, id, "delete this user"); err != nil {
+		return "", err
 	}
 	// The event goes out in the same script as the deletion: other services learn of
 	// every deletion, and of no deletion that did not happen.

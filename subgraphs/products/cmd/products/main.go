@@ -69,10 +69,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer stopTracing()
+	verifier, err := f.Verifier(ctx, logger)
+	if err != nil {
+		return err
+	}
 	svc, err := products.NewService(products.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
 		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
-		Tracer: tp, Metrics: f.Metrics(),
+		Tracer: tp, Metrics: f.Metrics(), Verifier: verifier,
 	})
 	if err != nil {
 		return err

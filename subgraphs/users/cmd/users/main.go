@@ -42,9 +42,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer stopTracing()
+	verifier, err := f.Verifier(ctx, logger)
+	if err != nil {
+		return err
+	}
 	h, err := users.New(users.Config{
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, IdempotencyTTL: f.IdempotencyTTL,
 		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger, Tracer: tp, Metrics: f.Metrics(),
+		Verifier: verifier,
 	})
 	if err != nil {
 		return err
