@@ -27,8 +27,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/internal/tracing"
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // command is one binary that an image runs.
@@ -37,12 +39,77 @@ type command struct {
 	pkg  string // its package, relative to the module root
 }
 
-// services are the three services, as every deployment file names them.
+// services are the graph's services, as every deployment file names them: the gateway
+// and each subgraph of the graph's table (schema.Subgraphs), by its name.
 func services() []command {
-	return []command{
-		{name: "gateway", pkg: "./gateway/cmd/gateway"},
-		{name: "users", pkg: "./subgraphs/users/cmd/users"},
-		{name: "products", pkg: "./subgraphs/products/cmd/products"},
+	out := []command{{name: "gateway", pkg: "./gateway/cmd/gateway"}}
+	for _, s := range schema.Subgraphs() {
+		out = append(out, command{name: s.Name, pkg: "./" + s.Command()})
+	}
+	return out
+}
+
+// subgraphsEnv is the variable of the gateway's subgraph list (its -subgraphs flag):
+// NAME=URL,NAME=URL,… in merge order.
+const subgraphsEnv = "SUBGRAPHS"
+
+// urlSetting is one URL of another service that a variable sets.
+type urlSetting struct {
+	label  string // for messages: the variable, and for SUBGRAPHS the subgraph's name
+	url    string
+	target string // the service it must reach, when the setting names it: SUBGRAPHS's names
+}
+
+// urlSettings returns the URLs of other services that env sets, by label: the value of
+// each -…-url flag, and each subgraph of the gateway's SUBGRAPHS, parsed as the gateway
+// parses it (gateway.ParseSubgraphs). A nil value (a Secret's) sets none.
+func urlSettings(env map[string]*string) ([]urlSetting, error) {
+	var out []urlSetting
+	var errs []error
+	for name, v := range env {
+		switch {
+		case v == nil:
+		case name == subgraphsEnv:
+			list, err := gateway.ParseSubgraphs(*v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, *v, err))
+				continue
+			}
+			for _, s := range list {
+				out = append(out, urlSetting{label: name + " " + s.Name, url: s.URL, target: s.Name})
+			}
+		case isURLSetting(name):
+			out = append(out, urlSetting{label: name, url: *v})
+		}
+	}
+	slices.SortFunc(out, func(a, b urlSetting) int { return strings.Compare(a.label, b.label) })
+	return out, errors.Join(errs...)
+}
+
+// checkSubgraphList checks the gateway's SUBGRAPHS in env: set, as the gateway parses
+// it, and naming the graph's subgraphs (schema.Subgraphs), each once, in the table's
+// order, which is the merge order.
+func checkSubgraphList(t *testing.T, env map[string]*string) {
+	t.Helper()
+	v, ok := env[subgraphsEnv]
+	if !ok || v == nil {
+		t.Errorf("gateway: no %s: the gateway starts only with its subgraphs", subgraphsEnv)
+		return
+	}
+	list, err := gateway.ParseSubgraphs(*v)
+	if err != nil {
+		t.Errorf("gateway %s=%q: %v", subgraphsEnv, *v, err)
+		return
+	}
+	var got, want []string
+	for _, s := range list {
+		got = append(got, s.Name)
+	}
+	for _, s := range schema.Subgraphs() {
+		want = append(want, s.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("gateway %s names %v, want the graph's subgraphs in schema.Subgraphs' order %v", subgraphsEnv, got, want)
 	}
 }
 
@@ -245,6 +312,11 @@ func (b *binary) checkEnv(env map[string]*string) error {
 		if err := parseAs(f.kind, *v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: -%s takes a %s: %v", name, *v, f.name, f.kind, err))
 		}
+		if b.name == "gateway" && name == subgraphsEnv {
+			if _, err := gateway.ParseSubgraphs(*v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", name, *v, err))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -368,6 +440,7 @@ func TestReadFlags(t *testing.T) {
 		{"gateway", "STARTUP_TIMEOUT", flagInfo{name: "startup-timeout", kind: "duration", def: "30s"}},
 		{"products", "EVENTS_REDIS_URL", flagInfo{name: "events-redis-url", kind: "string"}},
 		{"gateway", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
+		{"gateway", "SUBGRAPHS", flagInfo{name: "subgraphs", kind: "value"}},
 		{"users", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
 		{"products", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
 		{"healthcheck", "TIMEOUT", flagInfo{name: "timeout", kind: "duration", def: "2s"}},
@@ -392,6 +465,10 @@ func TestReadFlags(t *testing.T) {
 	}{
 		{"gateway", "METRICS_ADDR", str(":9090"), true},
 		{"gateway", "METRICS_PORT", str("9090"), false},
+		{"gateway", "SUBGRAPHS", str("users=http://users:4001/graphql,products=http://products:4002/graphql"), true},
+		{"gateway", "SUBGRAPHS", str("users=http://users:4001/graphql,products"), false},
+		{"gateway", "SUBGRAPHS", str("users=users:4001"), false},
+		{"gateway", "USERS_URL", str("http://users:4001/graphql"), false},
 		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str("http://otel-collector:4318"), true},
 		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str(""), true},
 		{"users", "OTEL_EXPORTER_OTLP_ENDPOINT", str("otel-collector:4318"), false},
@@ -405,9 +482,15 @@ func TestReadFlags(t *testing.T) {
 			t.Errorf("%s checkEnv(%s=%v) = %v, want ok %v", tt.bin, tt.name, deref(tt.value), err, tt.ok)
 		}
 	}
-	for _, name := range []string{"gateway", "users", "products"} {
-		if !bins[name].otel {
-			t.Errorf("%s does not link OpenTelemetry's SDK", name)
+	for _, c := range services() {
+		if !bins[c.name].otel {
+			t.Errorf("%s does not link OpenTelemetry's SDK", c.name)
+		}
+	}
+	// Each subgraph's binary listens where the table says, by default.
+	for _, s := range schema.Subgraphs() {
+		if got, want := bins[s.Name].flags["LISTEN_ADDR"].def, fmt.Sprintf(":%d", s.Port); got != want {
+			t.Errorf("%s -listen-addr defaults to %q, want %q: the port of schema.Subgraphs", s.Name, got, want)
 		}
 	}
 	// tracingOn follows internal/tracing: off unless an endpoint or the exporter is set.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // redisPort is the port redis-server listens on without --port.
@@ -141,16 +143,16 @@ func TestCompose(t *testing.T) {
 		})
 	}
 
-	// What the services' settings must agree on.
-	users, products, gateway := p.Services["users"], p.Services["products"], p.Services["gateway"]
+	// What the services' settings must agree on. The gateway's SUBGRAPHS names every
+	// subgraph of the graph, in order; links checked that each leads to its service.
+	users, products := p.Services["users"], p.Services["products"]
+	checkSubgraphList(t, p.Services["gateway"].Environment)
 	for _, tt := range []struct {
 		svc    string
 		env    types.MappingWithEquals
 		name   string
 		target string
 	}{
-		{"gateway", gateway.Environment, "USERS_URL", "users"},
-		{"gateway", gateway.Environment, "PRODUCTS_URL", "products"},
 		{"products", products.Environment, "USERS_URL", "users"},
 	} {
 		if got := host(t, bins[tt.svc].setting(t, tt.env, tt.name)); got != tt.target {
@@ -236,48 +238,53 @@ func checkHealthTiming(t *testing.T, hc *types.HealthCheckConfig, probe *binary)
 	}
 }
 
-// links returns the services that svc's URL settings name, each checked: an http URL
-// names another service's /graphql on the port that service listens on; a redis URL
-// names a Redis server on its port.
+// links returns the services that svc's URL settings (urlSettings: each -…-url, and
+// each subgraph of the gateway's SUBGRAPHS) name, each checked: an http URL names
+// another service's /graphql on the port that service listens on, and for SUBGRAPHS the
+// service of the subgraph's name; a redis URL names a Redis server on its port.
 func links(t *testing.T, p *types.Project, bins map[string]*binary, svc string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for name, v := range p.Services[svc].Environment {
-		if v == nil || !isURLSetting(name) {
-			continue
-		}
-		u, err := url.Parse(*v)
+	settings, err := urlSettings(p.Services[svc].Environment)
+	if err != nil {
+		t.Error(err)
+	}
+	for _, s := range settings {
+		u, err := url.Parse(s.url)
 		if err != nil || u.Host == "" {
 			continue
 		}
 		target, ok := p.Services[u.Hostname()]
 		if !ok {
-			t.Errorf("%s=%s: no service %s", name, *v, u.Hostname())
+			t.Errorf("%s=%s: no service %s", s.label, s.url, u.Hostname())
 			continue
 		}
 		out[target.Name] = true
+		if s.target != "" && target.Name != s.target {
+			t.Errorf("%s=%s: names the service %s, want %s", s.label, s.url, target.Name, s.target)
+		}
 		switch u.Scheme {
 		case "http", "https":
 			b, ok := bins[target.Name]
 			if !ok {
-				t.Errorf("%s=%s: %s is not one of the graph's services", name, *v, target.Name)
+				t.Errorf("%s=%s: %s is not one of the graph's services", s.label, s.url, target.Name)
 				continue
 			}
 			if port := strconv.Itoa(b.listenPort(t, target.Environment)); u.Port() != port {
-				t.Errorf("%s=%s: %s listens on %s", name, *v, target.Name, port)
+				t.Errorf("%s=%s: %s listens on %s", s.label, s.url, target.Name, port)
 			}
 			if u.Path != "/graphql" {
-				t.Errorf("%s=%s: the subgraphs serve GraphQL on /graphql", name, *v)
+				t.Errorf("%s=%s: the subgraphs serve GraphQL on /graphql", s.label, s.url)
 			}
 		case "redis", "rediss":
 			if !isRedis(target) {
-				t.Errorf("%s=%s: %s is not a Redis", name, *v, target.Name)
+				t.Errorf("%s=%s: %s is not a Redis", s.label, s.url, target.Name)
 			}
 			if u.Port() != strconv.Itoa(redisPort) {
-				t.Errorf("%s=%s: Redis listens on %d", name, *v, redisPort)
+				t.Errorf("%s=%s: Redis listens on %d", s.label, s.url, redisPort)
 			}
 		default:
-			t.Errorf("%s=%s: unexpected scheme", name, *v)
+			t.Errorf("%s=%s: unexpected scheme", s.label, s.url)
 		}
 	}
 	return out
@@ -345,9 +352,9 @@ func TestComposeSettings(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := loadCompose(t, tt.env)
-			for _, svc := range []string{"users", "products"} {
-				if got := deref(p.Services[svc].Environment["CURSOR_SECRET"]); got != tt.wantSecret {
-					t.Errorf("%s CURSOR_SECRET = %v, want %q", svc, got, tt.wantSecret)
+			for _, s := range schema.Subgraphs() {
+				if got := deref(p.Services[s.Name].Environment["CURSOR_SECRET"]); got != tt.wantSecret {
+					t.Errorf("%s CURSOR_SECRET = %v, want %q", s.Name, got, tt.wantSecret)
 				}
 			}
 			gateway := p.Services["gateway"]

@@ -316,6 +316,9 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 				}
 			}
 			checkURLs(t, r, bins, svc.name, env)
+			if svc.name == "gateway" {
+				checkSubgraphList(t, values(env))
+			}
 
 			port := bin.listenPort(t, values(env))
 			metricsPort := bin.metricsPort(t, values(env))
@@ -465,15 +468,22 @@ func checkProbe(t *testing.T, c corev1.Container, kind string, p *corev1.Probe, 
 	}
 }
 
-// urlTargets says which Deployment each GraphQL URL setting must reach.
-var urlTargets = map[string]string{"USERS_URL": "users", "PRODUCTS_URL": "products"}
+// urlTargets says which Deployment each GraphQL URL setting must reach; each subgraph
+// of the gateway's SUBGRAPHS must reach the Deployment of its name.
+var urlTargets = map[string]string{"USERS_URL": "users"}
 
-// checkURLs checks svc's http URL settings: each names a Service that leads, on the URL's
-// port, to the Deployment it must reach, on the port that one listens on.
+// checkURLs checks svc's http URL settings (urlSettings: each -…-url, and each subgraph
+// of the gateway's SUBGRAPHS): each names a Service that leads, on the URL's port, to the
+// Deployment it must reach, on the port that one listens on.
 func checkURLs(t *testing.T, r *rendered, bins map[string]*binary, svc string, env map[string]envVar) {
 	t.Helper()
-	for name, v := range env {
-		if v.value == nil || !isURLSetting(name) || !strings.HasPrefix(*v.value, "http") {
+	settings, err := urlSettings(values(env))
+	if err != nil {
+		t.Error(err)
+	}
+	for _, st := range settings {
+		name, v := st.label, envVar{value: &st.url}
+		if !strings.HasPrefix(*v.value, "http") {
 			continue
 		}
 		u, err := url.Parse(*v.value)
@@ -491,7 +501,11 @@ func checkURLs(t *testing.T, r *rendered, bins map[string]*binary, svc string, e
 			continue
 		}
 		target := selectedDeployment(t, r, s)
-		if want, ok := urlTargets[name]; ok && (target == nil || target.Name != want) {
+		want, ok := urlTargets[name]
+		if st.target != "" {
+			want, ok = st.target, true
+		}
+		if ok && (target == nil || target.Name != want) {
 			t.Errorf("%s=%s: Service %s does not lead to %s", name, *v.value, host, want)
 			continue
 		}

@@ -1,12 +1,67 @@
 package gateway
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 )
+
+// ParseSubgraph parses one subgraph as flags give it: NAME=URL, such as
+// users=http://localhost:4001/graphql. NAME is letters, digits, '-' and '_' (it names the
+// subgraph in errors, logs, metrics and -subgraph-timeout NAME=DURATION); URL is the
+// subgraph's GraphQL endpoint, an http or https URL with a host.
+func ParseSubgraph(s string) (Subgraph, error) {
+	name, u, ok := strings.Cut(s, "=")
+	if !ok {
+		return Subgraph{}, fmt.Errorf("%q is not NAME=URL", s)
+	}
+	if name == "" {
+		return Subgraph{}, fmt.Errorf("%q has an empty subgraph name: want NAME=URL", s)
+	}
+	if strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) >= 0 {
+		return Subgraph{}, fmt.Errorf("subgraph name %q: want letters, digits, '-' and '_'", name)
+	}
+	if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return Subgraph{}, fmt.Errorf("subgraph %s: %q is not an http(s) URL", name, u)
+	}
+	return Subgraph{Name: name, URL: u}, nil
+}
+
+// ParseSubgraphs parses a whole subgraph list: NAME=URL,NAME=URL,… in merge order (spaces
+// around each entry are ignored), each as ParseSubgraph takes it, no name twice, and at
+// least one.
+func ParseSubgraphs(s string) ([]Subgraph, error) {
+	var out []Subgraph
+	for _, part := range strings.Split(s, ",") {
+		sg, err := ParseSubgraph(strings.TrimSpace(part))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sg)
+	}
+	return out, CheckSubgraphs(out)
+}
+
+// CheckSubgraphs reports a subgraph list that is empty or names a subgraph twice.
+func CheckSubgraphs(list []Subgraph) error {
+	if len(list) == 0 {
+		return errors.New("no subgraphs")
+	}
+	seen := map[string]bool{}
+	for _, s := range list {
+		if seen[s.Name] {
+			return fmt.Errorf("subgraph %s is given twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	return nil
+}
 
 // RegisterFlags binds the gateway's settings, except the subgraph list, to fs, each
 // defaulting to what c holds (DefaultConfig-style zero values mean the documented

@@ -147,7 +147,7 @@ func TestStartGatewayWithProductsDown(t *testing.T) {
 	s.users = startProcess(t, "users", 0, "-redis-url", s.usersRedis.url(), "-cursor-secret", "system-test")
 	productsPort := freePort(t)
 	productsURL := fmt.Sprintf("http://127.0.0.1:%d/graphql", productsPort)
-	s.gateway = startProcess(t, "gateway", 0, append([]string{"-users-url", s.users.url(), "-products-url", productsURL}, gatewayArgs...)...)
+	s.gateway = startProcess(t, "gateway", 0, append([]string{"-subgraph", "users=" + s.users.url(), "-subgraph", "products=" + productsURL}, gatewayArgs...)...)
 	ada := s.createUser(t, "Ada Lovelace")
 	r, err := post(s.gateway.url(), `{ products(first: 1) { edges { cursor } } }`, nil, nil)
 	if err != nil || len(r.Errors) != 1 || fmt.Sprint(r.Errors[0].Extensions["unavailableSubgraphs"]) != "[products]" {

@@ -284,7 +284,7 @@ func startSystem(t *testing.T, gatewayExtra ...string) *system {
 	s := &system{usersRedis: startRedis(t), productsRedis: startRedis(t)}
 	s.users = startProcess(t, "users", 0, "-redis-url", s.usersRedis.url(), "-cursor-secret", "system-test")
 	s.products = startProcess(t, "products", 0, s.productsArgs()...)
-	args := append([]string{"-users-url", s.users.url(), "-products-url", s.products.url()}, gatewayArgs...)
+	args := append([]string{"-subgraph", "users=" + s.users.url(), "-subgraph", "products=" + s.products.url()}, gatewayArgs...)
 	s.gateway = startProcess(t, "gateway", 0, append(args, gatewayExtra...)...)
 	return s
 }

@@ -163,7 +163,8 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 
-	gwArgs := []string{"-users-url", b.hopURLs["users"], "-products-url", b.hopURLs["products"]}
+	// Our gateway and nautilus take the subgraphs alike: -subgraph NAME=URL, in merge order.
+	gwArgs := []string{"-subgraph", "users=" + b.hopURLs["users"], "-subgraph", "products=" + b.hopURLs["products"]}
 	// The Node gateways serve one supergraph, composed here from the running subgraphs'
 	// SDL and routed through the hops, as our gateway and nautilus are.
 	var supergraph string

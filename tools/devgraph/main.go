@@ -1,8 +1,9 @@
-// Command devgraph runs the whole graph in one process for development: the users and
-// products subgraphs, each on its own Redis (an embedded in-memory one unless a URL is
-// given), the products subgraph's consumer of the users subgraph's events (it reads
-// them from the users Redis, as the products binary does with -events-redis-url), and
-// the gateway in front of them, seeded with demo data. `make run` starts it.
+// Command devgraph runs the whole graph in one process for development: every subgraph
+// of the graph's table (schema.Subgraphs), each on its own Redis (an embedded in-memory
+// one unless a URL is given) and each built with its own Config by its entry in
+// subgraphs.go, the products subgraph's consumer of the users subgraph's events (it
+// reads them from the users Redis, as the products binary does with -events-redis-url),
+// and the gateway in front of them, seeded with demo data. `make run` starts it.
 package main
 
 import (
@@ -19,13 +20,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/internal/serve"
-	"github.com/fedgraph/fedgraph/subgraphs/products"
+	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 func main() {
@@ -40,10 +41,13 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("devgraph", flag.ContinueOnError)
 	addr := fs.String("listen-addr", "127.0.0.1:4000", "address of the gateway")
-	usersAddr := fs.String("users-addr", "127.0.0.1:4001", "address of the users subgraph")
-	productsAddr := fs.String("products-addr", "127.0.0.1:4002", "address of the products subgraph")
-	usersRedis := fs.String("users-redis-url", "", "Redis of the users subgraph; empty: embedded in-memory")
-	productsRedis := fs.String("products-redis-url", "", "Redis of the products subgraph; empty: embedded in-memory")
+	// Each subgraph of the table: -NAME-addr, on its port, and -NAME-redis-url.
+	subgraphs := schema.Subgraphs()
+	addrs, redisURLs := map[string]*string{}, map[string]*string{}
+	for _, s := range subgraphs {
+		addrs[s.Name] = fs.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), "address of the "+s.Name+" subgraph")
+		redisURLs[s.Name] = fs.String(s.Name+"-redis-url", "", "Redis of the "+s.Name+" subgraph; empty: embedded in-memory")
+	}
 	seed := fs.Bool("seed", true, "create demo users and products when the users store is empty")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
@@ -57,7 +61,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// Bind every listener first: the URLs are known, and requests wait in the backlog
 	// until each server runs, so nothing polls.
 	lns := map[string]net.Listener{}
-	for name, a := range map[string]string{"gateway": *addr, "users": *usersAddr, "products": *productsAddr} {
+	listen := map[string]string{"gateway": *addr}
+	for name, a := range addrs {
+		listen[name] = *a
+	}
+	for name, a := range listen {
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -65,42 +73,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer ln.Close()
 		lns[name] = ln
 	}
-	usersURL := "http://" + lns["users"].Addr().String() + "/graphql"
-	productsURL := "http://" + lns["products"].Addr().String() + "/graphql"
+	urls := map[string]string{}
+	for _, s := range subgraphs {
+		urls[s.Name] = "http://" + lns[s.Name].Addr().String() + "/graphql"
+	}
 	gatewayURL := "http://" + lns["gateway"].Addr().String() + "/graphql"
 
-	urdb, closeU, err := subgraph.OpenRedis(*usersRedis, 0)
-	if err != nil {
-		return err
+	rdbs := map[string]redis.UniversalClient{}
+	for _, s := range subgraphs {
+		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[s.Name], 0)
+		if err != nil {
+			return err
+		}
+		defer closeRedis()
+		rdbs[s.Name] = rdb
 	}
-	defer closeU()
-	prdb, closeP, err := subgraph.OpenRedis(*productsRedis, 0)
-	if err != nil {
-		return err
-	}
-	defer closeP()
-	uh, err := users.New(users.Config{Redis: urdb, CursorSecret: subgraph.DevCursorSecret, Logger: logger.With("service", "users")})
-	if err != nil {
-		return err
-	}
-	owners, err := products.NewUsersClient(usersURL)
-	if err != nil {
-		return err
-	}
-	ps, err := products.NewService(products.Config{
-		Redis: prdb, CursorSecret: subgraph.DevCursorSecret, Owners: owners,
-		Events: products.EventsConfig{Redis: urdb, Consumer: "devgraph"}, Logger: logger.With("service", "products"),
-	})
-	if err != nil {
-		return err
+	// Every subgraph with its own Config (subgraphs.go), then all of them served, and the
+	// gateway in front of them in the table's order.
+	built := make([]running, len(subgraphs))
+	var gatewaySubgraphs []gateway.Subgraph
+	for i, s := range subgraphs {
+		construct, ok := constructors[s.Name]
+		if !ok {
+			return fmt.Errorf("subgraph %s has no constructor in tools/devgraph/subgraphs.go", s.Name)
+		}
+		if built[i], err = construct(env{redis: rdbs, urls: urls, logger: logger.With("service", s.Name)}); err != nil {
+			return err
+		}
+		gatewaySubgraphs = append(gatewaySubgraphs, gateway.Subgraph{Name: s.Name, URL: urls[s.Name]})
 	}
 
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serve.Run(ctx, serve.NewServer(uh), lns["users"], logger) })
-	g.Go(func() error { return serve.Run(ctx, serve.NewServer(ps.Handler()), lns["products"], logger) })
-	g.Go(func() error { return ps.Run(ctx) })
+	for i, s := range subgraphs {
+		g.Go(func() error { return serve.Run(ctx, serve.NewServer(built[i].handler), lns[s.Name], logger) })
+		if run := built[i].run; run != nil {
+			g.Go(func() error { return run(ctx) })
+		}
+	}
 	gw, err := gateway.New(ctx, gateway.Config{
-		Subgraphs: []gateway.Subgraph{{Name: "users", URL: usersURL}, {Name: "products", URL: productsURL}},
+		Subgraphs: gatewaySubgraphs,
 		Logger:    logger.With("service", "gateway"),
 	})
 	if err != nil {
@@ -117,7 +128,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "playground         http://%s/\ngateway            %s\nusers subgraph     %s\nproducts subgraph  %s\n", lns["gateway"].Addr(), gatewayURL, usersURL, productsURL)
+	fmt.Fprintf(stdout, "playground         http://%s/\ngateway            %s\n", lns["gateway"].Addr(), gatewayURL)
+	for _, s := range subgraphs {
+		fmt.Fprintf(stdout, "%-19s%s\n", s.Name+" subgraph", urls[s.Name])
+	}
 	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }\"}'\n", gatewayURL)
 	return g.Wait()
 }

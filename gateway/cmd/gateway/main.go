@@ -1,14 +1,17 @@
-// Command gateway serves the federated graph, stitching the users and products subgraphs.
+// Command gateway serves the federated graph, stitching the subgraphs it is given as
+// -subgraph NAME=URL (or SUBGRAPHS=NAME=URL,NAME=URL,… in the environment).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,8 +35,8 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	addr := fs.String("listen-addr", ":4000", "address to serve on")
-	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph")
-	productsURL := fs.String("products-url", "http://localhost:4002/graphql", "GraphQL URL of the products subgraph")
+	var subgraphs subgraphFlags
+	subgraphs.register(fs)
 	var cfg gateway.Config
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -47,16 +50,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if err := frontCfg.Validate(); err != nil {
+	var err error
+	cfg.Subgraphs, err = subgraphs.list(fs)
+	if err := errors.Join(err, frontCfg.Validate()); err != nil {
 		return err
 	}
 	logger, err := serve.NewLogger(stdout, *logLevel, *logFormat)
 	if err != nil {
 		return err
-	}
-	cfg.Subgraphs = []gateway.Subgraph{
-		{Name: "users", URL: *usersURL},
-		{Name: "products", URL: *productsURL},
 	}
 	cfg.Front, cfg.Logger = &frontCfg, logger
 	tr, err := tracing.Setup(ctx, "gateway", getenv)
@@ -100,4 +101,101 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	return serve.Run(ctx, gw.Server(h), ln, logger)
+}
+
+// subgraphFlags are the subgraphs as the command line and the environment give them:
+// -subgraph NAME=URL, once per subgraph, and -subgraphs NAME=URL,NAME=URL,…, the whole
+// list in one value, which serve.ParseFlags reads from SUBGRAPHS. Either way their order
+// is the merge order. Given on the command line, under either name, the list is the
+// command line's alone: the environment's is ignored, bad or not, as for every other
+// flag. The values are parsed once the flags are (list), so that only the list in use
+// is judged.
+type subgraphFlags struct {
+	given []givenSubgraphs // in the order they were set
+}
+
+// givenSubgraphs is one value of -subgraph or -subgraphs.
+type givenSubgraphs struct {
+	flag  string // "subgraph" or "subgraphs"
+	value string
+}
+
+func (l *subgraphFlags) register(fs *flag.FlagSet) {
+	fs.Var(&subgraphFlag{l: l, name: "subgraph"}, "subgraph",
+		"a subgraph to stitch, as NAME=URL of its GraphQL endpoint (users=http://localhost:4001/graphql); once per subgraph, in merge order")
+	fs.Var(&subgraphFlag{l: l, name: "subgraphs"}, "subgraphs",
+		"every subgraph to stitch, as NAME=URL,NAME=URL,… in merge order: the form SUBGRAPHS takes in the environment; -subgraph on the command line replaces it")
+}
+
+// list returns the subgraphs, once fs is parsed: those of the command line if it gives
+// any, else those of the environment. It reports every bad entry, and refuses an empty
+// list, a name given twice, and both SUBGRAPH and SUBGRAPHS in the environment.
+func (l *subgraphFlags) list(fs *flag.FlagSet) ([]gateway.Subgraph, error) {
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	fromArgs := onCommandLine["subgraph"] || onCommandLine["subgraphs"]
+	var out []gateway.Subgraph
+	var errs []error
+	envs := map[string]bool{}
+	for _, g := range l.given {
+		if onCommandLine[g.flag] != fromArgs {
+			continue // the environment's, when the command line gives the list
+		}
+		var sgs []gateway.Subgraph
+		var err error
+		if g.flag == "subgraphs" {
+			sgs, err = gateway.ParseSubgraphs(g.value)
+		} else {
+			var sg gateway.Subgraph
+			sg, err = gateway.ParseSubgraph(g.value)
+			sgs = []gateway.Subgraph{sg}
+		}
+		source := fmt.Sprintf("-%s %q", g.flag, g.value)
+		if !fromArgs {
+			source = fmt.Sprintf("%s=%q", serve.EnvName(g.flag), g.value)
+			envs[g.flag] = true
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", source, err))
+			continue
+		}
+		out = append(out, sgs...)
+	}
+	if len(envs) > 1 {
+		return nil, errors.New("SUBGRAPH and SUBGRAPHS are both set: give the list once, as SUBGRAPHS=NAME=URL,NAME=URL,…")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no subgraphs: give each as -subgraph NAME=URL, or all as SUBGRAPHS=NAME=URL,NAME=URL,… in the environment")
+	}
+	if err := gateway.CheckSubgraphs(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// subgraphFlag is the flag.Value of -subgraph (one NAME=URL) and of -subgraphs (a list).
+type subgraphFlag struct {
+	l    *subgraphFlags
+	name string
+}
+
+func (f *subgraphFlag) String() string {
+	if f.l == nil {
+		return ""
+	}
+	var values []string
+	for _, g := range f.l.given {
+		if g.flag == f.name {
+			values = append(values, g.value)
+		}
+	}
+	return strings.Join(values, ",")
+}
+
+func (f *subgraphFlag) Set(v string) error {
+	f.l.given = append(f.l.given, givenSubgraphs{flag: f.name, value: v})
+	return nil
 }

@@ -37,7 +37,7 @@ func TestProcesses(t *testing.T) {
 	users := start(t, filepath.Join(bin, "users"), "-listen-addr", "127.0.0.1:0")
 	products := start(t, filepath.Join(bin, "products"), "-listen-addr", "127.0.0.1:0", "-users-url", users.url)
 	gw := start(t, filepath.Join(bin, "gateway"), "-listen-addr", "127.0.0.1:0",
-		"-users-url", users.url, "-products-url", products.url, "-startup-timeout", "20s")
+		"-subgraph", "users="+users.url, "-subgraph", "products="+products.url, "-startup-timeout", "20s")
 
 	for _, p := range []*proc{users, products, gw} {
 		for _, path := range []string{"/healthz", "/readyz"} {

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,13 +42,25 @@ const maxSDL = 4 << 20
 func run(ctx context.Context, args []string, _ func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("nautilus", flag.ContinueOnError)
 	addr := fs.String("listen-addr", "127.0.0.1:4000", "address to serve on")
-	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph")
-	productsURL := fs.String("products-url", "http://localhost:4002/graphql", "GraphQL URL of the products subgraph")
+	// -subgraph NAME=URL, in merge order, as our gateway takes it; nautilus needs the
+	// URLs only.
+	var urls []string
+	fs.Func("subgraph", "a subgraph to stitch, as NAME=URL of its GraphQL endpoint; once per subgraph, in merge order", func(v string) error {
+		name, u, ok := strings.Cut(v, "=")
+		if !ok || name == "" || u == "" {
+			return fmt.Errorf("%q is not NAME=URL", v)
+		}
+		urls = append(urls, u)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if len(urls) == 0 {
+		return errors.New("no subgraphs: give each as -subgraph NAME=URL")
+	}
 	var sources []*graphql.RemoteSchema
-	for _, u := range []string{*usersURL, *productsURL} {
+	for _, u := range urls {
 		s, err := loadSchema(ctx, u)
 		if err != nil {
 			return err

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fedgraph/fedgraph/subgraphs/products"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+	"github.com/fedgraph/fedgraph/subgraphs/users"
+)
+
+// env is what devgraph gives each subgraph's constructor: every subgraph's Redis and
+// GraphQL URL by name (all known before any is constructed: the listeners are bound and
+// the Redis opened first), and a logger for the subgraph.
+type env struct {
+	redis  map[string]redis.UniversalClient
+	urls   map[string]string
+	logger *slog.Logger
+}
+
+// running is one constructed subgraph: its handler, which devgraph serves on the
+// subgraph's listener, and the work it runs beside it until ctx ends, if any.
+type running struct {
+	handler http.Handler
+	run     func(ctx context.Context) error // nil: none
+}
+
+// constructors build each subgraph of schema.Subgraphs with its own Config, by name: the
+// one place devgraph knows a subgraph by more than its table line. A subgraph added to
+// the table gets its entry here, calling its package's New; run refuses to start while
+// one is missing, and TestConstructors checks that the two lists agree.
+var constructors = map[string]func(e env) (running, error){
+	"users": func(e env) (running, error) {
+		h, err := users.New(users.Config{Redis: e.redis["users"], CursorSecret: subgraph.DevCursorSecret, Logger: e.logger})
+		return running{handler: h}, err
+	},
+	// products asks users whether an owner exists, and consumes users' events from the
+	// users Redis, as the products binary does with -users-url and -events-redis-url.
+	"products": func(e env) (running, error) {
+		owners, err := products.NewUsersClient(e.urls["users"])
+		if err != nil {
+			return running{}, err
+		}
+		ps, err := products.NewService(products.Config{
+			Redis: e.redis["products"], CursorSecret: subgraph.DevCursorSecret, Owners: owners,
+			Events: products.EventsConfig{Redis: e.redis["users"], Consumer: "devgraph"}, Logger: e.logger,
+		})
+		if err != nil {
+			return running{}, err
+		}
+		return running{handler: ps.Handler(), run: ps.Run}, nil
+	},
+}

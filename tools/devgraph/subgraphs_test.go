@@ -1,0 +1,21 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/fedgraph/fedgraph/schema"
+)
+
+// TestConstructors checks that devgraph builds exactly the subgraphs of the table.
+func TestConstructors(t *testing.T) {
+	for _, s := range schema.Subgraphs() {
+		if constructors[s.Name] == nil {
+			t.Errorf("subgraph %s of schema.Subgraphs has no constructor in subgraphs.go", s.Name)
+		}
+	}
+	for name := range constructors {
+		if _, ok := schema.Lookup(name); !ok {
+			t.Errorf("constructor for %s, which is not in schema.Subgraphs", name)
+		}
+	}
+}
