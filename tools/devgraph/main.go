@@ -3,7 +3,9 @@
 // one unless a URL is given) and each built with its own Config by its entry in
 // subgraphs.go, the products subgraph's consumer of the users subgraph's events (it
 // reads them from the users Redis, as the products binary does with -events-redis-url),
-// and the gateway in front of them, seeded with demo data. `make run` starts it.
+// and the gateway in front of them, seeded with demo data. With -auth (the default) every
+// service verifies bearer tokens against a development key made at start, and devgraph
+// prints a token for a seeded user and one with the admin scope. `make run` starts it.
 package main
 
 import (
@@ -24,6 +26,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -49,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		redisURLs[s.Name] = fs.String(s.Name+"-redis-url", "", "Redis of the "+s.Name+" subgraph; empty: embedded in-memory")
 	}
 	seed := fs.Bool("seed", true, "create demo users and products when the users store is empty")
+	withAuth := fs.Bool("auth", true, "verify bearer tokens in every service against a development key, and print tokens; false: authentication off")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
@@ -79,6 +84,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	gatewayURL := "http://" + lns["gateway"].Addr().String() + "/graphql"
 
+	var dev *devAuth
+	var verifier *auth.Verifier
+	if *withAuth {
+		d, closeAuth, err := newDevAuth(ctx)
+		if err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+		defer closeAuth()
+		dev, verifier = d, d.verifier
+	} else {
+		logger.Warn("authentication is off (-auth=false): tokens are ignored and anyone may write anything")
+	}
+
 	rdbs := map[string]redis.UniversalClient{}
 	for _, s := range subgraphs {
 		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[s.Name], 0)
@@ -97,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if !ok {
 			return fmt.Errorf("subgraph %s has no constructor in tools/devgraph/subgraphs.go", s.Name)
 		}
-		if built[i], err = construct(env{redis: rdbs, urls: urls, logger: logger.With("service", s.Name)}); err != nil {
+		if built[i], err = construct(env{redis: rdbs, urls: urls, verifier: verifier, logger: logger.With("service", s.Name)}); err != nil {
 			return err
 		}
 		gatewaySubgraphs = append(gatewaySubgraphs, gateway.Subgraph{Name: s.Name, URL: urls[s.Name]})
@@ -110,8 +128,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			g.Go(func() error { return run(ctx) })
 		}
 	}
+	// The seed goes to the subgraphs directly, with the admin token, as an operator's
+	// script would: the playground's headers editor starts with a seeded user's token,
+	// known only once the seed ran, and the gateway's front takes it when it is built.
+	var ada string
+	if *seed {
+		var token string
+		if dev != nil {
+			token = dev.adminToken()
+		}
+		if ada, err = seedDemo(ctx, urls, token, logger); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+	var adaToken string
+	fc := front.DefaultConfig()
+	if dev != nil && ada != "" {
+		adaToken = dev.token(ada)
+		fc.PlaygroundHeaders = playgroundHeaders(adaToken)
+	}
 	gw, err := gateway.New(ctx, gateway.Config{
 		Subgraphs: gatewaySubgraphs,
+		Verifier:  verifier,
+		Front:     &fc,
 		Logger:    logger.With("service", "gateway"),
 	})
 	if err != nil {
@@ -123,33 +162,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	g.Go(func() error { return serve.Run(ctx, gw.Server(gh), lns["gateway"], logger) })
 
-	if *seed {
-		if err := seedDemo(ctx, gatewayURL, logger); err != nil {
-			return fmt.Errorf("seed: %w", err)
-		}
-	}
-	fmt.Fprintf(stdout, "playground         http://%s/\ngateway            %s\n", lns["gateway"].Addr(), gatewayURL)
+	fmt.Fprintf(stdout, "playground         http://%s/\n", lns["gateway"].Addr())
 	for _, s := range subgraphs {
 		fmt.Fprintf(stdout, "%-19s%s\n", s.Name+" subgraph", urls[s.Name])
 	}
+	if dev != nil {
+		// Printed before the gateway's line, which tells a reader (and the tests) that
+		// everything is up.
+		if adaToken != "" {
+			fmt.Fprintf(stdout, "token (Ada, 24h)   %s\n", adaToken)
+		}
+		fmt.Fprintf(stdout, "token (admin, 24h) %s\n", dev.adminToken())
+	}
+	fmt.Fprintf(stdout, "gateway            %s\n", gatewayURL)
 	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }\"}'\n", gatewayURL)
 	return g.Wait()
 }
 
-// seedDemo creates demo users and products through the gateway, as a client would,
-// unless there are users already.
-func seedDemo(ctx context.Context, url string, logger *slog.Logger) error {
+// seedDemo creates demo users and products, unless there are users already, calling the
+// users and products subgraphs directly with token (the admin token; empty with
+// authentication off). It returns the id of Ada Lovelace, whose token the playground
+// starts with: the one it created, or the one it finds; empty when there is none.
+func seedDemo(ctx context.Context, urls map[string]string, token string, logger *slog.Logger) (ada string, err error) {
+	const adaEmail = "ada@example.com"
 	var existing struct {
-		Users struct{ Edges []any }
+		Users struct {
+			Edges []struct{ Node struct{ ID, Email string } }
+		}
 	}
-	if err := call(ctx, url, `{ users(first: 1) { edges { cursor } } }`, nil, &existing); err != nil {
-		return err
+	if err := call(ctx, urls["users"], token, `{ users(first: 100) { edges { node { id email } } } }`, nil, &existing); err != nil {
+		return "", err
 	}
 	if len(existing.Users.Edges) > 0 {
-		return nil
+		for _, e := range existing.Users.Edges {
+			if e.Node.Email == adaEmail {
+				return e.Node.ID, nil
+			}
+		}
+		return "", nil
 	}
 	people := []struct{ name, email string }{
-		{"Ada Lovelace", "ada@example.com"},
+		{"Ada Lovelace", adaEmail},
 		{"Grace Hopper", "grace@example.com"},
 		{"Alan Turing", "alan@example.com"},
 		{"Katherine Johnson", "katherine@example.com"},
@@ -167,31 +220,36 @@ func seedDemo(ctx context.Context, url string, logger *slog.Logger) error {
 	var ids []string
 	for _, p := range people {
 		var d struct{ CreateUser struct{ ID string } }
-		if err := call(ctx, url, `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
+		if err := call(ctx, urls["users"], token, `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"name": p.name, "email": p.email}}, &d); err != nil {
-			return err
+			return "", err
 		}
 		ids = append(ids, d.CreateUser.ID)
 	}
 	for i, t := range things {
 		var d struct{ CreateProduct struct{ ID string } }
-		if err := call(ctx, url, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
+		if err := call(ctx, urls["products"], token, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"name": t.name, "description": t.description, "ownerId": ids[i%len(ids)],
 				"price": map[string]any{"amount": t.amount, "currencyCode": t.currency}}}, &d); err != nil {
-			return err
+			return "", err
 		}
 	}
 	logger.Info("seeded demo data", "users", len(people), "products", len(things))
-	return nil
+	return ids[0], nil
 }
 
-func call(ctx context.Context, url, query string, vars map[string]any, out any) error {
+// call posts one GraphQL request to url, with token as its bearer token unless empty,
+// and decodes its data into out; the first error, if any, is the result.
+func call(ctx context.Context, url, token, query string, vars map[string]any, out any) error {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

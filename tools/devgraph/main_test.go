@@ -12,15 +12,22 @@ import (
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
-// startGraph runs the whole graph as `make run` does, on free ports, seeded, and
-// returns the gateway's GraphQL URL; the graph stops when the test ends.
-func startGraph(t *testing.T) string {
+// devgraph is the graph as `make run` starts it: the gateway's GraphQL URL and the
+// tokens it printed.
+type devgraph struct {
+	gateway, playground string
+	ada, admin          string // tokens; empty with -auth=false
+}
+
+// startGraph runs the whole graph as `make run` does, on free ports, seeded, with extra
+// flags, and returns what it printed; the graph stops when the test ends.
+func startGraph(t *testing.T, extra ...string) devgraph {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen-addr", "127.0.0.1:0", "-users-addr", "127.0.0.1:0", "-products-addr", "127.0.0.1:0"},
+		done <- run(ctx, append([]string{"-listen-addr", "127.0.0.1:0", "-users-addr", "127.0.0.1:0", "-products-addr", "127.0.0.1:0"}, extra...),
 			func(string) string { return "" }, w)
 		w.Close()
 	}()
@@ -30,26 +37,42 @@ func startGraph(t *testing.T) string {
 			t.Errorf("run = %v", err)
 		}
 	})
-	// run prints the gateway's URL once the graph is seeded and serving.
-	var gateway string
+	// run prints the gateway's URL last, once the graph is seeded and serving.
+	var d devgraph
 	lines := bufio.NewScanner(out)
-	for gateway == "" && lines.Scan() {
-		if url, ok := strings.CutPrefix(lines.Text(), "gateway"); ok {
-			gateway = strings.TrimSpace(url)
+	lines.Buffer(nil, 1<<20)
+	for d.gateway == "" && lines.Scan() {
+		line := lines.Text()
+		field := func(prefix string) (string, bool) {
+			v, ok := strings.CutPrefix(line, prefix)
+			return strings.TrimSpace(v), ok
+		}
+		if v, ok := field("gateway"); ok {
+			d.gateway = v
+		} else if v, ok := field("playground"); ok {
+			d.playground = v
+		} else if v, ok := field("token (Ada, 24h)"); ok {
+			d.ada = v
+		} else if v, ok := field("token (admin, 24h)"); ok {
+			d.admin = v
 		}
 	}
-	if gateway == "" {
+	if d.gateway == "" {
 		t.Fatalf("no gateway URL printed (%v)", lines.Err())
 	}
 	go io.Copy(io.Discard, out)
-	return gateway
+	return d
 }
+
+// bearer is an Authorization header with token.
+func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
 
 // TestDeletingAUserDeletesTheirProducts deletes a seeded user through the gateway: the
 // products subgraph's consumer, wired to the users subgraph's embedded Redis, deletes
 // their products.
 func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
-	gateway := startGraph(t)
+	dg := startGraph(t)
+	gateway := dg.gateway
 	var d struct {
 		Users struct {
 			Edges []struct {
@@ -65,7 +88,7 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 		t.Fatalf("seeded data: %+v, want a user with products", d)
 	}
 	ada := d.Users.Edges[0].Node.ID
-	subgraphtest.Post(t, gateway, subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": ada}}).Decode(t, &struct{}{})
+	subgraphtest.Post(t, gateway, subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": ada}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
 	subgraphtest.Eventually(t, "delete the deleted user's products", func() error {
 		var p struct {
 			Products struct{ Edges []struct{ Cursor string } }
@@ -82,15 +105,96 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 // Idempotency-Key header through the gateway, twice: the gateway forwards the key, each
 // create is its own under it, and the retry answers the same two users.
 func TestIdempotencyKeyThroughTheGateway(t *testing.T) {
-	gateway := startGraph(t)
+	dg := startGraph(t)
+	gateway := dg.gateway
 	req := subgraphtest.Request{
 		Query:  `mutation { a: createUser(input: {name: "A", email: "a@example.org"}) { id } b: createUser(input: {name: "B", email: "b@example.org"}) { id } }`,
-		Header: http.Header{"Idempotency-Key": {"retry-me"}},
+		Header: http.Header{"Idempotency-Key": {"retry-me"}, "Authorization": {"Bearer " + dg.admin}},
 	}
 	var first, again struct{ A, B struct{ ID string } }
 	subgraphtest.Post(t, gateway, req).Decode(t, &first)
 	subgraphtest.Post(t, gateway, req).Decode(t, &again)
 	if first.A.ID == "" || first.A.ID == first.B.ID || again != first {
 		t.Errorf("first %+v, retry %+v: want two users, the same both times", first, again)
+	}
+}
+
+// TestDevelopmentTokens checks what `make run` promises: every service verifies tokens
+// against its development key, the printed tokens are Ada's and an admin's, the write
+// rules hold through the gateway and at a subgraph reached directly, and the
+// playground's headers editor starts with Ada's token.
+func TestDevelopmentTokens(t *testing.T) {
+	dg := startGraph(t)
+	if dg.ada == "" || dg.admin == "" {
+		t.Fatalf("printed tokens: Ada %q, admin %q; want both", dg.ada, dg.admin)
+	}
+	var users struct {
+		Users struct {
+			Edges []struct {
+				Node struct{ ID, Name, Email string }
+			}
+		}
+	}
+	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `{ users(first: 10) { edges { node { id name email } } } }`}).Decode(t, &users)
+	ids := map[string]string{}
+	for _, e := range users.Users.Edges {
+		ids[e.Node.Email] = e.Node.ID
+	}
+	ada, grace := ids["ada@example.com"], ids["grace@example.com"]
+	if ada == "" || grace == "" {
+		t.Fatalf("seeded users %+v: want Ada and Grace", users)
+	}
+	rename := `mutation($id: ID!, $name: String!) { updateUser(id: $id, input: {name: $name}) { name } }`
+	nameOf := func(id string) string {
+		var d struct{ User struct{ Name string } }
+		subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `query($id: ID!) { user(id: $id) { name } }`, Variables: map[string]any{"id": id}}).Decode(t, &d)
+		return d.User.Name
+	}
+
+	// Anonymous writes are refused, and so is Ada's write to Grace; nothing changes.
+	if code := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Anonymous"}}).Code(t); code != "UNAUTHENTICATED" {
+		t.Errorf("anonymous updateUser: code %q, want UNAUTHENTICATED", code)
+	}
+	if code := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Not Grace"}, Header: bearer(dg.ada)}).Code(t); code != "FORBIDDEN" {
+		t.Errorf("Ada's updateUser of Grace: code %q, want FORBIDDEN", code)
+	}
+	if n := nameOf(grace); n != "Grace Hopper" {
+		t.Errorf("Grace's name after refusals: %q", n)
+	}
+	// Ada's token is Ada's: she may rename herself; the admin token may rename anyone.
+	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Ada King"}, Header: bearer(dg.ada)}).Decode(t, &struct{}{})
+	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Rear Admiral Hopper"}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
+	if a, g := nameOf(ada), nameOf(grace); a != "Ada King" || g != "Rear Admiral Hopper" {
+		t.Errorf("names after allowed writes: Ada %q, Grace %q", a, g)
+	}
+
+	// A token not signed by the development key is refused with 401 by the gateway.
+	forged := dg.ada[:len(dg.ada)-4] + "AAAA"
+	if r := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `{ users(first: 1) { edges { cursor } } }`, Header: bearer(forged)}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
+		t.Errorf("forged token: status %d, errors %+v; want 401 UNAUTHENTICATED", r.Status, r.Errors)
+	}
+
+	// The playground page carries Ada's token for GraphiQL's headers editor.
+	resp, err := http.Get(dg.playground)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "data-default-headers") || !strings.Contains(string(page), "Bearer "+dg.ada) {
+		t.Errorf("playground page does not prefill Ada's token:\n%s", page)
+	}
+}
+
+// TestAuthenticationOff checks -auth=false: no token printed, and writes need none.
+func TestAuthenticationOff(t *testing.T) {
+	dg := startGraph(t, "-auth=false")
+	if dg.ada != "" || dg.admin != "" {
+		t.Errorf("tokens printed with -auth=false: %q, %q", dg.ada, dg.admin)
+	}
+	var d struct{ CreateUser struct{ ID string } }
+	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `mutation { createUser(input: {name: "Anyone", email: "anyone@example.org"}) { id } }`}).Decode(t, &d)
+	if d.CreateUser.ID == "" {
+		t.Error("anonymous createUser with -auth=false: no id")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -16,9 +17,11 @@ import (
 // GraphQL URL by name (all known before any is constructed: the listeners are bound and
 // the Redis opened first), and a logger for the subgraph.
 type env struct {
-	redis  map[string]redis.UniversalClient
-	urls   map[string]string
-	logger *slog.Logger
+	redis map[string]redis.UniversalClient
+	urls  map[string]string
+	// verifier checks bearer tokens in every service; nil: authentication off.
+	verifier *auth.Verifier
+	logger   *slog.Logger
 }
 
 // running is one constructed subgraph: its handler, which devgraph serves on the
@@ -34,7 +37,7 @@ type running struct {
 // one is missing, and TestConstructors checks that the two lists agree.
 var constructors = map[string]func(e env) (running, error){
 	"users": func(e env) (running, error) {
-		h, err := users.New(users.Config{Redis: e.redis["users"], CursorSecret: subgraph.DevCursorSecret, Logger: e.logger})
+		h, err := users.New(users.Config{Redis: e.redis["users"], CursorSecret: subgraph.DevCursorSecret, Verifier: e.verifier, Logger: e.logger})
 		return running{handler: h}, err
 	},
 	// products asks users whether an owner exists, and consumes users' events from the
@@ -46,7 +49,7 @@ var constructors = map[string]func(e env) (running, error){
 		}
 		ps, err := products.NewService(products.Config{
 			Redis: e.redis["products"], CursorSecret: subgraph.DevCursorSecret, Owners: owners,
-			Events: products.EventsConfig{Redis: e.redis["users"], Consumer: "devgraph"}, Logger: e.logger,
+			Events: products.EventsConfig{Redis: e.redis["users"], Consumer: "devgraph"}, Verifier: e.verifier, Logger: e.logger,
 		})
 		if err != nil {
 			return running{}, err
