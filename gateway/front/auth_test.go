@@ -29,7 +29,7 @@ func (e *claimsExecutor) Execute(ctx context.Context, op *front.Operation) *fron
 }
 
 // authFront serves the front with a verifier of a fresh issuer's JWKS URL.
-func authFront(t *testing.T, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
+func authFront(t testing.TB, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
 	t.Helper()
 	iss, err := issuer.New("https://issuer.test", "fedgraph")
 	if err != nil {
@@ -97,7 +97,7 @@ func TestBadTokens(t *testing.T) {
 // FuzzAuthorization feeds arbitrary Authorization headers through the front: it never
 // crashes, and answers 200 or 401.
 func FuzzAuthorization(f *testing.F) {
-	iss, srv := authFront(&testing.T{}, &claimsExecutor{})
+	iss, srv := authFront(f, &claimsExecutor{})
 	for _, bad := range iss.BadTokens() {
 		f.Add(bad.Header)
 	}
