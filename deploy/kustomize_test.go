@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -244,6 +245,7 @@ func TestKubernetes(t *testing.T) {
 						t.Errorf("production gateway %s = %q, want false", name, v)
 					}
 				}
+				checkProductionAuthentication(t, r)
 			}
 		})
 	}
@@ -485,6 +487,9 @@ func checkURLs(t *testing.T, r *rendered, bins map[string]*binary, svc string, e
 		name, v := st.label, envVar{value: &st.url}
 		if !strings.HasPrefix(*v.value, "http") {
 			continue
+		}
+		if name == "JWKS_URL" {
+			continue // the identity provider's, outside the cluster: checkProductionAuthentication
 		}
 		u, err := url.Parse(*v.value)
 		if err != nil {
@@ -957,5 +962,66 @@ func checkRedisValues(t *testing.T, base *rendered) {
 				t.Errorf("%s = %s: want a cluster URL (?cluster=true), got cluster=%v, %v", want.secretKey, raw, opt != nil && opt.IsClusterMode, err)
 			}
 		})
+	}
+}
+
+// checkProductionAuthentication checks that the production overlay turns authentication
+// on in every service with one set of settings (each verifies the token itself, so they
+// must agree; README.md, "Authentication"), a JWK Set over HTTPS, and that the
+// NetworkPolicies let each service reach it: TCP 443 to an address outside the cluster.
+func checkProductionAuthentication(t *testing.T, r *rendered) {
+	_, bins := binaries(t)
+	settings := []string{"JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_ALGORITHMS"}
+	var first map[string]string
+	for _, svc := range services() {
+		d := r.deployments[svc.name]
+		env := values(r.containerEnv(t, d.Spec.Template.Spec.Containers[0]))
+		got := map[string]string{}
+		for _, name := range settings {
+			got[name] = bins[svc.name].setting(t, env, name)
+		}
+		if u, err := url.Parse(got["JWKS_URL"]); err != nil || u.Scheme != "https" || u.Host == "" {
+			t.Errorf("production %s: JWKS_URL %q, want an https URL: authentication must be on", svc.name, got["JWKS_URL"])
+		}
+		if got["JWT_ISSUER"] == "" || got["JWT_AUDIENCE"] == "" {
+			t.Errorf("production %s: JWT_ISSUER %q, JWT_AUDIENCE %q: want both", svc.name, got["JWT_ISSUER"], got["JWT_AUDIENCE"])
+		}
+		if first == nil {
+			first = got
+		} else if !maps.Equal(first, got) {
+			t.Errorf("production %s verifies tokens with %v, %s with %v: want the same settings everywhere", svc.name, got, services()[0].name, first)
+		}
+
+		// Egress to the identity provider: some egress rule of a policy selecting the
+		// service's pods allows TCP 443 to a public address.
+		labels := d.Spec.Template.Labels
+		var allowed bool
+		for _, np := range r.policies {
+			if !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) || !selects(t, &np.Spec.PodSelector, labels) {
+				continue
+			}
+			for _, rule := range np.Spec.Egress {
+				if !portsMatch(rule.Ports, pod{}, 443, corev1.ProtocolTCP) {
+					continue
+				}
+				for _, peer := range rule.To {
+					if peer.IPBlock == nil {
+						continue
+					}
+					_, block, err := net.ParseCIDR(peer.IPBlock.CIDR)
+					public := net.ParseIP("203.0.113.10") // TEST-NET-3: stands for the identity provider
+					excluded := false
+					for _, ex := range peer.IPBlock.Except {
+						if _, e, err := net.ParseCIDR(ex); err == nil && e.Contains(public) {
+							excluded = true
+						}
+					}
+					allowed = allowed || (err == nil && block.Contains(public) && !excluded)
+				}
+			}
+		}
+		if !allowed {
+			t.Errorf("production %s: no NetworkPolicy lets it reach the JWK Set (TCP 443 outside the cluster)", svc.name)
+		}
 	}
 }
