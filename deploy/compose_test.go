@@ -347,6 +347,7 @@ func TestComposeSettings(t *testing.T) {
 			"CURSOR_SECRET": "0123456789abcdef", "GATEWAY_PORT": "8080",
 			"GATEWAY_METRICS_PORT": "19100", "USERS_METRICS_PORT": "19101", "PRODUCTS_METRICS_PORT": "19102",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318",
+			"JWKS_URL": "https://idp.example.com/jwks.json", "JWT_ISSUER": "https://idp.example.com/", "JWT_AUDIENCE": "fedgraph",
 		}, "0123456789abcdef", "8080",
 			map[string]string{"gateway": "19100", "users": "19101", "products": "19102"}, "http://otel-collector:4318"},
 	} {
@@ -376,6 +377,12 @@ func TestComposeSettings(t *testing.T) {
 				}
 				if got := deref(s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"]); got != tt.wantEndpoint {
 					t.Errorf("%s OTEL_EXPORTER_OTLP_ENDPOINT = %v, want %q", c.name, got, tt.wantEndpoint)
+				}
+				// Token settings reach all three services alike, as each verifies itself.
+				for _, name := range []string{"JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"} {
+					if got, want := bins[c.name].setting(t, s.Environment, name), tt.env[name]; got != want {
+						t.Errorf("%s %s = %q, want %q", c.name, name, got, want)
+					}
 				}
 				if on := bins[c.name].tracingOn(t, s.Environment); on != (tt.wantEndpoint != "") {
 					t.Errorf("%s tracing on: %v, want %v with OTEL_EXPORTER_OTLP_ENDPOINT=%q", c.name, on, !on, tt.wantEndpoint)
