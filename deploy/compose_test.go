@@ -347,7 +347,9 @@ func TestComposeSettings(t *testing.T) {
 			"CURSOR_SECRET": "0123456789abcdef", "GATEWAY_PORT": "8080",
 			"GATEWAY_METRICS_PORT": "19100", "USERS_METRICS_PORT": "19101", "PRODUCTS_METRICS_PORT": "19102",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318",
-			"JWKS_URL":                    "https://idp.example.com/jwks.json", "JWT_ISSUER": "https://idp.example.com/", "JWT_AUDIENCE": "fedgraph",
+			"JWKS_URL":                    "https://idp.example.com/jwks.json",
+			"JWT_ISSUER":                  "https://idp.example.com/",
+			"JWT_AUDIENCE":                "fedgraph",
 		}, "0123456789abcdef", "8080",
 			map[string]string{"gateway": "19100", "users": "19101", "products": "19102"}, "http://otel-collector:4318"},
 	} {
