@@ -29,7 +29,10 @@ const (
 	maxUsersReply = 1 << 20
 )
 
-const userExistsQuery = `query($id: ID!){ user(id: $id) { id } }`
+// userExistsQuery is named so that the users subgraph's logs and metrics
+// (fedgraph_subgraph_requests_total{operation="OwnerExists"}) tell products' owner checks
+// from the gateway's requests.
+const userExistsQuery = `query OwnerExists($id: ID!){ user(id: $id) { id } }`
 
 // UsersClient asks the users subgraph over GraphQL whether a user exists. It implements
 // OwnerChecker and is safe for concurrent use.

@@ -37,7 +37,7 @@ func fakeUsers(t *testing.T, replies map[string]func(w http.ResponseWriter, id s
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			t.Errorf("request body: %v", err)
 		}
-		if req.Query != `query($id: ID!){ user(id: $id) { id } }` {
+		if req.Query != `query OwnerExists($id: ID!){ user(id: $id) { id } }` {
 			t.Errorf("query = %q", req.Query)
 		}
 		id := req.Variables["id"]

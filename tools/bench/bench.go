@@ -43,7 +43,7 @@ const (
 	roleProducts = "products"
 )
 
-// bench is one run: the processes, the hops and the seeded graph.
+// bench is one run: the processes and the seeded graph.
 type bench struct {
 	cfg    Config
 	out    io.Writer
@@ -58,8 +58,8 @@ type bench struct {
 	products *proc
 	gateway  *proc // ours, when started
 	baseline *proc // nautilus, when started
-	hops     map[string]*hop
-	hopURLs  map[string]string
+	// metrics reads the subgraphs' request counters (count.go).
+	metrics *http.Client
 	// federation describes the supergraph and the Node gateways, for the report; empty
 	// when no Node gateway runs.
 	federation []string
@@ -76,7 +76,7 @@ type target struct {
 
 func (b *bench) run(ctx context.Context) error {
 	// Everything started below stops when run returns, in the reverse order of starting:
-	// the hops, the processes, the binaries' directory, and last the run's Redis keys,
+	// the processes, the binaries' directory, and last the run's Redis keys,
 	// once nothing can write them any more.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -120,8 +120,8 @@ func (b *bench) run(ctx context.Context) error {
 			p.stop()
 		}
 	}()
-	startProc := func(name, bin string, wantDebug bool, args ...string) (*proc, error) {
-		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), wantDebug, append([]string{"-listen-addr", "127.0.0.1:0"}, args...)...)
+	startProc := func(name, bin string, want []string, args ...string) (*proc, error) {
+		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), want, append([]string{"-listen-addr", "127.0.0.1:0"}, args...)...)
 		if err == nil {
 			procs = append(procs, p)
 		}
@@ -132,41 +132,29 @@ func (b *bench) run(ctx context.Context) error {
 	rand.Read(secret)
 	sub := func(name string) []string {
 		return []string{"-redis-url", b.redis.url, "-key-prefix", prefix + name + ":",
-			"-cursor-secret", hex.EncodeToString(secret), "-log-level", "warn"}
+			"-cursor-secret", hex.EncodeToString(secret), "-log-level", "warn", "-metrics-addr", "127.0.0.1:0"}
 	}
-	if b.users, err = startProc("users", "users", false, sub("users")...); err != nil {
+	// Each subgraph counts the requests it answers, on a metrics listener of its own
+	// (count.go): the gateways talk to the subgraphs directly, as deployed.
+	if b.users, err = startProc("users", "users", []string{wantMetrics}, sub("users")...); err != nil {
 		return err
 	}
-	// products asks users about owners only when a product is created (seeding), so it
-	// goes to users directly: the hops count what the gateways send.
-	if b.products, err = startProc("products", "products", false, append(sub("products"), "-users-url", b.users.url)...); err != nil {
+	// products asks users about owners when a product is created; those requests are
+	// named OwnerExists and left out of users' count, which is what the gateways send.
+	if b.products, err = startProc("products", "products", []string{wantMetrics}, append(sub("products"), "-users-url", b.users.url)...); err != nil {
 		return err
 	}
-
-	hopCtx, stopHops := context.WithCancel(ctx)
-	defer stopHops()
-	hopTransport := &http.Transport{MaxIdleConnsPerHost: 1024, IdleConnTimeout: 90 * time.Second, DisableCompression: true}
-	defer hopTransport.CloseIdleConnections()
-	b.hops, b.hopURLs = map[string]*hop{}, map[string]string{}
-	for _, p := range []*proc{b.users, b.products} {
-		h, err := newHop(p.url, hopTransport)
-		if err != nil {
-			return err
-		}
-		if b.hopURLs[p.name], err = serveHop(hopCtx, h); err != nil {
-			return err
-		}
-		b.hops[p.name] = h
-	}
+	b.metrics = &http.Client{Timeout: 5 * time.Second}
+	defer b.metrics.CloseIdleConnections()
 
 	if b.graph, err = seed(ctx, b.client, b.users.url, b.products.url); err != nil {
 		return err
 	}
 
 	// Our gateway and nautilus take the subgraphs alike: -subgraph NAME=URL, in merge order.
-	gwArgs := []string{"-subgraph", "users=" + b.hopURLs["users"], "-subgraph", "products=" + b.hopURLs["products"]}
+	gwArgs := []string{"-subgraph", "users=" + b.users.url, "-subgraph", "products=" + b.products.url}
 	// The Node gateways serve one supergraph, composed here from the running subgraphs'
-	// SDL and routed through the hops, as our gateway and nautilus are.
+	// SDL and routed to them, as our gateway and nautilus are.
 	var supergraph string
 	if needsNode(b.cfg.Targets) {
 		if supergraph, err = b.composeSupergraph(ctx); err != nil {
@@ -180,14 +168,14 @@ func (b *bench) run(ctx context.Context) error {
 		case targetOurs:
 			targets = append(targets, target{name: name, label: "fedgraph"})
 		case targetBaseline:
-			if b.baseline, err = startProc("nautilus", "nautilus", false, gwArgs...); err != nil {
+			if b.baseline, err = startProc("nautilus", "nautilus", nil, gwArgs...); err != nil {
 				return err
 			}
 			targets = append(targets, target{name: name, label: "nautilus", url: b.baseline.url, gw: b.baseline})
 		case targetHive, targetApollo:
 			ng := nodeGatewayOf(name)
 			args := slices.Concat([]string{filepath.Join(b.cfg.Web, ng.script)}, ng.args, []string{supergraph})
-			p, err := start(ctx, nodeEnv(b.env), ng.label, "node", false, args...)
+			p, err := start(ctx, nodeEnv(b.env), ng.label, "node", nil, args...)
 			if err != nil {
 				return err
 			}
@@ -203,11 +191,11 @@ func (b *bench) run(ctx context.Context) error {
 			}
 			targets = append(targets, t)
 		case targetDirect:
-			targets = append(targets, target{name: name, label: "products (direct)", url: b.hopURLs["products"], direct: true})
+			targets = append(targets, target{name: name, label: "products (direct)", url: b.products.url, direct: true})
 		}
 	}
 	if slices.Contains(b.cfg.Targets, targetOurs) || b.cfg.Soak > 0 {
-		if b.gateway, err = startProc("gateway", "gateway", true, slices.Concat(gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})...); err != nil {
+		if b.gateway, err = startProc("gateway", "gateway", []string{wantDebug}, slices.Concat(gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})...); err != nil {
 			return err
 		}
 		for i := range targets {
@@ -256,7 +244,7 @@ func (b *bench) run(ctx context.Context) error {
 }
 
 // composeSupergraph installs tools/web's packages if need be and composes the
-// subgraphs, as the hops serve them, into a supergraph file in a directory of its own,
+// running subgraphs into a supergraph file in a directory of its own,
 // whose path it returns; the caller removes the directory.
 func (b *bench) composeSupergraph(ctx context.Context) (string, error) {
 	if b.cfg.Web == "" {
@@ -275,13 +263,13 @@ func (b *bench) composeSupergraph(ctx context.Context) (string, error) {
 	}
 	file := filepath.Join(dir, "supergraph.graphql")
 	fmt.Fprintln(b.out, "Composing the supergraph from the subgraphs' _service SDL...")
-	hints, err := composeSupergraph(ctx, b.env, b.cfg.Web, file, [][2]string{{"users", b.hopURLs["users"]}, {"products", b.hopURLs["products"]}})
+	hints, err := composeSupergraph(ctx, b.env, b.cfg.Web, file, [][2]string{{"users", b.users.url}, {"products", b.products.url}})
 	if err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}
 	b.federation = []string{
-		fmt.Sprintf("supergraph: composed in this run by @apollo/composition %s from the subgraphs' `_service { sdl }`, routed through the hops; %d description hints, no other hint",
+		fmt.Sprintf("supergraph: composed in this run by @apollo/composition %s from the subgraphs' `_service { sdl }`, routed to them; %d description hints, no other hint",
 			packageVersion(b.cfg.Web, composePkg), hints),
 		fmt.Sprintf("Node gateways: Node %s, NODE_ENV=production, one process each, each warmed up by (d) for %s once before its first workload; Hive Gateway: @graphql-hive/gateway %s (its runtime on node:http, tools/web/hive-gateway.mjs, in-flight deduplication of subgraph requests off); Apollo Gateway: @apollo/gateway %s in @apollo/server %s (tools/web/apollo-gateway.mjs)",
 			nodeVersion(ctx, b.env), b.cfg.NodeWarmup, packageVersion(b.cfg.Web, "@graphql-hive/gateway"), packageVersion(b.cfg.Web, "@apollo/gateway"), packageVersion(b.cfg.Web, "@apollo/server")),
@@ -336,8 +324,10 @@ func (b *bench) sample(gw *proc) (sample, error) {
 		errs = append(errs, err)
 		s.cpu[role] = t
 	}
-	for name, h := range b.hops {
-		s.reqs[name] = h.count()
+	for _, p := range []*proc{b.users, b.products} {
+		n, err := subgraphRequests(context.Background(), b.metrics, p.metrics)
+		errs = append(errs, err)
+		s.reqs[p.name] = n
 	}
 	return s, errors.Join(errs...)
 }
@@ -455,9 +445,9 @@ func (b *bench) header() []string {
 			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Warmup, b.cfg.Timeout),
 		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
 			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
-		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (clients and hops) shares the machine",
+		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine",
 			b.ticks),
-		"subgraph requests: POST /graphql counted by a hop in front of each subgraph, per client query",
+		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",
 		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values",
 	}, b.federation...)
 }

@@ -6,8 +6,8 @@
 // (tools/web), and puts each workload under a bounded closed-loop load against each
 // target in turn: our gateway, the baseline, Hive Gateway, Apollo Gateway, and the
 // products subgraph directly. It prints throughput, latency, CPU per query of every
-// process and subgraph requests per client query (counted by a hop in front of each
-// subgraph), the four gateways side by side with the ratios issue 8 targets, then stops
+// process and subgraph requests per client query (counted by each subgraph on its
+// metrics listener), the four gateways side by side with the ratios issue 8 targets, then stops
 // everything it started.
 //
 //	go run ./tools/bench [-duration 3s] [-warmup 1s] [-node-warmup 5s] [-concurrency 16] [-workloads a,b,c,d]
@@ -44,7 +44,7 @@ const (
 	targetBaseline = "nautilus" // plain nautilus/gateway, tools/bench/nautilus
 	targetHive     = "hive"     // Hive Gateway on Node, tools/web/hive-gateway.mjs
 	targetApollo   = "apollo"   // Apollo Gateway on Node, tools/web/apollo-gateway.mjs
-	targetDirect   = "products" // the products subgraph alone, through its hop
+	targetDirect   = "products" // the products subgraph alone
 )
 
 // targetNames are the -targets names, in the order the targets run.

@@ -88,7 +88,7 @@ type composition struct {
 }
 
 // composeSupergraph composes the subgraphs (name → GraphQL URL, which the supergraph
-// routes to: the hops) from their `_service { sdl }` into the file out. It fails on any
+// routes to) from their `_service { sdl }` into the file out. It fails on any
 // composition error and on any hint but a description hint, as the interop test does.
 // It returns the number of description hints.
 func composeSupergraph(ctx context.Context, env []string, web, out string, subgraphs [][2]string) (int, error) {

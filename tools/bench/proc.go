@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,10 +24,13 @@ type proc struct {
 	cmd   *exec.Cmd
 	url   string // the GraphQL URL it printed
 	debug string // the /debug/pprof/ URL it printed, if any
-	out   *tail  // the last lines of its stdout, for error messages
-	errs  *tail  // the last lines of its stderr
-	done  chan struct{}
-	err   error // set when done is closed
+	// metrics is the Prometheus /metrics URL it printed, if any: a subgraph's, where
+	// it counts the GraphQL requests it answered.
+	metrics string
+	out     *tail // the last lines of its stdout, for error messages
+	errs    *tail // the last lines of its stderr
+	done    chan struct{}
+	err     error // set when done is closed
 }
 
 // startTimeout bounds how long a service may take to print its address.
@@ -67,9 +71,16 @@ func killGroup(cmd *exec.Cmd) error {
 	return err
 }
 
+// Besides its GraphQL URL, start can wait for a service's other listeners, by the
+// word its address line starts with.
+const (
+	wantDebug   = "debug"   // "debug on http://…/debug/pprof/"
+	wantMetrics = "metrics" // "metrics on http://…/metrics"
+)
+
 // start runs the binary at path and returns once it has printed the URL it serves
-// GraphQL on (and its debug URL first, when wantDebug).
-func start(ctx context.Context, env []string, name, path string, wantDebug bool, args ...string) (*proc, error) {
+// GraphQL on and the URLs of the other listeners in want.
+func start(ctx context.Context, env []string, name, path string, want []string, args ...string) (*proc, error) {
 	p := &proc{name: name, cmd: command(ctx, env, path, args...), out: newTail(20), errs: newTail(20), done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -99,12 +110,18 @@ func start(ctx context.Context, env []string, name, path string, wantDebug bool,
 	}()
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
-	for p.url == "" || (wantDebug && p.debug == "") {
+	missing := func() bool {
+		return p.url == "" || (slices.Contains(want, wantDebug) && p.debug == "") || (slices.Contains(want, wantMetrics) && p.metrics == "")
+	}
+	for missing() {
 		select {
 		case a := <-found:
-			if a.kind == "debug" {
+			switch {
+			case a.kind == wantDebug:
 				p.debug = a.url
-			} else if strings.HasSuffix(a.url, "/graphql") {
+			case a.kind == wantMetrics:
+				p.metrics = a.url
+			case strings.HasSuffix(a.url, "/graphql"):
 				p.url = a.url
 			}
 		case <-p.done:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,31 @@ func TestRunEndToEnd(t *testing.T) {
 		if errs := strings.TrimSpace(cells[len(cells)-1]); errs != "0" {
 			t.Errorf("errors: %s", line)
 		}
+	}
+	// Subgraph requests are counted by the subgraphs: on the list, our gateway asks each
+	// once per client query, and nautilus asks users once per product.
+	var counted int
+	for line := range strings.Lines(got) {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) != 11 || !strings.Contains(cells[0], "(b) 100 products") {
+			continue
+		}
+		users, products := strings.TrimSpace(cells[8]), strings.TrimSpace(cells[9])
+		switch strings.TrimSpace(cells[1]) {
+		case "fedgraph":
+			counted++
+			if users != "1.00" || products != "1.00" {
+				t.Errorf("(b) fedgraph: %s users and %s products requests per query, want 1.00 and 1.00", users, products)
+			}
+		case "nautilus":
+			counted++
+			if n, err := strconv.ParseFloat(users, 64); err != nil || n < 50 {
+				t.Errorf("(b) nautilus: %s users requests per query, want one per product", users)
+			}
+		}
+	}
+	if counted != 2 {
+		t.Errorf("found %d of the (b) rows of fedgraph and nautilus, want 2", counted)
 	}
 	if left := running(t, bin); len(left) > 0 {
 		t.Errorf("processes left running: %v", left)
