@@ -290,10 +290,11 @@ func links(t *testing.T, p *types.Project, bins map[string]*binary, svc string) 
 	return out
 }
 
-// isURLSetting reports whether the variable name sets the address of another service:
-// the binaries name every such flag -…-url.
+// isURLSetting reports whether the variable name sets the address of another service of
+// the graph: the binaries name every such flag -…-url. JWKS_URL is not one: it names the
+// identity provider, outside the graph (checkProductionAuthentication checks it).
 func isURLSetting(name string) bool {
-	return strings.HasSuffix(name, "_URL")
+	return strings.HasSuffix(name, "_URL") && name != "JWKS_URL"
 }
 
 // host is the host name of a URL setting.

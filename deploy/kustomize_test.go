@@ -488,9 +488,6 @@ func checkURLs(t *testing.T, r *rendered, bins map[string]*binary, svc string, e
 		if !strings.HasPrefix(*v.value, "http") {
 			continue
 		}
-		if name == "JWKS_URL" {
-			continue // the identity provider's, outside the cluster: checkProductionAuthentication
-		}
 		u, err := url.Parse(*v.value)
 		if err != nil {
 			t.Errorf("%s=%s: %v", name, *v.value, err)
@@ -992,36 +989,48 @@ func checkProductionAuthentication(t *testing.T, r *rendered) {
 			t.Errorf("production %s verifies tokens with %v, %s with %v: want the same settings everywhere", svc.name, got, services()[0].name, first)
 		}
 
-		// Egress to the identity provider: some egress rule of a policy selecting the
-		// service's pods allows TCP 443 to a public address.
-		labels := d.Spec.Template.Labels
-		var allowed bool
-		for _, np := range r.policies {
-			if !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) || !selects(t, &np.Spec.PodSelector, labels) {
-				continue
-			}
-			for _, rule := range np.Spec.Egress {
-				if !portsMatch(rule.Ports, pod{}, 443, corev1.ProtocolTCP) {
-					continue
-				}
-				for _, peer := range rule.To {
-					if peer.IPBlock == nil {
-						continue
-					}
-					_, block, err := net.ParseCIDR(peer.IPBlock.CIDR)
-					public := net.ParseIP("203.0.113.10") // TEST-NET-3: stands for the identity provider
-					excluded := false
-					for _, ex := range peer.IPBlock.Except {
-						if _, e, err := net.ParseCIDR(ex); err == nil && e.Contains(public) {
-							excluded = true
-						}
-					}
-					allowed = allowed || (err == nil && block.Contains(public) && !excluded)
-				}
-			}
-		}
-		if !allowed {
+		if !reachesPublicHTTPS(t, r.policies, d.Spec.Template.Labels) {
 			t.Errorf("production %s: no NetworkPolicy lets it reach the JWK Set (TCP 443 outside the cluster)", svc.name)
 		}
 	}
+}
+
+// identityProvider stands for the identity provider's address in the NetworkPolicy
+// checks: 203.0.113.10 is in TEST-NET-3, a public range no cluster uses.
+var identityProvider = net.ParseIP("203.0.113.10")
+
+// reachesPublicHTTPS reports whether some egress rule of a policy selecting pods with
+// labels allows TCP 443 to identityProvider: an ipBlock that holds it and does not
+// except it.
+func reachesPublicHTTPS(t *testing.T, policies []*networkingv1.NetworkPolicy, labels map[string]string) bool {
+	for _, np := range policies {
+		if !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) || !selects(t, &np.Spec.PodSelector, labels) {
+			continue
+		}
+		for _, rule := range np.Spec.Egress {
+			if !portsMatch(rule.Ports, pod{}, 443, corev1.ProtocolTCP) {
+				continue
+			}
+			for _, peer := range rule.To {
+				if peer.IPBlock != nil && ipBlockHolds(peer.IPBlock, identityProvider) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ipBlockHolds reports whether ip is in block's CIDR and in none of its exceptions.
+func ipBlockHolds(block *networkingv1.IPBlock, ip net.IP) bool {
+	_, cidr, err := net.ParseCIDR(block.CIDR)
+	if err != nil || !cidr.Contains(ip) {
+		return false
+	}
+	for _, ex := range block.Except {
+		if _, e, err := net.ParseCIDR(ex); err == nil && e.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
