@@ -131,13 +131,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// The seed goes to the subgraphs directly, with the admin token, as an operator's
 	// script would: the playground's headers editor starts with a seeded user's token,
 	// known only once the seed ran, and the gateway's front takes it when it is built.
-	var ada string
+	var ada, adminToken string // adminToken: empty with authentication off
+	if dev != nil {
+		adminToken = dev.adminToken()
+	}
 	if *seed {
-		var token string
-		if dev != nil {
-			token = dev.adminToken()
-		}
-		if ada, err = seedDemo(ctx, urls, token, logger); err != nil {
+		if ada, err = seedDemo(ctx, urls, adminToken, logger); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
@@ -172,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if adaToken != "" {
 			fmt.Fprintf(stdout, "token (Ada, 24h)   %s\n", adaToken)
 		}
-		fmt.Fprintf(stdout, "token (admin, 24h) %s\n", dev.adminToken())
+		fmt.Fprintf(stdout, "token (admin, 24h) %s\n", adminToken)
 	}
 	fmt.Fprintf(stdout, "gateway            %s\n", gatewayURL)
 	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }\"}'\n", gatewayURL)
