@@ -137,3 +137,46 @@ func Version(r Record) (int64, error) {
 	}
 	return n, nil
 }
+
+// Created is a create script's reply, decoded. Every store's create script answers
+// {"created", position} for a new record, {"replay", record fields} for an idempotency
+// key used again with the same input, {"reused"} for one used with other input, or an
+// outcome of the store's own ("taken", "tombstone"), which Outcome then holds.
+type Created struct {
+	Outcome string
+	Pos     int64  // the new record's position, for "created"
+	Record  Record // the first create's record, for "replay"; nil when it is gone
+}
+
+// DecodeCreated reads a create script's reply (see Created).
+func DecodeCreated(res []any) (Created, error) {
+	bad := func() (Created, error) { return Created{}, fmt.Errorf("unexpected reply %v", res) }
+	if len(res) == 0 {
+		return bad()
+	}
+	c := Created{}
+	c.Outcome, _ = res[0].(string)
+	switch c.Outcome {
+	case "":
+		return bad()
+	case "created":
+		if len(res) != 2 {
+			return bad()
+		}
+		pos, ok := res[1].(int64)
+		if !ok {
+			return bad()
+		}
+		c.Pos = pos
+	case "replay":
+		if len(res) != 2 {
+			return bad()
+		}
+		rec, err := Pairs(res[1])
+		if err != nil {
+			return Created{}, fmt.Errorf("replay: %w", err)
+		}
+		c.Record = rec
+	}
+	return c, nil
+}

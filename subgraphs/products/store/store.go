@@ -149,30 +149,25 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 	if err != nil {
 		return nil, fmt.Errorf("products: create product: %w", err)
 	}
-	outcome, _ := res[0].(string)
-	switch {
-	case outcome == "created" && len(res) == 2:
-		pos, ok := res[1].(int64)
-		if !ok {
-			break
-		}
-		p.Pos = pos
+	c, err := hashstore.DecodeCreated(res)
+	if err != nil {
+		return nil, fmt.Errorf("products: create product: %w", err)
+	}
+	switch c.Outcome {
+	case "created":
+		p.Pos = c.Pos
 		return p, nil
-	case outcome == "tombstone":
+	case "tombstone":
 		return nil, ErrOwnerDeleted
-	case outcome == "reused":
+	case "reused":
 		return nil, ErrKeyReused
-	case outcome == "replay" && len(res) == 2:
-		rec, err := hashstore.Pairs(res[1])
-		if err != nil {
-			return nil, fmt.Errorf("products: create product: replay: %w", err)
-		}
-		if rec == nil {
+	case "replay":
+		if c.Record == nil {
 			return nil, ErrReplayGone
 		}
-		return fromRecord(rec)
+		return fromRecord(c.Record)
 	}
-	return nil, fmt.Errorf("products: create product: unexpected reply %v", res)
+	return nil, fmt.Errorf("products: create product: unexpected outcome %q", c.Outcome)
 }
 
 // updateScript sets the field/value pairs in ARGV[2:] on an existing product, if it is

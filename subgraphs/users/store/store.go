@@ -152,30 +152,25 @@ func (s *Store) Create(ctx context.Context, name, email string, idem *Idempotenc
 	if err != nil {
 		return nil, fmt.Errorf("users: create user: %w", err)
 	}
-	outcome, _ := res[0].(string)
-	switch {
-	case outcome == "created" && len(res) == 2:
-		pos, ok := res[1].(int64)
-		if !ok {
-			break
-		}
-		u.Pos = pos
+	c, err := hashstore.DecodeCreated(res)
+	if err != nil {
+		return nil, fmt.Errorf("users: create user: %w", err)
+	}
+	switch c.Outcome {
+	case "created":
+		u.Pos = c.Pos
 		return u, nil
-	case outcome == "taken":
+	case "taken":
 		return nil, ErrEmailTaken
-	case outcome == "reused":
+	case "reused":
 		return nil, ErrKeyReused
-	case outcome == "replay" && len(res) == 2:
-		rec, err := hashstore.Pairs(res[1])
-		if err != nil {
-			return nil, fmt.Errorf("users: create user: replay: %w", err)
-		}
-		if rec == nil {
+	case "replay":
+		if c.Record == nil {
 			return nil, ErrReplayGone
 		}
-		return fromRecord(rec)
+		return fromRecord(c.Record)
 	}
-	return nil, fmt.Errorf("users: create user: unexpected reply %v", res)
+	return nil, fmt.Errorf("users: create user: unexpected outcome %q", c.Outcome)
 }
 
 // updateScript changes a user still at version ARGV[1], the one the caller read: it

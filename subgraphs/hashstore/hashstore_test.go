@@ -1,0 +1,41 @@
+package hashstore
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestDecodeCreated reads each shape of a create script's reply, and refuses the
+// malformed ones.
+func TestDecodeCreated(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		reply []any
+		want  Created
+	}{
+		{"created", []any{"created", int64(7)}, Created{Outcome: "created", Pos: 7}},
+		{"replay", []any{"replay", []any{"id", "User:1", "name", "Ada"}}, Created{Outcome: "replay", Record: Record{"id": "User:1", "name": "Ada"}}},
+		{"replay of a record that is gone", []any{"replay", []any{}}, Created{Outcome: "replay"}},
+		{"reused", []any{"reused"}, Created{Outcome: "reused"}},
+		{"the store's own outcome", []any{"taken"}, Created{Outcome: "taken"}},
+	} {
+		got, err := DecodeCreated(tt.reply)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: DecodeCreated(%v) = %+v, %v; want %+v", tt.name, tt.reply, got, err, tt.want)
+		}
+	}
+	for _, bad := range [][]any{
+		nil,
+		{int64(1)},
+		{"created"},
+		{"created", "7"},
+		{"created", int64(7), int64(8)},
+		{"replay"},
+		{"replay", []any{"id"}},
+		{"replay", "id"},
+	} {
+		if got, err := DecodeCreated(bad); err == nil {
+			t.Errorf("DecodeCreated(%v) = %+v, want an error", bad, got)
+		}
+	}
+}
