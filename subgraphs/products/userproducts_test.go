@@ -3,10 +3,8 @@ package products
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -315,32 +313,7 @@ func TestUserProductsOfOwnersFromData(t *testing.T) {
 // with SERVICE_UNAVAILABLE, naming no address; an alias with bad arguments still
 // fails with BAD_USER_INPUT.
 func TestUserProductsWhenRedisDoesNotAnswer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	rdb, closeRedis, err := subgraph.OpenRedis("redis://"+ln.Addr().String(), 100*time.Millisecond)
+	rdb, closeRedis, err := subgraph.OpenRedis("redis://"+subgraphtest.Silent(t), 100*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
