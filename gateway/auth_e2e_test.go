@@ -1,18 +1,11 @@
 package gateway_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
-	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
-	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 // TestAuthenticationEndToEnd runs the whole graph with authentication on in all three
@@ -22,40 +15,8 @@ import (
 // around the gateway gains nothing.
 func TestAuthenticationEndToEnd(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
-	ur, pr := redistest.New(t), redistest.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "u", Verifier: a.Verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	us := httptest.NewServer(uh)
-	t.Cleanup(us.Close)
-	owners, err := products.NewUsersClient(us.URL + "/graphql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ph, err := products.New(products.Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "p", Owners: owners, Verifier: a.Verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(ph)
-	t.Cleanup(ps.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fc := front.DefaultConfig()
-	gw, err := gateway.New(ctx, gateway.Config{Front: &fc, Verifier: a.Verifier, Subgraphs: []gateway.Subgraph{
-		{Name: "users", URL: us.URL + "/graphql"}, {Name: "products", URL: ps.URL + "/graphql"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gw.Close)
-	gh, err := gw.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := httptest.NewServer(gh)
-	t.Cleanup(gs.Close)
-	url := gs.URL + "/graphql"
+	g := startGraph(t, redistest.Miniredis, withVerifier(a.Verifier))
+	ur, pr, url := g.usersRedis, g.productsRedis, g.url
 	post := func(url string, h http.Header, query string, vars map[string]any) subgraphtest.Response {
 		t.Helper()
 		return subgraphtest.Post(t, url, subgraphtest.Request{Query: query, Variables: vars, Header: h})
@@ -124,12 +85,12 @@ func TestAuthenticationEndToEnd(t *testing.T) {
 
 	t.Run("around the gateway", func(t *testing.T) {
 		pb := pr.Dump(t)
-		if r := post(ps.URL+"/graphql", nil, deleteProduct, map[string]any{"id": made.CreateProduct.ID}); r.Code(t) != "UNAUTHENTICATED" {
+		if r := post(g.productsURL, nil, deleteProduct, map[string]any{"id": made.CreateProduct.ID}); r.Code(t) != "UNAUTHENTICATED" {
 			t.Errorf("a direct delete without a token: %s", r.Raw)
 		}
 		forger := subgraphtest.NewAuth(t)
 		forger.Issuer.Issuer, forger.Issuer.Audience = a.Issuer.Issuer, a.Issuer.Audience
-		if r := post(ps.URL+"/graphql", forger.Admin(), deleteProduct, map[string]any{"id": made.CreateProduct.ID}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
+		if r := post(g.productsURL, forger.Admin(), deleteProduct, map[string]any{"id": made.CreateProduct.ID}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
 			t.Errorf("a direct delete with a forged admin token: status %d %s", r.Status, r.Raw)
 		}
 		if d := subgraphtest.Diff(pb, pr.Dump(t)); len(d) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -37,6 +38,12 @@ func withPlaygroundDir(dir string) option {
 	return func(c *gateway.Config) { c.Front.PlaygroundDir = dir }
 }
 
+// withVerifier turns authentication on with v, in the gateway and in both subgraphs,
+// which verify the forwarded token again with the same settings, as deployed.
+func withVerifier(v *auth.Verifier) option {
+	return func(c *gateway.Config) { c.Verifier = v }
+}
+
 func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph {
 	t.Helper()
 	return startGraphWith(t, backend, nil, opts...)
@@ -46,8 +53,14 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 // before the gateway starts.
 func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph), opts ...option) *graph {
 	t.Helper()
+	// The options are applied first: the subgraphs take the gateway's Verifier.
+	fc := front.DefaultConfig()
+	cfg := gateway.Config{Front: &fc}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ur, pr := backend.New(t), backend.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret"})
+	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret", Verifier: cfg.Verifier})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +73,7 @@ func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph)
 		t.Fatal(err)
 	}
 	ph, err := products.New(products.Config{
-		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-test-secret", Owners: owners,
+		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-test-secret", Owners: owners, Verifier: cfg.Verifier,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,13 +86,9 @@ func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	fc := front.DefaultConfig()
-	cfg := gateway.Config{Front: &fc, Subgraphs: []gateway.Subgraph{
+	cfg.Subgraphs = []gateway.Subgraph{
 		{Name: "users", URL: us.URL + "/graphql"},
 		{Name: "products", URL: ps.URL + "/graphql"},
-	}}
-	for _, o := range opts {
-		o(&cfg)
 	}
 	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
