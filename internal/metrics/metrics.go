@@ -6,17 +6,16 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // NewRegistry returns a registry holding the Go runtime and process collectors.
@@ -33,24 +32,9 @@ func Serve(ctx context.Context, addr string, reg *prometheus.Registry, logger *s
 	if addr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("metrics listener: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}))
-	fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", ln.Addr())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	go func() {
-		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
-			logger.Warn("metrics listener stopped", "err", err)
-		}
-	}()
-	return nil
+	return serve.Aside(ctx, "metrics", addr, "/metrics", mux, logger, stdout)
 }
 
 // Operations bounds the operation names used as label values: the first Max distinct

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"time"
 )
 
 // Debug serves Go's profiler (/debug/pprof/) on its own listener at addr until ctx is
@@ -18,25 +19,33 @@ func Debug(ctx context.Context, addr string, logger *slog.Logger, stdout io.Writ
 	if addr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("debug listener: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	fmt.Fprintf(stdout, "debug on http://%s/debug/pprof/\n", ln.Addr())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: ShutdownTimeout}
+	return Aside(ctx, "debug", addr, "/debug/pprof/", mux, logger, stdout)
+}
+
+// Aside serves h on a listener of its own at addr until ctx is done: an operator's
+// endpoint beside the public port, such as metrics or pprof. It prints
+// "NAME on http://ADDR/PATH…" once the listener is bound, the line benchmarks and
+// tests read the address from, and logs a server that stops by itself.
+func Aside(ctx context.Context, name, addr, path string, h http.Handler, logger *slog.Logger, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s listener: %w", name, err)
+	}
+	fmt.Fprintf(stdout, "%s on http://%s%s\n", name, ln.Addr(), path)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		srv.Close()
 	}()
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
-			logger.Warn("debug listener stopped", "err", err)
+			logger.Warn(name+" listener stopped", "err", err)
 		}
 	}()
 	return nil
