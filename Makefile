@@ -32,8 +32,13 @@ bench:
 web: tools/web/node_modules/.package-lock.json
 	npm run --silent --prefix tools/web build
 
+# npm ci is tried three times: a registry fetch fails now and then on this network (once
+# seen as a TLS error on one package), and one such failure should not fail `make test`.
 tools/web/node_modules/.package-lock.json: tools/web/package.json tools/web/package-lock.json
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tools/web --no-audit --no-fund
+	@for try in 1 2 3; do \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tools/web --no-audit --no-fund && exit 0; \
+	  echo "npm ci failed (try $$try of 3)"; [ $$try = 3 ] || sleep 5; \
+	done; exit 1
 
 ## generate: regenerate every subgraph's gqlgen code from schema/ and gqlgen.yml
 generate:
