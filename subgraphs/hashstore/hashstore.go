@@ -76,17 +76,26 @@ func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix
 		if !ok || len(fields)%2 != 1 {
 			return nil, fmt.Errorf("hashstore: page %s: unexpected reply %T", index, row)
 		}
-		pos, err := strconv.ParseInt(fmt.Sprint(fields[0]), 10, 64)
+		pos, err := strconv.ParseInt(Text(fields[0]), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("hashstore: page %s: position: %w", index, err)
 		}
 		rec := make(Record, len(fields)/2)
 		for i := 1; i+1 < len(fields); i += 2 {
-			rec[fmt.Sprint(fields[i])] = fmt.Sprint(fields[i+1])
+			rec[Text(fields[i])] = Text(fields[i+1])
 		}
 		out = append(out, Entry{Pos: pos, Record: rec})
 	}
 	return out, nil
+}
+
+// Text is a script reply's element as text: a bulk string as it is (go-redis gives it as
+// a string, so no copy is made), any other value (an integer) formatted.
+func Text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // Decode turns records into values with decode; a nil Record (a missing hash) gives the
@@ -118,7 +127,7 @@ func Pairs(reply any) (Record, error) {
 	}
 	rec := make(Record, len(fields)/2)
 	for i := 0; i+1 < len(fields); i += 2 {
-		rec[fmt.Sprint(fields[i])] = fmt.Sprint(fields[i+1])
+		rec[Text(fields[i])] = Text(fields[i+1])
 	}
 	return rec, nil
 }

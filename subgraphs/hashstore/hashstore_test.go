@@ -39,3 +39,20 @@ func TestDecodeCreated(t *testing.T) {
 		}
 	}
 }
+
+// TestText reads a reply's bulk strings as they are and formats its integers.
+func TestText(t *testing.T) {
+	for _, tt := range []struct {
+		in   any
+		want string
+	}{
+		{"Ada", "Ada"},
+		{"", ""},
+		{int64(42), "42"},
+		{int64(-1), "-1"},
+	} {
+		if got := Text(tt.in); got != tt.want {
+			t.Errorf("Text(%#v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -434,7 +434,7 @@ func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Produ
 			}
 			rec := make(hashstore.Record, len(fields)/2)
 			for j := 0; j+1 < len(fields); j += 2 {
-				rec[fmt.Sprint(fields[j])] = fmt.Sprint(fields[j+1])
+				rec[hashstore.Text(fields[j])] = hashstore.Text(fields[j+1])
 			}
 			p, err := fromRecord(rec)
 			if err != nil {
