@@ -211,6 +211,19 @@ type Config struct {
 	// (HTTPServer).
 	// default: 120s
 	IdleTimeout time.Duration
+
+	// Compression compresses a response with zstd or gzip when the client's
+	// Accept-Encoding takes one of them (zstd when both are equally preferred) and the
+	// response is at least CompressionMinBytes, and takes request bodies sent with
+	// Content-Encoding: gzip (MaxBodyBytes then bounds the decompressed body). Off, a
+	// compressed request body is refused with 415 like any other coding.
+	// default: true
+	Compression bool
+
+	// CompressionMinBytes is the smallest response that is compressed; a smaller one costs
+	// more to compress than it saves.
+	// default: 1024
+	CompressionMinBytes int
 }
 
 // DefaultConfig returns the configuration with every documented default.
@@ -250,6 +263,8 @@ func DefaultConfig() Config {
 		ReadTimeout:         15 * time.Second,
 		WriteTimeout:        35 * time.Second,
 		IdleTimeout:         120 * time.Second,
+		Compression:         true,
+		CompressionMinBytes: 1024,
 	}
 }
 
@@ -342,6 +357,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("front: %s must be positive, got %s", d.name, d.d))
 		}
 	}
+	if c.CompressionMinBytes < 0 {
+		errs = append(errs, fmt.Errorf("front: compression-min-bytes must not be negative, got %d", c.CompressionMinBytes))
+	}
 	if c.WriteTimeout > 0 && c.RequestTimeout > 0 && c.WriteTimeout <= c.RequestTimeout {
 		errs = append(errs, fmt.Errorf("front: write-timeout (%s) must exceed request-timeout (%s)", c.WriteTimeout, c.RequestTimeout))
 	}
@@ -386,6 +404,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "deadline for reading a whole request")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "deadline for writing a response; must exceed request-timeout")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
+	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
+	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
 }
 
 // HardMaxHeaderBytes is the header limit of the http.Server that HTTPServer builds. It is

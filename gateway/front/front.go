@@ -21,12 +21,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fedgraph/fedgraph/internal/auth"
-
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/playground"
+	"github.com/fedgraph/fedgraph/internal/auth"
 )
 
 // Operation is one GraphQL operation decoded from an HTTP request and checked by the front.
@@ -182,7 +182,14 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 	mux.HandleFunc(graphqlPath, h.serveGraphQL)
 	mux.HandleFunc("/{$}", h.servePlayground)
 	mux.HandleFunc(playgroundBase, h.servePlayground)
-	return h.guard(mux), nil
+	if !cfg.Compression {
+		return h.guard(mux), nil
+	}
+	compress, err := gzhttp.NewWrapper(gzhttp.MinSize(cfg.CompressionMinBytes), gzhttp.AllowCompressedRequests(true))
+	if err != nil {
+		return nil, fmt.Errorf("front: compression: %w", err)
+	}
+	return compress(h.guard(mux)), nil
 }
 
 // guard wraps next with the checks that apply to every path: URL length and header size

@@ -250,6 +250,9 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 			"The request body must be encoded as utf-8.")
 	}
+	if f := h.checkContentEncoding(w, r); f != nil {
+		return nil, false, f
+	}
 	tooLarge := func() *failure {
 		return newFailure(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
 			fmt.Sprintf("The request body is larger than %d bytes.", h.cfg.MaxBodyBytes))
@@ -312,6 +315,27 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 	default:
 		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body must be a JSON object or array.")
 	}
+}
+
+// checkContentEncoding refuses a body in a content coding the front cannot read, with 415
+// and the codings it can read in Accept-Encoding (RFC 9110, 15.5.16). With compression on,
+// a gzip body has been decoded and its Content-Encoding removed before the front sees it
+// (gzhttp), so any coding left here is one it does not take.
+func (h *handler) checkContentEncoding(w http.ResponseWriter, r *http.Request) *failure {
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for _, coding := range strings.Split(v, ",") {
+			if c := strings.TrimSpace(coding); c == "" || strings.EqualFold(c, "identity") {
+				continue
+			}
+			accept, msg := "identity", "The request body must not be compressed."
+			if h.cfg.Compression {
+				accept, msg = "gzip", "The request body must be uncompressed or gzip (Content-Encoding: gzip)."
+			}
+			w.Header().Set("Accept-Encoding", accept)
+			return newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedContentEncoding, msg)
+		}
+	}
+	return nil
 }
 
 // isSimple reports whether a browser may send a POST with this media type cross-site without

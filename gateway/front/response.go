@@ -20,6 +20,7 @@ const (
 	CodeMethodNotAllowed                  = "METHOD_NOT_ALLOWED"
 	CodeNotAcceptable                     = "NOT_ACCEPTABLE"
 	CodeUnsupportedMediaType              = "UNSUPPORTED_MEDIA_TYPE"
+	CodeUnsupportedContentEncoding        = "UNSUPPORTED_CONTENT_ENCODING"
 	CodeCSRFPrevented                     = "CSRF_PREVENTED"
 	CodeBodyTooLarge                      = "BODY_TOO_LARGE"
 	CodeURLTooLong                        = "URL_TOO_LONG"
