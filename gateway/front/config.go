@@ -224,6 +224,19 @@ type Config struct {
 	// more to compress than it saves.
 	// default: 1024
 	CompressionMinBytes int
+
+	// PersistedDocuments is a file listing the clients' operations by id (documents.go):
+	// an Apollo persisted query manifest or a JSON object of id to document. It is read
+	// once, at start; a file with any bad entry stops the start.
+	// default: "" (no list)
+	PersistedDocuments string
+
+	// PersistedDocumentsMode says what happens to an operation sent as text when a list
+	// is set: allow (it runs), safelist (it runs only when its text is a listed
+	// document's; PERSISTED_QUERY_NOT_IN_LIST) or require-id (it never runs;
+	// PERSISTED_QUERY_ID_REQUIRED).
+	// default: allow
+	PersistedDocumentsMode string
 }
 
 // DefaultConfig returns the configuration with every documented default.
@@ -265,6 +278,8 @@ func DefaultConfig() Config {
 		IdleTimeout:         120 * time.Second,
 		Compression:         true,
 		CompressionMinBytes: 1024,
+
+		PersistedDocumentsMode: DocumentsAllow,
 	}
 }
 
@@ -357,6 +372,15 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("front: %s must be positive, got %s", d.name, d.d))
 		}
 	}
+	switch c.PersistedDocumentsMode {
+	case DocumentsAllow:
+	case DocumentsSafelist, DocumentsRequireID:
+		if c.PersistedDocuments == "" {
+			errs = append(errs, fmt.Errorf("front: persisted-documents-mode %s needs a list (persisted-documents)", c.PersistedDocumentsMode))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("front: persisted-documents-mode must be %s, %s or %s, got %q", DocumentsAllow, DocumentsSafelist, DocumentsRequireID, c.PersistedDocumentsMode))
+	}
 	if c.CompressionMinBytes < 0 {
 		errs = append(errs, fmt.Errorf("front: compression-min-bytes must not be negative, got %d", c.CompressionMinBytes))
 	}
@@ -406,6 +430,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
 	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
+	fs.StringVar(&c.PersistedDocuments, "persisted-documents", c.PersistedDocuments, "file of the clients' operations by id: an Apollo persisted query manifest or a JSON object of id to document")
+	fs.StringVar(&c.PersistedDocumentsMode, "persisted-documents-mode", c.PersistedDocumentsMode, "what an operation sent as text gets with a list: allow (runs), safelist (runs only if listed) or require-id (refused)")
 }
 
 // HardMaxHeaderBytes is the header limit of the http.Server that HTTPServer builds. It is

@@ -119,6 +119,7 @@ type handler struct {
 	allowHdrs  string
 	csrfHdrs   []string
 	apq        *apqStore      // nil when APQ is off
+	documents  *Documents     // nil: no persisted documents
 	docs       *docCache      // nil when the document cache is off
 	verifier   *auth.Verifier // nil: authentication off
 }
@@ -166,6 +167,14 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 	}
 	if cfg.DocumentCacheSize > 0 {
 		h.docs = newDocCache(cfg.DocumentCacheSize, cfg.DocumentCacheBytes)
+	}
+	if cfg.PersistedDocuments != "" {
+		d, err := LoadDocuments(cfg.PersistedDocuments)
+		if err != nil {
+			return nil, fmt.Errorf("front: %w", err)
+		}
+		h.documents = d
+		logger.Info("front: persisted documents loaded", slog.Int("documents", d.Len()), slog.String("mode", cfg.PersistedDocumentsMode))
 	}
 	if cfg.Playground {
 		var assets fs.FS = playground.Assets()
@@ -290,7 +299,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	if r.Method == http.MethodGet && h.playground != nil && !r.URL.Query().Has("query") && acceptsHTML(r.Header.Get("Accept")) {
+	if r.Method == http.MethodGet && h.playground != nil && !r.URL.Query().Has("query") && !r.URL.Query().Has("documentId") && acceptsHTML(r.Header.Get("Accept")) {
 		h.playground.ServeHTTP(w, r)
 		return
 	}

@@ -23,9 +23,11 @@ type rawRequest struct {
 	operationName json.RawMessage
 	variables     json.RawMessage
 	extensions    json.RawMessage
-	// queryText and operationNameText hold those parameters already decoded when they
-	// were JSON strings; decodedVariables the variables when they were an object.
-	queryText, operationNameText *string
+	documentID    json.RawMessage
+	// queryText, operationNameText and documentIDText hold those parameters already
+	// decoded when they were JSON strings; decodedVariables the variables when they were
+	// an object.
+	queryText, operationNameText, documentIDText *string
 	decodedVariables             map[string]any
 	// invalid is set for a batch element that is not a JSON object.
 	invalid bool
@@ -197,6 +199,9 @@ func (h *handler) decodeGET(r *http.Request) ([]rawRequest, *failure) {
 	if v, ok := first(q, "operationName"); ok && v != "" {
 		b, _ := json.Marshal(v)
 		req.operationName = b
+	}
+	if v, ok := first(q, "documentId"); ok {
+		req.documentID, req.documentIDText = json.RawMessage(`""`), &v
 	}
 	for _, p := range []struct {
 		name string
@@ -398,6 +403,8 @@ func decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
 			req.query, req.queryText = rawOrString(v, null)
 		case "operationName":
 			req.operationName, req.operationNameText = rawOrString(v, null)
+		case "documentId":
+			req.documentID, req.documentIDText = rawOrString(v, null)
 		case "variables":
 			req.variables, req.decodedVariables = nil, nil
 			if !null {

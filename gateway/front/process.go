@@ -83,6 +83,8 @@ type params struct {
 	// is to be stored once it validates.
 	hash     string
 	register bool
+	// listed says the query is a persisted document's (documents.go).
+	listed bool
 }
 
 // params decodes and type-checks the request parameters, and resolves a persisted query.
@@ -130,36 +132,78 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 			return bad("The extensions parameter must be an object.")
 		}
 	}
-	if raw, ok := ext["persistedQuery"]; ok && string(raw) != "null" {
-		if f := h.persisted(&p, req.query != nil, raw); f != nil {
+	rawPQ, hasPQ := ext["persistedQuery"]
+	hasPQ = hasPQ && string(rawPQ) != "null"
+	switch {
+	case req.documentID != nil:
+		if req.query != nil || hasPQ {
+			return bad("Send an operation either as documentId or as its query (or persisted query hash), not both.")
+		}
+		if req.documentIDText == nil || !validDocumentID(*req.documentIDText) {
+			return bad(fmt.Sprintf("The documentId parameter must be a string of 1 to %d printable characters.", maxDocumentIDBytes))
+		}
+		q, ok := h.documents.lookup(*req.documentIDText)
+		if !ok {
+			return params{}, requestError(CodePersistedQueryNotFound, "No persisted document has this documentId.")
+		}
+		p.query, p.listed = q, true
+	case hasPQ:
+		if f := h.persisted(&p, req.query != nil, rawPQ); f != nil {
 			return params{}, f
 		}
 	}
 	if strings.TrimSpace(p.query) == "" {
 		return bad("A query parameter is required.")
 	}
+	if !p.listed {
+		switch h.cfg.PersistedDocumentsMode {
+		case DocumentsRequireID:
+			return params{}, requestError(CodePersistedQueryIDRequired,
+				"Only persisted documents run here: send the document's id (documentId, or extensions.persistedQuery.sha256Hash) instead of its text.")
+		case DocumentsSafelist:
+			if !h.documents.listed(p.query) {
+				return params{}, requestError(CodePersistedQueryNotInList, "The operation is not in the list of persisted documents.")
+			}
+			p.listed = true
+		}
+	}
 	return p, nil
 }
 
 // persisted applies the automatic persisted queries protocol (see apq.go) to p, whose query
 // the client sent when hasQuery.
+//
+// With a list of persisted documents, a hash alone is looked up in the list first; only
+// in the allow mode may it then be an automatic persisted query, and only then is a query
+// sent with its hash registered (in the other modes the text must be a listed one anyway).
 func (h *handler) persisted(p *params, hasQuery bool, raw json.RawMessage) *failure {
-	if h.apq == nil {
+	if h.apq == nil && h.documents == nil {
 		return requestError(CodePersistedQueryNotSupported, msgPersistedQueryNotSupported)
 	}
 	pq, f := parsePersistedQuery(raw)
 	if f != nil {
 		return f
 	}
+	apq := h.apq
+	if h.cfg.PersistedDocumentsMode != DocumentsAllow {
+		apq = nil
+	}
 	if hasQuery {
 		if !matchesHash(p.query, pq.hash) {
 			return newFailure(http.StatusBadRequest, CodePersistedQueryHashMismatch,
 				"The persisted query's sha256Hash is not the SHA-256 of the query.")
 		}
-		p.hash, p.register = pq.hash, true
+		p.hash, p.register = pq.hash, apq != nil
 		return nil
 	}
-	q, ok := h.apq.get(pq.hash)
+	if q, ok := h.documents.lookup(pq.hash); ok {
+		p.query, p.hash, p.listed = q, pq.hash, true
+		return nil
+	}
+	if apq == nil {
+		return requestError(CodePersistedQueryNotFound, msgPersistedQueryNotFound)
+	}
+	q, ok := apq.get(pq.hash)
 	if !ok {
 		return requestError(CodePersistedQueryNotFound, msgPersistedQueryNotFound)
 	}

@@ -46,6 +46,8 @@ const (
 	CodePersistedQueryHashMismatch        = "PERSISTED_QUERY_HASH_MISMATCH"
 	CodePersistedQueryVersionNotSupported = "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
 	CodePersistedQueryInvalid             = "PERSISTED_QUERY_INVALID"
+	CodePersistedQueryNotInList           = "PERSISTED_QUERY_NOT_IN_LIST"
+	CodePersistedQueryIDRequired          = "PERSISTED_QUERY_ID_REQUIRED"
 	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
 	CodeUnauthenticated                   = "UNAUTHENTICATED"
 	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
