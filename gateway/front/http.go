@@ -28,7 +28,7 @@ type rawRequest struct {
 	// decoded when they were JSON strings; decodedVariables the variables when they were
 	// an object.
 	queryText, operationNameText, documentIDText *string
-	decodedVariables             map[string]any
+	decodedVariables                             map[string]any
 	// invalid is set for a batch element that is not a JSON object.
 	invalid bool
 }
