@@ -53,10 +53,16 @@ func startGraph(t *testing.T) *graph {
 	ps := httptest.NewServer(ph)
 	t.Cleanup(ps.Close)
 	g := &graph{subgraphs: []subgraph{{"users", us.URL + "/graphql"}, {"products", ps.URL + "/graphql"}}}
+	g.gateway = g.startGateway(t, front.DefaultConfig())
+	return g
+}
 
+// startGateway starts one more of our gateways over g's subgraphs, with the front
+// configured as fc, and returns its GraphQL URL; it stops when t ends.
+func (g *graph) startGateway(t *testing.T, fc front.Config) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	fc := front.DefaultConfig()
 	cfg := gateway.Config{Front: &fc}
 	for _, s := range g.subgraphs {
 		cfg.Subgraphs = append(cfg.Subgraphs, gateway.Subgraph{Name: s.name, URL: s.url})
@@ -72,8 +78,7 @@ func startGraph(t *testing.T) *graph {
 	}
 	gs := httptest.NewServer(h)
 	t.Cleanup(gs.Close)
-	g.gateway = gs.URL + "/graphql"
-	return g
+	return gs.URL + "/graphql"
 }
 
 // node returns the node binary with tools/web's packages installed. webtest.Node runs
@@ -82,7 +87,7 @@ func startGraph(t *testing.T) *graph {
 func node(t *testing.T) string {
 	t.Helper()
 	n := webtest.Node(t)
-	for _, pkg := range []string{"@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway"} {
+	for _, pkg := range []string{"@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core"} {
 		if _, err := os.Stat(filepath.Join(webtest.Dir(t), "node_modules", pkg, "package.json")); err != nil {
 			t.Fatalf("tools/web/node_modules lacks %s (installed before it was added): run `make web`", pkg)
 		}
