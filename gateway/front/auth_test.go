@@ -31,6 +31,12 @@ func (e *claimsExecutor) Execute(ctx context.Context, op *front.Operation) *fron
 // authFront serves the front with a verifier of a fresh issuer's JWKS URL.
 func authFront(t testing.TB, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
 	t.Helper()
+	return authFrontWith(t, front.DefaultConfig(), exec)
+}
+
+// authFrontWith is authFront with the front configured as cfg.
+func authFrontWith(t testing.TB, cfg front.Config, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
+	t.Helper()
 	iss, err := issuer.New("https://issuer.test", "fedgraph")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +50,7 @@ func authFront(t testing.TB, exec front.Executor) (*issuer.Issuer, *httptest.Ser
 		t.Fatal(err)
 	}
 	schema := testSchema(t)
-	h, err := front.New(front.DefaultConfig(), func() *ast.Schema { return schema }, exec, testLogger(t), front.WithVerifier(v))
+	h, err := front.New(cfg, func() *ast.Schema { return schema }, exec, testLogger(t), front.WithVerifier(v))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -231,6 +232,29 @@ type Config struct {
 	// default: "" (no list)
 	PersistedDocuments string
 
+	// RateLimit is how many operations per second each client may run on average
+	// (ratelimit.go); one over it is refused with 429 (REQUEST_RATE_LIMITED) and a
+	// Retry-After. Zero turns rate limiting off.
+	// default: 0 (off)
+	RateLimit float64
+
+	// RateLimitBurst is how many operations a client may run at once, a batch counting
+	// one per operation; it must be at least MaxBatchSize.
+	// default: 50
+	RateLimitBurst int
+
+	// RateLimitKey says who a client is: remote-addr (the connection's address),
+	// subject (the verified token's subject; the address for anonymous requests) or
+	// header:NAME (a header a trusted proxy sets, its first comma-separated value; the
+	// address when it is missing).
+	// default: remote-addr
+	RateLimitKey string
+
+	// RateLimitClients is how many clients' buckets are kept (LRU); an evicted client
+	// starts again with a full bucket.
+	// default: 100000
+	RateLimitClients int
+
 	// PersistedDocumentsMode says what happens to an operation sent as text when a list
 	// is set: allow (it runs), safelist (it runs only when its text is a listed
 	// document's; PERSISTED_QUERY_NOT_IN_LIST) or require-id (it never runs;
@@ -280,6 +304,10 @@ func DefaultConfig() Config {
 		CompressionMinBytes: 1024,
 
 		PersistedDocumentsMode: DocumentsAllow,
+
+		RateLimitBurst:   50,
+		RateLimitKey:     RateLimitByAddr,
+		RateLimitClients: 100000,
 	}
 }
 
@@ -381,6 +409,18 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("front: persisted-documents-mode must be %s, %s or %s, got %q", DocumentsAllow, DocumentsSafelist, DocumentsRequireID, c.PersistedDocumentsMode))
 	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		errs = append(errs, fmt.Errorf("front: rate-limit must be 0 (off) or a positive number of operations per second, got %v", c.RateLimit))
+	}
+	if c.RateLimit > 0 {
+		positive("rate-limit-clients", int64(c.RateLimitClients))
+		if c.RateLimitBurst < max(1, c.MaxBatchSize) {
+			errs = append(errs, fmt.Errorf("front: rate-limit-burst (%d) must be at least 1 and at least max-batch-size (%d)", c.RateLimitBurst, c.MaxBatchSize))
+		}
+		if err := checkRateLimitKey(c.RateLimitKey); err != nil {
+			errs = append(errs, fmt.Errorf("front: rate-limit-key %w", err))
+		}
+	}
 	if c.CompressionMinBytes < 0 {
 		errs = append(errs, fmt.Errorf("front: compression-min-bytes must not be negative, got %d", c.CompressionMinBytes))
 	}
@@ -430,6 +470,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
 	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "operations per second each client may run on average (429 REQUEST_RATE_LIMITED); 0: off")
+	fs.IntVar(&c.RateLimitBurst, "rate-limit-burst", c.RateLimitBurst, "operations a client may run at once; at least max-batch-size")
+	fs.StringVar(&c.RateLimitKey, "rate-limit-key", c.RateLimitKey, "who a client is: remote-addr, subject (the token's) or header:NAME (set by a trusted proxy)")
+	fs.IntVar(&c.RateLimitClients, "rate-limit-clients", c.RateLimitClients, "clients whose buckets are kept (LRU)")
 	fs.StringVar(&c.PersistedDocuments, "persisted-documents", c.PersistedDocuments, "file of the clients' operations by id: an Apollo persisted query manifest or a JSON object of id to document")
 	fs.StringVar(&c.PersistedDocumentsMode, "persisted-documents-mode", c.PersistedDocumentsMode, "what an operation sent as text gets with a list: allow (runs), safelist (runs only if listed) or require-id (refused)")
 }

@@ -120,6 +120,7 @@ type handler struct {
 	csrfHdrs   []string
 	apq        *apqStore      // nil when APQ is off
 	documents  *Documents     // nil: no persisted documents
+	limiter    *rateLimiter   // nil: no rate limit
 	docs       *docCache      // nil when the document cache is off
 	verifier   *auth.Verifier // nil: authentication off
 }
@@ -167,6 +168,9 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 	}
 	if cfg.DocumentCacheSize > 0 {
 		h.docs = newDocCache(cfg.DocumentCacheSize, cfg.DocumentCacheBytes)
+	}
+	if cfg.RateLimit > 0 {
+		h.limiter = newRateLimiter(cfg)
 	}
 	if cfg.PersistedDocuments != "" {
 		d, err := LoadDocuments(cfg.PersistedDocuments)
@@ -340,6 +344,15 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if claims != nil {
 		ctx = auth.WithClaims(ctx, claims)
+	}
+	if h.limiter != nil {
+		if wait, ok := h.limiter.take(h.limiter.client(r, claims), len(reqs)); !ok {
+			f := rateLimited(wait)
+			h.logRefusal(r, f)
+			h.observe(ctx, "", OutcomeRefused)
+			writeFailure(w, h.logger, media, f)
+			return
+		}
 	}
 	get := r.Method == http.MethodGet
 	fwd := h.forwarded(r)

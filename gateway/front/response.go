@@ -49,6 +49,7 @@ const (
 	CodePersistedQueryNotInList           = "PERSISTED_QUERY_NOT_IN_LIST"
 	CodePersistedQueryIDRequired          = "PERSISTED_QUERY_ID_REQUIRED"
 	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
+	CodeRequestRateLimited                = "REQUEST_RATE_LIMITED"
 	CodeUnauthenticated                   = "UNAUTHENTICATED"
 	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
 	// CodeSubgraphUnavailable is written by the executor: a subgraph gave no GraphQL
@@ -78,7 +79,9 @@ type failure struct {
 	executed bool
 	status   int
 	allow    string // Allow header, for 405
-	errs     gqlerror.List
+	// retryAfter is the Retry-After header, for 429.
+	retryAfter string
+	errs       gqlerror.List
 }
 
 func newFailure(status int, code, message string) *failure {
@@ -175,6 +178,9 @@ func writeJSON(w http.ResponseWriter, logger *slog.Logger, status int, media str
 func writeFailure(w http.ResponseWriter, logger *slog.Logger, media string, f *failure) {
 	if f.allow != "" {
 		w.Header().Set("Allow", f.allow)
+	}
+	if f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
 	}
 	body, err := response{Errors: f.errs}.appendTo(nil)
 	writeJSON(w, logger, f.statusFor(media), media, body, err)
