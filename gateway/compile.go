@@ -64,6 +64,9 @@ type step struct {
 	// varDefs are the JSON-escaped definitions of vars, `$name:Type,`.
 	varDefs  []byte
 	children []*step
+	// text is the step's document (root steps) or fragment (dependent steps) as sent,
+	// for the plan's description (queryplan.go).
+	text string
 }
 
 // locator is what nautilus's planner gets as the queryer of a subgraph: the gateway
@@ -184,6 +187,7 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *nau
 			}
 		}
 		text := format(&ast.QueryDocument{Operations: ast.OperationList{op}})
+		s.text = text
 		s.body = append(s.body, `{"query":`...)
 		s.body = appendJSONString(s.body, text)
 		s.body = append(s.body, `,"variables":`...)
@@ -192,7 +196,7 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *nau
 				s.rootKeys = append(s.rootKeys, f.Alias)
 			}
 		}
-		p.cost += len(s.body)
+		p.cost += len(s.body) + len(text)
 		return s, nil
 	}
 	s.fragmentName = o.prefix + "S" + strconv.Itoa(s.index)
@@ -200,7 +204,8 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *nau
 		Name: s.fragmentName, TypeCondition: ns.ParentType, SelectionSet: set,
 	}}})
 	s.fragment = appendJSONEscaped(nil, text)
-	p.cost += len(s.fragment)
+	s.text = text
+	p.cost += len(s.fragment) + len(text)
 	return s, nil
 }
 

@@ -290,7 +290,11 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 	r := p.run(ctx, op, g, g.maxBatch)
 	defer r.release()
 	w := &writer{r: r, g: gr, doc: e.op.doc}
-	return &front.Result{Data: w.write(), Errors: w.errors()}
+	res := &front.Result{Data: w.write(), Errors: w.errors()}
+	if op.IncludePlan {
+		res.Extensions = map[string]any{"queryPlan": p.describe()}
+	}
+	return res
 }
 
 // HonoursContext implements front.ContextHonouring: every subgraph request ends by the

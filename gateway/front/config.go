@@ -232,6 +232,13 @@ type Config struct {
 	// default: "" (no list)
 	PersistedDocuments string
 
+	// ExposeQueryPlan lets a request with X-Include-Query-Plan: true (or Apollo Router's
+	// Apollo-Expose-Query-Plan: true) get its operation's plan in the response's
+	// extensions.queryPlan: which subgraph is asked what, in which order. For
+	// development and debugging: the plan shows the subgraphs' names and queries.
+	// default: false
+	ExposeQueryPlan bool
+
 	// RateLimit is how many operations per second each client may run on average
 	// (ratelimit.go); one over it is refused with 429 (REQUEST_RATE_LIMITED) and a
 	// Retry-After. Zero turns rate limiting off.
@@ -470,6 +477,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
 	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
+	fs.BoolVar(&c.ExposeQueryPlan, "expose-query-plan", c.ExposeQueryPlan, "answer X-Include-Query-Plan: true with the operation's plan in extensions.queryPlan (development)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "operations per second each client may run on average (429 REQUEST_RATE_LIMITED); 0: off")
 	fs.IntVar(&c.RateLimitBurst, "rate-limit-burst", c.RateLimitBurst, "operations a client may run at once; at least max-batch-size")
 	fs.StringVar(&c.RateLimitKey, "rate-limit-key", c.RateLimitKey, "who a client is: remote-addr, subject (the token's) or header:NAME (set by a trusted proxy)")

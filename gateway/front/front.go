@@ -53,6 +53,9 @@ type Operation struct {
 	// inside custom scalars), map[string]any (input objects, whose absent fields are absent),
 	// []any and nil; never a json.Number. The map and its values belong to this request.
 	Variables map[string]any
+	// IncludePlan says the client asked for the operation's plan (Config.ExposeQueryPlan):
+	// the executor may describe it in the Result's extensions, as "queryPlan".
+	IncludePlan bool
 }
 
 // Result is what executing an Operation produced.
@@ -61,6 +64,8 @@ type Result struct {
 	// must make it valid JSON. nil means null.
 	Data   []byte
 	Errors gqlerror.List
+	// Extensions is the response's extensions entry; nil leaves it out.
+	Extensions map[string]any
 }
 
 // Executor runs operations that passed the front's checks.
@@ -355,6 +360,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	get := r.Method == http.MethodGet
+	plan := h.cfg.ExposeQueryPlan && (wantsPlan(r.Header.Get(HeaderIncludeQueryPlan)) || wantsPlan(r.Header.Get(HeaderApolloExposeQueryPlan)))
 	fwd := h.forwarded(r)
 	if claims != nil {
 		if fwd == nil {
@@ -363,7 +369,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		fwd.Set("Authorization", "Bearer "+claims.Token)
 	}
 	if !batch {
-		resp, f := h.process(ctx, reqs[0], get, fwd)
+		resp, f := h.process(ctx, reqs[0], get, fwd, plan)
 		if f != nil {
 			h.logRefusal(r, f)
 			if !f.executed {
@@ -378,7 +384,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]response, len(reqs))
 	for i, req := range reqs {
-		resp, f := h.process(ctx, req, false, fwd)
+		resp, f := h.process(ctx, req, false, fwd, plan)
 		if f != nil {
 			h.logRefusal(r, f)
 			if !f.executed {
@@ -407,6 +413,15 @@ func (h *handler) observe(ctx context.Context, operation, outcome string) {
 		o.ObserveRequest(operation, outcome, since(ctx))
 	}
 }
+
+// The request headers that ask for an operation's plan (Config.ExposeQueryPlan): ours,
+// and the one Apollo Router's expose_query_plan plugin reads.
+const (
+	HeaderIncludeQueryPlan      = "X-Include-Query-Plan"
+	HeaderApolloExposeQueryPlan = "Apollo-Expose-Query-Plan"
+)
+
+func wantsPlan(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "true") }
 
 // errorMedia is the media type for a failure answered before the request's Accept header
 // has been checked: the negotiated one when there is one, else application/json.

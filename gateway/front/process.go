@@ -17,7 +17,7 @@ import (
 )
 
 // process runs one operation through every check and, when it passes them all, the executor.
-func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd http.Header) (response, *failure) {
+func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd http.Header, plan bool) (response, *failure) {
 	if req.invalid {
 		return response{}, newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object.")
 	}
@@ -66,7 +66,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd htt
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
 	}
 
-	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd})
+	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd, IncludePlan: plan})
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its
@@ -365,5 +365,5 @@ func (h *handler) result(_ context.Context, res *Result) (response, *failure) {
 	if res == nil {
 		return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
 	}
-	return response{HasData: true, Data: res.Data, Errors: res.Errors}, nil
+	return response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions}, nil
 }

@@ -110,9 +110,10 @@ func (f *failure) statusFor(media string) int {
 // response is one GraphQL response; Data is written only when HasData is set, so that request
 // errors carry no data entry while an executed operation's null data is written as null.
 type response struct {
-	HasData bool
-	Data    []byte // JSON; nil is null
-	Errors  gqlerror.List
+	HasData    bool
+	Data       []byte // JSON; nil is null
+	Errors     gqlerror.List
+	Extensions map[string]any
 }
 
 // appendTo appends the response's JSON to dst. Data goes out as the executor wrote it:
@@ -134,6 +135,17 @@ func (r response) appendTo(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, `"errors":`...)
 		b, err := json.Marshal(r.Errors)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, b...)
+	}
+	if len(r.Extensions) > 0 {
+		if r.HasData || len(r.Errors) > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"extensions":`...)
+		b, err := json.Marshal(r.Extensions)
 		if err != nil {
 			return nil, err
 		}

@@ -142,6 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	var adaToken string
 	fc := front.DefaultConfig()
+	fc.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
 	if dev != nil && ada != "" {
 		adaToken = dev.token(ada)
 		fc.PlaygroundHeaders = playgroundHeaders(adaToken)
