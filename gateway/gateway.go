@@ -184,6 +184,9 @@ type Gateway struct {
 	tracer       trace.TracerProvider
 	stopPoll     context.CancelFunc
 	polled       chan struct{} // closed when the poller has stopped
+	// closing ends when Close is called: it ends the subscriptions still streaming.
+	closing context.Context
+	closed  context.CancelFunc
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
@@ -230,6 +233,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	g.registerMetrics(cfg.Metrics)
 	pctx, stop := context.WithCancel(context.Background())
 	g.stopPoll, g.polled = stop, make(chan struct{})
+	g.closing, g.closed = context.WithCancel(context.Background())
 	if g.pollInterval > 0 {
 		go g.poll(pctx)
 	} else {
@@ -249,6 +253,7 @@ func publicSchema(s *ast.Schema) *ast.Schema {
 
 // Close stops the schema poller and releases the idle connections to the subgraphs.
 func (g *Gateway) Close() {
+	g.closed()
 	g.stopPoll()
 	<-g.polled
 	for _, sg := range g.subgraphs {

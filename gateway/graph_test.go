@@ -28,6 +28,7 @@ type graph struct {
 	users, products       *hop
 	log                   *requestLog
 	usersServer           *httptest.Server
+	productsServer        *httptest.Server
 	usersURL, productsURL string // the subgraphs' GraphQL endpoints
 }
 
@@ -102,7 +103,7 @@ func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph)
 	gs := httptest.NewServer(h)
 	t.Cleanup(gs.Close)
 	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr,
-		users: uhop, products: phop, log: log, usersServer: us,
+		users: uhop, products: phop, log: log, usersServer: us, productsServer: ps,
 		usersURL: us.URL + "/graphql", productsURL: ps.URL + "/graphql"}
 }
 

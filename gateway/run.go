@@ -121,6 +121,12 @@ type fetched struct {
 }
 
 func (p *plan) run(ctx context.Context, op *front.Operation, g *Gateway, maxBatch int) *run {
+	return p.runFrom(ctx, op, g, maxBatch, nil)
+}
+
+// runFrom runs the plan; a non-nil event is a subscription's event, which is the answer
+// of the plan's one root step: the run starts from it and fetches the rest.
+func (p *plan) runFrom(ctx context.Context, op *front.Operation, g *Gateway, maxBatch int, event *answer) *run {
 	r := &run{ctx: ctx, plan: p, vars: op.Variables, g: g, logger: g.logger, maxBatch: maxBatch}
 	id := front.RequestID(ctx)
 	r.headers = forwardedHeaders(id, op.Header, false)
@@ -132,6 +138,11 @@ func (p *plan) run(ctx context.Context, op *front.Operation, g *Gateway, maxBatc
 	r.results = make(chan fetched, len(p.steps)+1)
 	for _, group := range p.groups {
 		for _, s := range group {
+			if event != nil {
+				r.pending++
+				r.receive(fetched{b: &batch{sg: s.sg, root: s}, ans: event})
+				continue
+			}
 			r.start(&batch{sg: s.sg, root: s})
 		}
 		for r.pending > 0 || len(r.ready) > 0 {

@@ -239,6 +239,11 @@ type Config struct {
 	// default: false
 	ExposeQueryPlan bool
 
+	// MaxSubscriptions bounds the subscriptions the front streams at once; one more is
+	// refused with SUBSCRIPTION_LIMIT_EXCEEDED. Zero: no bound.
+	// default: 10000
+	MaxSubscriptions int
+
 	// RateLimit is how many operations per second each client may run on average
 	// (ratelimit.go); one over it is refused with 429 (REQUEST_RATE_LIMITED) and a
 	// Retry-After. Zero turns rate limiting off.
@@ -312,6 +317,7 @@ func DefaultConfig() Config {
 
 		PersistedDocumentsMode: DocumentsAllow,
 
+		MaxSubscriptions: 10000,
 		RateLimitBurst:   50,
 		RateLimitKey:     RateLimitByAddr,
 		RateLimitClients: 100000,
@@ -428,6 +434,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("front: rate-limit-key %w", err))
 		}
 	}
+	if c.MaxSubscriptions < 0 {
+		errs = append(errs, fmt.Errorf("front: max-subscriptions must be 0 (no bound) or positive, got %d", c.MaxSubscriptions))
+	}
 	if c.CompressionMinBytes < 0 {
 		errs = append(errs, fmt.Errorf("front: compression-min-bytes must not be negative, got %d", c.CompressionMinBytes))
 	}
@@ -477,6 +486,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
 	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "subscriptions streamed at once (SUBSCRIPTION_LIMIT_EXCEEDED past it); 0: no bound")
 	fs.BoolVar(&c.ExposeQueryPlan, "expose-query-plan", c.ExposeQueryPlan, "answer X-Include-Query-Plan: true with the operation's plan in extensions.queryPlan (development)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "operations per second each client may run on average (429 REQUEST_RATE_LIMITED); 0: off")
 	fs.IntVar(&c.RateLimitBurst, "rate-limit-burst", c.RateLimitBurst, "operations a client may run at once; at least max-batch-size")

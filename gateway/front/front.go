@@ -19,6 +19,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -71,6 +72,16 @@ type Result struct {
 // Executor runs operations that passed the front's checks.
 type Executor interface {
 	Execute(ctx context.Context, op *Operation) *Result
+}
+
+// Subscriber is an Executor that also runs subscriptions (stream.go).
+type Subscriber interface {
+	Executor
+	// Subscribe runs op, a subscription: it calls next with each event's result, in
+	// order, on the goroutine that called Subscribe, until ctx ends or the source
+	// completes, and then returns: nil, or a last result (errors only) when the
+	// subscription could not start or its source failed.
+	Subscribe(ctx context.Context, op *Operation, next func(*Result)) *Result
 }
 
 // ContextHonouring is an Executor that returns promptly once its context is done (the
@@ -126,6 +137,8 @@ type handler struct {
 	apq        *apqStore      // nil when APQ is off
 	documents  *Documents     // nil: no persisted documents
 	limiter    *rateLimiter   // nil: no rate limit
+	subscriber Subscriber     // the executor, when it runs subscriptions
+	streams    atomic.Int64   // subscriptions streaming now
 	docs       *docCache      // nil when the document cache is off
 	verifier   *auth.Verifier // nil: authentication off
 }
@@ -168,6 +181,7 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 	for _, o := range opts {
 		o(h)
 	}
+	h.subscriber, _ = exec.(Subscriber)
 	if cfg.APQ {
 		h.apq = newAPQStore(cfg.APQCacheSize, cfg.APQCacheBytes)
 	}
@@ -242,7 +256,9 @@ func (h *handler) guard(next http.Handler) http.Handler {
 			return
 		}
 		r = withRequestID(rw, r)
-		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
+		// A stream outlives the request's deadline but not the client (stream.go).
+		ctx := context.WithValue(r.Context(), connKey{}, r.Context())
+		ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(rw, r.WithContext(ctx))
 	})
@@ -314,10 +330,14 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Add("Vary", "Accept")
 	media, ok := negotiate(r.Header.Values("Accept"))
-	if !ok {
+	kind := streamKindOf(r.Header.Values("Accept"))
+	if !ok && kind == noStream {
 		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
 			"Accept must allow application/graphql-response+json or application/json."))
 		return
+	}
+	if !ok {
+		media = mediaJSON // for refusals before the stream starts
 	}
 
 	var (
@@ -368,8 +388,21 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		}
 		fwd.Set("Authorization", "Bearer "+claims.Token)
 	}
+	if batch && !ok {
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
+			"A batch is answered as JSON: Accept must allow application/graphql-response+json or application/json."))
+		return
+	}
 	if !batch {
-		resp, f := h.process(ctx, reqs[0], get, fwd, plan)
+		op, typ, f := h.prepare(reqs[0], get, fwd, plan, kind != noStream)
+		if f == nil && (typ == ast.Subscription || !ok) {
+			h.stream(w, r, ctx, kind, op, typ)
+			return
+		}
+		var resp response
+		if f == nil {
+			resp, f = h.execute(ctx, op)
+		}
 		if f != nil {
 			h.logRefusal(r, f)
 			if !f.executed {

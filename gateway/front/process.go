@@ -18,55 +18,76 @@ import (
 
 // process runs one operation through every check and, when it passes them all, the executor.
 func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd http.Header, plan bool) (response, *failure) {
+	op, _, f := h.prepare(req, get, fwd, plan, false)
+	if f != nil {
+		return response{}, f
+	}
+	return h.execute(ctx, op)
+}
+
+// prepare runs every check on one operation and returns it ready for the executor, with
+// its type. stream says the request came on a streaming transport, the only kind a
+// subscription may come on.
+func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, stream bool) (*Operation, ast.Operation, *failure) {
+	fail := func(f *failure) (*Operation, ast.Operation, *failure) { return nil, "", f }
 	if req.invalid {
-		return response{}, newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object.")
+		return fail(newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object."))
 	}
 	p, f := h.params(req)
 	if f != nil {
-		return response{}, f
+		return fail(f)
 	}
 
 	schema := h.schema()
 	c := h.check(schema, p.query)
 	if c.parseErr != nil {
-		return response{}, c.parseErr
+		return fail(c.parseErr)
 	}
 	op, opErr := selectOperation(c.doc, p.operationName)
-	if get && op != nil && op.Operation != ast.Query {
-		return response{}, &failure{
+	if get && op != nil && (op.Operation == ast.Mutation || op.Operation == ast.Subscription && !stream) {
+		return fail(&failure{
 			status: http.StatusMethodNotAllowed, allow: "POST",
 			errs: gqlerror.List{codeError(CodeMethodNotAllowed, fmt.Sprintf("A %s cannot be sent with GET: use POST.", op.Operation))},
-		}
+		})
 	}
 	if c.structErr != nil {
-		return response{}, c.structErr
+		return fail(c.structErr)
 	}
 	if c.validErr != nil {
-		return response{}, h.noteMissing(c.validErr)
+		return fail(h.noteMissing(c.validErr))
 	}
 	if p.register {
 		// The query parses and validates: from now on its hash alone is enough.
 		h.apq.add(p.hash, p.query)
 	}
 	if opErr != nil {
-		return response{}, opErr
+		return fail(opErr)
 	}
-	if op.Operation == ast.Subscription {
-		return response{}, requestError(CodeSubscriptionsNotSupported, "Subscriptions are not supported.")
+	if op.Operation == ast.Subscription && (!stream || h.subscriber == nil) {
+		return fail(h.noSubscriptions())
 	}
 	if !h.cfg.Introspection && usesIntrospection(op.SelectionSet, map[string]bool{}) {
-		return response{}, requestError(CodeIntrospectionDisabled, "Introspection is disabled.")
+		return fail(requestError(CodeIntrospectionDisabled, "Introspection is disabled."))
 	}
 	vars, f := coerceVariables(schema, op, p.variables)
 	if f != nil {
-		return response{}, f
+		return fail(f)
 	}
 	if cost := estimateCost(op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
-		return response{}, requestError(CodeCostLimitExceeded,
-			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost))
+		return fail(requestError(CodeCostLimitExceeded,
+			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost)))
 	}
+	return &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd, IncludePlan: plan}, op.Operation, nil
+}
 
-	return h.execute(ctx, &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd, IncludePlan: plan})
+// noSubscriptions refuses a subscription that did not come on a streaming transport,
+// or any when the executor runs none.
+func (h *handler) noSubscriptions() *failure {
+	if h.subscriber == nil {
+		return requestError(CodeSubscriptionsNotSupported, "Subscriptions are not supported.")
+	}
+	return requestError(CodeSubscriptionsNotSupported,
+		`A subscription needs a streaming transport: GraphQL over SSE (Accept: text/event-stream), multipart HTTP (Accept: multipart/mixed;subscriptionSpec="1.0") or a graphql-transport-ws WebSocket.`)
 }
 
 // rules returns the validation rules. gqlparser's default rule set is built per call: its

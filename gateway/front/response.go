@@ -41,6 +41,7 @@ const (
 	CodeOperationResolutionFailure        = "OPERATION_RESOLUTION_FAILURE"
 	CodeIntrospectionDisabled             = "INTROSPECTION_DISABLED"
 	CodeSubscriptionsNotSupported         = "SUBSCRIPTIONS_NOT_SUPPORTED"
+	CodeSubscriptionLimitExceeded         = "SUBSCRIPTION_LIMIT_EXCEEDED"
 	CodePersistedQueryNotSupported        = "PERSISTED_QUERY_NOT_SUPPORTED"
 	CodePersistedQueryNotFound            = "PERSISTED_QUERY_NOT_FOUND"
 	CodePersistedQueryHashMismatch        = "PERSISTED_QUERY_HASH_MISMATCH"

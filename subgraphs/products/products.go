@@ -182,7 +182,7 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 	if cfg.OwnerTombstoneTTL == 0 {
 		cfg.OwnerTombstoneTTL = DefaultOwnerTombstoneTTL
 	}
-	st := store.New(cfg.Redis, cfg.KeyPrefix)
+	st := store.New(cfg.Redis, cfg.KeyPrefix, store.WithLogger(cfg.Logger))
 	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier)}
 	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
 		cfg.Verifier, subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -25,6 +26,10 @@ const (
 	SchemaPath = "/schema.graphql"
 )
 
+// SSEKeepAlive is how often a subscription's stream carries a comment when it has no
+// event to send, so that proxies and the gateway see it alive.
+const SSEKeepAlive = 15 * time.Second
+
 // NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
 // SchemaPath. sdl must be the text the schema was generated from, with the definitions
 // of the Apollo Federation directives it uses (schema.Standalone). Requests to
@@ -39,6 +44,10 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	// Subscriptions stream over GraphQL over SSE (a POST that accepts text/event-stream),
+	// which the gateway speaks to subgraphs; it must come before POST, which would take
+	// the same request as a plain one.
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: SSEKeepAlive})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})

@@ -339,8 +339,22 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		if streaming(r) {
+			// A subscription lasts as long as its subscriber: no request timeout, and
+			// no write deadline from the server's WriteTimeout.
+			if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+				logger.DebugContext(r.Context(), "clear a stream's write deadline", "err", err)
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
 		serveWithTimeout(w, r, h, l.RequestTimeout)
 	})
+}
+
+// streaming reports whether r asks for a subscription's stream (GraphQL over SSE).
+func streaming(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // refuse answers a request refused before execution with one GraphQL error, in the

@@ -112,6 +112,9 @@ type ProductEdge struct {
 type Query struct {
 }
 
+type Subscription struct {
+}
+
 // The fields to change on a product; an omitted field keeps its value.
 type UpdateProductInput struct {
 	Name        *string     `json:"name,omitempty"`

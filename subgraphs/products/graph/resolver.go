@@ -505,3 +505,36 @@ func toProduct(p *store.Product) *Product {
 		Version:     int(p.Version),
 	}
 }
+
+// Subscription returns the resolvers of the Subscription type's fields.
+func (r *Resolver) Subscription() SubscriptionResolver { return (*subscriptionResolver)(r) }
+
+type subscriptionResolver Resolver
+
+// ProductCreated streams new products, only ownerID's when it is given.
+func (r *subscriptionResolver) ProductCreated(ctx context.Context, ownerID *string) (<-chan *Product, error) {
+	if ownerID != nil {
+		if err := relay.CheckID(*ownerID, "User"); err != nil {
+			return nil, subgraph.BadInput("ownerId: %v", err)
+		}
+	}
+	created, err := r.Store.Created(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *Product)
+	go func() {
+		defer close(out)
+		for p := range created {
+			if ownerID != nil && p.OwnerID != *ownerID {
+				continue
+			}
+			select {
+			case out <- toProduct(p):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}

@@ -38,6 +38,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -92,15 +93,29 @@ func (k keys) idem(key string) string         { return k.prefix + "{products}:id
 func (k keys) tombstone(userID string) string { return k.prefix + "{products}:tombstone:" + userID }
 func (k keys) deadLetters() string            { return k.prefix + "{products}:events:dead" }
 
+// createdChannel is the pub/sub channel each new product's id is published on.
+func (k keys) createdChannel() string { return k.prefix + "{products}:created:events" }
+
 // Store reads and writes products.
 type Store struct {
 	rdb  redis.UniversalClient
 	keys keys
+	log  *slog.Logger // what fails without failing the call (announcing a new product)
 }
 
+// Option changes what New builds.
+type Option func(*Store)
+
+// WithLogger logs to l what fails without failing a call; by default nothing is logged.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
 // New returns a Store on rdb whose keys all start with prefix.
-func New(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, keys: keys{prefix: prefix}}
+func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
+	s := &Store{rdb: rdb, keys: keys{prefix: prefix}, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Ping reports whether Redis answers.
@@ -156,6 +171,12 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 	switch c.Outcome {
 	case "created":
 		p.Pos = c.Pos
+		// The announcement is at most once, as Redis pub/sub is: a subscriber that is
+		// not connected at this moment never hears of the product, and a failure here
+		// does not undo the create, which is stored.
+		if err := s.rdb.Publish(ctx, s.keys.createdChannel(), p.ID).Err(); err != nil {
+			s.log.WarnContext(ctx, "products: announce a new product", "id", p.ID, "err", err)
+		}
 		return p, nil
 	case "tombstone":
 		return nil, ErrOwnerDeleted
@@ -332,6 +353,48 @@ func (s *Store) Get(ctx context.Context, id string) (*Product, error) {
 		return nil, err
 	}
 	return ps[0], nil
+}
+
+// Created subscribes to new products: the returned channel gets each product created
+// from now on (by any replica), as it is stored, until ctx ends; it is then closed. The
+// subscription is in place when Created returns. A subscriber that cannot keep up loses
+// products rather than holding Redis up (go-redis drops messages after a while).
+func (s *Store) Created(ctx context.Context) (<-chan *Product, error) {
+	ps := s.rdb.Subscribe(ctx, s.keys.createdChannel())
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		return nil, fmt.Errorf("products: subscribe to new products: %w", err)
+	}
+	out := make(chan *Product)
+	go func() {
+		defer close(out)
+		defer ps.Close()
+		msgs := ps.Channel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m, ok := <-msgs:
+				if !ok {
+					return
+				}
+				p, err := s.Get(ctx, m.Payload)
+				if err != nil {
+					s.log.WarnContext(ctx, "products: read a new product", "id", m.Payload, "err", err)
+					continue
+				}
+				if p == nil { // deleted already
+					continue
+				}
+				select {
+				case out <- p:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
 }
 
 // GetMany returns the products with the given ids in order, nil where there is none, in

@@ -1,0 +1,254 @@
+package front
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Subscriptions reach a Subscriber executor over either streaming HTTP transport that
+// clients speak, chosen by the request's Accept header, in its order:
+//
+//   - GraphQL over SSE, distinct connections mode (Accept: text/event-stream; graphql-sse,
+//     urql's fetchSubscriptions, Hive Gateway and Cosmo): each result is an "event: next"
+//     whose data is the GraphQL response, and "event: complete" ends the stream;
+//   - multipart HTTP (Accept: multipart/mixed;subscriptionSpec=1.0; Apollo Client's
+//     HttpLink, Apollo Router): each result is a part {"payload": response}, a part {}
+//     is a heartbeat, a failure of the source is {"payload": null, "errors": […]}, and
+//     the closing boundary ends the stream;
+//
+// and over a graphql-transport-ws WebSocket (websocket.go). A query or a mutation that
+// asks for a stream and for no JSON gets its one result as the stream's one event.
+//
+// A stream is not held to the request timeout: it lasts until the client goes, the
+// source completes or fails, or the gateway closes. Each is held to MaxSubscriptions
+// streams at once, refused past it with SUBSCRIPTION_LIMIT_EXCEEDED. Streams are never
+// compressed: a compressor would hold events back until it has enough to compress.
+
+type streamKind int
+
+const (
+	noStream streamKind = iota
+	sseStream
+	multipartStream
+)
+
+// streamKindOf is the first streaming transport that accept lists.
+func streamKindOf(accept []string) streamKind {
+	for _, header := range accept {
+		for _, part := range strings.Split(header, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			switch {
+			case mt == "text/event-stream":
+				return sseStream
+			case mt == "multipart/mixed" && params["subscriptionspec"] != "":
+				return multipartStream
+			}
+		}
+	}
+	return noStream
+}
+
+// connKey holds a request's context before the front's deadline: it ends when the
+// client goes.
+type connKey struct{}
+
+// keepAlive is how often an idle stream carries a heartbeat (SSE: a comment; multipart:
+// an empty part, every 5 s as Apollo's protocol asks).
+var keepAlive = map[streamKind]time.Duration{sseStream: 12 * time.Second, multipartStream: 5 * time.Second}
+
+// stream answers op, which passed every check, as a stream of kind.
+func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Context, kind streamKind, op *Operation, typ ast.Operation) {
+	if typ == ast.Subscription {
+		if n := h.streams.Add(1); h.cfg.MaxSubscriptions > 0 && n > int64(h.cfg.MaxSubscriptions) {
+			h.streams.Add(-1)
+			f := requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
+			h.logRefusal(r, f)
+			h.observe(ctx, op.OperationName, OutcomeRefused)
+			writeFailure(w, h.logger, mediaJSON, f)
+			return
+		}
+		defer h.streams.Add(-1)
+	}
+	out := startStream(w, kind, h.logger)
+	defer out.end()
+	if typ != ast.Subscription { // one result, within the request's deadline
+		resp, f := h.execute(ctx, op)
+		if f != nil {
+			resp = response{Errors: f.errs}
+		}
+		out.next(resp)
+		return
+	}
+	// The subscription lives as long as the client's connection, not the request's
+	// deadline; it keeps the request's values (its id, its claims).
+	conn, _ := ctx.Value(connKey{}).(context.Context)
+	if conn == nil {
+		conn = ctx
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(conn, cancel)()
+	outcome := OutcomeOK
+	last := h.subscriber.Subscribe(sctx, op, func(res *Result) {
+		out.next(response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions})
+	})
+	if last != nil {
+		outcome = OutcomeError
+		out.fail(last.Errors)
+	}
+	h.observe(ctx, op.OperationName, outcome)
+}
+
+// streamWriter writes one stream's events; next, fail and the heartbeat may race, so it
+// serialises them.
+type streamWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	rc     *http.ResponseController
+	kind   streamKind
+	logger *slog.Logger
+	broken bool // a write failed: the client is gone
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+func startStream(w http.ResponseWriter, kind streamKind, logger *slog.Logger) *streamWriter {
+	rc := http.NewResponseController(w)
+	// The server's write timeout would cut the stream; the client's going ends it.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		logger.Debug("front: clear a stream's write deadline", slog.Any("err", err))
+	}
+	hdr := w.Header()
+	hdr.Set(gzhttp.HeaderNoCompression, "1")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come
+	switch kind {
+	case sseStream:
+		hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	case multipartStream:
+		hdr.Set("Content-Type", `multipart/mixed;boundary="graphql";subscriptionSpec="1.0"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	s := &streamWriter{w: w, rc: rc, kind: kind, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	// Something goes out at once, so that the headers do: a compressor in front holds a
+	// response back until its first byte, and the client waits for the headers.
+	if kind == multipartStream {
+		s.write("\r\n--graphql")
+	} else {
+		s.write(":\n\n")
+	}
+	s.flush()
+	go s.heartbeat()
+	return s
+}
+
+func (s *streamWriter) heartbeat() {
+	defer close(s.done)
+	t := time.NewTicker(keepAlive[s.kind])
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			if s.kind == sseStream {
+				s.write(":\n\n")
+			} else {
+				s.part([]byte("{}"))
+			}
+			s.flush()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// next sends one result.
+func (s *streamWriter) next(resp response) {
+	body, err := resp.appendTo(nil)
+	if err != nil {
+		s.logger.Error("front: encode a stream's event", slog.Any("err", err))
+		body = []byte(`{"errors":[{"message":"Internal server error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kind == sseStream {
+		s.write("event: next\ndata: ")
+		s.writeBytes(body)
+		s.write("\n\n")
+	} else {
+		s.part(append(append([]byte(`{"payload":`), body...), '}'))
+	}
+	s.flush()
+}
+
+// fail sends the errors that end a stream whose source failed: over SSE a last result,
+// over multipart a transport error, which Apollo Client raises as such.
+func (s *streamWriter) fail(errs gqlerror.List) {
+	if s.kind == sseStream {
+		s.next(response{Errors: errs})
+		return
+	}
+	body, err := response{Errors: errs}.appendTo(nil)
+	if err != nil {
+		body = []byte(`{"errors":[]}`)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.part(append([]byte(`{"payload":null,`), body[1:]...))
+	s.flush()
+}
+
+// end stops the heartbeat and closes the stream as its transport says.
+func (s *streamWriter) end() {
+	close(s.stop)
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kind == sseStream {
+		s.write("event: complete\ndata:\n\n")
+	} else {
+		s.write("--\r\n")
+	}
+	s.flush()
+}
+
+// part writes one multipart part and the boundary after it.
+func (s *streamWriter) part(body []byte) {
+	s.write("\r\ncontent-type: application/json; charset=utf-8\r\n\r\n")
+	s.writeBytes(body)
+	s.write("\r\n--graphql")
+}
+
+func (s *streamWriter) write(text string) { s.writeBytes([]byte(text)) }
+
+func (s *streamWriter) writeBytes(b []byte) {
+	if s.broken {
+		return
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.broken = true
+	}
+}
+
+func (s *streamWriter) flush() {
+	if s.broken {
+		return
+	}
+	if err := s.rc.Flush(); err != nil {
+		s.broken = true
+	}
+}

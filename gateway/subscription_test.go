@@ -1,0 +1,143 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/redistest"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
+)
+
+const productCreated = `subscription($owner: ID) { productCreated(ownerId: $owner) { id name price { amount currencyCode } owner { name email } } }`
+
+type createdEvent struct {
+	ProductCreated struct {
+		ID, Name string
+		Price    struct{ Amount, CurrencyCode string }
+		Owner    *struct{ Name, Email string }
+	}
+}
+
+func eventOf(t *testing.T, r subgraphtest.Response) createdEvent {
+	t.Helper()
+	var ev createdEvent
+	if err := json.Unmarshal(r.Data, &ev); err != nil {
+		t.Fatalf("event %s: %v", r.Raw, err)
+	}
+	return ev
+}
+
+// live waits until every stream gets what is created from now on (subgraphtest.Live),
+// creating probes of owner through the gateway.
+func live(t *testing.T, g *graph, owner string, streams ...*subgraphtest.Stream) {
+	t.Helper()
+	subgraphtest.Live(t, func() string { return g.createProduct(t, "Probe", "1.00", "USD", owner) },
+		func(r subgraphtest.Response) string { return eventOf(t, r).ProductCreated.ID }, streams...)
+}
+
+// TestSubscriptionOverSSE: a subscription through the gateway streams each new product
+// with its owner from the users subgraph, one users request per event, filtered by the
+// subscription's argument; each subgraph sees one request per step as for a query.
+func TestSubscriptionOverSSE(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, g *graph) {
+		ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
+		grace := g.createUser(t, "Grace Hopper", "grace@example.com")
+		all := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+		adas := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated, Variables: map[string]any{"owner": ada}}, nil)
+		for _, s := range []*subgraphtest.Stream{all, adas} {
+			if s.Status != http.StatusOK || !strings.HasPrefix(s.Headers.Get("Content-Type"), "text/event-stream") || s.Headers.Get("Content-Encoding") != "" {
+				t.Fatalf("subscribe: %d %q %q", s.Status, s.Headers.Get("Content-Type"), s.Headers.Get("Content-Encoding"))
+			}
+		}
+		live(t, g, ada, all, adas)
+		g.log.take()
+		engine := g.createProduct(t, "Analytical Engine", "1843.00", "GBP", ada)
+		mark := g.createProduct(t, "Mark I", "1944.00", "USD", grace)
+		for _, want := range []struct{ id, name, owner string }{{engine, "Analytical Engine", "Ada Lovelace"}, {mark, "Mark I", "Grace Hopper"}} {
+			r, ok := all.Next()
+			if !ok || len(r.Errors) > 0 {
+				t.Fatalf("all: %v %s", ok, r.Raw)
+			}
+			ev := eventOf(t, r).ProductCreated
+			if ev.ID != want.id || ev.Name != want.name || ev.Owner == nil || ev.Owner.Name != want.owner {
+				t.Errorf("all: got %s, want %s owned by %s", r.Raw, want.name, want.owner)
+			}
+		}
+		r, ok := adas.Next()
+		if ev := eventOf(t, r).ProductCreated; !ok || ev.ID != engine || ev.Owner == nil || ev.Owner.Email != "ada@example.com" {
+			t.Errorf("ada's: got %s, want the Analytical Engine owned by Ada", r.Raw)
+		}
+		// Two creates (users answers each owner check: OwnerExists), then per event and
+		// per stream one users request for the owner: 3 events in all.
+		users := 0
+		for _, name := range g.log.take() {
+			if name == "users" {
+				users++
+			}
+		}
+		if users != 2+3 {
+			t.Errorf("users requests: %d, want 2 owner checks and 3 events' owners", users)
+		}
+	})
+}
+
+// TestSubscriptionRefusals: a subscription that is not on a streaming transport is
+// refused with its code (405 over GET, as a mutation is), one that does not validate is
+// refused before any stream starts, and past -max-subscriptions the next is refused.
+func TestSubscriptionRefusals(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.MaxSubscriptions = 1 })
+	if r := g.post(t, productCreated, nil); r.code(t) != front.CodeSubscriptionsNotSupported || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
+		t.Errorf("over POST: %+v", r.Errors)
+	}
+	resp, err := http.Get(g.url + "?query=" + strings.ReplaceAll(productCreated, " ", "+"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("over GET without a stream: %d, want 405", resp.StatusCode)
+	}
+	bad := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: `subscription { productCreated { nope } }`}, nil)
+	if bad.Status != http.StatusOK || !strings.HasPrefix(bad.Headers.Get("Content-Type"), "application/json") {
+		t.Errorf("an invalid subscription: %d %q, want a JSON refusal", bad.Status, bad.Headers.Get("Content-Type"))
+	}
+	first := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	if first.Status != http.StatusOK || !strings.HasPrefix(first.Headers.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("the first subscription: %d %q", first.Status, first.Headers.Get("Content-Type"))
+	}
+	second := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	if !strings.HasPrefix(second.Headers.Get("Content-Type"), "application/json") {
+		t.Errorf("past max-subscriptions: %q, want a JSON refusal", second.Headers.Get("Content-Type"))
+	}
+}
+
+// TestSubscriptionEnds: a stream ends with SUBGRAPH_UNAVAILABLE and complete when its
+// subgraph goes away, and with complete when the gateway closes.
+func TestSubscriptionEnds(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis)
+	ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
+	s := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	live(t, g, ada, s)
+	g.productsServer.CloseClientConnections()
+	r, ok := s.Next()
+	if !ok || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != front.CodeSubgraphUnavailable || !slices.Equal(r.Errors[0].Path, []any{"productCreated"}) {
+		t.Errorf("after products went: %v %s, want SUBGRAPH_UNAVAILABLE at productCreated", ok, r.Raw)
+	}
+	if _, ok := s.Next(); ok {
+		t.Error("the stream did not complete after its last event")
+	}
+
+	g = startGraph(t, redistest.Miniredis) // products' connections were cut: a fresh graph
+	ada = g.createUser(t, "Ada Lovelace", "ada@example.com")
+	s = subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	live(t, g, ada, s)
+	g.gateway.Close()
+	if r, ok := s.Next(); ok {
+		t.Errorf("after the gateway closed: %s, want complete", r.Raw)
+	}
+}
