@@ -1,11 +1,16 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
@@ -139,5 +144,153 @@ func TestSubscriptionEnds(t *testing.T) {
 	g.gateway.Close()
 	if r, ok := s.Next(); ok {
 		t.Errorf("after the gateway closed: %s, want complete", r.Raw)
+	}
+}
+
+// wsClient is a graphql-transport-ws client for the tests.
+type wsClient struct {
+	t *testing.T
+	c *websocket.Conn
+}
+
+func dialWS(t *testing.T, g *graph) *wsClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(g.url, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return &wsClient{t: t, c: c}
+}
+
+func (w *wsClient) send(msg map[string]any) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	defer cancel()
+	if err := wsjson.Write(ctx, w.c, msg); err != nil {
+		w.t.Fatalf("send %v: %v", msg, err)
+	}
+}
+
+type wsMsg struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// read returns the next message, or the close status when the server closed.
+func (w *wsClient) read(d time.Duration) (wsMsg, websocket.StatusCode, bool) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var m wsMsg
+	err := wsjson.Read(ctx, w.c, &m)
+	if status := websocket.CloseStatus(err); status != -1 {
+		return m, status, true
+	}
+	if err != nil {
+		return m, 0, false
+	}
+	return m, 0, true
+}
+
+func (w *wsClient) next() wsMsg {
+	w.t.Helper()
+	m, status, ok := w.read(subgraphtest.Timeout)
+	if !ok || status != 0 {
+		w.t.Fatalf("read: ok %v, close %d", ok, status)
+	}
+	return m
+}
+
+// TestSubscriptionOverWebSocket speaks graphql-transport-ws: init and ack, ping and
+// pong, a subscription's events with owners from users, a query's one result and
+// complete, a refused operation's error message, and the protocol's closes.
+func TestSubscriptionOverWebSocket(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis)
+	ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
+	w := dialWS(t, g)
+	w.send(map[string]any{"type": "connection_init"})
+	if m := w.next(); m.Type != "connection_ack" {
+		t.Fatalf("after init: %+v", m)
+	}
+	w.send(map[string]any{"type": "ping"})
+	if m := w.next(); m.Type != "pong" {
+		t.Fatalf("after ping: %+v", m)
+	}
+	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated, "variables": map[string]any{"owner": ada}}})
+	// Live: create until an event comes, then a fence.
+	var fence string
+	for fence == "" {
+		id := g.createProduct(t, "Probe", "1.00", "USD", ada)
+		if m, _, ok := w.read(250 * time.Millisecond); ok && m.Type == "next" && m.ID == "s" {
+			fence = g.createProduct(t, "Fence", "1.00", "USD", ada)
+		} else if ok {
+			t.Fatalf("while waiting for %s: %+v", id, m)
+		}
+	}
+	for {
+		m := w.next()
+		var r subgraphtest.Response
+		json.Unmarshal(m.Payload, &r)
+		if eventOf(t, r).ProductCreated.ID == fence {
+			break
+		}
+	}
+	engine := g.createProduct(t, "Analytical Engine", "1843.00", "GBP", ada)
+	m := w.next()
+	var r subgraphtest.Response
+	json.Unmarshal(m.Payload, &r)
+	if ev := eventOf(t, r).ProductCreated; m.Type != "next" || m.ID != "s" || ev.ID != engine || ev.Owner == nil || ev.Owner.Name != "Ada Lovelace" {
+		t.Errorf("event: %+v", m)
+	}
+
+	w.send(map[string]any{"id": "q", "type": "subscribe", "payload": map[string]any{"query": `{ __typename }`}})
+	if m := w.next(); m.Type != "next" || m.ID != "q" || string(m.Payload) != `{"data":{"__typename":"Query"}}` {
+		t.Errorf("a query: %+v", m)
+	}
+	if m := w.next(); m.Type != "complete" || m.ID != "q" {
+		t.Errorf("after a query's result: %+v", m)
+	}
+	w.send(map[string]any{"id": "bad", "type": "subscribe", "payload": map[string]any{"query": `subscription { productCreated { nope } }`}})
+	if m := w.next(); m.Type != "error" || m.ID != "bad" || !strings.Contains(string(m.Payload), front.CodeValidationFailed) {
+		t.Errorf("an invalid subscription: %+v", m)
+	}
+	w.send(map[string]any{"id": "s", "type": "complete"})
+	w.send(map[string]any{"id": "s2", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
+	w.send(map[string]any{"id": "s2", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
+	for {
+		_, status, ok := w.read(subgraphtest.Timeout)
+		if !ok {
+			t.Fatal("no close after a second subscribe with the same id")
+		}
+		if status != 0 {
+			if status != 4409 {
+				t.Errorf("a second subscribe with the same id: close %d, want 4409", status)
+			}
+			break
+		}
+	}
+
+	early := dialWS(t, g)
+	early.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
+	if _, status, _ := early.read(subgraphtest.Timeout); status != 4401 {
+		t.Errorf("subscribe before init: close %d, want 4401", status)
+	}
+	twice := dialWS(t, g)
+	twice.send(map[string]any{"type": "connection_init"})
+	twice.next()
+	twice.send(map[string]any{"type": "connection_init"})
+	if _, status, _ := twice.read(subgraphtest.Timeout); status != 4429 {
+		t.Errorf("a second init: close %d, want 4429", status)
+	}
+	junk := dialWS(t, g)
+	junk.send(map[string]any{"type": "connection_init"})
+	junk.next()
+	junk.send(map[string]any{"type": "shout"})
+	if _, status, _ := junk.read(subgraphtest.Timeout); status != 4400 {
+		t.Errorf("an unknown message: close %d, want 4400", status)
 	}
 }

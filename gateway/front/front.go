@@ -315,6 +315,10 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if h.cors(w, r) {
 		return
 	}
+	if isWebSocket(r) {
+		h.serveWebSocket(w, r)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodPost:
 	default:

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +20,15 @@ import (
 
 // The operations the clients send (tools/web/clients.mjs takes them from the test).
 var clientQueries = map[string]string{
-	"list":      `query List { products(first: 8) { edges { node { id name price { amount currencyCode } owner { id name } } } } }`,
-	"user":      `query User($id: ID!) { user(id: $id) { name email products(first: 10) { edges { node { name } } } } }`,
-	"userByGet": `query UserByGet($id: ID!) { user(id: $id) { name products(first: 5) { edges { node { name } } } } }`,
-	"partial":   `query Partial($id: ID!) { user(id: $id) { name products(first: 0) { edges { cursor } } } }`,
-	"invalid":   `query Invalid { products(first: 1) { edges { node { nope } } } }`,
-	"create":    `mutation Create($in: CreateUserInput!) { createUser(input: $in) { id name } }`,
-	"persisted": `query Persisted($id: ID!) { user(id: $id) { name } }`,
+	"list":           `query List { products(first: 8) { edges { node { id name price { amount currencyCode } owner { id name } } } } }`,
+	"user":           `query User($id: ID!) { user(id: $id) { name email products(first: 10) { edges { node { name } } } } }`,
+	"userByGet":      `query UserByGet($id: ID!) { user(id: $id) { name products(first: 5) { edges { node { name } } } } }`,
+	"partial":        `query Partial($id: ID!) { user(id: $id) { name products(first: 0) { edges { cursor } } } }`,
+	"invalid":        `query Invalid { products(first: 1) { edges { node { nope } } } }`,
+	"create":         `mutation Create($in: CreateUserInput!) { createUser(input: $in) { id name } }`,
+	"persisted":      `query Persisted($id: ID!) { user(id: $id) { name } }`,
+	"productCreated": `subscription Created($owner: ID) { productCreated(ownerId: $owner) { id name owner { name } } }`,
+	"createProduct":  `mutation CreateProduct($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 }
 
 // clientReport is what clients.mjs prints for one scenario.
@@ -88,14 +91,28 @@ func TestClients(t *testing.T) {
 	fc.PersistedDocuments, fc.PersistedDocumentsMode = manifest, front.DocumentsRequireID
 	requireID := g.startGateway(t, fc)
 
-	cfg, err = json.Marshal(map[string]any{"url": g.gateway, "requireIdUrl": requireID, "ids": ids, "queries": clientQueries})
+	// The subscribers' products go to owners of their own, so that they change no other
+	// scenario's data.
+	withSubscribers := corpus.IDs{}
+	for k, v := range ids {
+		withSubscribers[k] = v
+	}
+	for _, u := range []struct{ key, name string }{{"subscriberA", "Subscriber A"}, {"subscriberB", "Subscriber B"}} {
+		var d struct{ CreateUser struct{ ID string } }
+		subgraphtest.Post(t, g.gateway, subgraphtest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
+			Variables: map[string]any{"in": map[string]any{"name": u.name, "email": u.key + "@example.com"}}}).Decode(t, &d)
+		withSubscribers[u.key] = d.CreateUser.ID
+	}
+	cfg, err = json.Marshal(map[string]any{"url": g.gateway, "requireIdUrl": requireID, "ids": withSubscribers, "queries": clientQueries})
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := node("run", string(cfg))
 	var report map[string]clientReport
-	if err := json.Unmarshal(node("run", string(cfg)), &report); err != nil {
+	if err := json.Unmarshal(out, &report); err != nil {
 		t.Fatalf("clients.mjs printed no report: %v", err)
 	}
+	checkSubscriptions(t, out)
 
 	// direct is the gateway's own data for an operation, asked without a client.
 	direct := func(query string, vars map[string]any) string {
@@ -195,6 +212,60 @@ func TestClients(t *testing.T) {
 		}
 		if got := direct(`query($id: ID!) { user(id: $id) { name } }`, map[string]any{"id": created.CreateUser.ID}); got != `{"user":{"name":"`+m.name+`"}}` {
 			t.Errorf("%s: the created user reads back as %s", m.scenario, got)
+		}
+	}
+}
+
+// checkSubscriptions judges the subscription scenarios: each client subscribed with its
+// own transport (Apollo Client: multipart HTTP; urql: GraphQL over SSE), created
+// products while it listened, and must have received its owner's products, with the
+// owner's name from the users subgraph, and no error.
+func checkSubscriptions(t *testing.T, out []byte) {
+	t.Helper()
+	var report map[string]struct {
+		Thrown, Failure string
+		Events          []struct {
+			ID, Name string
+			Owner    *struct{ Name string }
+		}
+		Created   []string
+		Exchanges []struct {
+			Method, ContentType string
+			Status              int
+		}
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ scenario, owner, contentType string }{
+		{"apollo subscription over multipart", "Subscriber A", "multipart/mixed"},
+		{"urql subscription over SSE", "Subscriber B", "text/event-stream"},
+	} {
+		r, ok := report[tt.scenario]
+		switch {
+		case !ok:
+			t.Errorf("%s: not in the report", tt.scenario)
+			continue
+		case r.Thrown != "" || r.Failure != "":
+			t.Errorf("%s: %s%s", tt.scenario, r.Thrown, r.Failure)
+			continue
+		case len(r.Events) < 2:
+			t.Errorf("%s: %d events, want 2 (created %q)", tt.scenario, len(r.Events), r.Created)
+			continue
+		}
+		for _, ev := range r.Events {
+			if !slices.Contains(r.Created, ev.Name) || !strings.HasPrefix(ev.ID, "Product:") || ev.Owner == nil || ev.Owner.Name != tt.owner {
+				t.Errorf("%s: event %+v, want one of %q owned by %s", tt.scenario, ev, r.Created, tt.owner)
+			}
+		}
+		streamed := false
+		for _, e := range r.Exchanges {
+			if e.Method == "POST" && e.Status == 200 && e.ContentType == tt.contentType {
+				streamed = true
+			}
+		}
+		if !streamed {
+			t.Errorf("%s: no POST answered 200 with %s: %+v", tt.scenario, tt.contentType, r.Exchanges)
 		}
 	}
 }

@@ -39,6 +39,7 @@ function recorder() {
     }
     const res = await fetch(input, init);
     exchanges.push({
+      contentType: (res.headers.get('content-type') || '').split(';')[0],
       method,
       query: typeof params.query === 'string' && params.query !== '',
       hash: Boolean(params.extensions?.persistedQuery?.sha256Hash),
@@ -113,6 +114,63 @@ async function urqlMutation(url, mutation, variables) {
   return { runs: [{ data: r.data ?? null, error: urqlErrors(r.error) }], exchanges };
 }
 
+// subscribeWhileCreating subscribes with subscribe(onEvent) and, until want events have
+// come, creates a product of owner every 100 ms with create(name) (a subscriber cannot
+// tell when its subscription is in place upstream, so it creates until events flow).
+// It returns the events' products and the names it created.
+async function subscribeWhileCreating(subscribe, create, want) {
+  const events = [];
+  const created = [];
+  let stop;
+  let failure = null;
+  const done = new Promise((resolve) => {
+    stop = subscribe((product) => {
+      events.push(product);
+      if (events.length >= want) resolve();
+    }, (err) => { failure = err; resolve(); });
+  });
+  let n = 0;
+  const timer = setInterval(() => {
+    const name = `Subscribed ${++n}`;
+    created.push(name);
+    create(name).catch((e) => { failure = e; });
+  }, 100);
+  let deadline;
+  const timeout = new Promise((resolve) => { deadline = setTimeout(resolve, 20000); });
+  await Promise.race([done, timeout]);
+  clearTimeout(deadline);
+  clearInterval(timer);
+  stop();
+  return { events, created, failure: failure ? `${failure.name}: ${failure.message}` : null };
+}
+
+async function apolloSubscription(url, SUB, CREATE_PRODUCT, owner) {
+  const { client, exchanges } = apolloClient(url);
+  const create = (name) => client.mutate({ mutation: CREATE_PRODUCT, variables: { in: { name, ownerId: owner, price: { amount: '1.00', currencyCode: 'USD' } } } });
+  const r = await subscribeWhileCreating((onEvent, onError) => {
+    const sub = client.subscribe({ query: SUB, variables: { owner } }).subscribe({
+      next: (res) => (res.error ? onError(res.error) : onEvent(res.data.productCreated)),
+      error: onError,
+    });
+    return () => sub.unsubscribe();
+  }, create, 2);
+  return { ...r, exchanges };
+}
+
+async function urqlSubscription(url, SUB, CREATE_PRODUCT, owner) {
+  const rec = recorder();
+  const client = new UrqlClient({ url, exchanges: [fetchExchange], fetchSubscriptions: true, fetch: rec.fetch, requestPolicy: 'network-only' });
+  const create = async (name) => {
+    const res = await client.mutation(CREATE_PRODUCT, { in: { name, ownerId: owner, price: { amount: '1.00', currencyCode: 'USD' } } }).toPromise();
+    if (res.error) throw res.error;
+  };
+  const r = await subscribeWhileCreating((onEvent, onError) => {
+    const sub = client.subscription(SUB, { owner }).subscribe((res) => (res.error ? onError(res.error) : onEvent(res.data.productCreated)));
+    return () => sub.unsubscribe();
+  }, create, 2);
+  return { ...r, exchanges: rec.exchanges };
+}
+
 // manifest prints each persisted scenario's operation as Apollo Client sends it: a link
 // that records the operation instead of sending it.
 async function manifest(cfg) {
@@ -131,7 +189,8 @@ async function manifest(cfg) {
 async function run(cfg) {
   const { url, requireIdUrl, ids } = cfg;
   const q = Object.fromEntries(Object.entries(cfg.queries).map(([k, v]) => [k, gql(v)]));
-  const { list: LIST, user: USER, userByGet: USER_BY_GET, partial: PARTIAL, invalid: INVALID, create: CREATE, persisted: PERSISTED } = q;
+  const { list: LIST, user: USER, userByGet: USER_BY_GET, partial: PARTIAL, invalid: INVALID, create: CREATE, persisted: PERSISTED,
+    productCreated: SUB, createProduct: CREATE_PRODUCT } = q;
   const report = {};
   const scenario = async (name, f) => {
     try {
@@ -153,6 +212,8 @@ async function run(cfg) {
   await scenario('urql variables over POST', () => urqlQuery(url, USER, { id: ids.katherine }, false));
   await scenario('urql invalid', () => urqlQuery(url, INVALID, {}, false));
   await scenario('urql mutation', () => urqlMutation(url, CREATE, { in: { name: 'Client Urql', email: 'urql-client@example.com' } }));
+  await scenario('apollo subscription over multipart', () => apolloSubscription(url, SUB, CREATE_PRODUCT, ids.subscriberA));
+  await scenario('urql subscription over SSE', () => urqlSubscription(url, SUB, CREATE_PRODUCT, ids.subscriberB));
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
