@@ -97,7 +97,7 @@ func TestClients(t *testing.T) {
 	for k, v := range ids {
 		withSubscribers[k] = v
 	}
-	for _, u := range []struct{ key, name string }{{"subscriberA", "Subscriber A"}, {"subscriberB", "Subscriber B"}} {
+	for _, u := range []struct{ key, name string }{{"subscriberA", "Subscriber A"}, {"subscriberB", "Subscriber B"}, {"subscriberC", "Subscriber C"}} {
 		var d struct{ CreateUser struct{ ID string } }
 		subgraphtest.Post(t, g.gateway, subgraphtest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
 			Variables: map[string]any{"in": map[string]any{"name": u.name, "email": u.key + "@example.com"}}}).Decode(t, &d)
@@ -217,7 +217,7 @@ func TestClients(t *testing.T) {
 }
 
 // checkSubscriptions judges the subscription scenarios: each client subscribed with its
-// own transport (Apollo Client: multipart HTTP; urql: GraphQL over SSE), created
+// own transport (Apollo Client: multipart HTTP and graphql-ws; urql: GraphQL over SSE), created
 // products while it listened, and must have received its owner's products, with the
 // owner's name from the users subgraph, and no error.
 func checkSubscriptions(t *testing.T, out []byte) {
@@ -240,6 +240,7 @@ func checkSubscriptions(t *testing.T, out []byte) {
 	for _, tt := range []struct{ scenario, owner, contentType string }{
 		{"apollo subscription over multipart", "Subscriber A", "multipart/mixed"},
 		{"urql subscription over SSE", "Subscriber B", "text/event-stream"},
+		{"apollo subscription over graphql-ws", "Subscriber C", ""}, // no HTTP exchange: a WebSocket
 	} {
 		r, ok := report[tt.scenario]
 		switch {
@@ -258,7 +259,7 @@ func checkSubscriptions(t *testing.T, out []byte) {
 				t.Errorf("%s: event %+v, want one of %q owned by %s", tt.scenario, ev, r.Created, tt.owner)
 			}
 		}
-		streamed := false
+		streamed := tt.contentType == ""
 		for _, e := range r.Exchanges {
 			if e.Method == "POST" && e.Status == 200 && e.ContentType == tt.contentType {
 				streamed = true

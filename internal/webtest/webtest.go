@@ -39,7 +39,7 @@ func Node(t testing.TB) string {
 		t.Fatalf("node is required for this test (tools/web): %v", err)
 	}
 	installed := true
-	for _, pkg := range []string{"graphql-http", "playwright-core", "graphiql", "@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core"} {
+	for _, pkg := range []string{"graphql-http", "playwright-core", "graphiql", "@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core", "graphql-ws", "ws"} {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
 			installed = false
 		}

@@ -21,6 +21,9 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { print } from 'graphql';
 import { Client as UrqlClient, fetchExchange } from '@urql/core';
 import { of } from 'rxjs';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -157,6 +160,27 @@ async function apolloSubscription(url, SUB, CREATE_PRODUCT, owner) {
   return { ...r, exchanges };
 }
 
+// apolloWsSubscription subscribes over graphql-transport-ws (GraphQLWsLink, graphql-ws
+// with the ws package: Node 20 has no WebSocket of its own), and creates over HTTP.
+async function apolloWsSubscription(url, SUB, CREATE_PRODUCT, owner) {
+  const ws = createWsClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  const client = new ApolloClient({ link: new GraphQLWsLink(ws), cache: new InMemoryCache() });
+  const { client: http } = apolloClient(url);
+  const create = (name) => http.mutate({ mutation: CREATE_PRODUCT, variables: { in: { name, ownerId: owner, price: { amount: '1.00', currencyCode: 'USD' } } } });
+  try {
+    const r = await subscribeWhileCreating((onEvent, onError) => {
+      const sub = client.subscribe({ query: SUB, variables: { owner } }).subscribe({
+        next: (res) => (res.error ? onError(res.error) : onEvent(res.data.productCreated)),
+        error: onError,
+      });
+      return () => sub.unsubscribe();
+    }, create, 2);
+    return { ...r, exchanges: [] };
+  } finally {
+    await ws.dispose();
+  }
+}
+
 async function urqlSubscription(url, SUB, CREATE_PRODUCT, owner) {
   const rec = recorder();
   const client = new UrqlClient({ url, exchanges: [fetchExchange], fetchSubscriptions: true, fetch: rec.fetch, requestPolicy: 'network-only' });
@@ -214,6 +238,7 @@ async function run(cfg) {
   await scenario('urql mutation', () => urqlMutation(url, CREATE, { in: { name: 'Client Urql', email: 'urql-client@example.com' } }));
   await scenario('apollo subscription over multipart', () => apolloSubscription(url, SUB, CREATE_PRODUCT, ids.subscriberA));
   await scenario('urql subscription over SSE', () => urqlSubscription(url, SUB, CREATE_PRODUCT, ids.subscriberB));
+  await scenario('apollo subscription over graphql-ws', () => apolloWsSubscription(url, SUB, CREATE_PRODUCT, ids.subscriberC));
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
