@@ -187,6 +187,8 @@ type Gateway struct {
 	// closing ends when Close is called: it ends the subscriptions still streaming.
 	closing context.Context
 	closed  context.CancelFunc
+	// subscriptions streaming now, and the events they have sent (metrics.go).
+	subscriptions, events atomic.Int64
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a

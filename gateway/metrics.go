@@ -18,6 +18,8 @@ import (
 //	fedgraph_gateway_subgraph_schema_loaded{subgraph}          1 when its SDL is merged in
 //	fedgraph_gateway_schema_generation
 //	fedgraph_gateway_plan_cache_lookups_total{result}          hit, miss
+//	fedgraph_gateway_subscriptions                             streaming now
+//	fedgraph_gateway_subscription_events_total                 events sent to subscribers
 //
 // Operation names are bounded (internal/metrics.Operations), so a client cannot make a
 // series per name it invents.
@@ -119,6 +121,14 @@ func (g *Gateway) registerMetrics(reg prometheus.Registerer) {
 			Name: "fedgraph_gateway_plan_cache_lookups_total", ConstLabels: prometheus.Labels{"result": "miss"},
 			Help: "Plan cache lookups.",
 		}, func() float64 { return float64(g.plans.misses.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fedgraph_gateway_subscriptions",
+			Help: "Subscriptions streaming now.",
+		}, func() float64 { return float64(g.subscriptions.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fedgraph_gateway_subscription_events_total",
+			Help: "Events sent to subscribers.",
+		}, func() float64 { return float64(g.events.Load()) }),
 	)
 	g.metrics = m
 }

@@ -50,6 +50,8 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
 			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
 	}
+	g.subscriptions.Add(1)
+	defer g.subscriptions.Add(-1)
 	root := p.groups[0][0]
 	r0 := &run{vars: op.Variables}
 	body := r0.appendVariables(bytes.Clone(root.body), root.vars, nil)
@@ -80,6 +82,7 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 		if ctx.Err() != nil {
 			return nil
 		}
+		g.events.Add(1)
 		next(res)
 	}
 }
