@@ -147,10 +147,14 @@ func TestSubscriptionEnds(t *testing.T) {
 	}
 }
 
-// wsClient is a graphql-transport-ws client for the tests.
+// wsClient is a graphql-transport-ws client for the tests. One goroutine reads the
+// socket for the whole test (coder/websocket closes a connection whose read context
+// ends, so reads cannot time out one by one).
 type wsClient struct {
-	t *testing.T
-	c *websocket.Conn
+	t        *testing.T
+	c        *websocket.Conn
+	messages chan wsMsg
+	closed   chan websocket.StatusCode // the close status, once the server closed
 }
 
 func dialWS(t *testing.T, g *graph) *wsClient {
@@ -161,8 +165,20 @@ func dialWS(t *testing.T, g *graph) *wsClient {
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	t.Cleanup(func() { c.CloseNow() })
-	return &wsClient{t: t, c: c}
+	w := &wsClient{t: t, c: c, messages: make(chan wsMsg, 64), closed: make(chan websocket.StatusCode, 1)}
+	rctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(func() { stop(); c.CloseNow() })
+	go func() {
+		for {
+			var m wsMsg
+			if err := wsjson.Read(rctx, c, &m); err != nil {
+				w.closed <- websocket.CloseStatus(err)
+				return
+			}
+			w.messages <- m
+		}
+	}()
+	return w
 }
 
 func (w *wsClient) send(msg map[string]any) {
@@ -180,20 +196,21 @@ type wsMsg struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// read returns the next message, or the close status when the server closed.
+// read waits up to d for the next message (ok), or for the server's close (its status,
+// -1 for a connection that ended without one); neither in time is !ok with status 0.
 func (w *wsClient) read(d time.Duration) (wsMsg, websocket.StatusCode, bool) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var m wsMsg
-	err := wsjson.Read(ctx, w.c, &m)
-	if status := websocket.CloseStatus(err); status != -1 {
-		return m, status, true
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case m := <-w.messages:
+		return m, 0, true
+	case status := <-w.closed:
+		w.closed <- status // closed stays closed
+		return wsMsg{}, status, true
+	case <-timer.C:
+		return wsMsg{}, 0, false
 	}
-	if err != nil {
-		return m, 0, false
-	}
-	return m, 0, true
 }
 
 func (w *wsClient) next() wsMsg {
@@ -223,12 +240,15 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated, "variables": map[string]any{"owner": ada}}})
 	// Live: create until an event comes, then a fence.
 	var fence string
-	for fence == "" {
+	for deadline := time.Now().Add(subgraphtest.Timeout); fence == ""; {
+		if time.Now().After(deadline) {
+			t.Fatal("no event for the probes")
+		}
 		id := g.createProduct(t, "Probe", "1.00", "USD", ada)
-		if m, _, ok := w.read(250 * time.Millisecond); ok && m.Type == "next" && m.ID == "s" {
+		if m, status, ok := w.read(250 * time.Millisecond); ok && status == 0 && m.Type == "next" && m.ID == "s" {
 			fence = g.createProduct(t, "Fence", "1.00", "USD", ada)
 		} else if ok {
-			t.Fatalf("while waiting for %s: %+v", id, m)
+			t.Fatalf("while waiting for %s: %+v, close %d", id, m, status)
 		}
 	}
 	for {

@@ -13,6 +13,8 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // Subscriptions reach a Subscriber executor over either streaming HTTP transport that
@@ -101,6 +103,9 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Con
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(conn, cancel)()
+	if stopping := serve.Stopping(ctx); stopping != nil { // the server is shutting down
+		defer context.AfterFunc(stopping, cancel)()
+	}
 	outcome := OutcomeOK
 	last := h.subscriber.Subscribe(sctx, op, func(res *Result) {
 		out.next(response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions})

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
 // The graphql-transport-ws protocol (graphql-ws; Apollo Client's GraphQLWsLink, urql's
@@ -107,6 +108,11 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	defer context.AfterFunc(conn, cancel)()
+	if stopping := serve.Stopping(r.Context()); stopping != nil {
+		// The server is shutting down: it does not wait for hijacked connections, so
+		// the socket says it is going away.
+		defer context.AfterFunc(stopping, func() { c.Close(websocket.StatusGoingAway, "The gateway is shutting down") })()
+	}
 	ws := &wsConn{h: h, r: r, c: c, ctx: ctx, claims: claims, ops: map[string]context.CancelFunc{}}
 	code, reason := ws.serve()
 	// The close handshake first: a context of the last read or write ending while

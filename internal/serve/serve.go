@@ -34,9 +34,33 @@ func Health(mux *http.ServeMux, ready func(ctx context.Context) error, logger *s
 // ShutdownTimeout is how long in-flight requests get to finish after a stop signal.
 const ShutdownTimeout = 10 * time.Second
 
+// stoppingKey holds, in every request's context, a context that is done once the
+// server has begun to shut down.
+type stoppingKey struct{}
+
+// Stopping returns a context that is done once the server serving ctx's request (one
+// that Run runs) has begun to shut down, or nil outside Run. A stream (a subscription)
+// ends on it: graceful shutdown waits for requests to finish, and a stream never would.
+func Stopping(ctx context.Context) context.Context {
+	s, _ := ctx.Value(stoppingKey{}).(context.Context)
+	return s
+}
+
 // Run serves srv on ln until ctx is done, then shuts down gracefully: it stops
-// accepting, lets in-flight requests finish for up to ShutdownTimeout and returns.
+// accepting, ends the streams (Stopping), lets in-flight requests finish for up to
+// ShutdownTimeout and returns.
 func Run(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger) error {
+	stopping, stop := context.WithCancel(context.Background())
+	defer stop()
+	base := srv.BaseContext
+	srv.BaseContext = func(l net.Listener) context.Context {
+		parent := context.Background()
+		if base != nil {
+			parent = base(l)
+		}
+		return context.WithValue(parent, stoppingKey{}, stopping)
+	}
+	srv.RegisterOnShutdown(stop)
 	errCh := make(chan error, 1)
 	go func() { errCh <- srv.Serve(ln) }()
 	select {

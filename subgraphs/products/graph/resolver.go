@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -518,12 +519,22 @@ func (r *subscriptionResolver) ProductCreated(ctx context.Context, ownerID *stri
 			return nil, subgraph.BadInput("ownerId: %v", err)
 		}
 	}
+	// The stream ends with the subscriber, or when the server begins to shut down.
+	ctx, cancel := context.WithCancel(ctx)
+	stop := func() bool { return false }
+	if stopping := serve.Stopping(ctx); stopping != nil {
+		stop = context.AfterFunc(stopping, cancel)
+	}
 	created, err := r.Store.Created(ctx)
 	if err != nil {
+		stop()
+		cancel()
 		return nil, err
 	}
 	out := make(chan *Product)
 	go func() {
+		defer cancel()
+		defer stop()
 		defer close(out)
 		for p := range created {
 			if ownerID != nil && p.OwnerID != *ownerID {
