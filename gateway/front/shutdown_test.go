@@ -51,7 +51,9 @@ func TestShutdownEndsStreams(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	ran := make(chan error, 1)
-	go func() { ran <- fedserve.Run(ctx, front.DefaultConfig().HTTPServer(h), ln, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		ran <- fedserve.Run(ctx, front.DefaultConfig().HTTPServer(h), ln, slog.New(slog.DiscardHandler))
+	}()
 
 	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(`{"query":"subscription { tick }"}`))
 	req.Header.Set("Content-Type", "application/json")

@@ -106,15 +106,14 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Con
 	if stopping := serve.Stopping(ctx); stopping != nil { // the server is shutting down
 		defer context.AfterFunc(stopping, cancel)()
 	}
-	outcome := OutcomeOK
+	// A subscription is not a request for the request metrics: its duration is its
+	// subscriber's; the executor counts subscriptions and events.
 	last := h.subscriber.Subscribe(sctx, op, func(res *Result) {
 		out.next(response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions})
 	})
 	if last != nil {
-		outcome = OutcomeError
 		out.fail(last.Errors)
 	}
-	h.observe(ctx, op.OperationName, outcome)
 }
 
 // streamWriter writes one stream's events; next, fail and the heartbeat may race, so it

@@ -307,7 +307,6 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 			if last != nil {
 				next(response{Errors: last.Errors})
 			}
-			h.observe(ctx, op.OperationName, OutcomeOK)
 		} else {
 			tctx, cancel := context.WithTimeout(opCtx, h.cfg.RequestTimeout)
 			resp, f := h.execute(tctx, op)
