@@ -32,7 +32,8 @@ import (
 // asks for a stream and for no JSON gets its one result as the stream's one event.
 //
 // A stream is not held to the request timeout: it lasts until the client goes, the
-// source completes or fails, or the gateway closes. Each is held to MaxSubscriptions
+// source completes or fails, or the gateway closes; a client that stops reading is
+// dropped after streamWriteTimeout. Each is held to MaxSubscriptions
 // streams at once, refused past it with SUBSCRIPTION_LIMIT_EXCEEDED. Streams are never
 // compressed: a compressor would hold events back until it has enough to compress.
 
@@ -131,7 +132,7 @@ type streamWriter struct {
 
 func startStream(w http.ResponseWriter, kind streamKind, logger *slog.Logger) *streamWriter {
 	rc := http.NewResponseController(w)
-	// The server's write timeout would cut the stream; the client's going ends it.
+	// The server's write timeout would cut the stream; each write has its own instead.
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
 		logger.Debug("front: clear a stream's write deadline", slog.Any("err", err))
 	}
@@ -243,15 +244,22 @@ func (s *streamWriter) writeBytes(b []byte) {
 	if s.broken {
 		return
 	}
+	// A client that stops reading would hold the stream for ever: each write gets
+	// streamWriteTimeout, after which the connection is dropped.
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if _, err := s.w.Write(b); err != nil {
 		s.broken = true
 	}
 }
 
+// streamWriteTimeout bounds one write of a stream (an event, a heartbeat).
+const streamWriteTimeout = 30 * time.Second
+
 func (s *streamWriter) flush() {
 	if s.broken {
 		return
 	}
+	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if err := s.rc.Flush(); err != nil {
 		s.broken = true
 	}

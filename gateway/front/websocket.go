@@ -198,12 +198,16 @@ func (ws *wsConn) read(ctx context.Context) (*wsMessage, error) {
 	return &m, nil
 }
 
+// send writes one message; a client that does not take it within streamWriteTimeout
+// loses its connection (coder/websocket closes it when the write's context ends).
 func (ws *wsConn) send(m wsMessage) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	return ws.c.Write(ws.ctx, websocket.MessageText, b)
+	ctx, cancel := context.WithTimeout(ws.ctx, streamWriteTimeout)
+	defer cancel()
+	return ws.c.Write(ctx, websocket.MessageText, b)
 }
 
 // initToken is the bearer token of a connection_init payload, if any.
