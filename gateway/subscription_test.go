@@ -278,9 +278,11 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	if m := w.next(); m.Type != "error" || m.ID != "bad" || !strings.Contains(string(m.Payload), front.CodeValidationFailed) {
 		t.Errorf("an invalid subscription: %+v", m)
 	}
+	// The client completes "s" and reuses its id at once: the new "s" is the one that
+	// runs, and a second subscribe with it is a duplicate.
 	w.send(map[string]any{"id": "s", "type": "complete"})
-	w.send(map[string]any{"id": "s2", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
-	w.send(map[string]any{"id": "s2", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
+	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
+	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
 	for {
 		_, status, ok := w.read(subgraphtest.Timeout)
 		if !ok {
@@ -312,5 +314,16 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	junk.send(map[string]any{"type": "shout"})
 	if _, status, _ := junk.read(subgraphtest.Timeout); status != 4400 {
 		t.Errorf("an unknown message: close %d, want 4400", status)
+	}
+}
+
+// TestWebSocketInitTimeout: a socket that sends no connection_init is closed with 4408
+// once the protocol's 3 s have passed.
+func TestWebSocketInitTimeout(t *testing.T) {
+	t.Parallel()
+	g := startGraph(t, redistest.Miniredis)
+	w := dialWS(t, g)
+	if _, status, ok := w.read(subgraphtest.Timeout); !ok || status != 4408 {
+		t.Errorf("no init: close %d (ok %v), want 4408", status, ok)
 	}
 }

@@ -3,7 +3,6 @@ package front
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -64,9 +63,12 @@ type wsConn struct {
 	claims *auth.Claims
 
 	mu  sync.Mutex
-	ops map[string]context.CancelFunc
+	ops map[string]*wsOp // by the client's id
 	wg  sync.WaitGroup
 }
+
+// wsOp is one running operation of a connection.
+type wsOp struct{ stop context.CancelFunc }
 
 func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); origin != "" && !h.origins.match(origin) {
@@ -113,7 +115,7 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		// the socket says it is going away.
 		defer context.AfterFunc(stopping, func() { c.Close(websocket.StatusGoingAway, "The gateway is shutting down") })()
 	}
-	ws := &wsConn{h: h, r: r, c: c, ctx: ctx, claims: claims, ops: map[string]context.CancelFunc{}}
+	ws := &wsConn{h: h, r: r, c: c, ctx: ctx, claims: claims, ops: map[string]*wsOp{}}
 	code, reason := ws.serve()
 	// The close handshake first: a context of the last read or write ending while
 	// the library still holds it would cut the connection without a close frame.
@@ -124,12 +126,14 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 
 // serve reads messages until the connection ends, and returns the close code.
 func (ws *wsConn) serve() (websocket.StatusCode, string) {
-	initCtx, stop := context.WithTimeout(ws.ctx, wsInitTimeout)
-	msg, err := ws.read(initCtx)
-	stop()
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	// A read whose context ends closes the connection without a close frame, so the
+	// init's timeout closes the socket itself, with its code.
+	late := time.AfterFunc(wsInitTimeout, func() { ws.c.Close(4408, "Connection initialisation timeout") })
+	msg, err := ws.read(ws.ctx)
+	if !late.Stop() {
 		return 4408, "Connection initialisation timeout"
+	}
+	switch {
 	case err != nil:
 		return websocket.StatusNormalClosure, ""
 	case msg == nil:
@@ -174,8 +178,8 @@ func (ws *wsConn) serve() (websocket.StatusCode, string) {
 			}
 		case "complete":
 			ws.mu.Lock()
-			if stop, ok := ws.ops[msg.ID]; ok {
-				stop()
+			if op, ok := ws.ops[msg.ID]; ok {
+				op.stop()
 				delete(ws.ops, msg.ID)
 			}
 			ws.mu.Unlock()
@@ -285,15 +289,18 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		}
 	}
 	opCtx, stop := context.WithCancel(ctx)
+	me := &wsOp{stop: stop}
 	ws.mu.Lock()
-	ws.ops[msg.ID] = stop
+	ws.ops[msg.ID] = me
 	ws.mu.Unlock()
 	ws.wg.Add(1)
 	go func() {
 		defer ws.wg.Done()
 		defer func() {
 			ws.mu.Lock()
-			delete(ws.ops, msg.ID)
+			if ws.ops[msg.ID] == me { // the id may already be another operation's
+				delete(ws.ops, msg.ID)
+			}
 			ws.mu.Unlock()
 			stop()
 		}()
