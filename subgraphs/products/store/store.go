@@ -174,7 +174,7 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 		// The announcement is at most once, as Redis pub/sub is: a subscriber that is
 		// not connected at this moment never hears of the product, and a failure here
 		// does not undo the create, which is stored.
-		if err := s.rdb.Publish(ctx, s.keys.createdChannel(), p.ID).Err(); err != nil {
+		if err := s.publish(ctx, s.keys.createdChannel(), p.ID); err != nil {
 			s.log.WarnContext(ctx, "products: announce a new product", "id", p.ID, "err", err)
 		}
 		return p, nil
@@ -355,12 +355,31 @@ func (s *Store) Get(ctx context.Context, id string) (*Product, error) {
 	return ps[0], nil
 }
 
+// On Redis Cluster the channel is a sharded one (SPUBLISH, SSUBSCRIBE; Redis 7): it lives
+// on the shard of its slot, so every replica publishes to and reads from the same node,
+// and a subscriber gets the products in the order they were announced. A plain channel
+// is broadcast over the cluster bus, and a message published through another node can
+// arrive after a later one.
+func (s *Store) publish(ctx context.Context, channel, msg string) error {
+	if _, ok := s.rdb.(*redis.ClusterClient); ok {
+		return s.rdb.SPublish(ctx, channel, msg).Err()
+	}
+	return s.rdb.Publish(ctx, channel, msg).Err()
+}
+
+func (s *Store) subscribe(ctx context.Context, channel string) *redis.PubSub {
+	if _, ok := s.rdb.(*redis.ClusterClient); ok {
+		return s.rdb.SSubscribe(ctx, channel)
+	}
+	return s.rdb.Subscribe(ctx, channel)
+}
+
 // Created subscribes to new products: the returned channel gets each product created
 // from now on (by any replica), as it is stored, until ctx ends; it is then closed. The
 // subscription is in place when Created returns. A subscriber that cannot keep up loses
 // products rather than holding Redis up (go-redis drops messages after a while).
 func (s *Store) Created(ctx context.Context) (<-chan *Product, error) {
-	ps := s.rdb.Subscribe(ctx, s.keys.createdChannel())
+	ps := s.subscribe(ctx, s.keys.createdChannel())
 	if _, err := ps.Receive(ctx); err != nil {
 		ps.Close()
 		return nil, fmt.Errorf("products: subscribe to new products: %w", err)
