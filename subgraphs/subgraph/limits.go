@@ -339,7 +339,7 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		if streaming(r) {
+		if streaming(r) && isSubscription(r) {
 			// A subscription lasts as long as its subscriber: no request timeout, and
 			// no write deadline from the server's WriteTimeout.
 			if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
@@ -352,9 +352,37 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 	})
 }
 
-// streaming reports whether r asks for a subscription's stream (GraphQL over SSE).
+// streaming reports whether r asks for a stream (GraphQL over SSE).
 func streaming(r *http.Request) bool {
 	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// isSubscription reports whether r's body, already read into memory, is a subscription:
+// only a subscription's stream is let past the request timeout; a query asked for as a
+// stream is held to it like any other. A body that does not parse is no subscription
+// (execution refuses it later).
+func isSubscription(r *http.Request) bool {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	var p struct {
+		Query         string `json:"query"`
+		OperationName string `json:"operationName"`
+	}
+	if json.Unmarshal(body, &p) != nil {
+		return false
+	}
+	doc, perr := parser.ParseQuery(&ast.Source{Input: p.Query})
+	if perr != nil {
+		return false
+	}
+	op := doc.Operations.ForName(p.OperationName)
+	if op == nil && p.OperationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	return op != nil && op.Operation == ast.Subscription
 }
 
 // refuse answers a request refused before execution with one GraphQL error, in the
@@ -453,3 +481,8 @@ func (tw *timeoutWriter) WriteHeader(status int) {
 	tw.status = status
 	tw.wrote = true
 }
+
+// Flush does nothing: the response goes out whole once the handler is done. It lets a
+// query asked for as a stream (GraphQL over SSE's transport needs a Flusher) be one,
+// held to the request timeout like any other query.
+func (tw *timeoutWriter) Flush() {}
