@@ -327,3 +327,51 @@ func TestWebSocketInitTimeout(t *testing.T) {
 		t.Errorf("no init: close %d (ok %v), want 4408", status, ok)
 	}
 }
+
+// TestWebSocketAuthentication: over a WebSocket the token comes in connection_init's
+// payload (a bad one closes with 4403) or on the upgrade request (a bad one is a 401,
+// no upgrade); a good one reaches the subgraphs, which let its user write.
+func TestWebSocketAuthentication(t *testing.T) {
+	a := subgraphtest.NewAuth(t)
+	g := startGraph(t, redistest.Miniredis, withVerifier(a.Verifier))
+	var made struct{ CreateUser struct{ ID string } }
+	subgraphtest.Post(t, g.url, subgraphtest.Request{Query: `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`, Header: a.Admin()}).Decode(t, &made)
+	ada := made.CreateUser.ID
+	create := map[string]any{"query": `mutation($o: ID!) { createProduct(input: {name: "Engine", ownerId: $o, price: {amount: "1.00", currencyCode: GBP}}) { owner { name } } }`,
+		"variables": map[string]any{"o": ada}}
+
+	bad := dialWS(t, g)
+	bad.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer not-a-token"}})
+	if _, status, _ := bad.read(subgraphtest.Timeout); status != 4403 {
+		t.Errorf("a bad token in connection_init: close %d, want 4403", status)
+	}
+
+	for _, tt := range []struct {
+		name    string
+		payload map[string]any
+		want    string // the answer's data, or its error code
+	}{
+		{"Ada's token", map[string]any{"headers": map[string]any{"authorization": a.As(ada).Get("Authorization")}}, `{"data":{"createProduct":{"owner":{"name":"Ada"}}}}`},
+		{"no token", nil, "UNAUTHENTICATED"},
+	} {
+		w := dialWS(t, g)
+		w.send(map[string]any{"type": "connection_init", "payload": tt.payload})
+		if m := w.next(); m.Type != "connection_ack" {
+			t.Fatalf("%s: after init: %+v", tt.name, m)
+		}
+		w.send(map[string]any{"id": "1", "type": "subscribe", "payload": create})
+		m := w.next()
+		if m.Type != "next" || !strings.Contains(string(m.Payload), tt.want) {
+			t.Errorf("%s: %+v, want %s", tt.name, m, tt.want)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(g.url, "http"), &websocket.DialOptions{
+		Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: http.Header{"Authorization": {"Bearer not-a-token"}},
+	})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a bad token on the upgrade: %v, %v; want 401 and no WebSocket", err, resp)
+	}
+}
