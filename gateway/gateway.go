@@ -274,10 +274,39 @@ func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 // front has parsed and validated, runs it, and writes the answer. Errors come back as
 // GraphQL errors with an extensions.code.
 func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Result {
+	pl, failed := g.planFor(ctx, op)
+	if failed != nil {
+		return failed
+	}
+	r := pl.plan.run(ctx, op, g, g.maxBatch)
+	defer r.release()
+	res := pl.answer(r)
+	if op.IncludePlan {
+		res.Extensions = map[string]any{"queryPlan": pl.plan.describe()}
+	}
+	return res
+}
+
+// planned is an operation's plan with what writing its answers needs.
+type planned struct {
+	plan *plan
+	gr   *graph
+	doc  *ast.QueryDocument
+}
+
+// answer writes the client's answer from a run of the plan.
+func (pl planned) answer(r *run) *front.Result {
+	w := &writer{r: r, g: pl.gr, doc: pl.doc}
+	return &front.Result{Data: w.write(), Errors: w.errors()}
+}
+
+// planFor finds, or compiles and caches, the plan of op for its variables and token; a
+// non-nil Result is the client's answer when there is none.
+func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *front.Result) {
 	gr := g.graphFor(op.Schema)
 	def := op.Document.Operations.ForName(op.OperationName)
 	if def == nil {
-		return &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
+		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
 			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
 	}
 	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
@@ -289,19 +318,15 @@ func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Resul
 		endSpan(span, err)
 		return p, err
 	})
+	if err == nil && def.Operation == ast.Subscription && (len(p.groups) != 1 || len(p.groups[0]) != 1) {
+		err = fmt.Errorf("a subscription's plan has %d groups, not one root step", len(p.groups))
+	}
 	if err != nil {
 		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)
-		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
+		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
 			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
 	}
-	r := p.run(ctx, op, g, g.maxBatch)
-	defer r.release()
-	w := &writer{r: r, g: gr, doc: e.op.doc}
-	res := &front.Result{Data: w.write(), Errors: w.errors()}
-	if op.IncludePlan {
-		res.Extensions = map[string]any{"queryPlan": p.describe()}
-	}
-	return res
+	return planned{plan: p, gr: gr, doc: e.op.doc}, nil
 }
 
 // HonoursContext implements front.ContextHonouring: every subgraph request ends by the

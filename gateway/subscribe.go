@@ -12,7 +12,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
-	"github.com/fedgraph/fedgraph/internal/auth"
 )
 
 // Subscriptions: the plan of a subscription is a query plan whose one root step is the
@@ -33,28 +32,15 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 	stop := context.AfterFunc(g.closing, cancel)
 	defer stop()
 
-	gr := g.graphFor(op.Schema)
-	def := op.Document.Operations.ForName(op.OperationName)
-	if def == nil {
-		return &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
-			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
+	pl, failed := g.planFor(ctx, op)
+	if failed != nil {
+		return failed
 	}
-	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
-	v := e.op.variant(op.Variables, auth.FromContext(ctx))
-	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
-	if err == nil && (len(p.groups) != 1 || len(p.groups[0]) != 1) {
-		err = fmt.Errorf("a subscription's plan has %d groups, not one root step", len(p.groups))
-	}
-	if err != nil {
-		g.logger.ErrorContext(ctx, "gateway: planning a subscription failed", "operation", op.OperationName, "err", err)
-		return &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
-			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
-	}
+	p := pl.plan
 	g.subscriptions.Add(1)
 	defer g.subscriptions.Add(-1)
 	root := p.groups[0][0]
-	r0 := &run{vars: op.Variables}
-	body := r0.appendVariables(bytes.Clone(root.body), root.vars, nil)
+	body := (&run{vars: op.Variables}).body(&batch{sg: root.sg, root: root})
 	stream, err := root.sg.subscribe(ctx, body, forwardedHeaders(front.RequestID(ctx), op.Header, false))
 	if err != nil {
 		if ctx.Err() == nil {
@@ -76,8 +62,7 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 			return unavailableResult(root)
 		}
 		r := p.runFrom(ctx, op, g, g.maxBatch, event)
-		w := &writer{r: r, g: gr, doc: e.op.doc}
-		res := &front.Result{Data: w.write(), Errors: w.errors()}
+		res := pl.answer(r)
 		r.release()
 		if ctx.Err() != nil {
 			return nil
