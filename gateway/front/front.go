@@ -385,13 +385,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	get := r.Method == http.MethodGet
 	plan := h.cfg.ExposeQueryPlan && (wantsPlan(r.Header.Get(HeaderIncludeQueryPlan)) || wantsPlan(r.Header.Get(HeaderApolloExposeQueryPlan)))
-	fwd := h.forwarded(r)
-	if claims != nil {
-		if fwd == nil {
-			fwd = http.Header{}
-		}
-		fwd.Set("Authorization", "Bearer "+claims.Token)
-	}
+	fwd := h.forwardedFor(r, claims)
 	if batch && !ok {
 		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
 			"A batch is answered as JSON: Accept must allow application/graphql-response+json or application/json."))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -68,4 +69,17 @@ func (h *handler) forwarded(r *http.Request) http.Header {
 		add(name)
 	}
 	return out
+}
+
+// forwardedFor is forwarded with, for a verified token (claims, nil when anonymous), the
+// token as the Authorization header, which the subgraphs verify again.
+func (h *handler) forwardedFor(r *http.Request, claims *auth.Claims) http.Header {
+	fwd := h.forwarded(r)
+	if claims != nil {
+		if fwd == nil {
+			fwd = http.Header{}
+		}
+		fwd.Set("Authorization", "Bearer "+claims.Token)
+	}
+	return fwd
 }

@@ -386,5 +386,10 @@ func (h *handler) result(_ context.Context, res *Result) (response, *failure) {
 	if res == nil {
 		return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
 	}
-	return response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions}, nil
+	return resultResponse(res), nil
+}
+
+// resultResponse is an executor's result as the response the front writes.
+func resultResponse(res *Result) response {
+	return response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions}
 }

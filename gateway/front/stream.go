@@ -68,6 +68,28 @@ func streamKindOf(accept []string) streamKind {
 // client goes.
 type connKey struct{}
 
+// streamContext is ctx for a stream: it keeps the request's values (its id, its claims)
+// but not its deadline, and ends when the client's connection does, or on cancel.
+func streamContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	conn, _ := ctx.Value(connKey{}).(context.Context)
+	if conn == nil {
+		conn = ctx
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(conn, cancel)
+	return sctx, func() { stop(); cancel() }
+}
+
+// admitSubscription counts one more subscription streaming, or refuses it past
+// MaxSubscriptions; an admitted one is released with h.streams.Add(-1).
+func (h *handler) admitSubscription() *failure {
+	if n := h.streams.Add(1); h.cfg.MaxSubscriptions > 0 && n > int64(h.cfg.MaxSubscriptions) {
+		h.streams.Add(-1)
+		return requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
+	}
+	return nil
+}
+
 // keepAlive is how often an idle stream carries a heartbeat (SSE: a comment; multipart:
 // an empty part, every 5 s as Apollo's protocol asks).
 var keepAlive = map[streamKind]time.Duration{sseStream: 12 * time.Second, multipartStream: 5 * time.Second}
@@ -75,9 +97,7 @@ var keepAlive = map[streamKind]time.Duration{sseStream: 12 * time.Second, multip
 // stream answers op, which passed every check, as a stream of kind.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Context, kind streamKind, op *Operation, typ ast.Operation) {
 	if typ == ast.Subscription {
-		if n := h.streams.Add(1); h.cfg.MaxSubscriptions > 0 && n > int64(h.cfg.MaxSubscriptions) {
-			h.streams.Add(-1)
-			f := requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
+		if f := h.admitSubscription(); f != nil {
 			h.logRefusal(r, f)
 			h.observe(ctx, op.OperationName, OutcomeRefused)
 			writeFailure(w, h.logger, mediaJSON, f)
@@ -95,22 +115,15 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Con
 		out.next(resp)
 		return
 	}
-	// The subscription lives as long as the client's connection, not the request's
-	// deadline; it keeps the request's values (its id, its claims).
-	conn, _ := ctx.Value(connKey{}).(context.Context)
-	if conn == nil {
-		conn = ctx
-	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sctx, cancel := streamContext(ctx)
 	defer cancel()
-	defer context.AfterFunc(conn, cancel)()
 	if stopping := serve.Stopping(ctx); stopping != nil { // the server is shutting down
 		defer context.AfterFunc(stopping, cancel)()
 	}
 	// A subscription is not a request for the request metrics: its duration is its
 	// subscriber's; the executor counts subscriptions and events.
 	last := h.subscriber.Subscribe(sctx, op, func(res *Result) {
-		out.next(response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions})
+		out.next(resultResponse(res))
 	})
 	if last != nil {
 		out.fail(last.Errors)

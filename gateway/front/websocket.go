@@ -103,13 +103,8 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		c.Close(4406, "Subprotocol not acceptable: use graphql-transport-ws")
 		return
 	}
-	conn, _ := r.Context().Value(connKey{}).(context.Context)
-	if conn == nil {
-		conn = r.Context()
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	ctx, cancel := streamContext(r.Context())
 	defer cancel()
-	defer context.AfterFunc(conn, cancel)()
 	if stopping := serve.Stopping(r.Context()); stopping != nil {
 		// The server is shutting down: it does not wait for hijacked connections, so
 		// the socket says it is going away.
@@ -268,23 +263,17 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		}
 	}
 	ctx := ws.ctx
-	fwd := h.forwarded(ws.r)
 	if ws.claims != nil {
 		ctx = auth.WithClaims(ctx, ws.claims)
-		if fwd == nil {
-			fwd = http.Header{}
-		}
-		fwd.Set("Authorization", "Bearer "+ws.claims.Token)
 	}
-	op, typ, f := h.prepare(req, false, fwd, false, true)
+	op, typ, f := h.prepare(req, false, h.forwardedFor(ws.r, ws.claims), false, true)
 	if f != nil {
 		fail(f)
 		return 0, ""
 	}
 	if typ == ast.Subscription {
-		if n := h.streams.Add(1); h.cfg.MaxSubscriptions > 0 && n > int64(h.cfg.MaxSubscriptions) {
-			h.streams.Add(-1)
-			fail(requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later."))
+		if f := h.admitSubscription(); f != nil {
+			fail(f)
 			return 0, ""
 		}
 	}
@@ -313,7 +302,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		if typ == ast.Subscription {
 			defer h.streams.Add(-1)
 			last := h.subscriber.Subscribe(opCtx, op, func(res *Result) {
-				next(response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions})
+				next(resultResponse(res))
 			})
 			if last != nil {
 				next(response{Errors: last.Errors})
