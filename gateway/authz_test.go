@@ -194,7 +194,7 @@ func postHeaders(t *testing.T, url, query string, hdr map[string]string) result 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var r result
+	r := result{Status: resp.StatusCode}
 	json.NewDecoder(resp.Body).Decode(&r)
 	return r
 }

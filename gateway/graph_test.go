@@ -124,8 +124,10 @@ type gqlError struct {
 }
 
 type result struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions json.RawMessage `json:"extensions"` // as sent; empty when absent
+	Status     int             `json:"-"`          // set by postHeaders
 }
 
 // code returns the extensions.code of the only error, failing the test otherwise.

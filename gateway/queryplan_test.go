@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -12,28 +10,20 @@ import (
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
-// askWithHeaders posts query to url with the given headers and returns the raw answer.
-func askWithHeaders(t *testing.T, url, query string, hdr map[string]string) []byte {
+// planOf is the queryPlan entry of an answer's extensions, failing the test unless the
+// answer came with status 200.
+func planOf(t *testing.T, r result) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %+v", r.Status, r)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
+	var ext map[string]json.RawMessage
+	if len(r.Extensions) > 0 {
+		if err := json.Unmarshal(r.Extensions, &ext); err != nil {
+			t.Fatalf("extensions %s: %v", r.Extensions, err)
+		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("%d %s %v", resp.StatusCode, b, err)
-	}
-	return b
+	return string(ext["queryPlan"])
 }
 
 // TestQueryPlan: with -expose-query-plan, a request that asks (our header or Apollo
@@ -46,36 +36,23 @@ func TestQueryPlan(t *testing.T) {
 	want := `{"kind":"query","groups":[[{"subgraph":"products",` +
 		`"query":"query {\n products(first: 2) {\n  edges {\n   node {\n    name\n    owner {\n     _fid: id\n    }\n   }\n  }\n }\n}\n",` +
 		`"then":[{"subgraph":"users","path":["products","edges","node","owner"],"lookup":"node","fragment":"fragment _fS1 on User {\n name\n}\n"}]}]]}`
-	type answer struct {
-		Data       json.RawMessage
-		Errors     []any
-		Extensions map[string]json.RawMessage
-	}
-	decode := func(b []byte) answer {
-		t.Helper()
-		var a answer
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		return a
-	}
 	for _, h := range []string{front.HeaderIncludeQueryPlan, front.HeaderApolloExposeQueryPlan} {
-		a := decode(askWithHeaders(t, g.url, query, map[string]string{h: "true"}))
-		if string(a.Extensions["queryPlan"]) != want || string(a.Data) != `{"products":{"edges":[]}}` || a.Errors != nil {
-			t.Errorf("%s: true: data %s, errors %v, plan\n%s\nwant\n%s", h, a.Data, a.Errors, a.Extensions["queryPlan"], want)
+		r := postHeaders(t, g.url, query, map[string]string{h: "true"})
+		if plan := planOf(t, r); plan != want || string(r.Data) != `{"products":{"edges":[]}}` || r.Errors != nil {
+			t.Errorf("%s: true: data %s, errors %v, plan\n%s\nwant\n%s", h, r.Data, r.Errors, plan, want)
 		}
 	}
-	m := decode(askWithHeaders(t, g.url, `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { name } }`, map[string]string{front.HeaderIncludeQueryPlan: "true"}))
-	if want := `{"kind":"mutation","groups":[[{"subgraph":"users","query":"mutation {\n createUser(input: {name:\"Ada\",email:\"ada@example.com\"}) {\n  name\n }\n}\n"}]]}`; string(m.Extensions["queryPlan"]) != want {
-		t.Errorf("a mutation's plan\n%s\nwant\n%s", m.Extensions["queryPlan"], want)
+	m := postHeaders(t, g.url, `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { name } }`, map[string]string{front.HeaderIncludeQueryPlan: "true"})
+	if want := `{"kind":"mutation","groups":[[{"subgraph":"users","query":"mutation {\n createUser(input: {name:\"Ada\",email:\"ada@example.com\"}) {\n  name\n }\n}\n"}]]}`; planOf(t, m) != want {
+		t.Errorf("a mutation's plan\n%s\nwant\n%s", planOf(t, m), want)
 	}
 	for _, hdr := range []map[string]string{nil, {front.HeaderIncludeQueryPlan: "false"}} {
-		if b := askWithHeaders(t, g.url, query, hdr); bytes.Contains(b, []byte(`"extensions"`)) {
-			t.Errorf("headers %v: %s, want no extensions", hdr, b)
+		if r := postHeaders(t, g.url, query, hdr); r.Status != http.StatusOK || len(r.Extensions) > 0 {
+			t.Errorf("headers %v: %d, extensions %s; want 200 and none", hdr, r.Status, r.Extensions)
 		}
 	}
 	off := startGraph(t, redistest.Miniredis)
-	if b := askWithHeaders(t, off.url, query, map[string]string{front.HeaderIncludeQueryPlan: "true"}); bytes.Contains(b, []byte(`"extensions"`)) {
-		t.Errorf("without -expose-query-plan: %s, want no extensions", b)
+	if r := postHeaders(t, off.url, query, map[string]string{front.HeaderIncludeQueryPlan: "true"}); r.Status != http.StatusOK || len(r.Extensions) > 0 {
+		t.Errorf("without -expose-query-plan: %d, extensions %s; want 200 and none", r.Status, r.Extensions)
 	}
 }

@@ -296,24 +296,26 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 		}
 	}
 
-	early := dialWS(t, g)
-	early.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
-	if _, status, _ := early.read(subgraphtest.Timeout); status != 4401 {
-		t.Errorf("subscribe before init: close %d, want 4401", status)
-	}
-	twice := dialWS(t, g)
-	twice.send(map[string]any{"type": "connection_init"})
-	twice.next()
-	twice.send(map[string]any{"type": "connection_init"})
-	if _, status, _ := twice.read(subgraphtest.Timeout); status != 4429 {
-		t.Errorf("a second init: close %d, want 4429", status)
-	}
-	junk := dialWS(t, g)
-	junk.send(map[string]any{"type": "connection_init"})
-	junk.next()
-	junk.send(map[string]any{"type": "shout"})
-	if _, status, _ := junk.read(subgraphtest.Timeout); status != 4400 {
-		t.Errorf("an unknown message: close %d, want 4400", status)
+	init := map[string]any{"type": "connection_init"}
+	for _, tt := range []struct {
+		name  string
+		acked bool // the socket is acknowledged before the message
+		send  map[string]any
+		want  websocket.StatusCode
+	}{
+		{"subscribe before init", false, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": productCreated}}, 4401},
+		{"a second init", true, init, 4429},
+		{"an unknown message", true, map[string]any{"type": "shout"}, 4400},
+	} {
+		c := dialWS(t, g)
+		if tt.acked {
+			c.send(init)
+			c.next()
+		}
+		c.send(tt.send)
+		if _, status, _ := c.read(subgraphtest.Timeout); status != tt.want {
+			t.Errorf("%s: close %d, want %d", tt.name, status, tt.want)
+		}
 	}
 }
 
