@@ -151,14 +151,14 @@ func TestParseTypesAndFields(t *testing.T) {
 	}
 
 	for _, c := range []struct {
-		typ, field, graph string
+		typ, field, graph   string
 		defined, resolvable bool
 	}{
-		{"Product", "upc", "store", true, true},     // no @join__field: every subgraph of the type
-		{"Product", "upc", "reviews", true, true},   //
+		{"Product", "upc", "store", true, true},       // no @join__field: every subgraph of the type
+		{"Product", "upc", "reviews", true, true},     //
 		{"Product", "weight", "reviews", true, false}, // external
-		{"Product", "cost", "store", true, false},   // used, but overridden
-		{"Product", "cost", "reviews", true, true},  //
+		{"Product", "cost", "store", true, false},     // used, but overridden
+		{"Product", "cost", "reviews", true, true},    //
 		{"Product", "organization", "reviews", false, false},
 		{"Customer", "rating", "store", false, false}, // a graphless @join__field: from the interface object
 		{"Account", "rating", "reviews", true, true},
