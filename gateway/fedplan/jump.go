@@ -178,8 +178,7 @@ func (pl *planner) probe(p pos, c candidate, t *ast.Definition) pos {
 	if c.typename != t.Name {
 		typ = pl.sg.Schema.Types[c.typename]
 	}
-	return pos{fs: &fetchState{f: &Fetch{Graph: c.tg.Graph}}, typ: typ, path: p.path, anc: p.anc, top: true,
-		ifaceObject: c.typename != t.Name}
+	return pos{fs: &fetchState{f: &Fetch{Graph: c.tg.Graph}}, typ: typ, path: p.path, anc: p.anc, top: true}
 }
 
 // obtainable reports whether field name of objects of type t at p can be had: resolved
@@ -301,7 +300,7 @@ func (pl *planner) jump(p pos, t *ast.Definition, f *ast.Field, sub ast.Selectio
 	}
 	ep := pos{fs: e, set: &e.frag(r.c.typename).SelectionSet, typ: t, path: p.path, top: true, anc: p.anc, src: &p}
 	if r.c.typename != t.Name {
-		ep.typ, ep.ifaceObject = pl.sg.Schema.Types[r.c.typename], true
+		ep.typ = pl.sg.Schema.Types[r.c.typename]
 	}
 	got, err := pl.field(ep, ep.typ, f, sub)
 	if err != nil {

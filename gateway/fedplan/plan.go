@@ -72,7 +72,8 @@ type PathElem struct {
 // Entity is how an entity fetch represents objects of one runtime type.
 type Entity struct {
 	// Type is the runtime type of the objects this applies to: the value of their
-	// typename field (TypenameKey).
+	// typename field (TypenameKey); "" for objects without one, which an interface
+	// object brought.
 	Type string
 	// Typename is the __typename of the representation: Type, or the name of an
 	// interface a subgraph resolves as an interface object.
@@ -129,6 +130,9 @@ func (p *Plan) String() string {
 // String prints a representation's shape: Type(as Typename){name<-from …}.
 func (e *Entity) String() string {
 	var b strings.Builder
+	if e.Type == "" {
+		b.WriteString("(untyped)")
+	}
 	b.WriteString(e.Type)
 	if e.Typename != e.Type {
 		b.WriteString("(as " + e.Typename + ")")

@@ -136,9 +136,10 @@ type pos struct {
 	// anc are the object positions above this one, nearest last, each with the fields
 	// from it to here: another subgraph may reach this position from one of them.
 	anc []ancestor
-	// ifaceObject is set where the objects come from a subgraph that resolves typ, an
-	// interface, as an interface object: their typename is typ's name.
-	ifaceObject bool
+	// untyped is set where the objects come from a subgraph that resolves typ, an
+	// interface, as an interface object: it cannot tell their runtime type, so the
+	// planner does not ask it for their typename.
+	untyped bool
 	// root is set at the root of a root fetch.
 	root bool
 	// src is, at the top of an entity fetch, the position its objects came from: the
@@ -473,7 +474,7 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 	}
 	own, frags := pl.splitAbstract(a, sel)
 	if tg := at.In(g); tg != nil && tg.InterfaceObject {
-		p.ifaceObject = true
+		p.untyped = !p.top
 		return pl.interfaceObject(p, at, own, frags)
 	}
 	if !p.top {
@@ -506,6 +507,9 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 			}
 		}
 		// Each runtime type resolves it on its own.
+		if len(possible) == 0 {
+			return nil, fmt.Errorf("fedplan: %s.%s at %s: %w", a.Name, f.Name, PathString(p.path), ErrUnplannable)
+		}
 		c := &ast.Field{Alias: f.Alias, Name: f.Name, Arguments: f.Arguments, Directives: f.Directives,
 			Definition: f.Definition, SelectionSet: grp.sub}
 		for _, x := range possible {
@@ -661,7 +665,7 @@ func (pl *planner) interfaceObject(p pos, at *supergraph.Type, own ast.Selection
 		if !ok {
 			continue
 		}
-		e, err := pl.entityFetch(p, tg.Graph, a.Name, pl.runtimeTypes(a, true), key, nil, fetchSet{p.fs: true})
+		e, err := pl.entityFetch(p, tg.Graph, a.Name, pl.runtimeTypes(a), key, nil, fetchSet{p.fs: true})
 		if err != nil {
 			return nil, err
 		}
@@ -677,15 +681,11 @@ func (pl *planner) interfaceObject(p pos, at *supergraph.Type, own ast.Selection
 	return nil, fmt.Errorf("fedplan: the runtime type of %s objects at %s: %w", a.Name, PathString(p.path), ErrUnplannable)
 }
 
-// runtimeTypes returns the typenames objects of abstract type a may carry: its possible
-// types, and with ifaceObject the interface's own name, which an interface object
-// answers.
-func (pl *planner) runtimeTypes(a *ast.Definition, ifaceObject bool) []*ast.Definition {
+// runtimeTypes returns the runtime types objects of abstract type a may have: its
+// possible types, in name order.
+func (pl *planner) runtimeTypes(a *ast.Definition) []*ast.Definition {
 	out := slices.Clone(pl.sg.Schema.GetPossibleTypes(a))
 	slices.SortFunc(out, func(x, y *ast.Definition) int { return strings.Compare(x.Name, y.Name) })
-	if ifaceObject {
-		out = append([]*ast.Definition{a}, out...)
-	}
 	return out
 }
 
@@ -695,11 +695,11 @@ func (pl *planner) runtimeTypes(a *ast.Definition, ifaceObject bool) []*ast.Defi
 func (pl *planner) jumpInterface(p pos, at *supergraph.Type, possible []*ast.Definition, f *ast.Field, sub ast.SelectionSet) (fetchSet, error) {
 	a := at.Def
 	fd := pl.sg.Field(a.Name, f.Name)
-	runtime := slices.Clone(possible)
-	if p.ifaceObject {
-		// Until a subgraph that knows the implementations has answered, the objects'
-		// typename is the interface's; after, it is their own.
-		runtime = pl.runtimeTypes(a, true)
+	runtime := possible
+	if p.untyped || possible == nil {
+		// Objects from an interface object have no typename until a subgraph that
+		// knows the implementations has answered; then they have their own.
+		runtime = pl.runtimeTypes(a)
 	}
 	for _, fg := range fd.Graphs {
 		tg := at.In(fg.Graph)
@@ -726,8 +726,7 @@ func (pl *planner) jumpInterface(p pos, at *supergraph.Type, possible []*ast.Def
 		if err != nil {
 			return nil, err
 		}
-		ep := pos{fs: e, set: &e.frag(a.Name).SelectionSet, typ: a, path: p.path, top: true,
-			ifaceObject: tg.InterfaceObject}
+		ep := pos{fs: e, set: &e.frag(a.Name).SelectionSet, typ: a, path: p.path, top: true}
 		got, err := pl.field(ep, a, f, sub)
 		if err != nil {
 			return nil, err
@@ -887,17 +886,24 @@ func (pl *planner) hasEntityFetch(p pos, g *supergraph.Graph, typename string) b
 // for deps: an existing one where the representation and the dependencies allow, else a
 // new one.
 func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runtime []*ast.Definition, key, reps []RepField, deps fetchSet) (*fetchState, error) {
-	if len(runtime) == 0 {
+	types := make([]string, 0, len(runtime)+1)
+	if p.untyped {
+		types = append(types, "")
+	}
+	for _, rt := range runtime {
+		types = append(types, rt.Name)
+	}
+	if len(types) == 0 {
 		return nil, fmt.Errorf("fedplan: no runtime types for %s at %s", typename, PathString(p.path))
 	}
-	if !p.top {
+	if !p.top && !p.untyped {
 		addTypename(p.set, pl.prefix)
 	}
 	fields := slices.Concat(key, reps)
 	k := entityKey(g, p.path, typename)
 	var e *fetchState
 	for _, cand := range pl.entity[k] {
-		if cand.group != pl.group || !compatible(cand, runtime, fields) {
+		if cand.group != pl.group || !compatible(cand, types, fields) {
 			continue
 		}
 		cyclic := false
@@ -918,15 +924,15 @@ func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runt
 		pl.entity[k] = append(pl.entity[k], e)
 	}
 	e.addDeps(deps)
-	for _, rt := range runtime {
+	for _, rt := range types {
 		var ent *Entity
 		for _, x := range e.f.Entities {
-			if x.Type == rt.Name {
+			if x.Type == rt {
 				ent = x
 			}
 		}
 		if ent == nil {
-			ent = &Entity{Type: rt.Name, Typename: typename}
+			ent = &Entity{Type: rt, Typename: typename}
 			e.f.Entities = append(e.f.Entities, ent)
 		}
 		for _, rf := range fields {
@@ -941,9 +947,9 @@ func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runt
 // compatible reports whether an entity fetch can take more fields of objects of the
 // given runtime types whose representation needs fields: no representation field of the
 // same name read from elsewhere (a field required with other arguments).
-func compatible(e *fetchState, runtime []*ast.Definition, fields []RepField) bool {
+func compatible(e *fetchState, types []string, fields []RepField) bool {
 	for _, x := range e.f.Entities {
-		if !slices.ContainsFunc(runtime, func(d *ast.Definition) bool { return d.Name == x.Type }) {
+		if !slices.Contains(types, x.Type) {
 			continue
 		}
 		for _, rf := range fields {
