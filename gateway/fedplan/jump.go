@@ -82,6 +82,11 @@ type route struct {
 // through a key.
 const maxSearch = 3
 
+// noAncestors, in decide's avoid set, rules out reaching a field from an ancestor: an
+// interface's field planned per runtime type must be had for the objects the position's
+// subgraph returns, not for those another subgraph's root field would.
+const noAncestors = "\x00no ancestors"
+
 // decide chooses how to reach field name of objects of type t at p, whose own
 // selection is sub. avoid holds the decisions in progress further up, which must not
 // be relied on.
@@ -138,7 +143,7 @@ func (pl *planner) decide(p pos, t *ast.Definition, name string, sub ast.Selecti
 			}
 		}
 	}
-	for i := len(p.anc) - 1; i >= 0; i-- {
+	for i := len(p.anc) - 1; i >= 0 && !avoid[noAncestors]; i-- {
 		a := p.anc[i]
 		for _, g := range pl.sg.Graphs {
 			end := pl.chainIn(a, g)

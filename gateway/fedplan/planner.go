@@ -489,7 +489,7 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 			continue
 		}
 		if a.Kind == ast.Interface {
-			if _, ok := pl.resolvable(p, a, f.Name); ok {
+			if pl.interfaceResolvable(p, a, possible, f.Name) {
 				got, err := pl.field(p, a, f, grp.sub)
 				if err != nil {
 					return nil, err
@@ -506,9 +506,19 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 				continue
 			}
 		}
-		// Each runtime type resolves it on its own.
+		// Each runtime type resolves it on its own, and every one must: the subgraph
+		// may return any of them here.
 		if len(possible) == 0 {
 			return nil, fmt.Errorf("fedplan: %s.%s at %s: %w", a.Name, f.Name, PathString(p.path), ErrUnplannable)
+		}
+		for _, x := range possible {
+			xp := pos{fs: p.fs, typ: x, path: withTypes(p.path, x.Name), provided: p.provided, top: p.top, anc: under(p.anc, x.Name)}
+			if _, ok := pl.resolvable(xp, x, f.Name); ok {
+				continue
+			}
+			if _, ok := pl.decide(xp, x, f.Name, grp.sub, 0, map[string]bool{noAncestors: true}); !ok {
+				return nil, fmt.Errorf("fedplan: %s.%s for %s at %s: %w", a.Name, f.Name, x.Name, PathString(p.path), ErrUnplannable)
+			}
 		}
 		c := &ast.Field{Alias: f.Alias, Name: f.Name, Arguments: f.Arguments, Directives: f.Directives,
 			Definition: f.Definition, SelectionSet: grp.sub}
@@ -536,6 +546,20 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 		out.add(got)
 	}
 	return out, nil
+}
+
+// interfaceResolvable reports whether p's subgraph resolves an interface's field on the
+// interface: it declares the field on it, and every implementation it has resolves it.
+func (pl *planner) interfaceResolvable(p pos, a *ast.Definition, possible []*ast.Definition, name string) bool {
+	if _, ok := pl.resolvable(p, a, name); !ok {
+		return false
+	}
+	for _, x := range possible {
+		if _, ok := pl.resolvable(p, x, name); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // splitAbstract splits a selection on abstract type a into what applies to every object
