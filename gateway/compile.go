@@ -19,11 +19,13 @@ import (
 // every request that has this variant: what to send to which subgraph in which order,
 // and the shape of the answer.
 type plan struct {
-	// groups run one after the other; the root steps of a group run in parallel. A query
-	// has one group; a mutation has one per run of consecutive root fields owned by the
-	// same subgraph, so that root fields execute in document order, as the spec requires.
+	// groups run one after the other. A query has one group; a mutation has one per run
+	// of consecutive root fields owned by the same subgraph, so that root fields execute
+	// in document order, as the spec requires. A group holds its root steps, which start
+	// at once, and the steps that depend on them, each of which starts as soon as every
+	// step it depends on has answered.
 	groups [][]*step
-	// steps holds every step, in depth-first order: an error's step orders errors.
+	// steps holds every step, by index: an error's step orders errors.
 	steps []*step
 	// shape is how to write the answer.
 	shape *shape
@@ -37,11 +39,16 @@ type plan struct {
 	mutation bool
 	// unauthorized are the shapes of the fields the variant's token does not allow.
 	unauthorized []*fieldShape
+	// untyped lets an object at an interface's position come without its typename: a
+	// federation plan's interface objects answer the interface's own fields.
+	untyped bool
 }
 
 // step is one plan step: a subgraph request made once per client request. A root step
-// sends a fixed document; a dependent step fetches the objects its parent step's
-// answer points to, by id, all of them in one request (see run.go).
+// sends a fixed document; a dependent step fetches the objects its path reaches in the
+// response, once the steps it depends on have answered, all of them in one request
+// (see run.go), by one of two lookups: `node(id:)` by each object's id (stitch mode),
+// or `_entities(representations:)` by each object's representation (federation).
 type step struct {
 	index int
 	sg    *subgraph
@@ -52,21 +59,56 @@ type step struct {
 	// vars are the client's variables the step's document uses.
 	vars []string
 	// dependent steps:
-	// path leads from each object the parent step wrote (for a root step's child, the
-	// root step's data) to the objects this step fetches; lists are crossed item by item.
-	path []string
-	// idKey holds the id in each object this step fetches.
+	// path leads from the response's root to the objects this step fetches; lists are
+	// crossed item by item.
+	path []keyElem
+	// deps are the steps that must answer first; dependents those that wait for this one.
+	deps, dependents []*step
+	lookup           lookupKind
+	// idKey holds the id in each object a node lookup fetches.
 	idKey string
-	// fragment is the step's selection as the JSON-escaped text of a named fragment on
-	// its parent type, and fragmentName that name.
+	// entities say how an entities lookup represents objects, by runtime type.
+	entities []*entityRep
+	// fragment is the step's selection as the JSON-escaped text of a named fragment (on
+	// the parent type for node, on _Entity for entities), and fragmentName that name.
 	fragment     []byte
 	fragmentName string
 	// varDefs are the JSON-escaped definitions of vars, `$name:Type,`.
-	varDefs  []byte
-	children []*step
+	varDefs []byte
 	// text is the step's document (root steps) or fragment (dependent steps) as sent,
 	// for the plan's description (queryplan.go).
 	text string
+}
+
+// keyElem is one response key of a step's path; types, when set, keep only the objects
+// of those runtime types (read from the plan's typename key).
+type keyElem struct {
+	key   string
+	types []string
+}
+
+type lookupKind uint8
+
+const (
+	lookupNode lookupKind = iota
+	lookupEntities
+)
+
+// entityRep is how an entities lookup represents objects of one runtime type.
+type entityRep struct {
+	// typ is the runtime type, "" for objects without a typename.
+	typ string
+	// typename is `"__typename":"T"`, the representation's first entry.
+	typename []byte
+	fields   []repField
+}
+
+// repField is one entry of a representation: `"name":` and the object's value at from.
+type repField struct {
+	name   []byte
+	from   string
+	key    bool
+	fields []repField
 }
 
 // locator is what nautilus's planner gets as the queryer of a subgraph: the gateway
@@ -126,11 +168,9 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 		}
 		var group []*step
 		for _, ns := range plans[0].RootStep.Then {
-			s, err := p.compileStep(o, ns, nil, true)
-			if err != nil {
+			if _, err := p.compileStep(o, ns, nil, &group); err != nil {
 				return nil, err
 			}
-			group = append(group, s)
 		}
 		p.groups = append(p.groups, group)
 	}
@@ -143,14 +183,24 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 	return p, nil
 }
 
-// compileStep compiles a nautilus step and its dependents. parent is nil for a root step.
-func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *nautilus.QueryPlanStep, root bool) (*step, error) {
+// compileStep compiles a nautilus step and its dependents into group. parent is nil
+// for a root step.
+func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *step, group *[]*step) (*step, error) {
 	loc, ok := ns.Queryer.(locator)
 	if !ok {
 		return nil, fmt.Errorf("plan step for %s at %v is not a subgraph's", ns.ParentType, ns.InsertionPoint)
 	}
+	root := parent == nil
 	s := &step{index: len(p.steps), sg: loc.sg, root: root}
 	p.steps = append(p.steps, s)
+	*group = append(*group, s)
+	if !root {
+		s.deps = []*step{parent}
+		parent.dependents = append(parent.dependents, s)
+		for _, key := range ns.InsertionPoint {
+			s.path = append(s.path, keyElem{key: key})
+		}
+	}
 	set := copySet(ns.SelectionSet)
 	// The planner adds `id` without an alias where a dependent step inserts; a client's
 	// own alias could be `id` for another field, so the gateway reads ids from a reserved
@@ -161,52 +211,71 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *nau
 		if !slices.Equal(child.InsertionPoint[:min(len(ns.InsertionPoint), len(child.InsertionPoint))], ns.InsertionPoint) {
 			return nil, fmt.Errorf("plan step at %v under %v", child.InsertionPoint, ns.InsertionPoint)
 		}
-		c, err := p.compileStep(o, child, ns, false)
+		c, err := p.compileStep(o, child, s, group)
 		if err != nil {
 			return nil, err
 		}
-		c.path = slices.Clone(child.InsertionPoint[len(ns.InsertionPoint):])
 		c.idKey = idKey
-		if !ensureID(set, c.path, idKey) {
+		if !ensureID(set, child.InsertionPoint[len(ns.InsertionPoint):], idKey) {
 			return nil, fmt.Errorf("plan step at %v: no selection to insert into", child.InsertionPoint)
 		}
-		s.children = append(s.children, c)
 	}
+	if root {
+		s.text = format(&ast.QueryDocument{Operations: ast.OperationList{o.subgraphOperation(set)}})
+		p.finishRoot(o, s, set)
+		return s, nil
+	}
+	s.fragmentName = o.prefix + "S" + strconv.Itoa(s.index)
+	p.finishLookup(o, s, &ast.FragmentDefinition{Name: s.fragmentName, TypeCondition: ns.ParentType, SelectionSet: set})
+	return s, nil
+}
+
+// subgraphOperation is an operation of the client's kind and name that selects set,
+// declaring the client's variables that set uses.
+func (o *operation) subgraphOperation(set ast.SelectionSet) *ast.OperationDefinition {
+	op := &ast.OperationDefinition{Operation: o.op.Operation, Name: o.op.Name, SelectionSet: set}
 	used := usedVariables(set)
+	for _, d := range o.op.VariableDefinitions {
+		if used[d.Variable] {
+			op.VariableDefinitions = append(op.VariableDefinitions, d)
+		}
+	}
+	return op
+}
+
+// finishRoot sets a root step's variables, request body and root keys from its
+// document's text and selection.
+func (p *plan) finishRoot(o *operation, s *step, set ast.SelectionSet) {
+	used := usedVariables(set)
+	for _, d := range o.op.VariableDefinitions {
+		if used[d.Variable] {
+			s.vars = append(s.vars, d.Variable)
+		}
+	}
+	s.body = append(s.body, `{"query":`...)
+	s.body = appendJSONString(s.body, s.text)
+	s.body = append(s.body, `,"variables":`...)
+	for _, sel := range set {
+		if f, ok := sel.(*ast.Field); ok {
+			s.rootKeys = append(s.rootKeys, f.Alias)
+		}
+	}
+	p.cost += len(s.body) + len(s.text)
+}
+
+// finishLookup sets a dependent step's fragment, text and variables from its fragment.
+func (p *plan) finishLookup(o *operation, s *step, frag *ast.FragmentDefinition) {
+	used := usedVariables(frag.SelectionSet)
 	for _, d := range o.op.VariableDefinitions {
 		if used[d.Variable] {
 			s.vars = append(s.vars, d.Variable)
 			s.varDefs = appendJSONEscaped(s.varDefs, "$"+d.Variable+":"+d.Type.String()+",")
 		}
 	}
-	if root {
-		op := &ast.OperationDefinition{Operation: o.op.Operation, Name: o.op.Name, SelectionSet: set}
-		for _, d := range o.op.VariableDefinitions {
-			if used[d.Variable] {
-				op.VariableDefinitions = append(op.VariableDefinitions, d)
-			}
-		}
-		text := format(&ast.QueryDocument{Operations: ast.OperationList{op}})
-		s.text = text
-		s.body = append(s.body, `{"query":`...)
-		s.body = appendJSONString(s.body, text)
-		s.body = append(s.body, `,"variables":`...)
-		for _, sel := range set {
-			if f, ok := sel.(*ast.Field); ok {
-				s.rootKeys = append(s.rootKeys, f.Alias)
-			}
-		}
-		p.cost += len(s.body) + len(text)
-		return s, nil
-	}
-	s.fragmentName = o.prefix + "S" + strconv.Itoa(s.index)
-	text := format(&ast.QueryDocument{Fragments: ast.FragmentDefinitionList{{
-		Name: s.fragmentName, TypeCondition: ns.ParentType, SelectionSet: set,
-	}}})
+	text := format(&ast.QueryDocument{Fragments: ast.FragmentDefinitionList{frag}})
 	s.fragment = appendJSONEscaped(nil, text)
 	s.text = text
 	p.cost += len(s.fragment) + len(text)
-	return s, nil
 }
 
 func format(doc *ast.QueryDocument) string {

@@ -318,7 +318,8 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 		endSpan(span, err)
 		return p, err
 	})
-	if err == nil && def.Operation == ast.Subscription && (len(p.groups) != 1 || len(p.groups[0]) != 1) {
+	if err == nil && def.Operation == ast.Subscription && (len(p.groups) != 1 || len(p.groups[0]) == 0 || !p.groups[0][0].root ||
+		len(p.groups[0]) > 1 && p.groups[0][1].root) {
 		err = fmt.Errorf("a subscription's plan has %d groups, not one root step", len(p.groups))
 	}
 	if err != nil {

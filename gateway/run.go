@@ -20,8 +20,8 @@ import (
 // A run executes one plan for one client request. One goroutine, the coordinator, owns
 // everything here: it starts the subgraph requests, each in a goroutine of its own that
 // only fetches and reports on results; it merges every answer into the result and starts
-// the steps that depended on it; and it returns only once every request it started has
-// reported, so nothing outlives the client request.
+// the steps whose dependencies have all answered; and it returns only once every request
+// it started has reported, so nothing outlives the client request.
 type run struct {
 	ctx    context.Context
 	plan   *plan
@@ -43,11 +43,15 @@ type run struct {
 	results chan fetched
 	pending int
 	ready   []*batch // batches queued to be sent
+	// waiting counts, per step, the steps it depends on that have not answered yet;
+	// outstanding its requests in flight.
+	waiting, outstanding []int32
 	// answered is the bytes the subgraphs sent, which sizes the answer's buffer.
 	answered int
-	// targets and indexes are slabs the run's targets are cut from.
+	// targets, indexes and keys are slabs the run's targets and lookup keys are cut from.
 	targets []target
 	indexes []int32
+	keys    []byte
 }
 
 // mark says why an object in the result lacks fields.
@@ -70,25 +74,23 @@ type stepError struct {
 
 // target is an object a dependent step fetches fields of.
 type target struct {
-	obj    *fastjson.Value
-	parent *target // the object of the parent step this one was found under
-	step   *step   // the step that fetches it
+	obj  *fastjson.Value
+	step *step // the step that fetches it
 	// indexes are the list indexes met along step.path: for each key, -1 and then the
 	// indexes of the lists its value is (lists of lists give several).
 	indexes []int32
-	lookup  int // its id's index among its step's distinct ids
+	lookup  int // its key's index among its step's distinct keys
 	alias   int // the alias of its lookup in the subgraph request
+	// item is its position in the alias's list of entities; -1 for a node lookup.
+	item int
 }
 
 // path returns the target's path in the client's response.
 func (t *target) path() ast.Path {
-	var p ast.Path
-	if t.parent != nil {
-		p = t.parent.path()
-	}
+	p := make(ast.Path, 0, len(t.step.path)+2)
 	i := 0
-	for _, key := range t.step.path {
-		p = append(p, ast.PathName(key))
+	for _, el := range t.step.path {
+		p = append(p, ast.PathName(el.key))
 		for i++; i < len(t.indexes) && t.indexes[i] >= 0; i++ {
 			p = append(p, ast.PathIndex(int(t.indexes[i])))
 		}
@@ -96,22 +98,27 @@ func (t *target) path() ast.Path {
 	return p
 }
 
-// batch is one subgraph request: a root step, or the lookups of dependent steps that the
-// same answer released for the same subgraph.
+// batch is one subgraph request: a root step, or the lookups of dependent steps that
+// became ready together for the same subgraph.
 type batch struct {
 	sg    *subgraph
 	root  *step
 	parts []part
 	n     int // how many lookups
+	// aliases is how many lookup aliases the request has: one per key for node, one
+	// per part for entities.
+	aliases int
 }
 
 // part is one dependent step's share of a batch.
 type part struct {
 	step    *step
 	targets []*target
-	// ids are the distinct ids looked up, in alias order from base.
-	ids  []*fastjson.Value
-	base int // alias number of ids[0]
+	// keys are the distinct lookup keys, as JSON: ids for node, representations for
+	// entities; for node, their aliases are base, base+1, …; for entities the part's
+	// alias is base.
+	keys [][]byte
+	base int
 }
 
 type fetched struct {
@@ -136,8 +143,18 @@ func (p *plan) runFrom(ctx context.Context, op *front.Operation, g *Gateway, max
 	}
 	r.root = r.arena.NewObject()
 	r.results = make(chan fetched, len(p.steps)+1)
+	if len(p.steps) > len(p.groups) { // some step waits for another
+		r.waiting = make([]int32, len(p.steps))
+		r.outstanding = make([]int32, len(p.steps))
+		for _, s := range p.steps {
+			r.waiting[s.index] = int32(len(s.deps))
+		}
+	}
 	for _, group := range p.groups {
 		for _, s := range group {
+			if !s.root {
+				continue
+			}
 			if event != nil {
 				r.pending++
 				r.receive(fetched{b: &batch{sg: s.sg, root: s}, ans: event})
@@ -234,15 +251,26 @@ func (r *run) body(b *batch) []byte {
 		out := slices.Clip(b.root.body)
 		return r.appendVariables(out, b.root.vars, nil)
 	}
-	// query($_f0:ID!,…,$v:T,){_f0:node(id:$_f0){..._fS3} …} fragment _fS3 on T {…}
+	// node:     query($_f0:ID!,…,$v:T,){_f0:node(id:$_f0){..._fS3} …} fragment _fS3 on T {…}
+	// entities: query($_f0:[_Any!]!,…,$v:T,){_f0:_entities(representations:$_f0){..._fS3} …} fragment _fS3 on _Entity {…}
 	prefix := r.plan.prefix
-	out := make([]byte, 0, 256+64*b.n)
+	size := 256
+	for _, pt := range b.parts {
+		for _, k := range pt.keys {
+			size += len(k) + 16
+		}
+	}
+	out := make([]byte, 0, size)
 	out = append(out, `{"query":"query(`...)
-	for i := range b.n {
+	for i := range b.aliases {
 		out = append(out, '$')
 		out = append(out, prefix...)
 		out = strconv.AppendInt(out, int64(i), 10)
-		out = append(out, ":ID!,"...)
+		if b.parts[0].step.lookup == lookupEntities {
+			out = append(out, ":[_Any!]!,"...)
+		} else {
+			out = append(out, ":ID!,"...)
+		}
 	}
 	var vars []string
 	for _, pt := range b.parts {
@@ -255,14 +283,24 @@ func (r *run) body(b *batch) []byte {
 		}
 	}
 	out = append(out, "){"...)
+	alias := func(n int) {
+		out = append(out, prefix...)
+		out = strconv.AppendInt(out, int64(n), 10)
+	}
 	for _, pt := range b.parts {
-		for i := range pt.ids {
-			n := int64(pt.base + i)
-			out = append(out, prefix...)
-			out = strconv.AppendInt(out, n, 10)
+		if pt.step.lookup == lookupEntities {
+			alias(pt.base)
+			out = append(out, ":_entities(representations:$"...)
+			alias(pt.base)
+			out = append(out, "){..."...)
+			out = append(out, pt.step.fragmentName...)
+			out = append(out, '}')
+			continue
+		}
+		for i := range pt.keys {
+			alias(pt.base + i)
 			out = append(out, ":node(id:$"...)
-			out = append(out, prefix...)
-			out = strconv.AppendInt(out, n, 10)
+			alias(pt.base + i)
 			out = append(out, "){..."...)
 			out = append(out, pt.step.fragmentName...)
 			out = append(out, '}')
@@ -278,20 +316,34 @@ func (r *run) body(b *batch) []byte {
 		}
 	}
 	out = append(out, `","variables":`...)
-	ids := func(out []byte) []byte {
+	keys := func(out []byte) []byte {
 		for _, pt := range b.parts {
-			for i, id := range pt.ids {
+			if pt.step.lookup == lookupEntities {
+				out = append(out, '"')
+				out = append(out, prefix...)
+				out = strconv.AppendInt(out, int64(pt.base), 10)
+				out = append(out, `":[`...)
+				for i, k := range pt.keys {
+					if i > 0 {
+						out = append(out, ',')
+					}
+					out = append(out, k...)
+				}
+				out = append(out, "],"...)
+				continue
+			}
+			for i, k := range pt.keys {
 				out = append(out, '"')
 				out = append(out, prefix...)
 				out = strconv.AppendInt(out, int64(pt.base+i), 10)
 				out = append(out, `":`...)
-				out = id.MarshalTo(out)
+				out = append(out, k...)
 				out = append(out, ',')
 			}
 		}
 		return out
 	}
-	return r.appendVariables(out, vars, ids)
+	return r.appendVariables(out, vars, keys)
 }
 
 // varDef returns the definition text of a step's i-th variable.
@@ -347,7 +399,7 @@ func (r *run) appendVariables(out []byte, names []string, extra func([]byte) []b
 	return append(out, "}}"...)
 }
 
-// receive merges one subgraph answer and starts what it released.
+// receive merges one subgraph answer and starts the steps it was the last to wait for.
 func (r *run) receive(f fetched) {
 	r.pending--
 	if f.ans != nil {
@@ -356,9 +408,15 @@ func (r *run) receive(f fetched) {
 	}
 	if f.b.root != nil {
 		r.receiveRoot(f)
+		r.finished(f.b.root)
 		return
 	}
 	r.receiveLookups(f)
+	for _, pt := range f.b.parts {
+		if r.outstanding[pt.step.index]--; r.outstanding[pt.step.index] == 0 {
+			r.finished(pt.step)
+		}
+	}
 }
 
 func (r *run) receiveRoot(f fetched) {
@@ -376,7 +434,6 @@ func (r *run) receiveRoot(f fetched) {
 		return
 	}
 	merge(r.root, f.ans.data)
-	r.release1(s, []*target{{obj: r.root}})
 }
 
 func firstRootPath(s *step) ast.Path {
@@ -386,44 +443,32 @@ func firstRootPath(s *step) ast.Path {
 	return ast.Path{ast.PathName(s.rootKeys[0])}
 }
 
-// release1 finds the objects the children of s fetch under parents and starts their
-// requests, one per subgraph (split when larger than maxBatch).
-func (r *run) release1(s *step, parents []*target) {
-	if len(s.children) == 0 {
-		return
+// finished records that a step has answered (or had nothing to fetch) and releases the
+// steps that were waiting for it alone.
+func (r *run) finished(s *step) {
+	var ready []*step
+	for _, d := range s.dependents {
+		if r.waiting[d.index]--; r.waiting[d.index] == 0 {
+			ready = append(ready, d)
+		}
 	}
+	if len(ready) > 0 {
+		r.startSteps(ready)
+	}
+}
+
+// startSteps finds the objects each ready step fetches and queues their requests, one per
+// subgraph (split when larger than maxBatch). A step with nothing to fetch is finished
+// at once.
+func (r *run) startSteps(steps []*step) {
 	bySubgraph := map[*subgraph][]part{}
 	var order []*subgraph
+	var empty []*step
 	var stack []int32
-	for _, c := range s.children {
-		pt := part{step: c}
-		seen := map[string]int{}
-		for _, parent := range parents {
-			origin := parent
-			if s.root {
-				origin = nil
-			}
-			collectTargets(parent.obj, c.path, &stack, func(obj *fastjson.Value, idx []int32) {
-				id := obj.Get(c.idKey)
-				if id == nil || id.Type() != fastjson.TypeString {
-					return // no id, nothing to fetch; its fields read as null
-				}
-				t := r.newTarget()
-				start := len(r.indexes)
-				r.indexes = append(r.indexes, idx...)
-				*t = target{obj: obj, parent: origin, step: c, indexes: r.indexes[start:len(r.indexes):len(r.indexes)]}
-				key := unsafeString(id.GetStringBytes())
-				n, ok := seen[key]
-				if !ok {
-					n = len(pt.ids)
-					seen[key] = n
-					pt.ids = append(pt.ids, id)
-				}
-				t.lookup = n
-				pt.targets = append(pt.targets, t)
-			})
-		}
-		if len(pt.ids) == 0 {
+	for _, c := range steps {
+		pt := r.collect(c, &stack)
+		if len(pt.keys) == 0 {
+			empty = append(empty, c)
 			continue
 		}
 		if _, ok := bySubgraph[c.sg]; !ok {
@@ -434,37 +479,178 @@ func (r *run) release1(s *step, parents []*target) {
 	for _, sg := range order {
 		b := &batch{sg: sg}
 		for _, pt := range bySubgraph[sg] {
-			for lo := 0; lo < len(pt.ids); {
+			for lo := 0; lo < len(pt.keys); {
 				if b.n == r.maxBatch {
-					r.start(b)
+					r.queue(b)
 					b = &batch{sg: sg}
 				}
-				hi := min(len(pt.ids), lo+r.maxBatch-b.n)
-				chunk := part{step: pt.step, ids: pt.ids[lo:hi], base: b.n}
+				hi := min(len(pt.keys), lo+r.maxBatch-b.n)
+				chunk := part{step: pt.step, keys: pt.keys[lo:hi], base: b.aliases}
 				for _, t := range pt.targets {
 					if t.lookup >= lo && t.lookup < hi {
-						t.alias = chunk.base + t.lookup - lo
+						if pt.step.lookup == lookupEntities {
+							t.alias, t.item = chunk.base, t.lookup-lo
+						} else {
+							t.alias, t.item = chunk.base+t.lookup-lo, -1
+						}
 						chunk.targets = append(chunk.targets, t)
 					}
 				}
 				b.parts = append(b.parts, chunk)
 				b.n += hi - lo
+				if pt.step.lookup == lookupEntities {
+					b.aliases++
+				} else {
+					b.aliases += hi - lo
+				}
 				lo = hi
 			}
 		}
-		r.start(b)
+		r.queue(b)
+	}
+	for _, c := range empty {
+		r.finished(c)
+	}
+}
+
+// queue counts a batch against its steps, each of which has one part in it, and queues
+// it.
+func (r *run) queue(b *batch) {
+	for _, pt := range b.parts {
+		r.outstanding[pt.step.index]++
+	}
+	r.start(b)
+}
+
+// collect finds the objects step c fetches: every object its path reaches in the
+// result, crossing lists, that another step has not marked, with the key it is looked
+// up by (an object without one is not fetched: its fields read as null).
+func (r *run) collect(c *step, stack *[]int32) part {
+	pt := part{step: c}
+	seen := map[string]int{}
+	collectTargets(r.root, c.path, r.plan.typenameKey(), r.marks, stack, func(obj *fastjson.Value, idx []int32) {
+		// The key is appended to the run's slab, and taken back if it is a duplicate:
+		// the slab only grows, so the keys cut from it stay valid.
+		start := len(r.keys)
+		switch c.lookup {
+		case lookupEntities:
+			var ok bool
+			if r.keys, ok = r.representation(c, obj, r.keys); !ok {
+				r.keys = r.keys[:start]
+				return
+			}
+		default:
+			id := obj.Get(c.idKey)
+			if id == nil || id.Type() != fastjson.TypeString {
+				return // no id, nothing to fetch; its fields read as null
+			}
+			r.keys = id.MarshalTo(r.keys)
+		}
+		key := r.keys[start:len(r.keys):len(r.keys)]
+		n, ok := seen[unsafeString(key)]
+		if ok {
+			r.keys = r.keys[:start]
+		} else {
+			n = len(pt.keys)
+			seen[unsafeString(key)] = n
+			pt.keys = append(pt.keys, key)
+		}
+		t := r.newTarget()
+		is := len(r.indexes)
+		r.indexes = append(r.indexes, idx...)
+		*t = target{obj: obj, step: c, indexes: r.indexes[is:len(r.indexes):len(r.indexes)], lookup: n}
+		pt.targets = append(pt.targets, t)
+	})
+	return pt
+}
+
+// typenameKey is where the plan's objects carry their runtime type.
+func (p *plan) typenameKey() string { return p.prefix + "t" }
+
+// representation appends the representation of obj for an entities lookup of step c:
+// {"__typename":"T", then its key and required fields}; ok is false when obj's runtime
+// type is not one c fetches, or a key field is missing or null.
+func (r *run) representation(c *step, obj *fastjson.Value, dst []byte) ([]byte, bool) {
+	typ := ""
+	if tv := obj.Get(r.plan.typenameKey()); tv != nil {
+		typ = unsafeString(tv.GetStringBytes())
+	}
+	for _, e := range c.entities {
+		if e.typ == typ {
+			dst = append(dst, '{')
+			dst = append(dst, e.typename...)
+			return appendRepFields(dst, e.fields, obj, false)
+		}
+	}
+	return dst, false
+}
+
+// appendRepFields appends a representation's fields read from obj, each after a comma
+// unless first, and closes the object. A field obj lacks is left out; ok is false when a
+// key field is missing or null.
+func appendRepFields(dst []byte, fields []repField, obj *fastjson.Value, first bool) ([]byte, bool) {
+	for _, f := range fields {
+		v := obj.Get(f.from)
+		if f.key && (v == nil || v.Type() == fastjson.TypeNull) {
+			return dst, false
+		}
+		if v == nil {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, f.name...)
+		var ok bool
+		if dst, ok = appendRepValue(dst, f, v); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// appendRepValue appends a representation field's value: as it is for a leaf, read
+// through the field's own fields for an object or a list of them.
+func appendRepValue(dst []byte, f repField, v *fastjson.Value) ([]byte, bool) {
+	if len(f.fields) == 0 {
+		return v.MarshalTo(dst), true
+	}
+	switch v.Type() {
+	case fastjson.TypeObject:
+		return appendRepFields(append(dst, '{'), f.fields, v, true)
+	case fastjson.TypeArray:
+		dst = append(dst, '[')
+		for i, item := range v.GetArray() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var ok bool
+			if dst, ok = appendRepValue(dst, f, item); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, ']'), true
+	default:
+		return v.MarshalTo(dst), true
 	}
 }
 
 // collectTargets calls f for every object path leads to from v, crossing lists item by
-// item, with the list indexes met (see target.indexes); stack is scratch space, and the
-// indexes f gets are valid only during the call.
-func collectTargets(v *fastjson.Value, path []string, stack *[]int32, f func(*fastjson.Value, []int32)) {
+// item, keeping at each key with types only the objects of those runtime types (read
+// at typenameKey) and skipping marked objects, with the list indexes met (see
+// target.indexes); stack is scratch space, and the indexes f gets are valid only during
+// the call.
+func collectTargets(v *fastjson.Value, path []keyElem, typenameKey string, marks map[*fastjson.Value]mark, stack *[]int32, f func(*fastjson.Value, []int32)) {
+	collectAt(v, path, nil, typenameKey, marks, stack, f)
+}
+
+func collectAt(v *fastjson.Value, path []keyElem, types []string, typenameKey string, marks map[*fastjson.Value]mark, stack *[]int32, f func(*fastjson.Value, []int32)) {
 	switch v.Type() {
 	case fastjson.TypeArray:
 		for i, item := range v.GetArray() {
 			*stack = append(*stack, int32(i))
-			collectTargets(item, path, stack, f)
+			collectAt(item, path, types, typenameKey, marks, stack, f)
 			*stack = (*stack)[:len(*stack)-1]
 		}
 		return
@@ -472,16 +658,22 @@ func collectTargets(v *fastjson.Value, path []string, stack *[]int32, f func(*fa
 	default:
 		return
 	}
+	if marks != nil && marks[v] != 0 {
+		return
+	}
+	if len(types) > 0 && !slices.Contains(types, unsafeString(v.GetStringBytes(typenameKey))) {
+		return
+	}
 	if len(path) == 0 {
 		f(v, *stack)
 		return
 	}
-	next := v.Get(path[0])
+	next := v.Get(path[0].key)
 	if next == nil {
 		return
 	}
 	*stack = append(*stack, -1)
-	collectTargets(next, path[1:], stack, f)
+	collectAt(next, path[1:], path[0].types, typenameKey, marks, stack, f)
 	*stack = (*stack)[:len(*stack)-1]
 }
 
@@ -506,11 +698,23 @@ func (r *run) receiveLookups(f fetched) {
 		}
 		return
 	}
-	// An alias that errors is a failure, not a missing object. The same error from many
+	// A lookup that errors is a failure, not a missing object. The same error from many
 	// lookups is one cause: it is reported once, at the first of its paths.
-	erred := map[int]bool{}
+	type at struct{ alias, item int }
+	erred := map[at]bool{}
 	var kept []*gqlerror.Error
 	byCause := map[string]int{}
+	keep := func(ge *gqlerror.Error) {
+		cause := ge.Message + "\x00" + fmt.Sprint(ge.Extensions["code"])
+		if i, ok := byCause[cause]; ok {
+			if comparePaths(ge.Path, kept[i].Path) < 0 {
+				kept[i] = ge
+			}
+			return
+		}
+		byCause[cause] = len(kept)
+		kept = append(kept, ge)
+	}
 	for _, e := range f.ans.errors {
 		ge := subgraphError(b.sg, e, func(p []any) ast.Path {
 			if len(p) == 0 {
@@ -521,54 +725,91 @@ func (r *run) receiveLookups(f fetched) {
 			if !ok || err != nil {
 				return nil
 			}
-			erred[n] = true
-			if t := b.target(n); t != nil {
-				return clientPath(t.path(), p[1:])
+			rest, item := p[1:], -1
+			if t := b.target(n, -1); t != nil && t.item >= 0 {
+				// An entities lookup: the path goes on with the item's index.
+				if len(rest) == 0 {
+					erred[at{n, -2}] = true // the whole list
+					return t.path()
+				}
+				i, isIndex := rest[0].(int)
+				if !isIndex {
+					return nil
+				}
+				rest, item = rest[1:], i
+			}
+			erred[at{n, item}] = true
+			if t := b.target(n, item); t != nil {
+				return clientPath(t.path(), rest)
 			}
 			return nil
 		})
 		if ge.Path == nil {
 			ge.Path = b.parts[0].targets[0].path()
 		}
-		cause := ge.Message + "\x00" + fmt.Sprint(ge.Extensions["code"])
-		if i, ok := byCause[cause]; ok {
-			if comparePaths(ge.Path, kept[i].Path) < 0 {
-				kept[i] = ge
-			}
-			continue
-		}
-		byCause[cause] = len(kept)
-		kept = append(kept, ge)
-	}
-	for _, ge := range kept {
-		r.addError(b.parts[0].step, ge)
+		keep(ge)
 	}
 	for _, pt := range b.parts {
-		var released []*target
+		var list []*fastjson.Value
+		var listOK bool
+		if pt.step.lookup == lookupEntities && f.ans.data != nil {
+			if v := f.ans.data.Get(r.plan.prefix + strconv.Itoa(pt.base)); v != nil && v.Type() == fastjson.TypeArray {
+				list, listOK = v.GetArray(), true
+			}
+		}
 		for _, t := range pt.targets {
 			var v *fastjson.Value
-			if f.ans.data != nil {
+			switch {
+			case f.ans.data == nil:
+			case pt.step.lookup == lookupEntities:
+				if t.item < len(list) {
+					v = list[t.item]
+				}
+			default:
 				v = f.ans.data.Get(r.plan.prefix + strconv.Itoa(t.alias))
 			}
 			switch {
 			case v != nil && v.Type() == fastjson.TypeObject:
 				merge(t.obj, v)
-				released = append(released, t)
-			case erred[t.alias] || f.ans.data == nil:
+			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.data == nil:
 				r.mark(t.obj, markFailed)
+			case v == nil && pt.step.lookup == lookupEntities && !listOK:
+				// No list where the representations were sent: a broken answer.
+				keep(r.invalidLookup(pt.step, t))
+				r.mark(t.obj, markFailed)
+			case v == nil || v.Type() == fastjson.TypeNull:
+				if pt.step.lookup == lookupNode {
+					r.mark(t.obj, markMissing)
+				}
+				// An entity the subgraph does not know: its fields stay null.
 			default:
-				r.mark(t.obj, markMissing)
+				// A string, a number or a list where an object belongs.
+				keep(r.invalidLookup(pt.step, t))
+				r.mark(t.obj, markFailed)
 			}
 		}
-		r.release1(pt.step, released)
+	}
+	for _, ge := range kept {
+		r.addError(b.parts[0].step, ge)
 	}
 }
 
-// target returns the first target of alias n.
-func (b *batch) target(n int) *target {
+// invalidLookup is the error of a lookup a subgraph answered with something other than
+// an object or null.
+func (r *run) invalidLookup(s *step, t *target) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf("subgraph %s returned an invalid value for an object it was asked for", s.sg.Name),
+		Path:       t.path(),
+		Extensions: map[string]any{"code": codeInternal, "subgraph": s.sg.Name},
+	}
+}
+
+// target returns the first target of alias n, and for an entities lookup of its item
+// (-1: any).
+func (b *batch) target(n, item int) *target {
 	for _, pt := range b.parts {
 		for _, t := range pt.targets {
-			if t.alias == n {
+			if t.alias == n && (item < 0 || t.item == item) {
 				return t
 			}
 		}
