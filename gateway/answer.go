@@ -60,7 +60,10 @@ type fieldShape struct {
 
 // shapes builds the shapes of one plan.
 type shapes struct {
-	o      *operation
+	// untyped makes, for every field of an interface type, a shape for objects without a
+	// typename: the interface's own fields (plan.untyped).
+	untyped bool
+	o       *operation
 	v      *variant
 	nodes  map[*ast.Field]*nodeTarget
 	failed error
@@ -209,6 +212,9 @@ func (s *shapes) shape(obj *ast.Definition, sets []ast.SelectionSet, root bool) 
 					fs.subs[p.Name] = s.shape(p, subsets, false)
 				}
 			}
+			if s.untyped && named.Kind == ast.Interface {
+				fs.subs[""] = s.shape(named, subsets, false)
+			}
 		default:
 			fs.leaf = named
 		}
@@ -339,6 +345,8 @@ func (w *writer) value(f *fieldShape, t *ast.Type, v *fastjson.Value, explained 
 	}
 	s := f.sub
 	if s == nil {
+		// An object without a typename ("") has one shape only where the plan lets an
+		// interface object bring it (plan.untyped).
 		s = f.subs[string(v.GetStringBytes(w.r.plan.prefix+"t"))]
 		if s == nil {
 			return w.bad(f, t)

@@ -45,12 +45,12 @@ func newPlanCache(size int) *planCache {
 }
 
 // operation returns the cached operation for a request, creating it from doc.
-func (c *planCache) operation(gen uint64, schema *ast.Schema, query string, doc *ast.QueryDocument, op *ast.OperationDefinition) *opEntry {
-	key := strconv.FormatUint(gen, 10) + "\x00" + op.Name + "\x00" + query
+func (c *planCache) operation(gr *graph, query string, doc *ast.QueryDocument, op *ast.OperationDefinition) *opEntry {
+	key := strconv.FormatUint(gr.generation, 10) + "\x00" + op.Name + "\x00" + query
 	if e, ok := c.ops.Get(key); ok {
 		return e
 	}
-	e := &opEntry{op: newOperation(schema, doc, op), variants: map[string]*planSlot{}}
+	e := &opEntry{op: newOperation(gr.schema, doc, op, gr.fed == nil), variants: map[string]*planSlot{}}
 	if prev, ok, _ := c.ops.PeekOrAdd(key, e); ok {
 		return prev
 	}

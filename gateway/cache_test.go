@@ -40,7 +40,7 @@ func TestPlanCacheOnePlanningPerKey(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			doc, op := cacheTestDoc(t, schema, q)
-			e := c.operation(1, schema, q, doc, op)
+			e := c.operation(&graph{generation: 1, schema: schema}, q, doc, op)
 			v := e.op.variant(map[string]any{"x": true}, nil)
 			p, err := c.plan(e, &v, func() (*plan, error) {
 				compiles.Add(1)
@@ -79,7 +79,7 @@ func TestPlanCacheKeys(t *testing.T) {
 	compiles := 0
 	get := func(gen uint64, q string, vars map[string]any) *plan {
 		doc, op := cacheTestDoc(t, schema, q)
-		e := c.operation(gen, schema, q, doc, op)
+		e := c.operation(&graph{generation: gen, schema: schema}, q, doc, op)
 		v := e.op.variant(vars, nil)
 		p, err := c.plan(e, &v, func() (*plan, error) { compiles++; return &plan{}, nil })
 		if err != nil {

@@ -119,8 +119,12 @@ func (l locator) Query(context.Context, *graphql.QueryInput, any) error {
 	return errors.New("gateway: nautilus must not execute plans")
 }
 
-// compile plans one variant of an operation with nautilus and compiles the result.
+// compile plans one variant of an operation with nautilus, or in federation mode with
+// fedplan, and compiles the result.
 func (g *graph) compile(o *operation, v *variant) (*plan, error) {
+	if g.fed != nil {
+		return g.compileFederated(o, v)
+	}
 	p := &plan{prefix: o.prefix, mutation: o.op.Operation == ast.Mutation}
 	var planned []*ast.Field // root fields for nautilus, in order
 	var owners []*subgraph   // for mutations: who owns each planned field

@@ -11,7 +11,7 @@ import (
 func (g *Gateway) RunForBench(ctx context.Context, op *front.Operation) (write func() []byte, release func(), err error) {
 	gr := g.graph.Load()
 	def := op.Document.Operations.ForName(op.OperationName)
-	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
+	e := g.plans.operation(gr, op.Query, op.Document, def)
 	v := e.op.variant(op.Variables, nil)
 	p, err := g.plans.plan(e, &v, func() (*plan, error) { return gr.compile(e.op, &v) })
 	if err != nil {

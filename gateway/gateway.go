@@ -49,8 +49,14 @@ func (s Subgraph) SchemaURL() (string, error) {
 
 // Config is what the gateway needs.
 type Config struct {
-	// Subgraphs are the services to stitch. Required, at least one.
+	// Subgraphs are the services to stitch. Required, at least one, unless Supergraph is
+	// set: then they override the URLs of the supergraph's subgraphs of the same names.
 	Subgraphs []Subgraph
+	// Supergraph is the path of an Apollo Federation supergraph SDL file. When set, the
+	// gateway serves it in federation mode (federated.go): its schema and routing come
+	// from the file, planned by the gateway's federation planner, and no subgraph is
+	// asked anything to start. default: "" (stitch mode, from the subgraphs' SDL)
+	Supergraph string
 	// StartupTimeout bounds how long New waits for every subgraph to serve its SDL. When
 	// it passes, the gateway starts with the subgraphs that answered (New fails only when
 	// none did) and takes the others in as they appear. default: DefaultStartupTimeout
@@ -127,12 +133,12 @@ func (c *Config) init() error {
 		c.Front = &f
 	}
 	var errs []error
-	if len(c.Subgraphs) == 0 {
+	if len(c.Subgraphs) == 0 && c.Supergraph == "" {
 		errs = append(errs, errors.New("no subgraphs"))
 	}
 	seen := map[string]bool{}
 	for name := range c.SubgraphTimeouts {
-		if !slices.ContainsFunc(c.Subgraphs, func(s Subgraph) bool { return s.Name == name }) {
+		if c.Supergraph == "" && !slices.ContainsFunc(c.Subgraphs, func(s Subgraph) bool { return s.Name == name }) {
 			errs = append(errs, fmt.Errorf("subgraph timeout for %q: no such subgraph", name))
 		}
 	}
@@ -189,6 +195,10 @@ type Gateway struct {
 	closed  context.CancelFunc
 	// subscriptions streaming now, and the events they have sent (metrics.go).
 	subscriptions, events atomic.Int64
+	// What a subgraph that a supergraph reload adds is made with.
+	subgraphTimeout time.Duration
+	transport       http.RoundTripper
+	resilience      Resilience
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
@@ -203,6 +213,8 @@ type graph struct {
 	sdls      sdls
 	// mutationOwner is the subgraph that owns each mutation field.
 	mutationOwner map[string]*subgraph
+	// fed is set in federation mode (federated.go), where planner is nil.
+	fed *federation
 }
 
 // New fetches every subgraph's SDL (retrying until cfg.StartupTimeout), merges the
@@ -213,9 +225,13 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: config: %w", err)
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
-		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier}
+		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier,
+		subgraphTimeout: cfg.SubgraphTimeout, transport: cfg.Transport, resilience: cfg.Resilience}
 	if g.tracer == nil {
 		g.tracer = noop.NewTracerProvider()
+	}
+	if cfg.Supergraph != "" {
+		return g.newFederated(cfg)
 	}
 	for _, sc := range cfg.Subgraphs {
 		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
@@ -238,6 +254,42 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	g.closing, g.closed = context.WithCancel(context.Background())
 	if g.pollInterval > 0 {
 		go g.poll(pctx)
+	} else {
+		close(g.polled)
+	}
+	return g, nil
+}
+
+// newFederated is New in federation mode: from the supergraph file, at once.
+func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
+	sg, sum, err := readSupergraph(cfg.Supergraph)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
+	}
+	list, err := federatedSubgraphs(sg, cfg.Subgraphs)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
+	}
+	for _, sc := range list {
+		if sc.URL == "" {
+			return nil, fmt.Errorf("gateway: %s: subgraph %s has no URL: give it with -subgraph %s=URL", cfg.Supergraph, sc.Name, sc.Name)
+		}
+		if sc.Timeout == 0 {
+			sc.Timeout = cfg.SubgraphTimeouts[sc.Name]
+		}
+		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
+	}
+	gr, err := g.buildFederated(sg, sum, cfg.Subgraphs, 1)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
+	}
+	g.graph.Store(gr)
+	g.registerMetrics(cfg.Metrics)
+	pctx, stop := context.WithCancel(context.Background())
+	g.stopPoll, g.polled = stop, make(chan struct{})
+	g.closing, g.closed = context.WithCancel(context.Background())
+	if g.pollInterval > 0 {
+		go g.watchSupergraph(pctx, cfg.Supergraph, cfg.Subgraphs)
 	} else {
 		close(g.polled)
 	}
@@ -309,7 +361,7 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
 			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
 	}
-	e := g.plans.operation(gr.generation, gr.schema, op.Query, op.Document, def)
+	e := g.plans.operation(gr, op.Query, op.Document, def)
 	v := e.op.variant(op.Variables, auth.FromContext(ctx))
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.OperationName))
 	p, err := g.plans.plan(e, &v, func() (*plan, error) {

@@ -55,7 +55,9 @@ type operation struct {
 	protected []requirement
 }
 
-func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition) *operation {
+// newOperation reads an operation of doc, validated against schema. stitch says the
+// graph is stitched by nautilus, whose root node fields the gateway rewrites.
+func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, stitch bool) *operation {
 	o := &operation{doc: doc, op: op, schema: schema}
 	names := map[string]bool{}
 	conds := map[string]bool{}
@@ -83,7 +85,7 @@ func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 						o.protected = append(o.protected, r)
 					}
 				}
-				if root && s.Name == "node" && op.Operation == ast.Query {
+				if stitch && root && s.Name == "node" && op.Operation == ast.Query {
 					if a := s.Arguments.ForName("id"); a != nil {
 						o.nodeIDs = append(o.nodeIDs, a.Value)
 					}

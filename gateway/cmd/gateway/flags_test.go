@@ -23,7 +23,7 @@ func parseSubgraphs(args []string, env map[string]string) ([]gateway.Subgraph, e
 	if err := serve.ParseFlags(fs, args, func(k string) string { return env[k] }); err != nil {
 		return nil, err
 	}
-	return l.list(fs)
+	return l.list(fs, false)
 }
 
 // TestSubgraphFlags checks the subgraph list from the command line and the environment:

@@ -1,5 +1,6 @@
 // Command gateway serves the federated graph, stitching the subgraphs it is given as
-// -subgraph NAME=URL (or SUBGRAPHS=NAME=URL,NAME=URL,… in the environment).
+// -subgraph NAME=URL (or SUBGRAPHS=NAME=URL,NAME=URL,… in the environment), or, with
+// -supergraph FILE, serving an Apollo Federation supergraph in federation mode.
 package main
 
 import (
@@ -37,6 +38,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	addr := fs.String("listen-addr", ":4000", "address to serve on")
 	var subgraphs subgraphFlags
 	subgraphs.register(fs)
+	supergraphPath := fs.String("supergraph", "", "an Apollo Federation supergraph SDL file to serve in federation mode (watched, reloaded on change); -subgraph NAME=URL then overrides a subgraph's URL")
 	var cfg gateway.Config
 	cfg.RegisterFlags(fs)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -51,7 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	var err error
-	cfg.Subgraphs, err = subgraphs.list(fs)
+	cfg.Supergraph = *supergraphPath
+	cfg.Subgraphs, err = subgraphs.list(fs, cfg.Supergraph != "")
 	if err := errors.Join(err, frontCfg.Validate()); err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func (l *subgraphFlags) register(fs *flag.FlagSet) {
 // list returns the subgraphs, once fs is parsed: those of the command line if it gives
 // any, else those of the environment. It reports every bad entry, and refuses an empty
 // list, a name given twice, and both SUBGRAPH and SUBGRAPHS in the environment.
-func (l *subgraphFlags) list(fs *flag.FlagSet) ([]gateway.Subgraph, error) {
+func (l *subgraphFlags) list(fs *flag.FlagSet, optional bool) ([]gateway.Subgraph, error) {
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
 	fromArgs := onCommandLine["subgraph"] || onCommandLine["subgraphs"]
@@ -168,7 +171,10 @@ func (l *subgraphFlags) list(fs *flag.FlagSet) ([]gateway.Subgraph, error) {
 		return nil, errors.Join(errs...)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no subgraphs: give each as -subgraph NAME=URL, or all as SUBGRAPHS=NAME=URL,NAME=URL,… in the environment")
+		if optional {
+			return nil, nil
+		}
+		return nil, errors.New("no subgraphs: give each as -subgraph NAME=URL, or all as SUBGRAPHS=NAME=URL,NAME=URL,… in the environment, or a -supergraph file")
 	}
 	if err := gateway.CheckSubgraphs(out); err != nil {
 		return nil, err
