@@ -64,10 +64,10 @@ type shapes struct {
 	// typename: the interface's own fields (plan.untyped).
 	untyped bool
 	o       *operation
-	v      *variant
-	nodes  map[*ast.Field]*nodeTarget
-	failed error
-	path   ast.Path // of the shape being built
+	v       *variant
+	nodes   map[*ast.Field]*nodeTarget
+	failed  error
+	path    ast.Path // of the shape being built
 	// unauthorized are the shapes of unauthorized fields.
 	unauthorized []*fieldShape
 }
