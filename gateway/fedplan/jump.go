@@ -303,7 +303,7 @@ func (pl *planner) jump(p pos, t *ast.Definition, f *ast.Field, sub ast.Selectio
 	if err != nil {
 		return nil, err
 	}
-	ep := pos{fs: e, set: &e.frag(r.c.typename).SelectionSet, typ: t, path: p.path, top: true, anc: p.anc, src: &p}
+	ep := pos{fs: e, set: &e.frag(r.c.typename).SelectionSet, typ: t, path: p.path, top: true, anc: p.anc, src: &p, sources: p.sources}
 	if r.c.typename != t.Name {
 		ep.typ = pl.sg.Schema.Types[r.c.typename]
 	}
@@ -356,7 +356,7 @@ func (pl *planner) fromAncestor(p pos, r route, t *ast.Definition, f *ast.Field,
 		dst := addField(cur.set, el.field)
 		ft := pl.sg.Schema.Types[fg.Type.Name()]
 		next := pos{fs: cur.fs, set: &dst.SelectionSet, typ: ft, path: appendPath(cur.path, PathElem{Key: el.field.Alias}),
-			provided: pl.providedBelow(cur, cur.typ, el.field.Name, fg), anc: cur.below(el.field)}
+			provided: pl.providedBelow(cur, cur.typ, el.field.Name, fg), anc: cur.below(el.field), sources: pl.sources(cur, cur.typ, el.field.Name)}
 		if sup := pl.sg.Schema.Types[el.field.Definition.Type.Name()]; sup != nil && sup.IsAbstractType() {
 			addTypename(next.set, pl.prefix)
 		}

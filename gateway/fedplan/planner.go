@@ -145,6 +145,10 @@ type pos struct {
 	// src is, at the top of an entity fetch, the position its objects came from: the
 	// ancestor that fields below are best reached from, where the objects' keys are.
 	src *pos
+	// sources are the subgraphs that could bring the objects here: those that resolve
+	// the field they are the value of, where its parent's objects could be had (from
+	// that parent's sources, or by a key). nil at the root.
+	sources []*supergraph.Graph
 }
 
 // ancestor is an object position above another, and the fields between.
@@ -386,7 +390,7 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 		return nil, fmt.Errorf("fedplan: %s.%s: unknown type %s", t.Name, f.Name, fg.Type.Name())
 	}
 	child := pos{fs: p.fs, set: &dst.SelectionSet, typ: ft, path: appendPath(p.path, PathElem{Key: f.Alias}),
-		provided: pl.providedBelow(p, t, f.Name, fg)}
+		provided: pl.providedBelow(p, t, f.Name, fg), sources: pl.sources(p, t, f.Name)}
 	child.anc = p.below(f)
 	if sup := pl.sg.Schema.Types[f.Definition.Type.Name()]; sup != nil && sup.IsAbstractType() && !ft.IsAbstractType() {
 		// The subgraph's type is one implementation of the supergraph's abstract type:
@@ -398,6 +402,28 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 		return nil, err
 	}
 	return out.add(got), nil
+}
+
+// sources returns the subgraphs that could bring the objects of field name of objects
+// of type t at p (see pos.sources).
+func (pl *planner) sources(p pos, t *ast.Definition, name string) []*supergraph.Graph {
+	fd := pl.sg.Field(t.Name, name)
+	tt := pl.sg.Types[t.Name]
+	out := []*supergraph.Graph{p.graph()}
+	if fd == nil {
+		return out
+	}
+	for _, fg := range fd.Graphs {
+		g := fg.Graph
+		if !fg.Resolvable() || g == p.graph() {
+			continue
+		}
+		entity := tt != nil && tt.In(g) != nil && hasResolvableKey(tt.In(g))
+		if p.root || slices.Contains(p.sources, g) || entity {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // resolvable reports whether p's subgraph resolves field name of objects of type t at
@@ -482,6 +508,15 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 	}
 	out := fetchSet{p.fs: true}
 	possible := pl.possible(a, g)
+	// A field that several subgraphs could bring here may come from any of them: only
+	// the runtime types they all have are planned for (the objects of another answer
+	// their typename, and null for the rest).
+	for _, src := range p.sources {
+		if src != g {
+			other := pl.possible(a, src)
+			possible = slices.DeleteFunc(possible, func(x *ast.Definition) bool { return !slices.Contains(other, x) })
+		}
+	}
 	perType := map[string]ast.SelectionSet{}
 	for _, grp := range pl.collect(a, own) {
 		f := grp.field
@@ -538,7 +573,7 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 		}
 		frag := inlineFragment(p.set, x.Name)
 		child := pos{fs: p.fs, set: &frag.SelectionSet, typ: x, path: withTypes(p.path, x.Name), provided: p.provided, top: p.top,
-			anc: under(p.anc, x.Name)}
+			anc: under(p.anc, x.Name), sources: p.sources}
 		got, err := pl.set(child, sub)
 		if err != nil {
 			return nil, err
