@@ -108,7 +108,7 @@ func (pl *planner) decide(p pos, t *ast.Definition, name string, sub ast.Selecti
 	cands := pl.candidates(t, name)
 	var direct []route
 	for _, c := range cands {
-		if c.tg.Graph == p.graph() {
+		if c.tg.Graph == p.graph() && len(c.fg.Requires) == 0 {
 			continue
 		}
 		for _, k := range c.tg.Keys {
@@ -134,7 +134,7 @@ func (pl *planner) decide(p pos, t *ast.Definition, name string, sub ast.Selecti
 		return direct[0], true
 	}
 	for _, c := range cands {
-		if c.tg.Graph == p.graph() {
+		if c.tg.Graph == p.graph() && len(c.fg.Requires) == 0 {
 			continue
 		}
 		for _, k := range c.tg.Keys {
@@ -192,7 +192,7 @@ func (pl *planner) obtainable(p pos, t *ast.Definition, name string, depth int, 
 	if name == "__typename" {
 		return true
 	}
-	if _, ok := pl.resolvable(p, t, name); ok {
+	if _, ok := pl.local(p, t, name); ok {
 		return true
 	}
 	_, ok := pl.decide(p, t, name, nil, depth, avoid)
@@ -208,7 +208,7 @@ func (pl *planner) obtainableSet(p pos, t *ast.Definition, set ast.SelectionSet,
 			if !pl.obtainable(p, t, s.Name, depth, avoid) {
 				return false
 			}
-			if fg, ok := pl.resolvable(p, t, s.Name); ok && len(s.SelectionSet) > 0 {
+			if fg, ok := pl.local(p, t, s.Name); ok && len(s.SelectionSet) > 0 {
 				ft := pl.sg.Schema.Types[fg.Type.Name()]
 				if ft == nil || !pl.obtainableSet(pl.child(p, t, s, fg, ft), ft, s.SelectionSet, depth, avoid) {
 					return false
@@ -226,7 +226,7 @@ func (pl *planner) obtainableSet(p pos, t *ast.Definition, set ast.SelectionSet,
 // feasible reports whether, at p (where field name resolves), the field's selection sub
 // can be had, to two levels.
 func (pl *planner) feasible(p pos, name string, sub ast.SelectionSet, depth int, avoid map[string]bool) bool {
-	fg, ok := pl.resolvable(p, p.typ, name)
+	fg, ok := pl.local(p, p.typ, name)
 	if !ok {
 		return false
 	}
@@ -303,7 +303,7 @@ func (pl *planner) jump(p pos, t *ast.Definition, f *ast.Field, sub ast.Selectio
 	if err != nil {
 		return nil, err
 	}
-	ep := pos{fs: e, set: &e.frag(r.c.typename).SelectionSet, typ: t, path: p.path, top: true, anc: p.anc, src: &p, sources: p.sources}
+	ep := pos{fs: e, set: &e.frag(r.c.typename).SelectionSet, typ: t, path: p.path, top: true, anc: p.anc, src: &p, sources: p.sources, requiresMet: true}
 	if r.c.typename != t.Name {
 		ep.typ = pl.sg.Schema.Types[r.c.typename]
 	}

@@ -145,6 +145,9 @@ type pos struct {
 	// src is, at the top of an entity fetch, the position its objects came from: the
 	// ancestor that fields below are best reached from, where the objects' keys are.
 	src *pos
+	// requiresMet is set at the top of an entity fetch made for a field that @requires
+	// fields: its representations carry them.
+	requiresMet bool
 	// sources are the subgraphs that could bring the objects here: those that resolve
 	// the field they are the value of, where its parent's objects could be had (from
 	// that parent's sources, or by a key). nil at the root.
@@ -376,7 +379,7 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 	if f.Name == "__typename" {
 		return fetchSet{}, nil // the answer writes it from the runtime type
 	}
-	fg, ok := pl.resolvable(p, t, f.Name)
+	fg, ok := pl.local(p, t, f.Name)
 	if !ok {
 		return pl.jump(p, t, f, sub)
 	}
@@ -424,6 +427,18 @@ func (pl *planner) sources(p pos, t *ast.Definition, name string) []*supergraph.
 		}
 	}
 	return out
+}
+
+// local reports whether p's subgraph resolves field name of objects of type t at p in
+// the fetch of p: it resolves it, and the fields it @requires are had there too (a
+// parent's @provides); a field whose requirements are not must be asked by an entity
+// fetch, whose representations carry them.
+func (pl *planner) local(p pos, t *ast.Definition, name string) (*supergraph.FieldInGraph, bool) {
+	fg, ok := pl.resolvable(p, t, name)
+	if !ok || len(fg.Requires) == 0 || p.requiresMet {
+		return fg, ok
+	}
+	return fg, pl.canResolve(p, t, fg.Requires)
 }
 
 // resolvable reports whether p's subgraph resolves field name of objects of type t at
@@ -548,7 +563,7 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 		}
 		for _, x := range possible {
 			xp := pos{fs: p.fs, typ: x, path: withTypes(p.path, x.Name), provided: p.provided, top: p.top, anc: under(p.anc, x.Name)}
-			if _, ok := pl.resolvable(xp, x, f.Name); ok {
+			if _, ok := pl.local(xp, x, f.Name); ok {
 				continue
 			}
 			if _, ok := pl.decide(xp, x, f.Name, grp.sub, 0, map[string]bool{noAncestors: true}); !ok {
@@ -586,11 +601,11 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 // interfaceResolvable reports whether p's subgraph resolves an interface's field on the
 // interface: it declares the field on it, and every implementation it has resolves it.
 func (pl *planner) interfaceResolvable(p pos, a *ast.Definition, possible []*ast.Definition, name string) bool {
-	if _, ok := pl.resolvable(p, a, name); !ok {
+	if _, ok := pl.local(p, a, name); !ok {
 		return false
 	}
 	for _, x := range possible {
-		if _, ok := pl.resolvable(p, x, name); !ok {
+		if _, ok := pl.local(p, x, name); !ok {
 			return false
 		}
 	}
@@ -701,7 +716,7 @@ func (pl *planner) interfaceObject(p pos, at *supergraph.Type, own ast.Selection
 		}
 		var got fetchSet
 		var err error
-		if _, ok := pl.resolvable(p, a, grp.field.Name); ok {
+		if _, ok := pl.local(p, a, grp.field.Name); ok {
 			got, err = pl.field(p, a, grp.field, grp.sub)
 		} else {
 			got, err = pl.jumpInterface(p, at, nil, grp.field, grp.sub)
@@ -762,7 +777,7 @@ func (pl *planner) jumpInterface(p pos, at *supergraph.Type, possible []*ast.Def
 	}
 	for _, fg := range fd.Graphs {
 		tg := at.In(fg.Graph)
-		if !fg.Resolvable() || tg == nil || fg.Graph == p.graph() {
+		if !fg.Resolvable() || tg == nil || (fg.Graph == p.graph() && len(fg.Requires) == 0) {
 			continue
 		}
 		key, ok := pl.availableKey(p, a, tg)
@@ -785,7 +800,7 @@ func (pl *planner) jumpInterface(p pos, at *supergraph.Type, possible []*ast.Def
 		if err != nil {
 			return nil, err
 		}
-		ep := pos{fs: e, set: &e.frag(a.Name).SelectionSet, typ: a, path: p.path, top: true}
+		ep := pos{fs: e, set: &e.frag(a.Name).SelectionSet, typ: a, path: p.path, top: true, requiresMet: true}
 		got, err := pl.field(ep, a, f, sub)
 		if err != nil {
 			return nil, err
