@@ -273,7 +273,13 @@ func (p *plan) finishLookup(o *operation, s *step, frag *ast.FragmentDefinition)
 	for _, d := range o.op.VariableDefinitions {
 		if used[d.Variable] {
 			s.vars = append(s.vars, d.Variable)
-			s.varDefs = appendJSONEscaped(s.varDefs, "$"+d.Variable+":"+d.Type.String()+",")
+			def := "$" + d.Variable + ":" + d.Type.String()
+			if d.DefaultValue != nil {
+				// A nullable variable with a default may stand for a non-null argument:
+				// the subgraph must see the default too.
+				def += "=" + d.DefaultValue.String()
+			}
+			s.varDefs = appendJSONEscaped(s.varDefs, def+",")
 		}
 	}
 	text := format(&ast.QueryDocument{Fragments: ast.FragmentDefinitionList{frag}})

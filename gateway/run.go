@@ -890,7 +890,9 @@ func clientPath(prefix ast.Path, p []any) ast.Path {
 	return out
 }
 
-// merge copies src's entries into dst, merging objects present in both.
+// merge copies src's entries into dst, merging objects present in both, and lists of the
+// same length present in both item by item: two subgraphs asked the same shareable root
+// field for different fields of its objects.
 func merge(dst, src *fastjson.Value) {
 	dobj, _ := dst.Object()
 	sobj, _ := src.Object()
@@ -899,12 +901,39 @@ func merge(dst, src *fastjson.Value) {
 	}
 	sobj.Visit(func(key []byte, v *fastjson.Value) {
 		k := unsafeString(key)
-		if old := dobj.Get(k); old != nil && old.Type() == fastjson.TypeObject && v.Type() == fastjson.TypeObject {
-			merge(old, v)
+		if old := dobj.Get(k); old != nil && mergeable(old, v) {
+			mergeValue(old, v)
 			return
 		}
 		dobj.Set(k, v)
 	})
+}
+
+// mergeable reports whether src merges into dst instead of replacing it.
+func mergeable(dst, src *fastjson.Value) bool {
+	switch {
+	case dst.Type() == fastjson.TypeObject && src.Type() == fastjson.TypeObject:
+		return true
+	case dst.Type() == fastjson.TypeArray && src.Type() == fastjson.TypeArray:
+		d, _ := dst.Array()
+		s, _ := src.Array()
+		return len(d) == len(s)
+	}
+	return false
+}
+
+func mergeValue(dst, src *fastjson.Value) {
+	if dst.Type() == fastjson.TypeObject {
+		merge(dst, src)
+		return
+	}
+	d, _ := dst.Array()
+	s, _ := src.Array()
+	for i := range d {
+		if mergeable(d[i], s[i]) {
+			mergeValue(d[i], s[i])
+		}
+	}
 }
 
 // unsafeString views b as a string without copying. It is used only for bytes that
