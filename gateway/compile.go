@@ -75,9 +75,19 @@ type step struct {
 	fragmentName string
 	// varDefs are the JSON-escaped definitions of vars, `$name:Type,`.
 	varDefs []byte
+	// renames restore the response keys of fields asked under another alias (federation:
+	// fedplan.Rename), in each object of the answer's data or entities before it merges.
+	renames []rename
 	// text is the step's document (root steps) or fragment (dependent steps) as sent,
 	// for the plan's description (queryplan.go).
 	text string
+}
+
+// rename moves, in the objects of runtime type typ at path, the value at from to to.
+type rename struct {
+	path     []keyElem
+	typ      string
+	from, to string
 }
 
 // keyElem is one response key of a step's path; types, when set, keep only the objects

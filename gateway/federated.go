@@ -117,15 +117,16 @@ func (gr *graph) compileFederated(o *operation, v *variant) (*plan, error) {
 		for _, f := range grp.Fetches {
 			s := p.steps[f.Index]
 			group = append(group, s)
+			for _, rn := range f.Renames {
+				s.renames = append(s.renames, rename{path: keyElems(rn.Path), typ: rn.Type, from: rn.From, to: rn.To})
+			}
 			if f.Root {
 				s.text = format(&ast.QueryDocument{Operations: ast.OperationList{o.subgraphOperation(f.Selection)}})
 				p.finishRoot(o, s, f.Selection)
 				continue
 			}
 			s.lookup = lookupEntities
-			for _, el := range f.Path {
-				s.path = append(s.path, keyElem{key: el.Key, types: el.Types})
-			}
+			s.path = keyElems(f.Path)
 			for _, d := range f.Deps {
 				ds := p.steps[d.Index]
 				s.deps = append(s.deps, ds)
@@ -148,6 +149,14 @@ func (gr *graph) compileFederated(o *operation, v *variant) (*plan, error) {
 	}
 	p.shape, p.unauthorized = shape, sb.unauthorized
 	return p, nil
+}
+
+func keyElems(path []fedplan.PathElem) []keyElem {
+	out := make([]keyElem, len(path))
+	for i, el := range path {
+		out[i] = keyElem{key: el.Key, types: el.Types}
+	}
+	return out
 }
 
 // repFields compiles a representation's fields: each name as the JSON key it is written

@@ -433,7 +433,29 @@ func (r *run) receiveRoot(f fetched) {
 		r.mark(r.root, markFailed)
 		return
 	}
+	r.rename(s, f.ans.data)
 	merge(r.root, f.ans.data)
+}
+
+// rename restores, in a step's answer data (or one entity), the response keys of the
+// fields it asked under another alias.
+func (r *run) rename(s *step, data *fastjson.Value) {
+	if len(s.renames) == 0 {
+		return
+	}
+	tk := r.plan.typenameKey()
+	var stack []int32
+	for _, rn := range s.renames {
+		collectTargets(data, rn.path, tk, nil, &stack, func(obj *fastjson.Value, _ []int32) {
+			if string(obj.GetStringBytes(tk)) != rn.typ {
+				return
+			}
+			if v := obj.Get(rn.from); v != nil {
+				obj.Set(rn.to, v)
+				obj.Del(rn.from)
+			}
+		})
+	}
 }
 
 func firstRootPath(s *step) ast.Path {
@@ -749,6 +771,7 @@ func (r *run) receiveLookups(f fetched) {
 		}
 		keep(ge)
 	}
+	renamed := map[*fastjson.Value]bool{}
 	for _, pt := range b.parts {
 		var list []*fastjson.Value
 		var listOK bool
@@ -770,6 +793,10 @@ func (r *run) receiveLookups(f fetched) {
 			}
 			switch {
 			case v != nil && v.Type() == fastjson.TypeObject:
+				if !renamed[v] && len(pt.step.renames) > 0 {
+					renamed[v] = true // targets that share a key share its object
+					r.rename(pt.step, v)
+				}
 				merge(t.obj, v)
 			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.data == nil:
 				r.mark(t.obj, markFailed)

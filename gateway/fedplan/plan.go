@@ -60,6 +60,19 @@ type Fetch struct {
 	// Entities say, for each runtime type the fetch is for, how to make an object's
 	// representation.
 	Entities []*Entity
+	// Renames restore the response keys of fields the fetch had to ask under another
+	// alias, in order: they apply to its answer before it is merged.
+	Renames []Rename
+}
+
+// Rename moves, in the objects of runtime type Type at Path (from the fetch's data, or
+// from each of its entities), the value at From to the key To. A subgraph refuses two
+// fields of one response key whose types differ in shape (an ID! on one implementation,
+// an ID on another): the planner asks one of them under an alias of its own.
+type Rename struct {
+	Path     []PathElem
+	Type     string
+	From, To string
 }
 
 // PathElem is one response key of a path. Types, when set, keep only the objects (after
@@ -119,6 +132,9 @@ func (p *Plan) String() string {
 				for _, e := range f.Entities {
 					fmt.Fprintf(&b, " %s", e.String())
 				}
+			}
+			for _, r := range f.Renames {
+				fmt.Fprintf(&b, " rename %s[%s].%s->%s", PathString(r.Path), r.Type, r.From, r.To)
 			}
 			b.WriteString("\n")
 			b.WriteString(indent(FormatSelection(f.Selection), "  "))

@@ -145,6 +145,8 @@ type pos struct {
 	// src is, at the top of an entity fetch, the position its objects came from: the
 	// ancestor that fields below are best reached from, where the objects' keys are.
 	src *pos
+	// under is the abstract type of the position a per-type fragment position is under.
+	under *ast.Definition
 	// requiresMet is set at the top of an entity fetch made for a field that @requires
 	// fields: its representations carry them.
 	requiresMet bool
@@ -383,7 +385,7 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 	if !ok {
 		return pl.jump(p, t, f, sub)
 	}
-	dst := addField(p.set, f)
+	dst := addField(p.set, pl.asked(p, t, f, fg))
 	out := fetchSet{p.fs: true}
 	if len(sub) == 0 {
 		return out, nil
@@ -405,6 +407,68 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 		return nil, err
 	}
 	return out.add(got), nil
+}
+
+// asked returns the field as p's fetch asks it: f itself, or, where a same-named field
+// of another runtime type of the abstract position p is under has a type of another
+// shape in this subgraph, f under an alias of its own, which a Rename of the fetch
+// restores.
+func (pl *planner) asked(p pos, t *ast.Definition, f *ast.Field, fg *supergraph.FieldInGraph) *ast.Field {
+	if p.under == nil || !pl.shapesDiffer(p.under, p.graph(), f.Name) {
+		return f
+	}
+	c := *f
+	c.Alias = pl.prefix + "_" + f.Alias + "_" + shapeTag(fg.Type)
+	rel := p.path[min(len(p.fs.f.Path), len(p.path)):]
+	r := Rename{Path: slices.Clone(rel), Type: t.Name, From: c.Alias, To: f.Alias}
+	if !slices.ContainsFunc(p.fs.f.Renames, func(x Rename) bool {
+		return x.Type == r.Type && x.From == r.From && PathString(x.Path) == PathString(r.Path)
+	}) {
+		p.fs.f.Renames = append(p.fs.f.Renames, r)
+	}
+	return &c
+}
+
+// shapesDiffer reports whether the runtime types of abstract type a in subgraph g
+// declare field name with types of different shapes (nullability, lists, leaf type).
+func (pl *planner) shapesDiffer(a *ast.Definition, g *supergraph.Graph, name string) bool {
+	seen := ""
+	for _, x := range pl.possible(a, g) {
+		fd := pl.sg.Field(x.Name, name)
+		if fd == nil || fd.In(g) == nil {
+			continue
+		}
+		sh := pl.shape(fd.In(g).Type)
+		if seen != "" && sh != seen {
+			return true
+		}
+		seen = sh
+	}
+	return false
+}
+
+// shape is a type's response shape: its wrappers and, for a leaf, its name.
+func (pl *planner) shape(t *ast.Type) string {
+	if t.Elem != nil {
+		s := "[" + pl.shape(t.Elem) + "]"
+		if t.NonNull {
+			s += "!"
+		}
+		return s
+	}
+	name := t.NamedType
+	if d := pl.sg.Schema.Types[name]; d != nil && d.IsCompositeType() {
+		name = "{}"
+	}
+	if t.NonNull {
+		name += "!"
+	}
+	return name
+}
+
+// shapeTag writes a type as letters and digits, for an alias.
+func shapeTag(t *ast.Type) string {
+	return strings.NewReplacer("!", "n", "[", "l", "]", "").Replace(t.String())
 }
 
 // sources returns the subgraphs that could bring the objects of field name of objects
@@ -588,7 +652,7 @@ func (pl *planner) abstract(p pos, sel ast.SelectionSet) (fetchSet, error) {
 		}
 		frag := inlineFragment(p.set, x.Name)
 		child := pos{fs: p.fs, set: &frag.SelectionSet, typ: x, path: withTypes(p.path, x.Name), provided: p.provided, top: p.top,
-			anc: under(p.anc, x.Name), sources: p.sources}
+			anc: under(p.anc, x.Name), sources: p.sources, under: a}
 		got, err := pl.set(child, sub)
 		if err != nil {
 			return nil, err

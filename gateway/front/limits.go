@@ -201,6 +201,7 @@ func usesIntrospection(set ast.SelectionSet, seen map[string]bool) bool {
 
 // coster estimates the cost of a validated operation; see Config.MaxCost for the model.
 type coster struct {
+	schema      *ast.Schema
 	vars        map[string]any
 	defaultSize int64
 	memo        map[costKey]int64
@@ -213,38 +214,57 @@ type costKey struct {
 }
 
 // estimateCost returns the list-aware cost of op with its coerced variables.
-func estimateCost(op *ast.OperationDefinition, vars map[string]any, defaultListSize int) int64 {
-	c := &coster{vars: vars, defaultSize: int64(defaultListSize), memo: map[costKey]int64{}, visiting: map[costKey]bool{}}
+func estimateCost(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any, defaultListSize int) int64 {
+	c := &coster{schema: schema, vars: vars, defaultSize: int64(defaultListSize), memo: map[costKey]int64{}, visiting: map[costKey]bool{}}
 	return c.selectionSet(op.SelectionSet, false)
 }
 
 // selectionSet costs set; sized says its parent field had a first/last argument, so that a
-// list field directly in set takes that size instead of the default.
+// list field directly in set takes that size instead of the default. Fragments on object
+// types are alternatives (an object has one runtime type): the costliest of them counts,
+// on top of what applies to every object.
 func (c *coster) selectionSet(set ast.SelectionSet, sized bool) int64 {
-	var total int64
+	var common int64
+	var perType map[string]int64
+	add := func(cond *ast.Definition, v int64) {
+		if cond == nil || cond.Kind != ast.Object {
+			common = satAdd(common, v)
+			return
+		}
+		if perType == nil {
+			perType = map[string]int64{}
+		}
+		perType[cond.Name] = satAdd(perType[cond.Name], v)
+	}
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			total = satAdd(total, c.field(sel, sized))
+			common = satAdd(common, c.field(sel, sized))
 		case *ast.InlineFragment:
-			total = satAdd(total, c.selectionSet(sel.SelectionSet, sized))
+			add(c.schema.Types[sel.TypeCondition], c.selectionSet(sel.SelectionSet, sized))
 		case *ast.FragmentSpread:
+			if sel.Definition == nil {
+				continue
+			}
 			key := costKey{sel.Name, sized}
-			if v, ok := c.memo[key]; ok {
-				total = satAdd(total, v)
-				continue
+			v, ok := c.memo[key]
+			if !ok {
+				if c.visiting[key] {
+					continue
+				}
+				c.visiting[key] = true
+				v = c.selectionSet(sel.Definition.SelectionSet, sized)
+				delete(c.visiting, key)
+				c.memo[key] = v
 			}
-			if sel.Definition == nil || c.visiting[key] {
-				continue
-			}
-			c.visiting[key] = true
-			v := c.selectionSet(sel.Definition.SelectionSet, sized)
-			delete(c.visiting, key)
-			c.memo[key] = v
-			total = satAdd(total, v)
+			add(c.schema.Types[sel.Definition.TypeCondition], v)
 		}
 	}
-	return total
+	var most int64
+	for _, v := range perType {
+		most = max(most, v)
+	}
+	return satAdd(common, most)
 }
 
 func (c *coster) field(f *ast.Field, parentSized bool) int64 {

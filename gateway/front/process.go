@@ -73,7 +73,7 @@ func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, strea
 	if f != nil {
 		return fail(f)
 	}
-	if cost := estimateCost(op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
+	if cost := estimateCost(schema, op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
 		return fail(requestError(CodeCostLimitExceeded,
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost)))
 	}
