@@ -28,6 +28,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/internal/fedtest"
+	"github.com/fedgraph/fedgraph/internal/webtest"
 )
 
 // Case is a supergraph and the queries a gateway serving it must answer.
@@ -134,6 +135,8 @@ func Run(t *testing.T, gw Gateway) Result {
 			res.Differed = append(res.Differed, id+": "+differed)
 		}
 	}
+	// Once, before the cases run at once: it may install tools/web's packages.
+	webtest.Node(t)
 	// The group returns once its parallel subtests have all ended.
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range Cases() {

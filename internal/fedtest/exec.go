@@ -217,7 +217,7 @@ func (e *executor) field(typ *ast.Definition, obj map[string]any, g *group, path
 	args := f.ArgumentMap(e.vars)
 	for _, a := range def.Arguments {
 		if v, ok := args[a.Name]; ok {
-			args[a.Name] = e.inputIDs(a.Type, v)
+			args[a.Name] = e.coerceInput(a.Type, v)
 		}
 	}
 	var v any
@@ -312,26 +312,35 @@ func (e *executor) complete(field string, t *ast.Type, v any, fields []*ast.Fiel
 	return out, true
 }
 
-// inputIDs turns the integers given as IDs in v, an input value of type t, into
-// strings, as the spec coerces them, so that resolvers see every ID as a string.
-func (e *executor) inputIDs(t *ast.Type, v any) any {
+// coerceInput turns the integers given as IDs in v, an input value of type t, into
+// strings, those given as Floats into float64, and a single value given for a list
+// into a list, as the spec coerces them, so that resolvers see one Go type per input
+// type.
+func (e *executor) coerceInput(t *ast.Type, v any) any {
+	if _, isList := v.([]any); t.Elem != nil && !isList && v != nil {
+		// A single value given for a list is a list of one.
+		return []any{e.coerceInput(t.Elem, v)}
+	}
 	switch v := v.(type) {
 	case int64:
-		if t.NamedType == "ID" {
+		switch t.NamedType {
+		case "ID":
 			return strconv.FormatInt(v, 10)
+		case "Float":
+			return float64(v)
 		}
 	case []any:
 		if t.Elem == nil {
 			return v
 		}
 		for i, item := range v {
-			v[i] = e.inputIDs(t.Elem, item)
+			v[i] = e.coerceInput(t.Elem, item)
 		}
 	case map[string]any:
 		if def := e.schema.Types[t.NamedType]; def != nil && def.Kind == ast.InputObject {
 			for _, f := range def.Fields {
 				if fv, ok := v[f.Name]; ok {
-					v[f.Name] = e.inputIDs(f.Type, fv)
+					v[f.Name] = e.coerceInput(f.Type, fv)
 				}
 			}
 		}

@@ -19,6 +19,7 @@ type Query {
   parcels(first: Int = 2): [Parcel!]!
   parcel(id: ID!): Parcel
   things: [Thing]
+  scaled(by: Float!, ids: [ID!]): String
   broken: Parcel!
 }
 
@@ -71,6 +72,9 @@ func parcels() Subgraph {
 			},
 			"Query.broken": func(_, _ map[string]any) (any, error) {
 				return nil, &Error{Message: "the broken parcel is lost", Code: "LOST"}
+			},
+			"Query.scaled": func(_, args map[string]any) (any, error) {
+				return fmt.Sprintf("%T %v, %#v", args["by"], args["by"], args["ids"]), nil
 			},
 			"Parcel.label": func(obj, args map[string]any) (any, error) {
 				return args["prefix"].(string) + obj["id"].(string), nil
@@ -146,6 +150,12 @@ func TestExecute(t *testing.T) {
 			query: `query($p: String = "V-", $n: Int!) { parcels(first: $n) { label(prefix: $p) } one: parcel(id: 3) { id } }`,
 			vars:  map[string]any{"n": 3},
 			want:  `{"data":{"parcels":[{"label":"V-1"},{"label":"V-2"},{"label":"V-3"}],"one":{"id":"3"}}}`,
+		},
+		{
+			name:  "Float and ID inputs coerced from integers",
+			query: `query($by: Float!) { a: scaled(by: $by, ids: [1, "x"]) b: scaled(by: 2, ids: 7) }`,
+			vars:  map[string]any{"by": 3},
+			want:  `{"data":{"a":"float64 3, []interface {}{\"1\", \"x\"}","b":"float64 2, []interface {}{\"7\"}"}}`,
 		},
 		{
 			name: "fragments, type conditions, @skip and @include, __typename",
