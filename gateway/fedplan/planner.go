@@ -406,6 +406,11 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 	if err != nil {
 		return nil, err
 	}
+	if len(dst.SelectionSet) == 0 {
+		// Only __typename, which the answer writes, or fields other fetches bring: a
+		// composite field must select something.
+		addTypename(&dst.SelectionSet, pl.prefix)
+	}
 	return out.add(got), nil
 }
 
