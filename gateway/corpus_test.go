@@ -62,6 +62,32 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestCorpusFederated runs the corpus through the gateway in federation mode, planned by
+// its own planner from the graph's supergraph: every answer, data and errors, must be
+// the stitched graph's (testdata/corpus.golden) byte for byte, key order included.
+func TestCorpusFederated(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis, withFederation(t))
+	ids := corpus.Seed(t, g.url)
+	want := readGolden(t)
+	differ := 0
+	for _, c := range corpus.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			body := ids.Mask(rawPost(t, g.url, c.Query, ids.Variables(c)))
+			w := want[c.Name]
+			switch {
+			case c.Federation == "" && w != string(body):
+				t.Errorf("answer:\n got %s\nwant %s", body, w)
+			case c.Federation != "" && w == string(body):
+				t.Errorf("declared to differ from stitch mode (%s), but the answers are the same: drop the declaration", c.Federation)
+			case c.Federation != "":
+				differ++
+				t.Logf("differs from stitch mode, as declared (%s):\n  federation %s\n      stitch %s", c.Federation, body, w)
+			}
+		})
+	}
+	t.Logf("%d of %d answers are stitch mode's byte for byte; %d differ as declared", len(corpus.Cases())-differ, len(corpus.Cases()), differ)
+}
+
 func readGolden(t *testing.T) map[string]string {
 	b, err := os.ReadFile("testdata/corpus.golden")
 	if err != nil {

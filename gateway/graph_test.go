@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/redistest"
+	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
@@ -37,6 +40,16 @@ type option func(*gateway.Config)
 
 func withPlaygroundDir(dir string) option {
 	return func(c *gateway.Config) { c.Front.PlaygroundDir = dir }
+}
+
+// withFederation serves the graph in federation mode: from the graph's supergraph
+// (schema.Supergraph), its subgraphs' URLs overridden with the test's.
+func withFederation(t testing.TB) option {
+	file := filepath.Join(t.TempDir(), "supergraph.graphql")
+	if err := os.WriteFile(file, []byte(schema.Supergraph()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func(c *gateway.Config) { c.Supergraph = file }
 }
 
 // withVerifier turns authentication on with v, in the gateway and in both subgraphs,

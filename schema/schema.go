@@ -4,6 +4,8 @@
 // `_service { sdl }` with the same text, and serves it at /schema.graphql with the
 // definitions of the federation directives it uses (Standalone).
 //
+// supergraph.graphql is their composition, for federation mode (Supergraph).
+//
 // It also holds the graph's one table of subgraphs (Subgraphs), which code generation,
 // the development launcher and the tests that enumerate the subgraphs read.
 package schema
@@ -24,6 +26,9 @@ var relay string
 
 //go:embed federation.graphqls
 var federation string
+
+//go:embed supergraph.graphql
+var supergraph string
 
 // Subgraph is one subgraph of the graph, as its table (Subgraphs) lists it. Everything
 // else about it follows from its name by convention: its Go package is subgraphs/NAME
@@ -102,6 +107,13 @@ func MustLookup(name string) Subgraph {
 	}
 	return s
 }
+
+// Supergraph returns the graph's Apollo Federation supergraph: the subgraphs' SDL
+// composed by @apollo/composition, each subgraph at its default address
+// (http://127.0.0.1:PORT/graphql). The gateway serves it in federation mode
+// (gateway -supergraph); internal/interop's TestComposition composes the running
+// subgraphs again and checks that it is the same (-update rewrites it).
+func Supergraph() string { return supergraph }
 
 // Standalone returns a subgraph's SDL followed by the definitions of the Apollo
 // Federation directives it uses, so that it loads without any knowledge of Federation:

@@ -265,6 +265,11 @@ func (pl *planner) rootGraph(rootType *ast.Definition, f *ast.Field, sub ast.Sel
 		score := 0
 		if t := pl.sg.Schema.Types[fg.Type.Name()]; t != nil {
 			score = pl.localScore(fg.Graph, t, sub, 2)
+			if t.IsAbstractType() {
+				// The subgraph that can return the most runtime types first: another may
+				// answer null for an object it does not have (a node id of another type).
+				score += 100 * len(pl.possible(t, fg.Graph))
+			}
 		}
 		if pl.group != nil && pl.group.roots[fg.Graph] != nil && pl.kind != ast.Mutation {
 			score += 1000
@@ -388,6 +393,10 @@ func (pl *planner) field(p pos, t *ast.Definition, f *ast.Field, sub ast.Selecti
 	dst := addField(p.set, pl.asked(p, t, f, fg))
 	out := fetchSet{p.fs: true}
 	if len(sub) == 0 {
+		if d := pl.sg.Schema.Types[fg.Type.Name()]; d != nil && d.IsCompositeType() && len(dst.SelectionSet) == 0 {
+			// Every field of the selection skipped: a composite field must select something.
+			addTypename(&dst.SelectionSet, pl.prefix)
+		}
 		return out, nil
 	}
 	ft := pl.sg.Schema.Types[fg.Type.Name()]

@@ -2,6 +2,8 @@ package interop
 
 import (
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +12,39 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fedgraph/fedgraph/schema"
 )
+
+var update = flag.Bool("update", false, "rewrite schema/supergraph.graphql from the composition")
+
+// checkCommittedSupergraph compares a supergraph composed from the running subgraphs with
+// the one the repository keeps (schema/supergraph.graphql, which the gateway serves in
+// federation mode), their URLs set to each subgraph's default address; -update rewrites
+// it.
+func checkCommittedSupergraph(t *testing.T, sdl string, subgraphs []subgraph) {
+	t.Helper()
+	for _, s := range subgraphs {
+		sc, ok := schema.Lookup(s.name)
+		if !ok {
+			t.Fatalf("subgraph %s is not in the table", s.name)
+		}
+		sdl = strings.ReplaceAll(sdl, `url: "`+s.url+`"`, fmt.Sprintf(`url: "http://127.0.0.1:%d/graphql"`, sc.Port))
+	}
+	file := filepath.Join("..", "..", "schema", "supergraph.graphql")
+	if *update {
+		if err := os.WriteFile(file, []byte(sdl), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != sdl {
+		t.Errorf("%s is not the composition of the subgraphs' schemas: run go test ./internal/interop -run TestComposition -update", file)
+	}
+}
 
 // TestComposition composes the running subgraphs' `_service { sdl }` and requires a
 // supergraph with no composition error and no hint but description ones, routing each
@@ -42,6 +76,7 @@ func TestComposition(t *testing.T) {
 			t.Errorf("supergraph lacks %s", want)
 		}
 	}
+	checkCommittedSupergraph(t, string(sdl), g.subgraphs)
 	// Each subgraph's entities, as DESIGN.md lists them, are keyed by id in the
 	// supergraph: the planner can then fetch any of their fields from the other side.
 	for _, want := range []string{
