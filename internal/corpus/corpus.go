@@ -150,7 +150,7 @@ func Cases() []Case {
 				"Apollo Gateway's planner sends the id to a subgraph, which refuses \"Nope:1\" as malformed (BAD_USER_INPUT at node)"},
 			Federation: "as Apollo Gateway: node goes to products, which refuses \"Nope:1\" as malformed"},
 		{Name: "node of a malformed id",
-			Query: `{ node(id: "garbage") { id } }`,
+			Query:      `{ node(id: "garbage") { id } }`,
 			Federation: "the same error, from products rather than the gateway: it names its subgraph in extensions.subgraph"},
 		{Name: "node of a deleted user", Vars: map[string]any{"id": "{{gone}}"},
 			Query: `query($id: ID!) { node(id: $id) { id } }`,
