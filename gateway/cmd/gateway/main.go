@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -34,7 +35,7 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	addr := fs.String("listen-addr", ":4000", "address to serve on")
+	addr := fs.String("listen-addr", serve.DefaultAddr(4000), "address to serve on; 0.0.0.0:PORT for every interface")
 	var subgraphs subgraphFlags
 	subgraphs.register(fs)
 	var cfg gateway.Config
@@ -52,6 +53,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	var err error
 	cfg.Subgraphs, err = subgraphs.list(fs)
+	if err == nil {
+		err = cfg.Validate()
+	}
 	if err := errors.Join(err, frontCfg.Validate()); err != nil {
 		return err
 	}
@@ -80,27 +84,90 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *metricsAddr != "" {
 		cfg.Metrics = reg
 	}
-	gw, err := gateway.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer gw.Close()
 	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
 		return err
 	}
 	if err := metrics.Serve(ctx, *metricsAddr, reg, logger, stdout); err != nil {
 		return err
 	}
+	// The listener is bound, and served, before the gateway waits for the subgraphs'
+	// schemas: a restart while a subgraph is down refuses no connection. Requests that
+	// come meanwhile wait for the gateway (at most -startup-timeout); /healthz answers
+	// at once.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "gateway on http://%s/graphql\n", ln.Addr())
-	h, err := gw.Handler()
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	st := &starting{ready: make(chan struct{})}
+	served := make(chan error, 1)
+	go func() { served <- serve.Run(sctx, frontCfg.HTTPServer(st), ln, logger) }()
+	gw, h, err := newGateway(ctx, cfg)
 	if err != nil {
+		st.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the gateway did not start", http.StatusServiceUnavailable)
+		}))
+		stopServing()
+		<-served
 		return err
 	}
-	return serve.Run(ctx, gw.Server(h), ln, logger)
+	defer gw.Close() // after the server has stopped: requests in flight use the gateway
+	st.serve(h)
+	return <-served
+}
+
+// newGateway builds the gateway and its handler.
+func newGateway(ctx context.Context, cfg gateway.Config) (*gateway.Gateway, http.Handler, error) {
+	gw, err := gateway.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := gw.Handler()
+	if err != nil {
+		gw.Close()
+		return nil, nil, err
+	}
+	return gw, h, nil
+}
+
+// starting is the handler while the gateway starts: /healthz answers at once (the
+// process lives), /readyz answers 503, and every other request waits until serve gives
+// the gateway's handler, which then answers it, or until the request ends.
+type starting struct {
+	ready chan struct{} // closed by serve
+	h     http.Handler  // set before ready is closed
+}
+
+func (s *starting) serve(h http.Handler) {
+	s.h = h
+	close(s.ready)
+}
+
+func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.ready:
+		s.h.ServeHTTP(w, r)
+		return
+	default:
+	}
+	switch r.URL.Path {
+	case "/healthz":
+		io.WriteString(w, "ok\n")
+		return
+	case "/readyz":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"status":"starting"}`+"\n")
+		return
+	}
+	select {
+	case <-s.ready:
+		s.h.ServeHTTP(w, r)
+	case <-r.Context().Done():
+	}
 }
 
 // subgraphFlags are the subgraphs as the command line and the environment give them:
