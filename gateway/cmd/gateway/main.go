@@ -92,8 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The listener is bound, and served, before the gateway waits for the subgraphs'
 	// schemas: a restart while a subgraph is down refuses no connection. Requests that
-	// come meanwhile wait for the gateway (at most -startup-timeout); /healthz answers
-	// at once.
+	// come meanwhile wait for the gateway (at most -startup-timeout, 1s by default);
+	// /healthz answers at once.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -133,8 +133,10 @@ func newGateway(ctx context.Context, cfg gateway.Config) (*gateway.Gateway, http
 }
 
 // starting is the handler while the gateway starts: /healthz answers at once (the
-// process lives), /readyz answers 503, and every other request waits until serve gives
-// the gateway's handler, which then answers it, or until the request ends.
+// process lives), and every other request, /readyz too, waits until serve gives the
+// gateway's handler, which then answers it, or until the request ends. A request that
+// comes in the first moments is thus answered as soon as the gateway can, never
+// refused, and /readyz never says more than the gateway knows.
 type starting struct {
 	ready chan struct{} // closed by serve
 	h     http.Handler  // set before ready is closed
@@ -148,26 +150,18 @@ func (s *starting) serve(h http.Handler) {
 func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-s.ready:
-		s.h.ServeHTTP(w, r)
-		return
 	default:
+		if r.URL.Path == "/healthz" {
+			io.WriteString(w, "ok\n")
+			return
+		}
+		select {
+		case <-s.ready:
+		case <-r.Context().Done():
+			return
+		}
 	}
-	switch r.URL.Path {
-	case "/healthz":
-		io.WriteString(w, "ok\n")
-		return
-	case "/readyz":
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, `{"status":"starting"}`+"\n")
-		return
-	}
-	select {
-	case <-s.ready:
-		s.h.ServeHTTP(w, r)
-	case <-r.Context().Done():
-	}
+	s.h.ServeHTTP(w, r)
 }
 
 // subgraphFlags are the subgraphs as the command line and the environment give them:
