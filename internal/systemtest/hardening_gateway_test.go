@@ -59,7 +59,9 @@ func schemaStates(t *testing.T, gw *process) (int, string) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body struct{ Subgraphs []struct{ Name, Schema string } }
+	var body struct {
+		Subgraphs []struct{ Name, Schema string }
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("/readyz: %d, %v", resp.StatusCode, err)
 	}
