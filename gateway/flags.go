@@ -90,7 +90,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&timeoutsFlag{c: c}, "subgraph-timeout",
 		"bound on one request to a subgraph: DURATION for all, NAME=DURATION for one (repeatable, or comma-separated)")
 	fs.DurationVar(&c.SchemaPollInterval, "schema-poll-interval", c.SchemaPollInterval,
-		"how often each subgraph's SDL is fetched again to pick up schema changes; negative: never")
+		"how often each subgraph's SDL is fetched again to pick up schema changes; negative: never, once every subgraph has served its own")
 	fs.IntVar(&c.PlanCacheSize, "plan-cache-size", max(c.PlanCacheSize, DefaultPlanCacheSize), "operations whose compiled plans are kept")
 	fs.IntVar(&c.MaxBatch, "max-lookups-per-request", max(c.MaxBatch, DefaultMaxBatch),
 		"entity lookups in one subgraph request; more are split into several requests")

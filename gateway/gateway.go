@@ -66,7 +66,8 @@ type Config struct {
 	SchemaCacheDir string
 	// SchemaPollInterval is how often each subgraph's SDL is fetched again; a change is
 	// merged and swapped in without a restart (see reload.go). A negative value turns
-	// polling off. default: DefaultSchemaPollInterval
+	// polling off once every subgraph has served its SDL (until then each is asked every
+	// second). default: DefaultSchemaPollInterval
 	SchemaPollInterval time.Duration
 	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
