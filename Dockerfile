@@ -7,10 +7,12 @@
 #   docker build --build-arg SERVICE=users -t fedgraph-users .
 #
 # Each image holds one static binary (CGO_ENABLED=0, -trimpath) and tools/healthcheck on
-# distroless's static base, run as a numeric non-root user: there is no shell, no package
-# manager and nothing that writes to the file system. Every setting comes from the
-# environment (see README.md, "Configuration"). deploy/ tests this file with BuildKit's
-# parser.
+# distroless's static base, run as a numeric non-root user: there is no shell and no
+# package manager, and only the gateway writes to the file system (its schema cache).
+# Every setting comes from the environment (see README.md, "Configuration"); each image
+# sets LISTEN_ADDR to its port on every interface, since the binaries listen on
+# 127.0.0.1 by default, which nothing outside the container reaches. deploy/ tests this
+# file with BuildKit's parser.
 
 ARG GO_VERSION=1.26.8
 ARG NODE_VERSION=22
@@ -42,6 +44,8 @@ FROM build AS build-gateway
 COPY --from=web /dist/ gateway/playground/dist/
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags="-s -w" -o /out/gateway ./gateway/cmd/gateway
+# The schema cache's directory, for the image to copy with its user as owner.
+RUN mkdir -p /out/cache/fedgraph
 
 FROM build AS build-users
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
@@ -63,6 +67,11 @@ USER 65532:65532
 
 FROM runtime AS gateway
 COPY --from=build-gateway /out/gateway /usr/local/bin/gateway
+# The directory of SCHEMA_CACHE_DIR, owned by the user the gateway runs as. It is
+# copied as an entry of /out/cache/, so that --chown applies to it; a volume mounted on
+# it (compose.yaml) takes its owner from it.
+COPY --from=build-gateway --chown=65532:65532 /out/cache/ /var/cache/
+ENV LISTEN_ADDR=0.0.0.0:4000 SCHEMA_CACHE_DIR=/var/cache/fedgraph
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["/usr/local/bin/healthcheck", "http://127.0.0.1:4000/readyz"]
@@ -70,6 +79,7 @@ ENTRYPOINT ["/usr/local/bin/gateway"]
 
 FROM runtime AS users
 COPY --from=build-users /out/users /usr/local/bin/users
+ENV LISTEN_ADDR=0.0.0.0:4001
 EXPOSE 4001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/healthcheck", "http://127.0.0.1:4001/readyz"]
@@ -77,6 +87,7 @@ ENTRYPOINT ["/usr/local/bin/users"]
 
 FROM runtime AS products
 COPY --from=build-products /out/products /usr/local/bin/products
+ENV LISTEN_ADDR=0.0.0.0:4002
 EXPOSE 4002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/healthcheck", "http://127.0.0.1:4002/readyz"]

@@ -370,6 +370,25 @@ func (b *binary) listenPort(t *testing.T, env map[string]*string) int {
 	return b.port(t, env, "LISTEN_ADDR")
 }
 
+// everyInterface is the host a deployed binary listens on: a container's loopback is
+// its own, and the binaries' default (127.0.0.1) would leave the service unreachable
+// by other containers, by the published port and by Kubernetes' probes.
+const everyInterface = "0.0.0.0"
+
+// checkListensOnEveryInterface reports unless env sets b's LISTEN_ADDR itself, to
+// 0.0.0.0:PORT: the binaries' default listens on loopback only.
+func (b *binary) checkListensOnEveryInterface(env map[string]*string) error {
+	v, ok := env["LISTEN_ADDR"]
+	if !ok || v == nil {
+		return fmt.Errorf("%s: LISTEN_ADDR not set: the binary would listen on its default %q, unreachable from outside the container",
+			b.name, b.flags["LISTEN_ADDR"].def)
+	}
+	if host, _, err := net.SplitHostPort(*v); err != nil || host != everyInterface {
+		return fmt.Errorf("%s: LISTEN_ADDR=%q: want %s:PORT, every interface of the container", b.name, *v, everyInterface)
+	}
+	return nil
+}
+
 // metricsPort is the port of b's Prometheus /metrics listener with env. Every
 // deployment turns it on: a METRICS_ADDR left empty (the flag's default) fails the test.
 func (b *binary) metricsPort(t *testing.T, env map[string]*string) int {
@@ -433,11 +452,12 @@ func TestReadFlags(t *testing.T) {
 		bin, env string
 		want     flagInfo
 	}{
-		{"users", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: ":4001"}},
+		{"users", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: "127.0.0.1:4001"}},
 		{"users", "REDIS_URL", flagInfo{name: "redis-url", kind: "string"}},
-		{"gateway", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: ":4000"}},
+		{"gateway", "LISTEN_ADDR", flagInfo{name: "listen-addr", kind: "string", def: "127.0.0.1:4000"}},
 		{"gateway", "INTROSPECTION", flagInfo{name: "introspection", kind: "bool", def: "true"}},
-		{"gateway", "STARTUP_TIMEOUT", flagInfo{name: "startup-timeout", kind: "duration", def: "30s"}},
+		{"gateway", "STARTUP_TIMEOUT", flagInfo{name: "startup-timeout", kind: "duration", def: "1s"}},
+		{"gateway", "SCHEMA_CACHE_DIR", flagInfo{name: "schema-cache-dir", kind: "string"}},
 		{"products", "EVENTS_REDIS_URL", flagInfo{name: "events-redis-url", kind: "string"}},
 		{"gateway", "METRICS_ADDR", flagInfo{name: "metrics-addr", kind: "string"}},
 		{"gateway", "SUBGRAPHS", flagInfo{name: "subgraphs", kind: "value"}},
@@ -487,10 +507,25 @@ func TestReadFlags(t *testing.T) {
 			t.Errorf("%s does not link OpenTelemetry's SDK", c.name)
 		}
 	}
-	// Each subgraph's binary listens where the table says, by default.
+	// Each subgraph's binary listens where the table says, by default, on loopback only.
 	for _, s := range schema.Subgraphs() {
-		if got, want := bins[s.Name].flags["LISTEN_ADDR"].def, fmt.Sprintf(":%d", s.Port); got != want {
-			t.Errorf("%s -listen-addr defaults to %q, want %q: the port of schema.Subgraphs", s.Name, got, want)
+		if got, want := bins[s.Name].flags["LISTEN_ADDR"].def, fmt.Sprintf("127.0.0.1:%d", s.Port); got != want {
+			t.Errorf("%s -listen-addr defaults to %q, want %q: loopback, on the port of schema.Subgraphs", s.Name, got, want)
+		}
+	}
+	// checkListensOnEveryInterface refuses what the binaries' default would do.
+	for _, tt := range []struct {
+		env map[string]*string
+		ok  bool
+	}{
+		{map[string]*string{}, false},
+		{map[string]*string{"LISTEN_ADDR": nil}, false},
+		{map[string]*string{"LISTEN_ADDR": str("127.0.0.1:4001")}, false},
+		{map[string]*string{"LISTEN_ADDR": str(":4001")}, false},
+		{map[string]*string{"LISTEN_ADDR": str("0.0.0.0:4001")}, true},
+	} {
+		if err := bins["users"].checkListensOnEveryInterface(tt.env); (err == nil) != tt.ok {
+			t.Errorf("checkListensOnEveryInterface(%v) = %v, want ok %v", tt.env, err, tt.ok)
 		}
 	}
 	// tracingOn follows internal/tracing: off unless an endpoint or the exporter is set.

@@ -94,6 +94,9 @@ func TestCompose(t *testing.T) {
 				}
 			}
 
+			if err := bin.checkListensOnEveryInterface(s.Environment); err != nil {
+				t.Errorf("environment: %v", err)
+			}
 			port := bin.listenPort(t, s.Environment)
 			metrics := bin.metricsPort(t, s.Environment)
 			var targets []int
@@ -143,6 +146,8 @@ func TestCompose(t *testing.T) {
 		})
 	}
 
+	checkComposeSchemaCache(t, p, bins["gateway"], d)
+
 	// What the services' settings must agree on. The gateway's SUBGRAPHS names every
 	// subgraph of the graph, in order; links checked that each leads to its service.
 	users, products := p.Services["users"], p.Services["products"]
@@ -180,6 +185,43 @@ func TestCompose(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) { checkComposeRedis(t, p, s) })
 	}
+}
+
+// checkComposeSchemaCache checks the gateway's SCHEMA_CACHE_DIR: set, on a named volume
+// of its own (the container's file system is read-only, and the volume outlives the
+// container), writable, and a directory the image gives the gateway's user, from which
+// a new volume takes its owner.
+func checkComposeSchemaCache(t *testing.T, p *types.Project, bin *binary, d *dockerfile) {
+	t.Helper()
+	s := p.Services["gateway"]
+	dir := bin.setting(t, s.Environment, "SCHEMA_CACHE_DIR")
+	if dir == "" {
+		t.Error("gateway SCHEMA_CACHE_DIR is empty: a restart while a subgraph is down would start without its fields")
+		return
+	}
+	if img := d.image(t, map[string]string{"SERVICE": "gateway"}); !img.ownedDir(dir) {
+		t.Errorf("gateway SCHEMA_CACHE_DIR=%s: not a directory of the image owned by its user %s; a volume there would be root's", dir, img.user)
+	}
+	for _, v := range s.Volumes {
+		if v.Target != dir {
+			continue
+		}
+		if v.Type != types.VolumeTypeVolume || v.ReadOnly {
+			t.Errorf("gateway SCHEMA_CACHE_DIR=%s: mounted %+v, want a writable named volume", dir, v)
+		}
+		if _, ok := p.Volumes[v.Source]; !ok {
+			t.Errorf("gateway volume %q is not declared under volumes", v.Source)
+		}
+		for name, o := range p.Services {
+			for _, ov := range o.Volumes {
+				if name != s.Name && ov.Source == v.Source {
+					t.Errorf("gateway's schema cache volume %s is shared with %s", v.Source, name)
+				}
+			}
+		}
+		return
+	}
+	t.Errorf("gateway SCHEMA_CACHE_DIR=%s is on no volume: the container's file system is read-only", dir)
 }
 
 // checkComposeRedis checks a Redis server: the official redis:7 image, the append-only

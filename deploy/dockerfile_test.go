@@ -117,12 +117,14 @@ type image struct {
 	entrypoint []string
 	health     []string          // HEALTHCHECK's CMD, exec form
 	files      map[string]source // destination path → where COPY --from took it
+	env        map[string]string // what ENV sets
 }
 
 // source is a file copied from another stage.
 type source struct {
 	stage *stage
 	path  string
+	chown string // COPY's --chown, "" for root
 }
 
 // image resolves the image that building with args yields.
@@ -132,6 +134,7 @@ func (d *dockerfile) image(t *testing.T, args map[string]string) *image {
 	chain := d.chain(t, last, args)
 	img := &image{base: d.expand(chain[0].base, args), files: map[string]source{}}
 	for _, s := range chain {
+		img.env = d.env(s, img.env)
 		for _, in := range s.ins {
 			switch in.cmd {
 			case "user":
@@ -154,7 +157,7 @@ func (d *dockerfile) image(t *testing.T, args map[string]string) *image {
 				if from == nil || len(in.args) != 2 {
 					continue
 				}
-				img.files[in.args[1]] = source{stage: from, path: in.args[0]}
+				img.files[in.args[1]] = source{stage: from, path: in.args[0], chown: in.flag("chown")}
 			}
 		}
 	}
@@ -288,6 +291,25 @@ func (d *dockerfile) builtFrom(t *testing.T, img *image, dst, pkg string) {
 	t.Errorf("%s: stage %q runs no go build -o %s", dst, src.stage.name, src.path)
 }
 
+// ownedDir reports whether img has the directory dir owned by its USER: an entry of a
+// directory that COPY --from --chown=USER copied, made in that stage by mkdir -p.
+func (img *image) ownedDir(dir string) bool {
+	for dst, src := range img.files {
+		rel, ok := strings.CutPrefix(dir, dst)
+		if !ok || !strings.HasSuffix(dst, "/") || rel == "" || src.chown != img.user {
+			continue
+		}
+		made := strings.TrimSuffix(src.path, "/") + "/" + rel
+		for _, in := range src.stage.ins {
+			f := strings.Fields(strings.Join(in.args, " "))
+			if in.cmd == "run" && slices.Contains(f, "mkdir") && slices.Contains(f, "-p") && slices.Contains(f, made) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // runtimeUser parses a USER that names a numeric uid (and optionally gid).
 func runtimeUser(user string) (uid int64, err error) {
 	u, _, _ := strings.Cut(user, ":")
@@ -328,13 +350,33 @@ func TestDockerfile(t *testing.T) {
 				t.Errorf("USER %q: want a numeric non-root uid (Kubernetes checks runAsNonRoot on the number)", img.user)
 			}
 
-			port := strconv.Itoa(bin.listenPort(t, nil))
+			// Every variable the image sets is one the binary reads; LISTEN_ADDR is set,
+			// to every interface, since the binaries listen on loopback by default.
+			env := map[string]*string{}
+			for k, v := range img.env {
+				env[k] = &v
+			}
+			if err := bin.checkEnv(env); err != nil {
+				t.Errorf("ENV: %v", err)
+			}
+			if err := bin.checkListensOnEveryInterface(env); err != nil {
+				t.Errorf("ENV: %v", err)
+			}
+			port := strconv.Itoa(bin.listenPort(t, env))
 			var exposed []string
 			for _, p := range img.expose {
 				exposed = append(exposed, strings.TrimSuffix(p, "/tcp"))
 			}
 			if !slices.Equal(exposed, []string{port}) {
-				t.Errorf("EXPOSE %v, want [%s]: the port %s listens on by default", img.expose, port, svc.name)
+				t.Errorf("EXPOSE %v, want [%s]: the port %s listens on (LISTEN_ADDR)", img.expose, port, svc.name)
+			}
+			// The gateway's schema cache is a directory its user owns: a volume mounted
+			// there takes its owner from it (compose.yaml), and without one the
+			// container's own layer keeps it across restarts.
+			if svc.name == "gateway" {
+				if dir := bin.setting(t, env, "SCHEMA_CACHE_DIR"); dir == "" || !img.ownedDir(dir) {
+					t.Errorf("SCHEMA_CACHE_DIR %q: want a directory the image makes, owned by its USER %s", dir, img.user)
+				}
 			}
 
 			entry := "/usr/local/bin/" + svc.name

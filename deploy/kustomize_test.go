@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -320,6 +319,11 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 			checkURLs(t, r, bins, svc.name, env)
 			if svc.name == "gateway" {
 				checkSubgraphList(t, values(env))
+				checkSchemaCacheMount(t, pod.Spec, c, bin.setting(t, values(env), "SCHEMA_CACHE_DIR"))
+			}
+			// The probes and the Service reach the pod's address, not its loopback.
+			if err := bin.checkListensOnEveryInterface(values(env)); err != nil {
+				t.Errorf("environment: %v", err)
 			}
 
 			port := bin.listenPort(t, values(env))
@@ -329,18 +333,6 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 			bin.tracingOn(t, values(env)) // its OTEL_* values, if any, are ones it takes
 			checkProbe(t, c, "readiness", c.ReadinessProbe, "/readyz", port)
 			checkProbe(t, c, "liveness", c.LivenessProbe, "/healthz", port)
-			if svc.name == "gateway" {
-				// The gateway listens only after its first schemas or STARTUP_TIMEOUT.
-				checkProbe(t, c, "startup", c.StartupProbe, "/healthz", port)
-				startup, err := time.ParseDuration(bin.setting(t, values(env), "STARTUP_TIMEOUT"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if p := c.StartupProbe; p != nil && time.Duration(p.PeriodSeconds*p.FailureThreshold)*time.Second <= startup {
-					t.Errorf("startup probe allows %ds, the gateway may take STARTUP_TIMEOUT %s before it listens",
-						p.PeriodSeconds*p.FailureThreshold, startup)
-				}
-			}
 
 			for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 				req, okReq := c.Resources.Requests[res]
@@ -371,6 +363,30 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 			}
 		})
 	}
+}
+
+// checkSchemaCacheMount checks the gateway's SCHEMA_CACHE_DIR: set, and a writable
+// volume of the pod mounted there (the root file system is read-only), so that a
+// container restarted while a subgraph is down still has that subgraph's schema.
+func checkSchemaCacheMount(t *testing.T, pod corev1.PodSpec, c corev1.Container, dir string) {
+	t.Helper()
+	if dir == "" {
+		t.Error("SCHEMA_CACHE_DIR is empty: a restart while a subgraph is down would start without its fields")
+		return
+	}
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != dir {
+			continue
+		}
+		if m.ReadOnly || m.SubPath != "" {
+			t.Errorf("SCHEMA_CACHE_DIR=%s: mount %+v, want the whole volume, writable", dir, m)
+		}
+		if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name }) {
+			t.Errorf("SCHEMA_CACHE_DIR=%s: mount of %s, which is no volume of the pod", dir, m.Name)
+		}
+		return
+	}
+	t.Errorf("SCHEMA_CACHE_DIR=%s is on no volume: the root file system is read-only", dir)
 }
 
 // checkContainerPorts checks that c declares exactly two ports: http, the port the binary

@@ -22,15 +22,21 @@ func ParseSubgraph(s string) (Subgraph, error) {
 	if name == "" {
 		return Subgraph{}, fmt.Errorf("%q has an empty subgraph name: want NAME=URL", s)
 	}
-	if strings.IndexFunc(name, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) >= 0 {
+	if !validSubgraphName(name) {
 		return Subgraph{}, fmt.Errorf("subgraph name %q: want letters, digits, '-' and '_'", name)
 	}
 	if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return Subgraph{}, fmt.Errorf("subgraph %s: %q is not an http(s) URL", name, u)
 	}
 	return Subgraph{Name: name, URL: u}, nil
+}
+
+// validSubgraphName reports whether name is letters, digits, '-' and '_' only: fit for
+// logs, metrics labels and a file name (the schema cache's).
+func validSubgraphName(name string) bool {
+	return strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0
 }
 
 // ParseSubgraphs parses a whole subgraph list: NAME=URL,NAME=URL,… in merge order (spaces
@@ -78,11 +84,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.SubgraphTimeout = or(c.SubgraphTimeout, DefaultSubgraphTimeout)
 	c.SchemaPollInterval = or(c.SchemaPollInterval, DefaultSchemaPollInterval)
 	fs.DurationVar(&c.StartupTimeout, "startup-timeout", c.StartupTimeout,
-		"how long to wait for every subgraph's schema at start; then start with those that answered")
+		"how long requests wait at start for every subgraph's schema; then the gateway serves those that answered (and the cached schemas of the others) and takes the rest in when they answer")
+	fs.StringVar(&c.SchemaCacheDir, "schema-cache-dir", c.SchemaCacheDir,
+		"directory where each subgraph's last good schema is kept, for a start while it is down; empty: none")
 	fs.Var(&timeoutsFlag{c: c}, "subgraph-timeout",
 		"bound on one request to a subgraph: DURATION for all, NAME=DURATION for one (repeatable, or comma-separated)")
 	fs.DurationVar(&c.SchemaPollInterval, "schema-poll-interval", c.SchemaPollInterval,
-		"how often each subgraph's SDL is fetched again to pick up schema changes; negative: never")
+		"how often each subgraph's SDL is fetched again to pick up schema changes; negative: never, once every subgraph has served its own")
 	fs.IntVar(&c.PlanCacheSize, "plan-cache-size", max(c.PlanCacheSize, DefaultPlanCacheSize), "operations whose compiled plans are kept")
 	fs.IntVar(&c.MaxBatch, "max-lookups-per-request", max(c.MaxBatch, DefaultMaxBatch),
 		"entity lookups in one subgraph request; more are split into several requests")

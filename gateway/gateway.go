@@ -58,12 +58,22 @@ type Config struct {
 	// asked anything to start. default: "" (stitch mode, from the subgraphs' SDL)
 	Supergraph string
 	// StartupTimeout bounds how long New waits for every subgraph to serve its SDL. When
-	// it passes, the gateway starts with the subgraphs that answered (New fails only when
-	// none did) and takes the others in as they appear. default: DefaultStartupTimeout
+	// it passes, the gateway starts with the subgraphs that answered and the cached SDLs
+	// of the others (SchemaCacheDir), and takes the rest in as they appear; with none at
+	// all it starts with no graph, answering GraphQL requests with 503 until a subgraph
+	// answers. default: DefaultStartupTimeout
 	StartupTimeout time.Duration
+	// SchemaCacheDir is a directory where the gateway keeps each subgraph's last good SDL
+	// (schema.go), one file per subgraph, written whenever a served graph holds a new
+	// one: a gateway started while a subgraph is down then serves that subgraph's fields
+	// from it, failing them with SUBGRAPH_UNAVAILABLE until the subgraph answers, instead
+	// of leaving them out. It is created if need be; a file that cannot be read or does
+	// not check is logged and ignored. default: "", no cache
+	SchemaCacheDir string
 	// SchemaPollInterval is how often each subgraph's SDL is fetched again; a change is
 	// merged and swapped in without a restart (see reload.go). A negative value turns
-	// polling off. default: DefaultSchemaPollInterval
+	// polling off once every subgraph has served its SDL (until then each is asked every
+	// second). default: DefaultSchemaPollInterval
 	SchemaPollInterval time.Duration
 	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
@@ -101,13 +111,22 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultStartupTimeout  = 30 * time.Second
+	// DefaultStartupTimeout is short: the listener is bound before New is called, and a
+	// subgraph that does not answer within it is taken in when it does (reload.go).
+	DefaultStartupTimeout  = time.Second
 	DefaultSubgraphTimeout = 10 * time.Second
 	DefaultPlanCacheSize   = 1000
 	// DefaultSchemaPollInterval is the default of Config.SchemaPollInterval.
 	DefaultSchemaPollInterval = 10 * time.Second
 	DefaultMaxBatch           = 500
 )
+
+// Validate reports every invalid setting of c at once, as New would, without changing
+// c or starting anything: a command checks its settings before it listens.
+func (c Config) Validate() error {
+	c.Subgraphs = slices.Clone(c.Subgraphs)
+	return c.init()
+}
 
 func (c *Config) init() error {
 	if c.StartupTimeout == 0 {
@@ -155,6 +174,9 @@ func (c *Config) init() error {
 		}
 		if s.Name == "" || seen[s.Name] {
 			errs = append(errs, fmt.Errorf("subgraph name %q is empty or repeated", s.Name))
+		} else if c.SchemaCacheDir != "" && !validSubgraphName(s.Name) {
+			// The name becomes the cache's file name.
+			errs = append(errs, fmt.Errorf("subgraph name %q: want letters, digits, '-' and '_'", s.Name))
 		}
 		seen[s.Name] = true
 	}
@@ -181,8 +203,12 @@ type Gateway struct {
 	plans    *planCache
 	// subgraphs are the configured subgraphs, in order; every graph shares them, with
 	// their connections, breakers and retry budgets.
-	subgraphs    []*subgraph
-	graph        atomic.Pointer[graph] // what new requests use
+	subgraphs []*subgraph
+	// cached says, by position in subgraphs, which of them the graph holds only by the
+	// SDL the gateway started from the schema cache: they have not served it since.
+	cached       []atomic.Bool
+	cache        *schemaCache          // nil: none
+	graph        atomic.Pointer[graph] // what new requests use; never nil once New returns
 	previous     atomic.Pointer[graph] // what graph replaced, for requests in flight
 	pollInterval time.Duration
 	metrics      *gatewayMetrics // nil: none
@@ -202,7 +228,9 @@ type Gateway struct {
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
-// new one, and the plan cache keys every plan by its generation.
+// new one, and the plan cache keys every plan by its generation. The empty graph
+// (emptyGraph: generation 0, no schema, no planner) stands for none before a subgraph
+// has answered; no request reaches the executor with it (untilGraph).
 type graph struct {
 	generation uint64
 	schema     *ast.Schema
@@ -218,8 +246,10 @@ type graph struct {
 }
 
 // New fetches every subgraph's SDL (retrying until cfg.StartupTimeout), merges the
-// schemas and returns the gateway, which keeps its graph current (see reload.go) until
-// Close.
+// schemas, with the cached SDLs of the subgraphs that did not answer, and returns the
+// gateway, which keeps its graph current (see reload.go) until Close. It fails on a bad
+// Config, or when the SDLs that answered do not merge; not when no subgraph answered:
+// that gateway has no graph (Schema returns nil) until one does.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	if err := cfg.init(); err != nil {
 		return nil, fmt.Errorf("gateway: config: %w", err)
@@ -236,27 +266,36 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	for _, sc := range cfg.Subgraphs {
 		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
 	}
+	g.cached = make([]atomic.Bool, len(g.subgraphs))
+	g.cache = openSchemaCache(cfg.SchemaCacheDir, cfg.Logger)
 	wctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	texts := g.waitForSDLs(wctx)
 	cancel()
-	gr, err := g.build(texts, 1)
+	gr, err := g.first(texts)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w (waited %s for the subgraphs' schemas)", err, cfg.StartupTimeout)
 	}
-	if len(gr.missing) > 0 {
+	switch {
+	case gr.schema == nil:
+		g.logger.Warn("gateway: no subgraph answered and none has a cached schema; GraphQL requests get 503 until one answers",
+			"missing", strings.Join(gr.missing, ","))
+	case len(gr.missing) > 0:
 		g.logger.Warn("gateway: starting without some subgraphs; they are taken in when they answer",
 			"missing", strings.Join(gr.missing, ","))
 	}
 	g.graph.Store(gr)
+	answered := make([]bool, len(texts))
+	for i, t := range texts {
+		answered[i] = t != ""
+	}
+	g.settle(gr, texts, answered)
 	g.registerMetrics(cfg.Metrics)
 	pctx, stop := context.WithCancel(context.Background())
 	g.stopPoll, g.polled = stop, make(chan struct{})
 	g.closing, g.closed = context.WithCancel(context.Background())
-	if g.pollInterval > 0 {
-		go g.poll(pctx)
-	} else {
-		close(g.polled)
-	}
+	// The poller runs even with polling off while a subgraph is missing or cached: it
+	// stops once none is (reload.go).
+	go g.poll(pctx)
 	return g, nil
 }
 
@@ -279,6 +318,7 @@ func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
 		}
 		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
 	}
+	g.cached = make([]atomic.Bool, len(g.subgraphs)) // a supergraph's schemas are never a cache's
 	gr, err := g.buildFederated(sg, sum, cfg.Subgraphs, 1)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
@@ -316,10 +356,12 @@ func (g *Gateway) Close() {
 }
 
 // Missing names the configured subgraphs the current graph lacks, because they have not
-// answered since the gateway started: their fields are not in the schema yet.
+// answered since the gateway started (and had no cached schema): their fields are not
+// in the schema yet.
 func (g *Gateway) Missing() []string { return g.graph.Load().missing }
 
-// Schema returns the merged schema the gateway serves.
+// Schema returns the merged schema the gateway serves; nil while it has none, before
+// any subgraph has answered.
 func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 
 // Execute implements front.Executor: it plans (or finds the plan of) one operation the

@@ -41,7 +41,7 @@ type Subgraph struct {
 	// File is its own schema file in this directory. Its full SDL (SDL) is
 	// relay.graphqls followed by this file.
 	File string
-	// Port is the port it listens on by default: its binary's -listen-addr (":PORT"),
+	// Port is the port it listens on by default: its binary's -listen-addr (127.0.0.1:PORT),
 	// and where `make run` (tools/devgraph) serves it on 127.0.0.1.
 	Port int
 }

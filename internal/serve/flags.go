@@ -3,8 +3,16 @@ package serve
 import (
 	"flag"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 )
+
+// DefaultAddr is a binary's default -listen-addr for port: the loopback interface only,
+// as Apollo Router and Cosmo default to, so that a binary started by hand is not
+// reachable from the network. A container or a pod, which is reached from outside, sets
+// LISTEN_ADDR=0.0.0.0:PORT (the Dockerfile, compose.yaml and deploy/kubernetes do).
+func DefaultAddr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 // ParseFlags parses args into fs; a flag not given on the command line takes its value
 // from the environment variable named like it in upper snake case (-redis-url from

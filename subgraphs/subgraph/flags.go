@@ -37,9 +37,10 @@ type Flags struct {
 	Auth           auth.Config
 }
 
-// Register binds the settings to fs; defaultAddr is -listen-addr's default.
+// Register binds the settings to fs; defaultAddr is -listen-addr's default (serve.DefaultAddr:
+// loopback only).
 func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
-	fs.StringVar(&f.Addr, "listen-addr", defaultAddr, "address to serve on")
+	fs.StringVar(&f.Addr, "listen-addr", defaultAddr, "address to serve on; 0.0.0.0:PORT for every interface")
 	fs.StringVar(&f.RedisURL, "redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
 	fs.DurationVar(&f.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "bound on each Redis call: connection pool wait, dial and command")
 	fs.StringVar(&f.KeyPrefix, "key-prefix", "", "prefix of every Redis key the service writes")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,7 +36,7 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	addr := fs.String("listen-addr", ":4000", "address to serve on")
+	addr := fs.String("listen-addr", serve.DefaultAddr(4000), "address to serve on; 0.0.0.0:PORT for every interface")
 	var subgraphs subgraphFlags
 	subgraphs.register(fs)
 	supergraphPath := fs.String("supergraph", "", "an Apollo Federation supergraph SDL file to serve in federation mode (watched, reloaded on change); -subgraph NAME=URL then overrides a subgraph's URL")
@@ -55,6 +56,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var err error
 	cfg.Supergraph = *supergraphPath
 	cfg.Subgraphs, err = subgraphs.list(fs, cfg.Supergraph != "")
+	if err == nil {
+		err = cfg.Validate()
+	}
 	if err := errors.Join(err, frontCfg.Validate()); err != nil {
 		return err
 	}
@@ -83,27 +87,84 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *metricsAddr != "" {
 		cfg.Metrics = reg
 	}
-	gw, err := gateway.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer gw.Close()
 	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
 		return err
 	}
 	if err := metrics.Serve(ctx, *metricsAddr, reg, logger, stdout); err != nil {
 		return err
 	}
+	// The listener is bound, and served, before the gateway waits for the subgraphs'
+	// schemas: a restart while a subgraph is down refuses no connection. Requests that
+	// come meanwhile wait for the gateway (at most -startup-timeout, 1s by default);
+	// /healthz answers at once.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "gateway on http://%s/graphql\n", ln.Addr())
-	h, err := gw.Handler()
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	st := &starting{ready: make(chan struct{})}
+	served := make(chan error, 1)
+	go func() { served <- serve.Run(sctx, frontCfg.HTTPServer(st), ln, logger) }()
+	gw, h, err := newGateway(ctx, cfg)
 	if err != nil {
+		st.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the gateway did not start", http.StatusServiceUnavailable)
+		}))
+		stopServing()
+		<-served
 		return err
 	}
-	return serve.Run(ctx, gw.Server(h), ln, logger)
+	defer gw.Close() // after the server has stopped: requests in flight use the gateway
+	st.serve(h)
+	return <-served
+}
+
+// newGateway builds the gateway and its handler.
+func newGateway(ctx context.Context, cfg gateway.Config) (*gateway.Gateway, http.Handler, error) {
+	gw, err := gateway.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := gw.Handler()
+	if err != nil {
+		gw.Close()
+		return nil, nil, err
+	}
+	return gw, h, nil
+}
+
+// starting is the handler while the gateway starts: /healthz answers at once (the
+// process lives), and every other request, /readyz too, waits until serve gives the
+// gateway's handler, which then answers it, or until the request ends. A request that
+// comes in the first moments is thus answered as soon as the gateway can, never
+// refused, and /readyz never says more than the gateway knows.
+type starting struct {
+	ready chan struct{} // closed by serve
+	h     http.Handler  // set before ready is closed
+}
+
+func (s *starting) serve(h http.Handler) {
+	s.h = h
+	close(s.ready)
+}
+
+func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.ready:
+	default:
+		if r.URL.Path == "/healthz" {
+			io.WriteString(w, "ok\n")
+			return
+		}
+		select {
+		case <-s.ready:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.h.ServeHTTP(w, r)
 }
 
 // subgraphFlags are the subgraphs as the command line and the environment give them:

@@ -31,7 +31,7 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("products", flag.ContinueOnError)
 	var f subgraph.Flags
-	f.Register(fs, ":4002")
+	f.Register(fs, serve.DefaultAddr(4002))
 	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph, asked whether an owner exists")
 	usersTimeout := fs.Duration("users-timeout", products.UsersTimeout, "bound on one call to the users subgraph")
 	tombstoneTTL := fs.Duration("owner-tombstone-ttl", products.DefaultOwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")

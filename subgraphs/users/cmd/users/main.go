@@ -27,7 +27,7 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	var f subgraph.Flags
-	f.Register(fs, ":4001")
+	f.Register(fs, serve.DefaultAddr(4001))
 	eventsMaxLen := fs.Int64("events-max-len", users.DefaultEventsMaxLen, "approximate bound on the events stream (user.deleted)")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
