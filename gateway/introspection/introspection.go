@@ -772,11 +772,8 @@ func (e *evaluator) directiveObject(b []byte, n *node, d *ast.DirectiveDefinitio
 		case "isRepeatable":
 			b = appendBool(b, d.IsRepeatable)
 		case "locations":
-			// By name, as the directives are: whatever order the schema declared them in.
-			locs := slices.Clone(d.Locations)
-			slices.Sort(locs)
 			b = append(b, '[')
-			for j, loc := range locs {
+			for j, loc := range d.Locations {
 				if j > 0 {
 					b = append(b, ',')
 				}

@@ -182,7 +182,9 @@ func Cases() []Case {
 		{Name: "root types and directives",
 			Query: `{ __schema { queryType { name } mutationType { name } subscriptionType { name } directives { name isRepeatable locations } } }`,
 			Apollo: Apollo{Data: "graphql-js lists the built-in directives and their locations in its declaration order " +
-				"(include, skip, deprecated, specifiedBy, oneOf); our gateway sorts both by name"}},
+				"(include, skip, deprecated, specifiedBy, oneOf); our gateway sorts both by name"},
+			Federation: "a directive's locations in the supergraph's declaration order, where stitch mode's merged schema " +
+				"has them sorted"},
 		{Name: "introspection beside data",
 			Query: `{ __typename __type(name: "PageInfo") { fields { name } } products(first: 1) { edges { node { name } } } }`},
 
