@@ -91,7 +91,7 @@ const noAncestors = "\x00no ancestors"
 // selection is sub. avoid holds the decisions in progress further up, which must not
 // be relied on.
 func (pl *planner) decide(p pos, t *ast.Definition, name string, sub ast.SelectionSet, depth int, avoid map[string]bool) (route, bool) {
-	if depth > maxSearch {
+	if depth > maxSearch || !pl.spend() {
 		return route{}, false
 	}
 	id := t.Name + "." + name + "@" + PathString(p.path)

@@ -1,6 +1,7 @@
 package fedplan
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -82,5 +83,26 @@ func TestShopPlans(t *testing.T) {
 	}
 	if got := b.String(); got != string(want) {
 		t.Errorf("plans differ from %s (go test -update to rewrite it):\n%s", golden, got)
+	}
+}
+
+// TestWorkBudget checks that planning stops with ErrTooComplex once it has weighed its
+// budget, and that the shop's queries stay well within the real one.
+func TestWorkBudget(t *testing.T) {
+	sg := loadShop(t)
+	doc, perr := parser.ParseQuery(&ast.Source{Input: `{ products { upc weight color cost shipping seller { name } } }`})
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	op := doc.Operations[0]
+	if errs := validator.Validate(sg.API, doc); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	sel := Normalize(op, doc.Fragments, nil, nil)
+	if _, err := build(sg, op.Operation, sel, "_f", 5); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("with a budget of 5: got %v, want ErrTooComplex", err)
+	}
+	if _, err := build(sg, op.Operation, sel, "_f", maxWork); err != nil {
+		t.Errorf("with the real budget: %v", err)
 	}
 }
