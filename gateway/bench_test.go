@@ -85,9 +85,9 @@ type executorBench struct {
 
 // newExecutorBench seeds the graph with users each owning perUser products, records
 // the answers query needs, and returns a gateway that replays them.
-func newExecutorBench(b *testing.B, users, perUser int, query string, vars map[string]any) executorBench {
+func newExecutorBench(b *testing.B, users, perUser int, query string, vars map[string]any, opts ...option) executorBench {
 	rt := &replay{recording: true, next: http.DefaultTransport, answers: map[string][]byte{}}
-	g := startGraph(b, redistest.Miniredis, func(c *gateway.Config) { c.Transport = rt })
+	g := startGraph(b, redistest.Miniredis, append(opts, func(c *gateway.Config) { c.Transport = rt })...)
 	var first string
 	for i := range users {
 		u := g.createUser(b, fmt.Sprintf("User %d", i), fmt.Sprintf("u%d@example.com", i))
@@ -128,20 +128,56 @@ var executorSizes = []struct {
 }
 
 // BenchmarkExecute runs a cached plan against subgraphs that answer from memory: the
-// executor's cost alone (requests built, answers decoded, merged and written).
+// executor's cost alone (requests built, answers decoded, merged and written), for a
+// plan of nautilus (stitch mode: node lookups) and one of the federation planner
+// (federation mode: _entities lookups).
 func BenchmarkExecute(b *testing.B) {
-	for _, size := range executorSizes {
-		b.Run(size.name, func(b *testing.B) {
-			e := newExecutorBench(b, size.users, size.perUser, size.query, nil)
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if res := e.gw.Execute(ctx, e.op); len(res.Errors) > 0 || len(res.Data) == 0 {
-					b.Fatalf("execute: %v", res.Errors)
+	for _, mode := range []string{"stitch", "federation"} {
+		for _, size := range executorSizes {
+			b.Run(mode+"/"+size.name, func(b *testing.B) {
+				var opts []option
+				if mode == "federation" {
+					opts = append(opts, withFederation(b))
 				}
+				e := newExecutorBench(b, size.users, size.perUser, size.query, nil, opts...)
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if res := e.gw.Execute(ctx, e.op); len(res.Errors) > 0 || len(res.Data) == 0 {
+						b.Fatalf("execute: %v", res.Errors)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkPlan plans the 1,000-item query: cold, as a cache miss does (nautilus in stitch
+// mode, the federation planner in federation mode, then the plan's compilation), and
+// cached, as every later request finds it.
+func BenchmarkPlan(b *testing.B) {
+	size := executorSizes[2]
+	for _, mode := range []string{"stitch", "federation"} {
+		var opts []option
+		if mode == "federation" {
+			opts = append(opts, withFederation(b))
+		}
+		e := newExecutorBench(b, 1, 1, size.query, nil, opts...)
+		for _, cold := range []bool{true, false} {
+			name := mode + "/cached"
+			if cold {
+				name = mode + "/cold"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := e.gw.PlanForBench(e.op, cold); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 

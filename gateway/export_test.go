@@ -23,3 +23,19 @@ func (g *Gateway) RunForBench(ctx context.Context, op *front.Operation) (write f
 		return w.write()
 	}, r.release, nil
 }
+
+// PlanForBench finds op's plan as Execute does, in the plan cache, or with cold set
+// compiles it again.
+func (g *Gateway) PlanForBench(op *front.Operation, cold bool) error {
+	gr := g.graph.Load()
+	def := op.Document.Operations.ForName(op.OperationName)
+	e := g.plans.operation(gr, op.Query, op.Document, def)
+	v := e.op.variant(op.Variables, nil)
+	compile := func() (*plan, error) { return gr.compile(e.op, &v) }
+	if cold {
+		_, err := compile()
+		return err
+	}
+	_, err := g.plans.plan(e, &v, compile)
+	return err
+}
