@@ -8,13 +8,20 @@ BIN       := bin
 COMMANDS  := ./gateway/cmd/gateway $(addprefix ./,$(wildcard subgraphs/*/cmd/*)) ./tools/devgraph
 GENERATED := $(wildcard $(addprefix subgraphs/*/graph/,exec.go models.go federation.go))
 
-.PHONY: run test generate check build bench web clean
+.PHONY: run run-federation test generate check build bench web clean
 
 ## run: the whole graph in one process on embedded Redis, seeded, on :4000
 run:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
 	  else echo "npm not found: the playground page will say how to build it"; fi
 	$(GO) run ./tools/devgraph
+
+## run-federation: the same graph, the gateway in federation mode over the subgraphs'
+## composed supergraph (schema/supergraph.graphql) with its own query planner
+run-federation:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
+	  else echo "npm not found: the playground page will say how to build it"; fi
+	$(GO) run ./tools/devgraph -federation
 
 ## test: every test, with the race detector (the browser and audit tests need `web`)
 test: web

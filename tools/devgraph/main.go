@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -53,6 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		redisURLs[s.Name] = fs.String(s.Name+"-redis-url", "", "Redis of the "+s.Name+" subgraph; empty: embedded in-memory")
 	}
 	seed := fs.Bool("seed", true, "create demo users and products when the users store is empty")
+	federation := fs.Bool("federation", false, "serve the graph in federation mode: the gateway plans over the subgraphs' composed supergraph (schema/supergraph.graphql) instead of stitching their SDL")
 	withAuth := fs.Bool("auth", true, "verify bearer tokens in every service against a development key, and print tokens; false: authentication off")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
@@ -147,12 +149,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		adaToken = dev.token(ada)
 		fc.PlaygroundHeaders = playgroundHeaders(adaToken)
 	}
-	gw, err := gateway.New(ctx, gateway.Config{
+	gcfg := gateway.Config{
 		Subgraphs: gatewaySubgraphs,
 		Verifier:  verifier,
 		Front:     &fc,
 		Logger:    logger.With("service", "gateway"),
-	})
+	}
+	if *federation {
+		// The supergraph's subgraphs are overridden with this run's URLs.
+		file := filepath.Join(os.TempDir(), fmt.Sprintf("fedgraph-supergraph-%d.graphql", os.Getpid()))
+		if err := os.WriteFile(file, []byte(schema.Supergraph()), 0o600); err != nil {
+			return fmt.Errorf("supergraph: %w", err)
+		}
+		defer os.Remove(file)
+		gcfg.Supergraph = file
+	}
+	gw, err := gateway.New(ctx, gcfg)
 	if err != nil {
 		return err
 	}

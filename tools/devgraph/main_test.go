@@ -198,3 +198,39 @@ func TestAuthenticationOff(t *testing.T) {
 		t.Error("anonymous createUser with -auth=false: no id")
 	}
 }
+
+// TestFederation runs the graph with -federation: the gateway plans over the composed
+// supergraph, and answers a product with its owner, and a user with their products.
+func TestFederation(t *testing.T) {
+	dg := startGraph(t, "-federation", "-auth=false")
+	var d struct {
+		Products struct {
+			Edges []struct {
+				Node struct {
+					Name  string
+					Owner struct {
+						Name     string
+						Products struct{ Edges []struct{ Node struct{ Name string } } }
+					}
+				}
+			}
+		}
+	}
+	r := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{
+		Query: `{ products(first: 1) { edges { node { name owner { name products(first: 5) { edges { node { name } } } } } } } }`})
+	r.Decode(t, &d)
+	if len(d.Products.Edges) != 1 {
+		t.Fatalf("got %d products, want 1", len(d.Products.Edges))
+	}
+	n := d.Products.Edges[0].Node
+	if n.Owner.Name == "" || len(n.Owner.Products.Edges) == 0 {
+		t.Errorf("product %q: owner %+v, want a name and their products", n.Name, n.Owner)
+	}
+	found := false
+	for _, e := range n.Owner.Products.Edges {
+		found = found || e.Node.Name == n.Name
+	}
+	if !found {
+		t.Errorf("owner %q's products %+v lack %q", n.Owner.Name, n.Owner.Products.Edges, n.Name)
+	}
+}
