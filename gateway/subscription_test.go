@@ -49,7 +49,18 @@ func live(t *testing.T, g *graph, owner string, streams ...*subgraphtest.Stream)
 // with its owner from the users subgraph, one users request per event, filtered by the
 // subscription's argument; each subgraph sees one request per step as for a query.
 func TestSubscriptionOverSSE(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, g *graph) {
+	forEachBackend(t, subscriptionOverSSE)
+}
+
+// TestSubscriptionFederated is TestSubscriptionOverSSE with the gateway in federation
+// mode: the subscription's root fetch streams from products, and each event's owner
+// comes from users by an _entities lookup.
+func TestSubscriptionFederated(t *testing.T) {
+	subscriptionOverSSE(t, startGraph(t, redistest.Miniredis, withFederation(t)))
+}
+
+func subscriptionOverSSE(t *testing.T, g *graph) {
+	{
 		ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
 		grace := g.createUser(t, "Grace Hopper", "grace@example.com")
 		all := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
@@ -88,7 +99,7 @@ func TestSubscriptionOverSSE(t *testing.T) {
 		if users != 2+3 {
 			t.Errorf("users requests: %d, want 2 owner checks and 3 events' owners", users)
 		}
-	})
+	}
 }
 
 // TestSubscriptionRefusals: a subscription that is not on a streaming transport is
