@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +118,51 @@ func project(set ast.SelectionSet, v any, typename string) any {
 // has them: a field the token does not allow is null with one error, propagated per the
 // non-null rules, and never sent to the subgraph.
 func TestAuthorizationDirectives(t *testing.T) {
+	t.Run("stitch", func(t *testing.T) { authorizationDirectives(t, false) })
+	t.Run("federation", func(t *testing.T) { authorizationDirectives(t, true) })
+}
+
+// authzSupergraph is authzSDL as a subgraph named fake, composed: the directives are
+// Apollo's authenticated and requiresScopes specifications, which the API schema leaves
+// out and the gateway reads from the supergraph.
+const authzSupergraph = `
+schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
+  @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)
+  @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)
+{
+  query: Query
+}
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+scalar join__FieldSet
+scalar link__Import
+scalar requiresScopes__Scope
+enum link__Purpose { SECURITY EXECUTION }
+enum join__Graph { FAKE @join__graph(name: "fake", url: "http://127.0.0.1:1/graphql") }
+interface Node @join__type(graph: FAKE) { id: ID! }
+type Query @join__type(graph: FAKE) {
+  node(id: ID!): Node
+  public: String
+  secret: String @authenticated
+  audit: Audit
+  staff: [Staff!]!
+}
+type Audit @join__type(graph: FAKE) @requiresScopes(scopes: [["admin"], ["audit:read", "users:read"]]) { entries: [String!]! }
+type Staff implements Node @join__implements(graph: FAKE, interface: "Node") @join__type(graph: FAKE) {
+  id: ID!
+  name: String!
+  salary: Int! @requiresScopes(scopes: [["admin"]])
+}
+`
+
+func authorizationDirectives(t *testing.T, federation bool) {
 	fake := &fakeSubgraph{schema: gqlparser.MustLoadSchema(&ast.Source{Input: authzSDL})}
 	sub := httptest.NewServer(fake)
 	defer sub.Close()
@@ -129,7 +176,14 @@ func TestAuthorizationDirectives(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc := front.DefaultConfig()
-	gw, err := gateway.New(ctx, gateway.Config{Front: &fc, Verifier: v, Subgraphs: []gateway.Subgraph{{Name: "fake", URL: sub.URL + "/graphql"}}})
+	cfg := gateway.Config{Front: &fc, Verifier: v, Subgraphs: []gateway.Subgraph{{Name: "fake", URL: sub.URL + "/graphql"}}}
+	if federation {
+		cfg.Supergraph = filepath.Join(t.TempDir(), "supergraph.graphql")
+		if err := os.WriteFile(cfg.Supergraph, []byte(authzSupergraph), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

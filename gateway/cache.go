@@ -50,7 +50,11 @@ func (c *planCache) operation(gr *graph, query string, doc *ast.QueryDocument, o
 	if e, ok := c.ops.Get(key); ok {
 		return e
 	}
-	e := &opEntry{op: newOperation(gr.schema, doc, op, gr.fed == nil), variants: map[string]*planSlot{}}
+	authz := gr.schema
+	if gr.fed != nil {
+		authz = gr.fed.sg.Schema
+	}
+	e := &opEntry{op: newOperation(gr.schema, doc, op, gr.fed == nil, authz), variants: map[string]*planSlot{}}
 	if prev, ok, _ := c.ops.PeekOrAdd(key, e); ok {
 		return prev
 	}

@@ -56,8 +56,10 @@ type operation struct {
 }
 
 // newOperation reads an operation of doc, validated against schema. stitch says the
-// graph is stitched by nautilus, whose root node fields the gateway rewrites.
-func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, stitch bool) *operation {
+// graph is stitched by nautilus, whose root node fields the gateway rewrites. authz is
+// the schema whose directives say which fields need what token (authz.go): schema
+// itself, or in federation mode the whole supergraph, since the API schema has none.
+func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, stitch bool, authz *ast.Schema) *operation {
 	o := &operation{doc: doc, op: op, schema: schema}
 	names := map[string]bool{}
 	conds := map[string]bool{}
@@ -79,8 +81,8 @@ func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 			case *ast.Field:
 				names[s.Alias] = true
 				dirs(s.Directives)
-				if s.Definition != nil {
-					if r, ok := requirementOf(schema, s.Definition); ok {
+				if def := authzField(authz, schema, s); def != nil {
+					if r, ok := requirementOf(authz, def); ok {
 						r.field = s
 						o.protected = append(o.protected, r)
 					}
@@ -116,6 +118,19 @@ func newOperation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationD
 		o.prefix += "_"
 	}
 	return o
+}
+
+// authzField returns the definition of a field of the document in the authz schema: its
+// own where authz is the schema the document was validated against, else the one of
+// the same type and name.
+func authzField(authz, schema *ast.Schema, f *ast.Field) *ast.FieldDefinition {
+	if authz == schema || f.Definition == nil || f.ObjectDefinition == nil {
+		return f.Definition
+	}
+	if t := authz.Types[f.ObjectDefinition.Name]; t != nil {
+		return t.Fields.ForName(f.Name)
+	}
+	return nil
 }
 
 func clash(names map[string]bool, prefix string) bool {
