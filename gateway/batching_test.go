@@ -27,7 +27,18 @@ func seed(t testing.TB, g *graph) (users, products []string) {
 // subgraph gets and the Redis round trips each store makes: one request per subgraph per
 // plan step, whatever the number of items, and one round trip per request.
 func TestOneRequestPerSubgraphPerStep(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, g *graph) {
+	forEachBackend(t, oneRequestPerSubgraphPerStep)
+}
+
+// TestOneRequestPerSubgraphPerStepFederated counts the same in federation mode, where
+// every dependent step is an _entities lookup planned by the gateway's own planner: the
+// same counts.
+func TestOneRequestPerSubgraphPerStepFederated(t *testing.T) {
+	oneRequestPerSubgraphPerStep(t, startGraph(t, redistest.Miniredis, withFederation(t)))
+}
+
+func oneRequestPerSubgraphPerStep(t *testing.T, g *graph) {
+	{
 		users, products := seed(t, g)
 		tests := []struct {
 			name  string
@@ -185,7 +196,7 @@ func TestOneRequestPerSubgraphPerStep(t *testing.T) {
 				}
 			})
 		}
-	})
+	}
 }
 
 func mustDecode(t *testing.T, data json.RawMessage, out any) {

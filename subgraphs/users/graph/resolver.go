@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -42,10 +44,21 @@ func (r *Resolver) Query() QueryResolver { return (*queryResolver)(r) }
 type batchKey struct{}
 
 // WithBatch returns ctx carrying a per-request subgraph.Batch, so that every user lookup
-// of one request (several `node` or `user` fields, as a batching gateway sends) goes to
+// of one request (several `node` or `user` fields, as a batching gateway sends, and the
+// User representations of every `_entities` field, as a federation router sends) goes to
 // Redis in one round trip.
 func (r *Resolver) WithBatch(ctx context.Context) context.Context {
-	return context.WithValue(ctx, batchKey{}, subgraph.NewBatch(subgraph.RootIDs("node", "user"), r.Store.GetMany, 0))
+	return context.WithValue(ctx, batchKey{}, subgraph.NewBatch(userKeys, r.Store.GetMany, 0))
+}
+
+// userKeys are the user ids an operation names at its root: in node and user fields,
+// and in the User representations of its _entities fields.
+func userKeys(oc *graphql.OperationContext) []string {
+	ids := subgraph.RootIDs("node", "user")(oc)
+	for id := range subgraph.RootRepresentations(oc, "User") {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func (r *Resolver) load(ctx context.Context, id string) (*store.User, error) {
@@ -83,12 +96,14 @@ func (r *entityResolver) FindManyUserByIDs(ctx context.Context, reps []*UserByID
 		ids[i] = rep.ID
 	}
 	return subgraph.Entities(ctx, "User", ids, func(ctx context.Context, ids []string) ([]*User, error) {
-		us, err := r.Store.GetMany(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]*User, len(us))
-		for i, u := range us {
+		// Through the request's batch: every _entities field of the request shares one
+		// store read.
+		out := make([]*User, len(ids))
+		for i, id := range ids {
+			u, err := (*Resolver)(r).load(ctx, id)
+			if err != nil {
+				return nil, err
+			}
 			if u != nil {
 				out[i] = toUser(u)
 			}
