@@ -210,7 +210,9 @@ func TestFederation(t *testing.T) {
 					Name  string
 					Owner struct {
 						Name     string
-						Products struct{ Edges []struct{ Node struct{ Name string } } }
+						Products struct {
+							Edges []struct{ Node struct{ Name string } }
+						}
 					}
 				}
 			}
