@@ -46,32 +46,32 @@ func readSupergraph(path string) (*supergraph.Supergraph, [sha256.Size]byte, err
 
 // federatedSubgraphs returns the subgraphs of a supergraph, in its order, each at the
 // URL the supergraph gives unless overrides names it (Config.Subgraphs): a supergraph
-// composed in one environment runs in another. An override of a subgraph the supergraph
-// lacks is an error.
-func federatedSubgraphs(sg *supergraph.Supergraph, overrides []Subgraph) ([]Subgraph, error) {
-	out := make([]Subgraph, len(sg.Graphs))
-	var errs []error
+// composed in one environment runs in another. unknown lists the overrides of subgraphs
+// the supergraph lacks: an error at the start (a mistyped name), ignored with a warning
+// when a changed file dropped a subgraph.
+func federatedSubgraphs(sg *supergraph.Supergraph, overrides []Subgraph) (list []Subgraph, unknown []string) {
+	list = make([]Subgraph, len(sg.Graphs))
 	for i, g := range sg.Graphs {
-		out[i] = Subgraph{Name: g.Name, URL: g.URL}
+		list[i] = Subgraph{Name: g.Name, URL: g.URL}
 	}
 	for _, o := range overrides {
 		g := sg.Graph(o.Name)
 		if g == nil {
-			errs = append(errs, fmt.Errorf("subgraph %s: the supergraph has no such subgraph", o.Name))
+			unknown = append(unknown, o.Name)
 			continue
 		}
-		out[g.Index] = o
+		list[g.Index] = o
 	}
-	return out, errors.Join(errs...)
+	return list, unknown
 }
 
 // buildFederated makes a graph of generation gen from a parsed supergraph. Subgraphs are
 // taken from g.subgraphs by name and URL; one the gateway did not start with (a reload
 // added it) gets a client of its own.
 func (g *Gateway) buildFederated(sg *supergraph.Supergraph, sum [sha256.Size]byte, overrides []Subgraph, gen uint64) (*graph, error) {
-	list, err := federatedSubgraphs(sg, overrides)
-	if err != nil {
-		return nil, err
+	list, unknown := federatedSubgraphs(sg, overrides)
+	if len(unknown) > 0 {
+		g.logger.Warn("gateway: the changed supergraph has no subgraph of these names; their -subgraph URLs are ignored", "subgraphs", unknown)
 	}
 	fed := &federation{sg: sg, sum: sum, subgraphs: make([]*subgraph, len(list))}
 	for i, sc := range list {

@@ -305,9 +305,9 @@ func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
 	}
-	list, err := federatedSubgraphs(sg, cfg.Subgraphs)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
+	list, unknown := federatedSubgraphs(sg, cfg.Subgraphs)
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("gateway: %s: -subgraph names subgraphs it has not: %s", cfg.Supergraph, strings.Join(unknown, ", "))
 	}
 	for _, sc := range list {
 		if sc.URL == "" {
