@@ -16,6 +16,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // binary is one command the benchmark builds and runs.
@@ -57,7 +59,9 @@ type bench struct {
 	users    *proc
 	products *proc
 	gateway  *proc // ours, when started
-	baseline *proc // nautilus, when started
+	// federated is ours in federation mode, when started.
+	federated *proc
+	baseline  *proc // nautilus, when started
 	// metrics reads the subgraphs' request counters (count.go).
 	metrics *http.Client
 	// federation describes the supergraph and the Node gateways, for the report; empty
@@ -167,6 +171,23 @@ func (b *bench) run(ctx context.Context) error {
 		switch name {
 		case targetOurs:
 			targets = append(targets, target{name: name, label: "fedgraph"})
+		case targetFederation:
+			// The subgraphs' supergraph as committed (TestComposition keeps it their
+			// composition), routed to the running subgraphs.
+			dir, err := os.MkdirTemp("", "fedgraph-bench-federation-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			file := filepath.Join(dir, "supergraph.graphql")
+			if err := os.WriteFile(file, []byte(schema.Supergraph()), 0o644); err != nil {
+				return err
+			}
+			args := slices.Concat([]string{"-supergraph", file}, gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})
+			if b.federated, err = startProc("gateway (federation)", "gateway", []string{wantDebug}, args...); err != nil {
+				return err
+			}
+			targets = append(targets, target{name: name, label: "fedgraph federation", url: b.federated.url, gw: b.federated})
 		case targetBaseline:
 			if b.baseline, err = startProc("nautilus", "nautilus", nil, gwArgs...); err != nil {
 				return err

@@ -40,16 +40,19 @@ func main() {
 
 // The targets, by their -targets name.
 const (
-	targetOurs     = "fedgraph" // our gateway
-	targetBaseline = "nautilus" // plain nautilus/gateway, tools/bench/nautilus
-	targetHive     = "hive"     // Hive Gateway on Node, tools/web/hive-gateway.mjs
-	targetApollo   = "apollo"   // Apollo Gateway on Node, tools/web/apollo-gateway.mjs
-	targetDirect   = "products" // the products subgraph alone
+	targetOurs = "fedgraph" // our gateway
+	// targetFederation is our gateway in federation mode, on the subgraphs' composed
+	// supergraph (schema.Supergraph) with its own planner.
+	targetFederation = "federation"
+	targetBaseline   = "nautilus" // plain nautilus/gateway, tools/bench/nautilus
+	targetHive       = "hive"     // Hive Gateway on Node, tools/web/hive-gateway.mjs
+	targetApollo     = "apollo"   // Apollo Gateway on Node, tools/web/apollo-gateway.mjs
+	targetDirect     = "products" // the products subgraph alone
 )
 
 // targetNames are the -targets names, in the order the targets run.
 func targetNames() []string {
-	return []string{targetOurs, targetBaseline, targetHive, targetApollo, targetDirect}
+	return []string{targetOurs, targetFederation, targetBaseline, targetHive, targetApollo, targetDirect}
 }
 
 // Config is one benchmark run's settings.
@@ -178,7 +181,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "clients in the closed loop")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on one client request; no answer by then is an error")
 	workloadsFlag := fs.String("workloads", strings.Join(cfg.Workloads, ","), "workloads to run: a (product + owner), b (100 products + owners), c (user + 50 products), d (mixed, 10% writes)")
-	targetsFlag := fs.String("targets", strings.Join(cfg.Targets, ","), "targets: fedgraph (our gateway), nautilus (plain nautilus/gateway), hive (Hive Gateway), apollo (Apollo Gateway), products (the products subgraph alone)")
+	targetsFlag := fs.String("targets", strings.Join(cfg.Targets, ","), "targets: fedgraph (our gateway), federation (our gateway in federation mode), nautilus (plain nautilus/gateway), hive (Hive Gateway), apollo (Apollo Gateway), products (the products subgraph alone)")
 	fs.DurationVar(&cfg.Soak, "soak", cfg.Soak, "after the tables, run the mixed load against our gateway this long and report its memory and goroutines; 0: off")
 	fs.StringVar(&cfg.Bin, "bin", cfg.Bin, "directory with prebuilt users, products, gateway and nautilus binaries; empty: build them")
 	fs.StringVar(&cfg.Web, "web", cfg.Web, "tools/web, whose scripts compose the supergraph and serve Hive Gateway and Apollo Gateway; empty: the module's")

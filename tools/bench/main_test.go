@@ -15,7 +15,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "nautilus", "hive", "apollo", "products"}) {
+	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "federation", "nautilus", "hive", "apollo", "products"}) {
 		t.Errorf("default workloads %v, targets %v", cfg.Workloads, cfg.Targets)
 	}
 }

@@ -135,7 +135,7 @@ func (rep *report) ratios() table {
 
 // gatewayTargets are the gateways the comparison sets side by side, in its order.
 func gatewayTargets() []string {
-	return []string{targetOurs, targetBaseline, targetHive, targetApollo}
+	return []string{targetOurs, targetFederation, targetBaseline, targetHive, targetApollo}
 }
 
 // gateways is one row per workload with each gateway's rps and CPU per query, for the
@@ -212,6 +212,16 @@ func (rep *report) targets() table {
 		}
 		t.rows = append(t.rows, []string{goal, fmt.Sprintf("%.2f×", x), ceiling, yesNo(met)})
 	}
+	// Federation mode against stitch mode, the same gateway over the same subgraphs:
+	// within 10% on every workload.
+	for _, w := range workloads() {
+		fed, stitch := rep.find(w.name, targetFederation), rep.find(w.name, targetOurs)
+		if fed == nil || stitch == nil || stitch.rps() <= 0 {
+			continue
+		}
+		x := fed.rps() / stitch.rps()
+		t.rows = append(t.rows, []string{w.title + ": federation mode rps ≥ 0.9 × stitch mode's", fmt.Sprintf("%.2f×", x), "-", yesNo(x >= 0.9)})
+	}
 	speed("b", targetHive, 2, false)
 	speed("b", targetApollo, 5, false)
 	speed("a", targetHive, 1, true)
@@ -223,7 +233,7 @@ func (rep *report) targets() table {
 		}
 		lowest, others := true, 0
 		var next *row // the cheapest other gateway
-		for _, g := range gatewayTargets()[1:] {
+		for _, g := range []string{targetBaseline, targetHive, targetApollo} {
 			r := rep.find(w.name, g)
 			if r == nil {
 				continue
