@@ -236,7 +236,7 @@ func TestKubernetes(t *testing.T) {
 				if len(r.secrets) > 0 {
 					t.Errorf("the production overlay renders Secrets %v: it must expect them made outside git", slices.Sorted(maps.Keys(r.secrets)))
 				}
-				// README.md: "For production, set -introspection=false -playground=false".
+				// docs/deploy.md: "For production, set -introspection=false -playground=false".
 				_, bins := binaries(t)
 				env := values(r.containerEnv(t, r.deployments["gateway"].Spec.Template.Spec.Containers[0]))
 				for _, name := range []string{"INTROSPECTION", "PLAYGROUND"} {
@@ -980,7 +980,7 @@ func checkRedisValues(t *testing.T, base *rendered) {
 
 // checkProductionAuthentication checks that the production overlay turns authentication
 // on in every service with one set of settings (each verifies the token itself, so they
-// must agree; README.md, "Authentication"), a JWK Set over HTTPS, and that the
+// must agree; docs/authentication.md), a JWK Set over HTTPS, and that the
 // NetworkPolicies let each service reach it: TCP 443 to an address outside the cluster.
 func checkProductionAuthentication(t *testing.T, r *rendered) {
 	_, bins := binaries(t)

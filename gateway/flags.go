@@ -72,7 +72,7 @@ func CheckSubgraphs(list []Subgraph) error {
 // RegisterFlags binds the gateway's settings, except the subgraph list, to fs, each
 // defaulting to what c holds (DefaultConfig-style zero values mean the documented
 // defaults). Per-subgraph timeouts are given as -subgraph-timeout NAME=DURATION beside
-// the default -subgraph-timeout DURATION; ApplyTimeouts puts them on the subgraphs.
+// the default -subgraph-timeout DURATION; New gives each subgraph its own.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	or := func(d, def time.Duration) time.Duration {
 		if d == 0 {

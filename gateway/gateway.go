@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/fedgraph/fedgraph/gateway/fedplan"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 )
@@ -415,6 +416,10 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 	if err == nil && def.Operation == ast.Subscription && (len(p.groups) != 1 || len(p.groups[0]) == 0 || !p.groups[0][0].root ||
 		len(p.groups[0]) > 1 && p.groups[0][1].root) {
 		err = fmt.Errorf("a subscription's plan has %d groups, not one root step", len(p.groups))
+	}
+	if errors.Is(err, fedplan.ErrTooComplex) {
+		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The operation is too complex to plan.",
+			Extensions: map[string]any{"code": front.CodeCostLimitExceeded}}}}
 	}
 	if err != nil {
 		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)

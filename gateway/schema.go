@@ -20,7 +20,7 @@ const maxSDL = 4 << 20
 
 // getSDL fetches the SDL a subgraph serves at /schema.graphql beside its GraphQL URL.
 // The gateway parses SDL with gqlparser: nautilus's own introspection reader rejects
-// directive locations current gqlparser declares (see DESIGN.md).
+// directive locations current gqlparser declares (docs/architecture.md).
 func getSDL(ctx context.Context, client *http.Client, sg Subgraph) (string, error) {
 	u, err := sg.SchemaURL()
 	if err != nil {

@@ -54,7 +54,7 @@ var subgraphs = []Subgraph{
 
 // Subgraphs returns the graph's subgraphs, in the order the gateway merges them. It is
 // the one list that tools/generate, tools/devgraph and the tests that enumerate the
-// subgraphs read; adding a subgraph adds a line to it (README.md, "Adding a subgraph").
+// subgraphs read; adding a subgraph adds a line to it (docs/architecture.md, "Adding a subgraph").
 func Subgraphs() []Subgraph { return append([]Subgraph(nil), subgraphs...) }
 
 // Lookup returns the subgraph of the table named name.

@@ -77,7 +77,7 @@ func TestComposition(t *testing.T) {
 		}
 	}
 	checkCommittedSupergraph(t, string(sdl), g.subgraphs)
-	// Each subgraph's entities, as DESIGN.md lists them, are keyed by id in the
+	// Each subgraph's entities (User and Product) are keyed by id in the
 	// supergraph: the planner can then fetch any of their fields from the other side.
 	for _, want := range []string{
 		`type User implements Node` + "\n" + `  @join__implements(graph: PRODUCTS, interface: "Node")`,

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"./gateway/cmd/gateway", "./subgraphs/users/cmd/users", "./subgraphs/products/cmd/products")
+		"./gateway/cmd/gateway", "./subgraphs/users/cmd/users", "./subgraphs/products/cmd/products", "./tools/devgraph")
 	build.Dir = filepath.Join("..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "systemtest: build: %v\n%s", err, out)

@@ -1,5 +1,5 @@
 // Package events is how the subgraphs tell each other what happened to their data
-// (DESIGN.md, Events): the events a service appends to a Redis Stream in its own
+// (docs/failure-modes.md, "A user is deleted"): the events a service appends to a Redis Stream in its own
 // Redis, in the same script as the change, and a Consumer that reads such a stream in a
 // consumer group.
 //

@@ -13,7 +13,7 @@ import (
 )
 
 // The development issuer's iss and aud. Production settings come from an identity
-// provider (README.md, "Authentication").
+// provider (docs/authentication.md).
 const (
 	devIssuer   = "fedgraph-devgraph"
 	devAudience = "fedgraph"

@@ -3,7 +3,7 @@
 // logrus logger) serving its own GraphQLHandler. The one deviation is how it reads the
 // subgraphs' schemas: from the SDL each serves at /schema.graphql beside its GraphQL URL,
 // parsed with gqlparser, because nautilus's introspection reader rejects the
-// DIRECTIVE_DEFINITION location current gqlgen schemas declare (see DESIGN.md).
+// DIRECTIVE_DEFINITION location current gqlgen schemas declare (docs/architecture.md).
 package main
 
 import (
