@@ -51,8 +51,12 @@ tools/web/node_modules/.package-lock.json: tools/web/package.json tools/web/pack
 generate:
 	$(GO) run ./tools/generate
 
-## check: formatting, vet, and generated code in step with the schema
+## check: formatting, vet, generated code in step with the schema, and no tracked file
+## over 1 MiB (build output or data; lock files aside)
 check:
+	@big=$$(git ls-files -z | xargs -0 stat -c '%s %n' 2>/dev/null | \
+	  awk '$$1 > 1048576 && $$2 !~ /(^|\/)(package-lock\.json|go\.sum)$$/ {print $$2}'); \
+	  if [ -n "$$big" ]; then echo "tracked files over 1 MiB (build output? add it to .gitignore):"; echo "$$big"; exit 1; fi
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...

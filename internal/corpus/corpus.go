@@ -197,7 +197,7 @@ func Cases() []Case {
 			Query: `query($id: ID!) { user(id: $id) { name products(first: 0) { edges { cursor } } } }`},
 		{Name: "a failing field in a list nulls the data",
 			Query: `{ users(first: 2) { edges { node { name products(first: 500) { edges { cursor } } } } } }`,
-			Apollo: Apollo{Errors: "our gateway answers one error per failure cause (docs/architecture.md, "The executor"); " +
+			Apollo: Apollo{Errors: "our gateway answers one error per failure cause (docs/architecture.md, The executor); " +
 				"Apollo Gateway passes on the subgraph's error for each failed item, at each item's path"}},
 		{Name: "a refused mutation", Nautilus: true,
 			Query: `mutation { createUser(input: {name: "", email: "x@example.com"}) { id } }`},
