@@ -34,7 +34,7 @@ type sseEvent struct {
 func sseClient(t *testing.T, ip string) *http.Client {
 	t.Helper()
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
-	tr := &http.Transport{DialContext: d.DialContext, MaxConnsPerHost: 0}
+	tr := &http.Transport{DialContext: d.DialContext}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
 }
@@ -197,8 +197,9 @@ func redisClients(t *testing.T, r *redisServer) (all, pubsub int) {
 // 40: the products Redis gains one connection, in pub/sub mode, not 40; every
 // subscriber gets the product created next; the client's 41st subscription is refused
 // with SUBSCRIPTION_LIMIT_EXCEEDED while another client (another address) still
-// subscribes and gets it too; once every subscriber has gone, the products Redis is
-// back to its connections before.
+// subscribes and gets it too; when Redis drops the shared connection, every stream goes
+// on over its replacement; once every subscriber has gone, no connection of the
+// products Redis is in pub/sub mode.
 func TestSubscriptionsShareOneRedisConnection(t *testing.T) {
 	t.Parallel()
 	const n = 40
@@ -254,6 +255,18 @@ func TestSubscriptionsShareOneRedisConnection(t *testing.T) {
 		if got := createdID(t, r); got != want {
 			t.Errorf("stream %d: got %s, want %s", i, got, want)
 		}
+	}
+
+	// Redis drops the shared connection: go-redis subscribes again, and every stream
+	// goes on (what was announced in between is lost, as with any Redis pub/sub).
+	rc := s.productsRedis.client()
+	defer rc.Close()
+	if n, err := rc.ClientKillByFilter(context.Background(), "TYPE", "pubsub").Result(); err != nil || n != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub: %d, %v; want the one shared connection", n, err)
+	}
+	makeLive(t, probe, streams)
+	if _, sub := redisClients(t, s.productsRedis); sub != 1 {
+		t.Errorf("after a reconnect: %d connections in pub/sub mode, want 1", sub)
 	}
 
 	for _, st := range streams {
