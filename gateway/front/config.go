@@ -244,6 +244,15 @@ type Config struct {
 	// default: 10000
 	MaxSubscriptions int
 
+	// MaxSubscriptionsPerClient bounds the subscriptions one client streams at once,
+	// beside MaxSubscriptions, so that one client cannot take every slot; one more is
+	// refused with SUBSCRIPTION_LIMIT_EXCEEDED for that client only. A client is the
+	// verified token's subject; for an anonymous request, the header RateLimitKey names
+	// when it is header:NAME (a trusted proxy's) and present, else the connection's
+	// address. Zero: no bound.
+	// default: 100
+	MaxSubscriptionsPerClient int
+
 	// RateLimit is how many operations per second each client may run on average
 	// (ratelimit.go); one over it is refused with 429 (REQUEST_RATE_LIMITED) and a
 	// Retry-After. Zero turns rate limiting off.
@@ -317,10 +326,11 @@ func DefaultConfig() Config {
 
 		PersistedDocumentsMode: DocumentsAllow,
 
-		MaxSubscriptions: 10000,
-		RateLimitBurst:   50,
-		RateLimitKey:     RateLimitByAddr,
-		RateLimitClients: 100000,
+		MaxSubscriptions:          10000,
+		MaxSubscriptionsPerClient: 100,
+		RateLimitBurst:            50,
+		RateLimitKey:              RateLimitByAddr,
+		RateLimitClients:          100000,
 	}
 }
 
@@ -430,12 +440,17 @@ func (c Config) Validate() error {
 		if c.RateLimitBurst < max(1, c.MaxBatchSize) {
 			errs = append(errs, fmt.Errorf("front: rate-limit-burst (%d) must be at least 1 and at least max-batch-size (%d)", c.RateLimitBurst, c.MaxBatchSize))
 		}
+	}
+	if c.RateLimit > 0 || c.MaxSubscriptionsPerClient > 0 { // both tell clients apart by it
 		if err := checkRateLimitKey(c.RateLimitKey); err != nil {
 			errs = append(errs, fmt.Errorf("front: rate-limit-key %w", err))
 		}
 	}
 	if c.MaxSubscriptions < 0 {
 		errs = append(errs, fmt.Errorf("front: max-subscriptions must be 0 (no bound) or positive, got %d", c.MaxSubscriptions))
+	}
+	if c.MaxSubscriptionsPerClient < 0 {
+		errs = append(errs, fmt.Errorf("front: max-subscriptions-per-client must be 0 (no bound) or positive, got %d", c.MaxSubscriptionsPerClient))
 	}
 	if c.CompressionMinBytes < 0 {
 		errs = append(errs, fmt.Errorf("front: compression-min-bytes must not be negative, got %d", c.CompressionMinBytes))
@@ -487,6 +502,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Compression, "compression", c.Compression, "compress responses with zstd or gzip when the client accepts it, and take gzip request bodies")
 	fs.IntVar(&c.CompressionMinBytes, "compression-min-bytes", c.CompressionMinBytes, "smallest response that is compressed, in bytes")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "subscriptions streamed at once (SUBSCRIPTION_LIMIT_EXCEEDED past it); 0: no bound")
+	fs.IntVar(&c.MaxSubscriptionsPerClient, "max-subscriptions-per-client", c.MaxSubscriptionsPerClient, "subscriptions one client (token subject, else address) streams at once (SUBSCRIPTION_LIMIT_EXCEEDED past it); 0: no bound")
 	fs.BoolVar(&c.ExposeQueryPlan, "expose-query-plan", c.ExposeQueryPlan, "answer X-Include-Query-Plan: true with the operation's plan in extensions.queryPlan (development)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "operations per second each client may run on average (429 REQUEST_RATE_LIMITED); 0: off")
 	fs.IntVar(&c.RateLimitBurst, "rate-limit-burst", c.RateLimitBurst, "operations a client may run at once; at least max-batch-size")

@@ -19,7 +19,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -134,13 +133,16 @@ type handler struct {
 	origins    originMatcher
 	allowHdrs  string
 	csrfHdrs   []string
-	apq        *apqStore      // nil when APQ is off
-	documents  *Documents     // nil: no persisted documents
-	limiter    *rateLimiter   // nil: no rate limit
-	subscriber Subscriber     // the executor, when it runs subscriptions
-	streams    atomic.Int64   // subscriptions streaming now
-	docs       *docCache      // nil when the document cache is off
-	verifier   *auth.Verifier // nil: authentication off
+	apq        *apqStore          // nil when APQ is off
+	documents  *Documents         // nil: no persisted documents
+	limiter    *rateLimiter       // nil: no rate limit
+	subscriber Subscriber         // the executor, when it runs subscriptions
+	streams    subscriptionCounts // subscriptions streaming now, in all and per client
+	docs       *docCache          // nil when the document cache is off
+	verifier   *auth.Verifier     // nil: authentication off
+	// clientHeader names anonymous clients for MaxSubscriptionsPerClient: RateLimitKey's
+	// header:NAME, or "" (their address).
+	clientHeader string
 }
 
 // Option changes what New builds.
@@ -177,6 +179,8 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 		origins:   newOriginMatcher(cfg.CORSAllowedOrigins),
 		allowHdrs: strings.Join(cfg.CORSAllowedHeaders, ", "),
 		csrfHdrs:  cfg.CSRFRequiredHeaders,
+
+		clientHeader: clientHeader(cfg.RateLimitKey),
 	}
 	for _, o := range opts {
 		o(h)

@@ -50,10 +50,7 @@ type rateLimiter struct {
 }
 
 func newRateLimiter(cfg Config) *rateLimiter {
-	l := &rateLimiter{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateLimitBurst, key: cfg.RateLimitKey}
-	if name, ok := strings.CutPrefix(cfg.RateLimitKey, rateLimitByHeader); ok {
-		l.header = http.CanonicalHeaderKey(name)
-	}
+	l := &rateLimiter{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateLimitBurst, key: cfg.RateLimitKey, header: clientHeader(cfg.RateLimitKey)}
 	// simplelru fails only for a non-positive size, which Config.Validate rules out.
 	clients, err := simplelru.NewLRU[string, *rate.Limiter](cfg.RateLimitClients, nil)
 	if err != nil {
@@ -79,11 +76,27 @@ func checkRateLimitKey(key string) error {
 
 // client is the key of r's bucket.
 func (l *rateLimiter) client(r *http.Request, claims *auth.Claims) string {
-	switch {
-	case l.key == RateLimitBySubject && claims != nil && claims.Subject != "":
+	if l.key == RateLimitBySubject && claims != nil && claims.Subject != "" {
 		return "sub:" + claims.Subject
-	case l.header != "":
-		v, _, _ := strings.Cut(r.Header.Get(l.header), ",")
+	}
+	return anonymousClient(r, l.header)
+}
+
+// clientHeader is the header that names a client for RateLimitKey header:NAME,
+// canonicalised, or "".
+func clientHeader(key string) string {
+	if name, ok := strings.CutPrefix(key, rateLimitByHeader); ok {
+		return http.CanonicalHeaderKey(name)
+	}
+	return ""
+}
+
+// anonymousClient is who r's client is without a subject: header's first
+// comma-separated value when header is set and present (a trusted proxy's), else the
+// connection's address.
+func anonymousClient(r *http.Request, header string) string {
+	if header != "" {
+		v, _, _ := strings.Cut(r.Header.Get(header), ",")
 		if v = strings.TrimSpace(v); v != "" {
 			if len(v) > maxRateLimitKeyBytes {
 				v = v[:maxRateLimitKeyBytes]

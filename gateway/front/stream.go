@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -34,7 +35,9 @@ import (
 // A stream is not held to the request timeout: it lasts until the client goes, the
 // source completes or fails, or the gateway closes; a client that stops reading is
 // dropped after streamWriteTimeout. Each is held to MaxSubscriptions
-// streams at once, refused past it with SUBSCRIPTION_LIMIT_EXCEEDED. Streams are never
+// streams at once, and to MaxSubscriptionsPerClient streams of its client (its token's
+// subject, else its address) whatever the transport, refused past either with
+// SUBSCRIPTION_LIMIT_EXCEEDED. Streams are never
 // compressed: a compressor would hold events back until it has enough to compress.
 
 type streamKind int
@@ -80,14 +83,52 @@ func streamContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return sctx, func() { stop(); cancel() }
 }
 
-// admitSubscription counts one more subscription streaming, or refuses it past
-// MaxSubscriptions; an admitted one is released with h.streams.Add(-1).
-func (h *handler) admitSubscription() *failure {
-	if n := h.streams.Add(1); h.cfg.MaxSubscriptions > 0 && n > int64(h.cfg.MaxSubscriptions) {
-		h.streams.Add(-1)
-		return requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
+// subscriptionCounts counts the subscriptions streaming now, in all and per client.
+type subscriptionCounts struct {
+	mu      sync.Mutex
+	total   int
+	clients map[string]int // clients streaming one or more
+}
+
+// admitSubscription counts one more subscription of client (subscriptionClient)
+// streaming, or refuses it past MaxSubscriptions in all or MaxSubscriptionsPerClient for
+// client; an admitted one is released by calling release, once.
+func (h *handler) admitSubscription(client string) (release func(), f *failure) {
+	c := &h.streams
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if max := h.cfg.MaxSubscriptions; max > 0 && c.total >= max {
+		return nil, requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
 	}
-	return nil
+	if max := h.cfg.MaxSubscriptionsPerClient; max > 0 && c.clients[client] >= max {
+		return nil, requestError(CodeSubscriptionLimitExceeded, "This client streams as many subscriptions as it may: end one first.")
+	}
+	if c.clients == nil {
+		c.clients = map[string]int{}
+	}
+	c.total++
+	c.clients[client]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.total--
+			if c.clients[client]--; c.clients[client] <= 0 {
+				delete(c.clients, client)
+			}
+		})
+	}, nil
+}
+
+// subscriptionClient is who r's client is for MaxSubscriptionsPerClient: the verified
+// token's subject, else (anonymous) the trusted proxy's header or the address as for
+// the rate limit.
+func (h *handler) subscriptionClient(r *http.Request, claims *auth.Claims) string {
+	if claims != nil && claims.Subject != "" {
+		return "sub:" + claims.Subject
+	}
+	return anonymousClient(r, h.clientHeader)
 }
 
 // keepAlive is how often an idle stream carries a heartbeat (SSE: a comment; multipart:
@@ -97,13 +138,14 @@ var keepAlive = map[streamKind]time.Duration{sseStream: 12 * time.Second, multip
 // stream answers op, which passed every check, as a stream of kind.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Context, kind streamKind, op *Operation, typ ast.Operation) {
 	if typ == ast.Subscription {
-		if f := h.admitSubscription(); f != nil {
+		release, f := h.admitSubscription(h.subscriptionClient(r, auth.FromContext(ctx)))
+		if f != nil {
 			h.logRefusal(r, f)
 			h.observe(ctx, op.OperationName, OutcomeRefused)
 			writeFailure(w, h.logger, mediaJSON, f)
 			return
 		}
-		defer h.streams.Add(-1)
+		defer release()
 	}
 	out := startStream(w, kind, h.logger)
 	defer out.end()

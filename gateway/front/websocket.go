@@ -34,7 +34,7 @@ import (
 //   - a message that is not one of these closes with 4400.
 //
 // Each connection holds at most wsMaxOperations operations at once, and every
-// subscription counts against MaxSubscriptions.
+// subscription counts against MaxSubscriptions and its client's MaxSubscriptionsPerClient.
 
 const (
 	wsProtocol      = "graphql-transport-ws"
@@ -271,8 +271,10 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		fail(f)
 		return 0, ""
 	}
+	release := func() {}
 	if typ == ast.Subscription {
-		if f := h.admitSubscription(); f != nil {
+		var f *failure
+		if release, f = h.admitSubscription(h.subscriptionClient(ws.r, ws.claims)); f != nil {
 			fail(f)
 			return 0, ""
 		}
@@ -300,7 +302,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 			}
 		}
 		if typ == ast.Subscription {
-			defer h.streams.Add(-1)
+			defer release()
 			last := h.subscriber.Subscribe(opCtx, op, func(res *Result) {
 				next(resultResponse(res))
 			})

@@ -54,6 +54,11 @@ type Config struct {
 	Events EventsConfig
 	// Limits are what the subgraph refuses on its own. default: subgraph.Limits' defaults
 	Limits subgraph.Limits
+	// MaxSubscriptions bounds the productCreated streams the subgraph serves at once,
+	// whoever asks (the gateway's front bounds them per client too); one more is refused
+	// with SUBSCRIPTION_LIMIT_EXCEEDED. Every stream shares one Redis connection.
+	// default: 10000 (DefaultMaxSubscriptions)
+	MaxSubscriptions int
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
@@ -98,6 +103,7 @@ type EventsConfig struct {
 const (
 	DefaultOwnerTombstoneTTL = 30 * 24 * time.Hour
 	DefaultEventsGroup       = "products"
+	DefaultMaxSubscriptions  = 10000
 )
 
 // Service is the products subgraph: its HTTP handler, and the consumer of user.deleted
@@ -167,6 +173,9 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 			errs = append(errs, fmt.Errorf("products: %s must not be negative, got %s", d.name, d.v))
 		}
 	}
+	if cfg.MaxSubscriptions < 0 {
+		errs = append(errs, fmt.Errorf("products: max-subscriptions must be positive (0: the default, %d), got %d", DefaultMaxSubscriptions, cfg.MaxSubscriptions))
+	}
 	if err := cfg.Limits.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("products: %w", err))
 	}
@@ -182,8 +191,11 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 	if cfg.OwnerTombstoneTTL == 0 {
 		cfg.OwnerTombstoneTTL = DefaultOwnerTombstoneTTL
 	}
+	if cfg.MaxSubscriptions == 0 {
+		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, store.WithLogger(cfg.Logger))
-	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier)}
+	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier), MaxSubscriptions: cfg.MaxSubscriptions}
 	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
 		cfg.Verifier, subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))
 

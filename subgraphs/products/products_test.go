@@ -727,13 +727,13 @@ func TestHandlerServesSchemaAndHealth(t *testing.T) {
 
 func TestNewReportsEveryMissingSetting(t *testing.T) {
 	_, err := NewService(Config{
-		IdempotencyTTL: -time.Second, OwnerTombstoneTTL: -time.Second,
+		IdempotencyTTL: -time.Second, OwnerTombstoneTTL: -time.Second, MaxSubscriptions: -1,
 		Limits: subgraph.Limits{MaxDepth: -1, RequestTimeout: -time.Second},
 	})
 	if err == nil {
 		t.Fatal("NewService(bad config) succeeded")
 	}
-	for _, want := range []string{"redis", "owner checker", "cursor secret", "idempotency-ttl", "owner-tombstone-ttl", "max-depth", "request-timeout"} {
+	for _, want := range []string{"redis", "owner checker", "cursor secret", "idempotency-ttl", "owner-tombstone-ttl", "max-subscriptions", "max-depth", "request-timeout"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("NewService(bad config) error %q does not mention %s", err, want)
 		}

@@ -43,6 +43,9 @@ const (
 	CodeMaxFieldsExceeded = "MAX_FIELDS_EXCEEDED"
 	CodeCostLimitExceeded = "COST_LIMIT_EXCEEDED"
 	CodeRequestTimeout    = "REQUEST_TIMEOUT"
+	// CodeSubscriptionLimitExceeded refuses a subscription past the subgraph's bound on
+	// the subscriptions it serves at once.
+	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
 )
 
 // Error is an error whose message is safe to show a client, with its code. Err, when

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,6 +41,11 @@ type Resolver struct {
 	// Access says who may write: a user creates, updates and deletes only their own
 	// products, an admin anyone's.
 	Access subgraph.Access
+	// MaxSubscriptions bounds the productCreated streams served at once; one more is
+	// refused with SUBSCRIPTION_LIMIT_EXCEEDED. default: 0, no bound
+	MaxSubscriptions int
+
+	subscriptions atomic.Int64 // productCreated streams now
 }
 
 // DefaultLoaderWait is the LoaderWait used when none is set.
@@ -512,12 +518,20 @@ func (r *Resolver) Subscription() SubscriptionResolver { return (*subscriptionRe
 
 type subscriptionResolver Resolver
 
-// ProductCreated streams new products, only ownerID's when it is given.
+// ProductCreated streams new products, only ownerID's when it is given. Past
+// MaxSubscriptions streams at once it is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
 func (r *subscriptionResolver) ProductCreated(ctx context.Context, ownerID *string) (<-chan *Product, error) {
+	owner := ""
 	if ownerID != nil {
 		if err := relay.CheckID(*ownerID, "User"); err != nil {
 			return nil, subgraph.BadInput("ownerId: %v", err)
 		}
+		owner = *ownerID
+	}
+	if n := r.subscriptions.Add(1); r.MaxSubscriptions > 0 && n > int64(r.MaxSubscriptions) {
+		r.subscriptions.Add(-1)
+		return nil, &subgraph.Error{Code: subgraph.CodeSubscriptionLimitExceeded,
+			Message: "the products subgraph serves as many subscriptions as it may: retry later"}
 	}
 	// The stream ends with the subscriber, or when the server begins to shut down.
 	ctx, cancel := context.WithCancel(ctx)
@@ -525,21 +539,20 @@ func (r *subscriptionResolver) ProductCreated(ctx context.Context, ownerID *stri
 	if stopping := serve.Stopping(ctx); stopping != nil {
 		stop = context.AfterFunc(stopping, cancel)
 	}
-	created, err := r.Store.Created(ctx)
+	created, err := r.Store.Created(ctx, owner)
 	if err != nil {
 		stop()
 		cancel()
+		r.subscriptions.Add(-1)
 		return nil, err
 	}
 	out := make(chan *Product)
 	go func() {
+		defer r.subscriptions.Add(-1)
 		defer cancel()
 		defer stop()
 		defer close(out)
 		for p := range created {
-			if ownerID != nil && p.OwnerID != *ownerID {
-				continue
-			}
 			select {
 			case out <- toProduct(p):
 			case <-ctx.Done():

@@ -98,9 +98,11 @@ func (k keys) createdChannel() string { return k.prefix + "{products}:created:ev
 
 // Store reads and writes products.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys keys
-	log  *slog.Logger // what fails without failing the call (announcing a new product)
+	rdb    redis.UniversalClient
+	keys   keys
+	log    *slog.Logger // what fails without failing the call (announcing a new product)
+	buffer int          // each subscriber's, in products (feed.go)
+	feed   feed
 }
 
 // Option changes what New builds.
@@ -111,7 +113,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns a Store on rdb whose keys all start with prefix.
 func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
-	s := &Store{rdb: rdb, keys: keys{prefix: prefix}, log: slog.New(slog.DiscardHandler)}
+	s := &Store{rdb: rdb, keys: keys{prefix: prefix}, log: slog.New(slog.DiscardHandler), buffer: DefaultSubscriberBuffer}
 	for _, o := range opts {
 		o(s)
 	}
@@ -372,48 +374,6 @@ func (s *Store) subscribe(ctx context.Context, channel string) *redis.PubSub {
 		return s.rdb.SSubscribe(ctx, channel)
 	}
 	return s.rdb.Subscribe(ctx, channel)
-}
-
-// Created subscribes to new products: the returned channel gets each product created
-// from now on (by any replica), as it is stored, until ctx ends; it is then closed. The
-// subscription is in place when Created returns. A subscriber that cannot keep up loses
-// products rather than holding Redis up (go-redis drops messages after a while).
-func (s *Store) Created(ctx context.Context) (<-chan *Product, error) {
-	ps := s.subscribe(ctx, s.keys.createdChannel())
-	if _, err := ps.Receive(ctx); err != nil {
-		ps.Close()
-		return nil, fmt.Errorf("products: subscribe to new products: %w", err)
-	}
-	out := make(chan *Product)
-	go func() {
-		defer close(out)
-		defer ps.Close()
-		msgs := ps.Channel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-msgs:
-				if !ok {
-					return
-				}
-				p, err := s.Get(ctx, m.Payload)
-				if err != nil {
-					s.log.WarnContext(ctx, "products: read a new product", "id", m.Payload, "err", err)
-					continue
-				}
-				if p == nil { // deleted already
-					continue
-				}
-				select {
-				case out <- p:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
 }
 
 // GetMany returns the products with the given ids in order, nil where there is none, in

@@ -34,6 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	f.Register(fs, serve.DefaultAddr(4002))
 	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph, asked whether an owner exists")
 	usersTimeout := fs.Duration("users-timeout", products.UsersTimeout, "bound on one call to the users subgraph")
+	maxSubs := fs.Int("max-subscriptions", products.DefaultMaxSubscriptions, "productCreated streams served at once (SUBSCRIPTION_LIMIT_EXCEEDED past it)")
 	tombstoneTTL := fs.Duration("owner-tombstone-ttl", products.DefaultOwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")
 	eventsURL := fs.String("events-redis-url", "", "Redis URL of the users subgraph, read for its events stream only; empty: products of deleted users are not deleted")
 	var ev products.EventsConfig
@@ -77,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
 		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
 		Tracer: tp, Metrics: f.Metrics(), Verifier: verifier,
+		MaxSubscriptions: *maxSubs,
 	})
 	if err != nil {
 		return err
