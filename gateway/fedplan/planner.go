@@ -290,7 +290,7 @@ func (pl *planner) rootGraph(rootType *ast.Definition, f *ast.Field, sub ast.Sel
 		}
 		score := 0
 		if t := pl.sg.Schema.Types[fg.Type.Name()]; t != nil {
-			score = pl.localScore(fg.Graph, t, sub, 2)
+			score = pl.localScore(fg.Graph, t, sub, fg.Provides, 2)
 			if t.IsAbstractType() {
 				// The subgraph that can return the most runtime types first: another may
 				// answer null for an object it does not have (a node id of another type).
@@ -310,8 +310,9 @@ func (pl *planner) rootGraph(rootType *ast.Definition, f *ast.Field, sub ast.Sel
 	return best, nil
 }
 
-// localScore counts the fields of sel, to depth levels, that g resolves itself.
-func (pl *planner) localScore(g *supergraph.Graph, t *ast.Definition, sel ast.SelectionSet, depth int) int {
+// localScore counts the fields of sel, to depth levels, that g resolves itself or that
+// provided (what the field above provides in g, on type t's level) says it returns.
+func (pl *planner) localScore(g *supergraph.Graph, t *ast.Definition, sel, provided ast.SelectionSet, depth int) int {
 	if depth == 0 {
 		return 0
 	}
@@ -320,16 +321,21 @@ func (pl *planner) localScore(g *supergraph.Graph, t *ast.Definition, sel ast.Se
 		switch s := s.(type) {
 		case *ast.Field:
 			fd := pl.sg.Field(t.Name, s.Name)
-			if fd == nil || !fd.In(g).Resolvable() {
+			if fd == nil {
+				continue
+			}
+			fg := fd.In(g)
+			if !fg.Resolvable() && !provides(provided, t, s.Name, pl) {
 				continue
 			}
 			n++
 			if ft := pl.sg.Schema.Types[fd.Def.Type.Name()]; ft != nil && len(s.SelectionSet) > 0 {
-				n += pl.localScore(g, ft, s.SelectionSet, depth-1)
+				below := pl.providedBelow(pos{provided: provided}, t, s.Name, fg)
+				n += pl.localScore(g, ft, s.SelectionSet, below, depth-1)
 			}
 		case *ast.InlineFragment:
 			if ft := pl.sg.Schema.Types[s.TypeCondition]; ft != nil {
-				n += pl.localScore(g, ft, s.SelectionSet, depth)
+				n += pl.localScore(g, ft, s.SelectionSet, provided, depth)
 			}
 		}
 	}

@@ -30,6 +30,7 @@ var shopQueries = []struct{ name, query string }{
 	{"interface object field", `{ accounts { rating } }`},
 	{"interface object runtime type", `{ accounts { __typename ... on Customer { name rating } } }`},
 	{"aliases", `{ products { a: shipping b: upc upc: weight } }`},
+	{"shared root field, provides decide", `{ topProducts { weight color shipping } }`},
 }
 
 func loadShop(t *testing.T) *supergraph.Supergraph {
