@@ -15,6 +15,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/jsonesc"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
@@ -243,8 +244,12 @@ func decodeBody(status int, body []byte) (*answer, error) {
 }
 
 // decodeAnswer parses a GraphQL response: an object with a data entry (object or null)
-// and/or an errors entry (a list of objects), at least one of them.
+// and/or an errors entry (a list of objects), at least one of them. Its strings mean what
+// encoding/json reads (jsonesc.Normalize rewrites body, which the caller owns): a lone
+// surrogate escape or a byte that is not UTF-8 reaches the client as U+FFFD, never
+// passed through to be read otherwise.
 func decodeAnswer(p *fastjson.Parser, body []byte) (*answer, error) {
+	body = jsonesc.Normalize(body)
 	v, err := p.ParseBytes(body)
 	if err != nil {
 		return nil, fmt.Errorf("undecodable body: %w", err)
