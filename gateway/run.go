@@ -776,8 +776,11 @@ func (r *run) receiveLookups(f fetched) {
 		var list []*fastjson.Value
 		var listOK bool
 		if pt.step.lookup == lookupEntities && f.ans.data != nil {
+			// The list has one item per representation sent, in order (Federation's
+			// _entities contract): a list of another length cannot be matched to them.
 			if v := f.ans.data.Get(r.plan.prefix + strconv.Itoa(pt.base)); v != nil && v.Type() == fastjson.TypeArray {
-				list, listOK = v.GetArray(), true
+				list = v.GetArray()
+				listOK = len(list) == len(pt.keys)
 			}
 		}
 		for _, t := range pt.targets {
@@ -785,7 +788,7 @@ func (r *run) receiveLookups(f fetched) {
 			switch {
 			case f.ans.data == nil:
 			case pt.step.lookup == lookupEntities:
-				if t.item < len(list) {
+				if listOK {
 					v = list[t.item]
 				}
 			default:
@@ -800,8 +803,9 @@ func (r *run) receiveLookups(f fetched) {
 				merge(t.obj, v)
 			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.data == nil:
 				r.mark(t.obj, markFailed)
-			case v == nil && pt.step.lookup == lookupEntities && !listOK:
-				// No list where the representations were sent: a broken answer.
+			case pt.step.lookup == lookupEntities && !listOK:
+				// No list where the representations were sent, or one of another
+				// length: a broken answer.
 				keep(r.invalidLookup(pt.step, t))
 				r.mark(t.obj, markFailed)
 			case v == nil || v.Type() == fastjson.TypeNull:
