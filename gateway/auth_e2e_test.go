@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/auth/issuer"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
@@ -95,6 +96,24 @@ func TestAuthenticationEndToEnd(t *testing.T) {
 		}
 		if d := subgraphtest.Diff(pb, pr.Dump(t)); len(d) > 0 {
 			t.Errorf("a direct call changed the store: %v", d)
+		}
+	})
+
+	t.Run("a crit header", func(t *testing.T) {
+		// Signed by the trusted key, with the admin scope, but naming an extension
+		// that nothing here understands (RFC 7515 §4.1.11): refused at the gateway and
+		// at the subgraph alike, and the delete does not happen.
+		tok := a.Issuer.Token(issuer.Claims{Subject: "User:admin-of-the-test", Scopes: []string{"admin"},
+			Header: map[string]any{"crit": []string{"x-must-understand"}, "x-must-understand": true}})
+		h := http.Header{"Authorization": {"Bearer " + tok}}
+		pb := pr.Dump(t)
+		for _, u := range []string{url, g.productsURL} {
+			if r := post(u, h, deleteProduct, map[string]any{"id": made.CreateProduct.ID}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
+				t.Errorf("%s: a delete with a crit header: status %d %s", u, r.Status, r.Raw)
+			}
+		}
+		if d := subgraphtest.Diff(pb, pr.Dump(t)); len(d) > 0 {
+			t.Errorf("a token with a crit header changed the store: %v", d)
 		}
 	})
 

@@ -84,7 +84,7 @@ func (g *Gateway) buildFederated(sg *supergraph.Supergraph, sum [sha256.Size]byt
 			if sc.URL == "" {
 				return nil, fmt.Errorf("subgraph %s has no URL: give it with -subgraph %s=URL", sc.Name, sc.Name)
 			}
-			fed.subgraphs[i] = newSubgraph(sc, g.subgraphTimeout, g.transport, g.resilience, g.logger)
+			fed.subgraphs[i] = newSubgraph(sc, g.subgraphTimeout, g.transport, g.resilience, g.maxSubgraphResponse, g.logger)
 		}
 	}
 	gr := &graph{generation: gen, schema: publicSchema(sg.API), fed: fed, subgraphs: fed.subgraphs,

@@ -100,6 +100,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&r.RetryBudget, "retry-budget", DefaultRetryBudget, "share of subgraph requests that may be retries, above a small reserve")
 	fs.IntVar(&r.BreakerFailures, "breaker-failures", max(r.BreakerFailures, DefaultBreakerFailures), "failures in a row that open a subgraph's circuit breaker; negative: no breakers")
 	fs.DurationVar(&r.BreakerOpen, "breaker-open", or(r.BreakerOpen, DefaultBreakerOpen), "how long an open breaker fails requests before it probes the subgraph")
+	fs.BoolVar(&c.ExposeSubgraphErrors, "expose-subgraph-errors", c.ExposeSubgraphErrors,
+		"pass every subgraph error's message to clients (development); off: only messages of documented codes, the others become INTERNAL_SERVER_ERROR naming the subgraph")
+	if c.MaxSubgraphResponseBytes == 0 {
+		c.MaxSubgraphResponseBytes = DefaultMaxSubgraphResponseBytes
+	}
+	fs.Int64Var(&c.MaxSubgraphResponseBytes, "max-subgraph-response-bytes", c.MaxSubgraphResponseBytes,
+		"most bytes read of one subgraph answer; past it the subgraph's fields answer SUBGRAPH_RESPONSE_TOO_LARGE")
 }
 
 // timeoutsFlag parses -subgraph-timeout: a duration for every subgraph, NAME=DURATION

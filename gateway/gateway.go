@@ -108,7 +108,22 @@ type Config struct {
 	// Logger receives what clients see only as generic messages.
 	// default: a logger that discards
 	Logger *slog.Logger
+	// ExposeSubgraphErrors passes every subgraph error's message to the client, for
+	// development. Without it, a subgraph error keeps its message only when its
+	// extensions.code is one the graph documents (internal/errcode) and says something to
+	// the client; any other becomes "subgraph NAME returned an error",
+	// INTERNAL_SERVER_ERROR, at its path, and its text is logged. default: false
+	ExposeSubgraphErrors bool
+	// MaxSubgraphResponseBytes bounds what the gateway reads of one subgraph answer (and
+	// of one subscription event). Past it the read stops, the connection is closed, and
+	// the fields the request was for answer SUBGRAPH_RESPONSE_TOO_LARGE.
+	// default: DefaultMaxSubgraphResponseBytes
+	MaxSubgraphResponseBytes int64
 }
+
+// DefaultMaxSubgraphResponseBytes is the default of Config.MaxSubgraphResponseBytes: the
+// subgraphs' own -max-response-bytes default.
+const DefaultMaxSubgraphResponseBytes = 16 << 20
 
 // Defaults of Config.
 const (
@@ -147,6 +162,9 @@ func (c *Config) init() error {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.MaxSubgraphResponseBytes == 0 {
+		c.MaxSubgraphResponseBytes = DefaultMaxSubgraphResponseBytes
 	}
 	if c.Front == nil {
 		f := front.DefaultConfig()
@@ -190,6 +208,9 @@ func (c *Config) init() error {
 	if c.MaxBatch < 0 {
 		errs = append(errs, fmt.Errorf("max batch %d is negative", c.MaxBatch))
 	}
+	if c.MaxSubgraphResponseBytes < 0 {
+		errs = append(errs, fmt.Errorf("max subgraph response bytes %d is negative", c.MaxSubgraphResponseBytes))
+	}
 	if err := c.Resilience.init(); err != nil {
 		errs = append(errs, err)
 	}
@@ -226,6 +247,10 @@ type Gateway struct {
 	subgraphTimeout time.Duration
 	transport       http.RoundTripper
 	resilience      Resilience
+	// maxSubgraphResponse and exposeSubgraphErrors are Config's MaxSubgraphResponseBytes
+	// and ExposeSubgraphErrors.
+	maxSubgraphResponse  int64
+	exposeSubgraphErrors bool
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
@@ -257,7 +282,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
 		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier,
-		subgraphTimeout: cfg.SubgraphTimeout, transport: cfg.Transport, resilience: cfg.Resilience}
+		subgraphTimeout: cfg.SubgraphTimeout, transport: cfg.Transport, resilience: cfg.Resilience,
+		exposeSubgraphErrors: cfg.ExposeSubgraphErrors, maxSubgraphResponse: cfg.MaxSubgraphResponseBytes}
 	if g.tracer == nil {
 		g.tracer = noop.NewTracerProvider()
 	}
@@ -265,7 +291,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return g.newFederated(cfg)
 	}
 	for _, sc := range cfg.Subgraphs {
-		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
+		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.MaxSubgraphResponseBytes, cfg.Logger))
 	}
 	g.cached = make([]atomic.Bool, len(g.subgraphs))
 	g.cache = openSchemaCache(cfg.SchemaCacheDir, cfg.Logger)
@@ -317,7 +343,7 @@ func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
 		if sc.Timeout == 0 {
 			sc.Timeout = cfg.SubgraphTimeouts[sc.Name]
 		}
-		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.Logger))
+		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.MaxSubgraphResponseBytes, cfg.Logger))
 	}
 	g.cached = make([]atomic.Bool, len(g.subgraphs)) // a supergraph's schemas are never a cache's
 	gr, err := g.buildFederated(sg, sum, cfg.Subgraphs, 1)

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // A run executes one plan for one client request. One goroutine, the coordinator, owns
@@ -422,12 +423,12 @@ func (r *run) receive(f fetched) {
 func (r *run) receiveRoot(f fetched) {
 	s := f.b.root
 	if f.err != nil {
-		r.fail(s, firstRootPath(s))
+		r.fail(s, firstRootPath(s), f.err)
 		r.mark(r.root, markFailed)
 		return
 	}
 	for _, e := range f.ans.errors {
-		r.addError(s, subgraphError(s.sg, e, func(p []any) ast.Path { return clientPath(nil, p) }))
+		r.addError(s, r.subgraphError(s.sg, e, func(p []any) ast.Path { return clientPath(nil, p) }))
 	}
 	if f.ans.data == nil {
 		r.mark(r.root, markFailed)
@@ -712,7 +713,7 @@ func (r *run) newTarget() *target {
 func (r *run) receiveLookups(f fetched) {
 	b := f.b
 	if f.err != nil {
-		r.fail(b.parts[0].step, b.parts[0].targets[0].path())
+		r.fail(b.parts[0].step, b.parts[0].targets[0].path(), f.err)
 		for _, pt := range b.parts {
 			for _, t := range pt.targets {
 				r.mark(t.obj, markFailed)
@@ -738,7 +739,7 @@ func (r *run) receiveLookups(f fetched) {
 		kept = append(kept, ge)
 	}
 	for _, e := range f.ans.errors {
-		ge := subgraphError(b.sg, e, func(p []any) ast.Path {
+		ge := r.subgraphError(b.sg, e, func(p []any) ast.Path {
 			if len(p) == 0 {
 				return nil
 			}
@@ -776,8 +777,11 @@ func (r *run) receiveLookups(f fetched) {
 		var list []*fastjson.Value
 		var listOK bool
 		if pt.step.lookup == lookupEntities && f.ans.data != nil {
+			// The list has one item per representation sent, in order (Federation's
+			// _entities contract): a list of another length cannot be matched to them.
 			if v := f.ans.data.Get(r.plan.prefix + strconv.Itoa(pt.base)); v != nil && v.Type() == fastjson.TypeArray {
-				list, listOK = v.GetArray(), true
+				list = v.GetArray()
+				listOK = len(list) == len(pt.keys)
 			}
 		}
 		for _, t := range pt.targets {
@@ -785,7 +789,7 @@ func (r *run) receiveLookups(f fetched) {
 			switch {
 			case f.ans.data == nil:
 			case pt.step.lookup == lookupEntities:
-				if t.item < len(list) {
+				if listOK {
 					v = list[t.item]
 				}
 			default:
@@ -800,8 +804,9 @@ func (r *run) receiveLookups(f fetched) {
 				merge(t.obj, v)
 			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.data == nil:
 				r.mark(t.obj, markFailed)
-			case v == nil && pt.step.lookup == lookupEntities && !listOK:
-				// No list where the representations were sent: a broken answer.
+			case pt.step.lookup == lookupEntities && !listOK:
+				// No list where the representations were sent, or one of another
+				// length: a broken answer.
 				keep(r.invalidLookup(pt.step, t))
 				r.mark(t.obj, markFailed)
 			case v == nil || v.Type() == fastjson.TypeNull:
@@ -860,13 +865,19 @@ func (r *run) mark(v *fastjson.Value, m mark) {
 	}
 }
 
-// fail records that a step's subgraph gave no answer.
-func (r *run) fail(s *step, path ast.Path) {
-	r.addError(s, &gqlerror.Error{
+// fail records that a step's subgraph gave no answer (err is errUnavailable), or one too
+// large to read (errTooLarge).
+func (r *run) fail(s *step, path ast.Path, err error) {
+	e := &gqlerror.Error{
 		Message:    fmt.Sprintf("subgraph %s did not answer", s.sg.Name),
 		Path:       path,
 		Extensions: map[string]any{"code": codeSubgraphUnavailable, "subgraph": s.sg.Name},
-	})
+	}
+	if err == errTooLarge {
+		e.Message = fmt.Sprintf("subgraph %s answered more than %d bytes", s.sg.Name, s.sg.maxResponse)
+		e.Extensions["code"] = errcode.SubgraphResponseTooLarge
+	}
+	r.addError(s, e)
 }
 
 func (r *run) addError(s *step, e *gqlerror.Error) {
@@ -874,15 +885,28 @@ func (r *run) addError(s *step, e *gqlerror.Error) {
 }
 
 // subgraphError turns an error a subgraph sent into a client's error: its message, its
-// code (INTERNAL_SERVER_ERROR when it has none) and the subgraph's name; its path mapped
-// by path; nothing else of its extensions or locations, which describe the gateway's
-// request rather than the client's.
-func subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
+// code and the subgraph's name; its path mapped by path; nothing else of its extensions
+// or locations, which describe the gateway's request rather than the client's.
+//
+// A subgraph's message reaches the client only when its code is one the graph documents
+// for clients (errcode.Known) and is about the client's request: a message without such
+// a code may be anything (an exception's text with an address in it, as
+// "redis: dial tcp 10.0.0.5:6379: connect: connection refused"), an
+// INTERNAL_SERVER_ERROR's is by definition not for the client, and a parse or validation
+// failure describes the gateway's own subgraph request (the client's was checked
+// before). Those become "subgraph NAME returned an error", INTERNAL_SERVER_ERROR, as
+// Apollo Router redacts them; the message is logged. expose (-expose-subgraph-errors)
+// keeps every message, for development.
+func (r *run) subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
 	ge := &gqlerror.Error{Message: string(e.GetStringBytes("message")), Extensions: map[string]any{"subgraph": sg.Name}}
-	if ge.Message == "" {
-		ge.Message = "subgraph " + sg.Name + " sent an error without a message"
-	}
 	code := string(e.GetStringBytes("extensions", "code"))
+	if !r.g.exposeSubgraphErrors && !clientMessage(code) {
+		r.logger.WarnContext(r.ctx, "subgraph error redacted", "subgraph", sg.Name, "code", code, "message", ge.Message)
+		ge.Message, code = "", codeInternal
+	}
+	if ge.Message == "" {
+		ge.Message = "subgraph " + sg.Name + " returned an error"
+	}
 	if code == "" {
 		code = codeInternal
 	}
@@ -898,6 +922,15 @@ func subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *
 	}
 	ge.Path = path(raw)
 	return ge
+}
+
+// clientMessage reports whether a subgraph error of this code keeps its message.
+func clientMessage(code string) bool {
+	switch code {
+	case errcode.InternalServerError, errcode.ParseFailed, errcode.ValidationFailed:
+		return false
+	}
+	return errcode.Known(code)
 }
 
 // clientPath appends a subgraph path's elements to prefix.

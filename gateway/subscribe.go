@@ -109,7 +109,7 @@ func (s *subgraph) subscribe(ctx context.Context, body []byte, hdr []header) (*s
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), maxSubgraphResponse)
+	sc.Buffer(make([]byte, 0, min(64<<10, int(s.maxResponse))), int(s.maxResponse))
 	return &sseStream{resp: resp, sc: sc}, nil
 }
 

@@ -15,12 +15,10 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/jsonesc"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fastjson"
 )
-
-// maxSubgraphResponse bounds what the gateway reads from one subgraph answer.
-const maxSubgraphResponse = 64 << 20
 
 // subgraph is one service the gateway calls, with its own connection pools, circuit
 // breaker and retry budget, shared by every generation of the graph. Its requests are
@@ -40,13 +38,16 @@ type subgraph struct {
 	guard   *guard
 	metrics *subgraphMetrics // nil: none
 	logger  *slog.Logger
+	// maxResponse bounds what is read of one answer (or one subscription event):
+	// Config.MaxSubgraphResponseBytes.
+	maxResponse int64
 }
 
-func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, res Resilience, logger *slog.Logger) *subgraph {
+func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, res Resilience, maxResponse int64, logger *slog.Logger) *subgraph {
 	if sg.Timeout > 0 {
 		timeout = sg.Timeout
 	}
-	s := &subgraph{Subgraph: sg, timeout: timeout, logger: logger}
+	s := &subgraph{Subgraph: sg, timeout: timeout, logger: logger, maxResponse: maxResponse}
 	if rt == nil {
 		rt = &http.Transport{
 			Proxy:           nil, // subgraphs are reached directly, never through a proxy
@@ -57,8 +58,8 @@ func newSubgraph(sg Subgraph, timeout time.Duration, rt http.RoundTripper, res R
 			Name:                   "fedgraph-gateway",
 			MaxConnsPerHost:        1024,
 			MaxIdleConnDuration:    90 * time.Second,
-			MaxConnWaitTimeout:     timeout, // a full pool waits, within the request's bound
-			MaxResponseBodySize:    maxSubgraphResponse,
+			MaxConnWaitTimeout:     timeout,          // a full pool waits, within the request's bound
+			MaxResponseBodySize:    int(maxResponse), // past it, the read stops and the connection is closed
 			DisablePathNormalizing: true,
 		}
 	}
@@ -136,11 +137,15 @@ var (
 // something that is not a GraphQL response: which subgraph, never its address or why.
 var errUnavailable = errors.New("subgraph did not answer")
 
+// errTooLarge is an answer longer than the subgraph's maxResponse: the gateway stopped
+// reading it there.
+var errTooLarge = errors.New("subgraph answer too large")
+
 // fetch posts body, a JSON GraphQL request, and decodes the answer, through the
 // subgraph's breaker, retrying connection errors when retry is set (never for a
 // mutation). An error means the subgraph gave no GraphQL response (unreachable, timed
 // out, not JSON, wrong shape, breaker open); the detail is logged and the caller sees
-// errUnavailable.
+// errUnavailable, or errTooLarge for an answer past maxResponse.
 func (s *subgraph) fetch(ctx context.Context, body []byte, hdr []header, retry bool) (*answer, error) {
 	start := time.Now()
 	a, err := s.guard.do(ctx, retry, func() (*answer, error) { return s.post(ctx, body, hdr) })
@@ -148,6 +153,9 @@ func (s *subgraph) fetch(ctx context.Context, body []byte, hdr []header, retry b
 	if err != nil {
 		if ctx.Err() == nil {
 			s.logger.WarnContext(ctx, "subgraph request failed", "subgraph", s.Name, "err", err)
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, errTooLarge
 		}
 		return nil, errUnavailable
 	}
@@ -179,6 +187,9 @@ func (s *subgraph) post(ctx context.Context, body []byte, hdr []header) (*answer
 		deadline = d
 	}
 	if err := s.fast.DoDeadline(req, resp, deadline); err != nil {
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+			return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, s.maxResponse)
+		}
 		if isConnError(err) {
 			return nil, connError{err}
 		}
@@ -217,15 +228,19 @@ func (s *subgraph) postHTTP(ctx context.Context, body []byte, hdr []header) (*an
 		}
 	}()
 	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxSubgraphResponse+1))
+	if resp.ContentLength > s.maxResponse {
+		return nil, fmt.Errorf("%w: Content-Length %d, more than %d bytes", errTooLarge, resp.ContentLength, s.maxResponse)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, s.maxResponse+1))
 	if err != nil {
 		if isConnError(err) {
 			return nil, connError{fmt.Errorf("read response: %w", err)}
 		}
 		return nil, fmt.Errorf("read response: %w", err)
 	}
-	if n > maxSubgraphResponse {
-		return nil, fmt.Errorf("response larger than %d bytes", maxSubgraphResponse)
+	if n > s.maxResponse {
+		// Closing the body unread closes the connection: nothing more is read.
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, s.maxResponse)
 	}
 	return decodeBody(resp.StatusCode, buf.Bytes())
 }
@@ -243,8 +258,12 @@ func decodeBody(status int, body []byte) (*answer, error) {
 }
 
 // decodeAnswer parses a GraphQL response: an object with a data entry (object or null)
-// and/or an errors entry (a list of objects), at least one of them.
+// and/or an errors entry (a list of objects), at least one of them. Its strings mean what
+// encoding/json reads (jsonesc.Normalize rewrites body, which the caller owns): a lone
+// surrogate escape or a byte that is not UTF-8 reaches the client as U+FFFD, never
+// passed through to be read otherwise.
 func decodeAnswer(p *fastjson.Parser, body []byte) (*answer, error) {
+	body = jsonesc.Normalize(body)
 	v, err := p.ParseBytes(body)
 	if err != nil {
 		return nil, fmt.Errorf("undecodable body: %w", err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fedgraph/fedgraph/internal/jsonesc"
 	"github.com/valyala/fastjson"
 )
 
@@ -284,6 +285,12 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 	if !json.Valid(body) {
 		return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
 	}
+	// One meaning for a string at every hop: fastjson keeps a lone surrogate escape
+	// (\ud800) as text, where encoding/json (the subgraphs', and this front's for GET)
+	// reads U+FFFD. Rewritten in place, before anything reads the body, every string of
+	// the request (query, variables, names, extensions, document ids) means what
+	// encoding/json reads.
+	jsonesc.ReplaceLoneSurrogates(body)
 	switch body[0] {
 	case '{':
 		req, ok := decodeObject(body, h.cfg.MaxVariablesBytes)

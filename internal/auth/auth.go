@@ -3,7 +3,8 @@
 // signature against a JWKS (fetched from a URL with a timeout, cached, refreshed on a
 // schedule and, rate-limited, on an unknown key id; or read from a file), its algorithm
 // against an explicit allow-list, and its exp, nbf, iss and aud claims with a small
-// clock skew. Verified claims travel in a request's context.
+// clock skew; a token with a crit header is refused (no extension is understood).
+// Verified claims travel in a request's context.
 package auth
 
 import (
@@ -211,7 +212,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, errors.New("token longer than 8 KiB")
 	}
 	var tc tokenClaims
-	if _, err := v.parser.ParseWithClaims(token, &tc, v.keys.KeyfuncCtx(ctx)); err != nil {
+	keyOf := v.keys.KeyfuncCtx(ctx)
+	if _, err := v.parser.ParseWithClaims(token, &tc, func(t *jwt.Token) (any, error) {
+		if err := refuseCrit(t.Header); err != nil {
+			return nil, err
+		}
+		return keyOf(t)
+	}); err != nil {
 		return nil, err
 	}
 	if tc.Subject == "" {
@@ -222,6 +229,17 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		c.Scopes = append(c.Scopes, strings.Fields(tc.Scope)...)
 	}
 	return c, nil
+}
+
+// refuseCrit refuses a token whose header has a crit parameter. RFC 7515 §4.1.11 has a
+// recipient refuse a token whose crit lists an extension it does not understand, and an
+// empty or malformed crit; these services understand no extension, so a crit of any
+// value, null included, is refused. It runs before any key is looked up.
+func refuseCrit(header map[string]any) error {
+	if _, ok := header["crit"]; ok {
+		return errors.New("token has a crit header parameter: no extension is understood")
+	}
+	return nil
 }
 
 type claimsKey struct{}

@@ -20,8 +20,10 @@ type BadToken struct {
 
 // BadTokens returns one header of every kind a verifier of this issuer must refuse:
 // forged, expired, early, for another audience or issuer, unsigned, signed with an HMAC
-// of the public key (the algorithm-confusion attack), malformed, without exp or sub, and
-// in another scheme.
+// of the public key (the algorithm-confusion attack), malformed, without exp or sub, in
+// another scheme, and signed by the trusted key but with a crit header (RFC 7515
+// §4.1.11: a recipient must refuse extensions it does not understand, and the services
+// understand none).
 func (i *Issuer) BadTokens() []BadToken {
 	good := i.Token(Claims{Subject: "User:bad-token-test"})
 	parts := strings.Split(good, ".")
@@ -50,6 +52,9 @@ func (i *Issuer) BadTokens() []BadToken {
 	without := func(k string) jwt.MapClaims { c := base(); delete(c, k); return c }
 	pub, _ := x509.MarshalPKIXPublicKey(k.priv.Public())
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
+	withCrit := func(v any) string {
+		return i.Token(Claims{Subject: "User:bad-token-test", Header: map[string]any{"crit": v, "x-must-understand": true}})
+	}
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	bearer := func(s string) string { return "Bearer " + s }
 	return []BadToken{
@@ -70,6 +75,11 @@ func (i *Issuer) BadTokens() []BadToken {
 		{"malformed: bad base64", bearer("!!!." + parts[1] + "." + parts[2])},
 		{"empty bearer", "Bearer "},
 		{"basic scheme", "Basic dXNlcjpwYXNz"},
+		{"crit: an extension not understood", bearer(withCrit([]string{"x-must-understand"}))},
+		{"crit: empty list", bearer(withCrit([]string{}))},
+		{"crit: malformed, a string", bearer(withCrit("x-must-understand"))},
+		{"crit: malformed, null", bearer(withCrit(nil))},
+		{"crit: names a registered header", bearer(withCrit([]string{"alg"}))},
 		{"oversized", bearer(strings.Repeat("a", 10<<10))},
 	}
 }

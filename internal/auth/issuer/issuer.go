@@ -68,6 +68,9 @@ type Claims struct {
 	IssuedAt  time.Time
 	NotBefore time.Time
 	Expires   time.Time
+	// Header holds extra JOSE header parameters, for tests of tokens that must be
+	// refused (a crit header, for one).
+	Header map[string]any
 }
 
 // Token signs claims with the newest key.
@@ -99,6 +102,9 @@ func (i *Issuer) Token(c Claims) string {
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = k.kid
+	for name, v := range c.Header {
+		t.Header[name] = v
+	}
 	s, err := t.SignedString(k.priv)
 	if err != nil {
 		panic(err) // RS256 with a valid RSA key does not fail
