@@ -35,9 +35,10 @@ bench: tooling
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./tools/bench
 
-## web: the playground's files (GraphiQL and React, tools/playground's 9 npm packages) from
-## the npm registry into gateway/playground/dist, where the gateway embeds them at build
-## time; never committed. `run`, `run-federation` and `build` install nothing more.
+## web: the playground's files (GraphiQL and React: tools/playground, at most 60 npm
+## packages) from the npm registry into gateway/playground/dist, where the gateway embeds
+## them at build time; never committed. `run`, `run-federation` and `build` install nothing
+## more.
 web: tools/playground/node_modules/.package-lock.json
 	npm run --silent --prefix tools/playground build
 
