@@ -19,15 +19,15 @@ ARG NODE_VERSION=22
 ARG SERVICE=gateway
 
 # GraphiQL's files for the gateway's playground, from the npm registry, exactly as
-# `make web` gets them: npm ci on the committed lock file (without the devDependencies,
-# the other gateways the tests compare with), then tools/web/build.mjs. They
-# are architecture-independent, so this stage runs on the build machine's platform.
+# `make web` gets them: npm ci on tools/playground's committed lock file (GraphiQL and
+# React alone; the test tooling in tools/web stays out), then its build.mjs. They are
+# architecture-independent, so this stage runs on the build machine's platform.
 FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-slim AS web
-WORKDIR /src/tools/web
-COPY tools/web/package.json tools/web/package-lock.json ./
+WORKDIR /src/tools/playground
+COPY tools/playground/package.json tools/playground/package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=dev --no-audit --no-fund
-COPY tools/web/build.mjs ./
+    npm ci --no-audit --no-fund
+COPY tools/playground/build.mjs ./
 RUN node build.mjs /dist
 
 # The Go sources (.dockerignore admits only what the binaries compile), cross-compiled on

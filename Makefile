@@ -8,7 +8,7 @@ BIN       := bin
 COMMANDS  := ./gateway/cmd/gateway $(addprefix ./,$(wildcard subgraphs/*/cmd/*)) ./tools/devgraph
 GENERATED := $(wildcard $(addprefix subgraphs/*/graph/,exec.go models.go federation.go))
 
-.PHONY: run run-federation test generate check build bench web clean
+.PHONY: run run-federation test generate check build bench web tooling clean
 
 ## run: the whole graph in one process on embedded Redis, seeded, on :4000
 run:
@@ -23,29 +23,41 @@ run-federation:
 	  else echo "npm not found: the playground page will say how to build it"; fi
 	$(GO) run ./tools/devgraph -federation
 
-## test: every test, with the race detector (the browser and audit tests need `web`)
-test: web
+## test: every test, with the race detector (the browser and audit tests need `web` and
+## `tooling`)
+test: web tooling
 	$(GO) test -race -count=1 ./...
 
 ## bench: every Go benchmark, with allocations, then the whole-graph load benchmark
 ## (tools/bench: our gateway against plain nautilus and the products subgraph, about a
 ## minute; `go run ./tools/bench -h` for its settings)
-bench:
+bench: tooling
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./tools/bench
 
-## web: GraphiQL's files from the npm registry into gateway/playground/dist, where the
-## gateway embeds them at build time; never committed
-web: tools/web/node_modules/.package-lock.json
-	npm run --silent --prefix tools/web build
+## web: the playground's files (GraphiQL and React: tools/playground, at most 60 npm
+## packages) from the npm registry into gateway/playground/dist, where the gateway embeds
+## them at build time; never committed. `run`, `run-federation` and `build` install nothing
+## more.
+web: tools/playground/node_modules/.package-lock.json
+	npm run --silent --prefix tools/playground build
+
+## tooling: the tests' and the benchmark's Node tooling (tools/web: the graphql-http audit,
+## the browser driver, Apollo and Hive Gateway, the clients), for `test` and `bench`
+tooling: tools/web/node_modules/.package-lock.json
 
 # npm ci is tried three times: a registry fetch fails now and then on this network (once
 # seen as a TLS error on one package), and one such failure should not fail `make test`.
-tools/web/node_modules/.package-lock.json: tools/web/package.json tools/web/package-lock.json
-	@for try in 1 2 3; do \
-	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tools/web --no-audit --no-fund && exit 0; \
-	  echo "npm ci failed (try $$try of 3)"; [ $$try = 3 ] || sleep 5; \
+npm_ci = @for try in 1 2 3; do \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix $(1) --no-audit --no-fund && exit 0; \
+	  echo "npm ci --prefix $(1) failed (try $$try of 3)"; [ $$try = 3 ] || sleep 5; \
 	done; exit 1
+
+tools/playground/node_modules/.package-lock.json: tools/playground/package.json tools/playground/package-lock.json
+	$(call npm_ci,tools/playground)
+
+tools/web/node_modules/.package-lock.json: tools/web/package.json tools/web/package-lock.json
+	$(call npm_ci,tools/web)
 
 ## generate: regenerate every subgraph's gqlgen code from schema/ and gqlgen.yml
 generate:

@@ -420,8 +420,9 @@ func checkHealthURL(t *testing.T, raw, port string) {
 }
 
 // TestDockerfileBuildStages checks the build stages: the Go toolchain is go.mod's, the
-// Node stage runs the npm project's install and build as `make web` does, with a Node
-// the project supports, and its output lands where the gateway embeds it.
+// Node stage runs the playground's npm package's (tools/playground) install and build as
+// `make web` does, and nothing of the test tooling (tools/web), with a Node the project
+// supports, and its output lands where the gateway embeds it.
 func TestDockerfileBuildStages(t *testing.T) {
 	root, _ := binaries(t)
 	d := loadDockerfile(t)
@@ -453,7 +454,7 @@ func TestDockerfileBuildStages(t *testing.T) {
 	}
 	major, _ := strconv.Atoi(nm[1])
 	var pkg struct{ Engines struct{ Node string } }
-	data, err := os.ReadFile(filepath.Join(root, "tools/web/package.json"))
+	data, err := os.ReadFile(filepath.Join(root, "tools/playground/package.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,10 +463,29 @@ func TestDockerfileBuildStages(t *testing.T) {
 	}
 	minNode, err := strconv.Atoi(strings.TrimPrefix(pkg.Engines.Node, ">="))
 	if err != nil {
-		t.Fatalf("tools/web/package.json engines.node %q: want >=MAJOR", pkg.Engines.Node)
+		t.Fatalf("tools/playground/package.json engines.node %q: want >=MAJOR", pkg.Engines.Node)
 	}
 	if major < minNode {
-		t.Errorf("web stage runs Node %d, tools/web wants %s", major, pkg.Engines.Node)
+		t.Errorf("web stage runs Node %d, tools/playground wants %s", major, pkg.Engines.Node)
+	}
+
+	// What the web stage takes from the build context: the playground's package, whole,
+	// and nothing else.
+	var sources []string
+	for _, in := range web.ins {
+		if in.cmd == "copy" && in.flag("from") == "" {
+			sources = append(sources, in.args[:len(in.args)-1]...)
+		}
+	}
+	for _, want := range []string{"tools/playground/package.json", "tools/playground/package-lock.json", "tools/playground/build.mjs"} {
+		if !slices.Contains(sources, want) {
+			t.Errorf("web stage does not copy %s (it copies %q)", want, sources)
+		}
+	}
+	for _, src := range sources {
+		if !strings.HasPrefix(src, "tools/playground/") {
+			t.Errorf("web stage copies %s; it needs only tools/playground", src)
+		}
 	}
 
 	var ci bool

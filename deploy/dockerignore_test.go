@@ -169,7 +169,8 @@ func TestDockerignore(t *testing.T) {
 	}
 
 	for _, p := range []string{
-		".git/HEAD", "tools/web/node_modules/graphiql/package.json", "gateway/playground/dist/graphiql.min.js",
+		".git/HEAD", "tools/playground/node_modules/graphiql/package.json", "gateway/playground/dist/graphiql.min.js",
+		"tools/web/package.json", "tools/web/package-lock.json", "tools/web/compose.mjs",
 		"bin/gateway", "gateway/gateway_test.go", "gateway/testdata/schema.graphql", "deploy/compose_test.go",
 		"compose.yaml", "README.md", ".env",
 	} {

@@ -143,7 +143,7 @@ type Config struct {
 	Playground bool
 
 	// PlaygroundDir, when set, serves the playground's files from this directory (the output
-	// of `npm run --prefix tools/web build`) instead of the files embedded at build time.
+	// of `npm run --prefix tools/playground build`) instead of the files embedded at build time.
 	// default: "" (embedded files)
 	PlaygroundDir string
 

@@ -126,7 +126,7 @@ func TestPlaygroundRoutes(t *testing.T) {
 					t.Errorf("Content-Security-Policy: got %q, want script-src 'self'", csp)
 				}
 			}
-			if r.status == 503 && !strings.Contains(string(r.body), "npm run --prefix tools/web build") {
+			if r.status == 503 && !strings.Contains(string(r.body), "npm run --prefix tools/playground build") {
 				t.Errorf("the 503 page must say how to build the assets: %s", r.body)
 			}
 		})

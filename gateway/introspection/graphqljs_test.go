@@ -164,7 +164,7 @@ func TestGraphQLJS(t *testing.T) {
 	node := webtest.Node(t)
 	graphqlJS := filepath.Join(webtest.Dir(t), "node_modules", "graphql", "index.mjs")
 	if _, err := os.Stat(graphqlJS); err != nil {
-		t.Fatalf("graphql-js is missing from tools/web (run `make web`): %v", err)
+		t.Fatalf("graphql-js is missing from tools/web (run `make tooling`): %v", err)
 	}
 	schemaFiles := map[string]string{"gateway": gatewaySchema, "kitchen": "testdata/kitchen.graphql"}
 	corpus := struct {

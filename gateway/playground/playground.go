@@ -1,8 +1,9 @@
 // Package playground serves GraphiQL with no internet access: the page, its scripts and its
 // stylesheet all come from the gateway. The GraphiQL, React and ReactDOM bundles are not
-// committed; `npm ci --prefix tools/web && npm run --prefix tools/web build` copies them into
-// dist/, and they are embedded at build time. Without them the page answers 503 and says how
-// to build them, and everything else still compiles and runs.
+// committed; `make web` (npm ci and npm run build in tools/playground, an npm package of
+// GraphiQL and React alone) copies them into dist/, and they are embedded at build time.
+// Without them the page answers 503 and says how to build them, and everything else still
+// compiles and runs.
 package playground
 
 import (
@@ -19,13 +20,13 @@ import (
 var dist embed.FS
 
 // Files are the names, in the assets directory, of the files the page loads, in load order.
-// tools/web/build.mjs writes exactly these.
+// tools/playground/build.mjs writes exactly these.
 func Files() []string {
 	return []string{"react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "graphiql.min.css"}
 }
 
 // BuildCommand is what builds the assets, for messages.
-const BuildCommand = "npm ci --prefix tools/web && npm run --prefix tools/web build (make web)"
+const BuildCommand = "npm ci --prefix tools/playground && npm run --prefix tools/playground build (make web)"
 
 // Assets returns the files embedded at build time (the dist directory). It is never nil;
 // Available reports whether it holds the files.

@@ -36,7 +36,7 @@ func TestMissingAssets(t *testing.T) {
 			if code != http.StatusServiceUnavailable {
 				t.Errorf("status: got %d, want 503", code)
 			}
-			if !strings.Contains(body, "npm run --prefix tools/web build") {
+			if !strings.Contains(body, "npm run --prefix tools/playground build") {
 				t.Errorf("the page does not say how to build the assets:\n%s", body)
 			}
 			if code, _, _ := get(t, h, "/playground/graphiql.min.js"); code != http.StatusNotFound {

@@ -89,7 +89,7 @@ func node(t *testing.T) string {
 	n := webtest.Node(t)
 	for _, pkg := range []string{"@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core", "graphql-ws", "ws"} {
 		if _, err := os.Stat(filepath.Join(webtest.Dir(t), "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("tools/web/node_modules lacks %s (installed before it was added): run `make web`", pkg)
+			t.Fatalf("tools/web/node_modules lacks %s (installed before it was added): run `make tooling`", pkg)
 		}
 	}
 	return n

@@ -1,5 +1,6 @@
-// Package webtest runs the project's Node tooling (tools/web) from Go tests: the
-// graphql-http server audit and the headless-browser driver of the playground.
+// Package webtest runs the project's Node tooling from Go tests: the graphql-http server
+// audit and the headless-browser driver of the playground (tools/web, the test and
+// benchmark tooling), and the playground's build (tools/playground, GraphiQL and React).
 package webtest
 
 import (
@@ -22,42 +23,61 @@ const Chromium = "/usr/bin/chromium"
 // Dir is tools/web, found from this source file so any package's test can call it.
 func Dir(t testing.TB) string {
 	t.Helper()
+	return toolsDir(t, "web")
+}
+
+// PlaygroundPackage is tools/playground, the npm package that supplies the playground's
+// files (its build.mjs writes them).
+func PlaygroundPackage(t testing.TB) string {
+	t.Helper()
+	return toolsDir(t, "playground")
+}
+
+func toolsDir(t testing.TB, name string) string {
+	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("webtest: cannot locate tools/web")
+		t.Fatal("webtest: cannot locate tools/" + name)
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "tools", "web")
+	return filepath.Join(filepath.Dir(file), "..", "..", "tools", name)
 }
 
 // Node returns the node binary once tools/web's packages are installed, running
 // `npm ci` itself when they are missing (the lockfile pins every version).
 func Node(t testing.TB) string {
 	t.Helper()
-	dir := Dir(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node is required for this test (tools/web): %v", err)
 	}
+	install(t, Dir(t), "make tooling", "graphql-http", "playwright-core", "@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core", "graphql-ws", "ws")
+	return node
+}
+
+// install runs `npm ci` in dir unless every one of pkgs is installed there; target is the
+// make target that installs them, for messages.
+func install(t testing.TB, dir, target string, pkgs ...string) {
+	t.Helper()
 	installed := true
-	for _, pkg := range []string{"graphql-http", "playwright-core", "graphiql", "@apollo/composition", "@apollo/gateway", "@apollo/server", "@graphql-hive/gateway", "@apollo/client", "@urql/core", "graphql-ws", "ws"} {
+	for _, pkg := range pkgs {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
 			installed = false
 		}
 	}
 	if installed {
-		return node
+		return
 	}
+	name := "tools/" + filepath.Base(dir)
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		t.Fatalf("tools/web/node_modules is missing and npm is not installed: run `make web`")
+		t.Fatalf("%s/node_modules is missing and npm is not installed: run `%s`", name, target)
 	}
-	t.Logf("installing tools/web's packages: npm ci --prefix %s", dir)
+	t.Logf("installing %s's packages: npm ci --prefix %s", name, dir)
 	cmd := exec.Command(npm, "ci", "--prefix", dir, "--no-audit", "--no-fund")
 	cmd.Env = append(os.Environ(), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci --prefix tools/web failed: %v\n%s", err, Tail(out, 2000))
+		t.Fatalf("npm ci --prefix %s failed: %v\n%s", name, err, Tail(out, 2000))
 	}
-	return node
 }
 
 // NeedChromium skips the test when Chromium is missing outside CI and fails it in CI.
@@ -72,14 +92,17 @@ func NeedChromium(t testing.TB) {
 }
 
 // PlaygroundDir returns "" when this binary embeds the playground's assets, and
-// otherwise a directory it built them into for this test only.
+// otherwise a directory it built them into for this test only (tools/playground/build.mjs,
+// after installing that package's packages when they are missing).
 func PlaygroundDir(t testing.TB, node string) string {
 	t.Helper()
 	if playground.Available(playground.Assets()) {
 		return ""
 	}
+	pkg := PlaygroundPackage(t)
+	install(t, pkg, "make web", "graphiql", "react", "react-dom")
 	dir := t.TempDir()
-	out, err := exec.Command(node, filepath.Join(Dir(t), "build.mjs"), dir).CombinedOutput()
+	out, err := exec.Command(node, filepath.Join(pkg, "build.mjs"), dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("build playground assets: %v\n%s", err, out)
 	}

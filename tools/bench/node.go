@@ -53,7 +53,7 @@ func findWeb(ctx context.Context) (string, error) {
 
 // installWeb makes sure tools/web's packages are installed, running `npm ci` on its
 // lock file (the registry's packages only, no browser) when one the benchmark needs is
-// missing, as `make web` would.
+// missing, as `make bench` does first (`make tooling`).
 func installWeb(ctx context.Context, env []string, web string, out func(string)) error {
 	missing := ""
 	for _, pkg := range append([]string{composePkg}, allNodePkgs()...) {

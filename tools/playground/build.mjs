@@ -1,9 +1,12 @@
 // Copies the GraphiQL playground's files (GraphiQL and the React 18 UMD builds it needs) from
-// node_modules into gateway/playground/dist, where the gateway embeds them at build time.
+// this package's node_modules into gateway/playground/dist, where the gateway embeds them at
+// build time. `make web` runs it after `npm ci` here.
 //
 //   node build.mjs [outdir]     (default: ../../gateway/playground/dist)
 //
-// The file names must match playground.Files() in gateway/playground/playground.go.
+// The file names must match playground.Files() in gateway/playground/playground.go, and the
+// packages named by pkgDir below must be exactly package.json's dependencies
+// (gateway/playground's TestPlaygroundPackage checks both the list and its size).
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
