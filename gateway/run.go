@@ -894,15 +894,19 @@ func (r *run) addError(s *step, e *gqlerror.Error) {
 // "redis: dial tcp 10.0.0.5:6379: connect: connection refused"), an
 // INTERNAL_SERVER_ERROR's is by definition not for the client, and a parse or validation
 // failure describes the gateway's own subgraph request (the client's was checked
-// before). Those become "subgraph NAME returned an error", INTERNAL_SERVER_ERROR, as
-// Apollo Router redacts them; the message is logged. expose (-expose-subgraph-errors)
+// before). Those become "subgraph NAME returned an error", as Apollo Router redacts
+// them, keeping a code of the subgraph's own (ownCode), else INTERNAL_SERVER_ERROR; the
+// message is logged. expose (-expose-subgraph-errors)
 // keeps every message, for development.
 func (r *run) subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
 	ge := &gqlerror.Error{Message: string(e.GetStringBytes("message")), Extensions: map[string]any{"subgraph": sg.Name}}
 	code := string(e.GetStringBytes("extensions", "code"))
 	if !r.g.exposeSubgraphErrors && !clientMessage(code) {
 		r.logger.WarnContext(r.ctx, "subgraph error redacted", "subgraph", sg.Name, "code", code, "message", ge.Message)
-		ge.Message, code = "", codeInternal
+		ge.Message = ""
+		if !ownCode(code) {
+			code = codeInternal
+		}
 	}
 	if ge.Message == "" {
 		ge.Message = "subgraph " + sg.Name + " returned an error"
@@ -922,6 +926,26 @@ func (r *run) subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) as
 	}
 	ge.Path = path(raw)
 	return ge
+}
+
+// ownCode reports whether code is a subgraph's own machine-readable code (OFFLINE,
+// NOT_FOUND), which its client may act on and which the error keeps when its message is
+// redacted: upper snake case, at most 64 bytes, and not one of the codes that describe a
+// failure of the gateway's own request (those become INTERNAL_SERVER_ERROR).
+func ownCode(code string) bool {
+	switch code {
+	case "", errcode.InternalServerError, errcode.ParseFailed, errcode.ValidationFailed:
+		return false
+	}
+	if len(code) > 64 || code[0] < 'A' || code[0] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // clientMessage reports whether a subgraph error of this code keeps its message.
