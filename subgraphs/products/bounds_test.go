@@ -109,7 +109,9 @@ func TestEntitiesBounds(t *testing.T) {
 			before := e.redis.RoundTrips.Load()
 			r := subgraphtest.Post(t, url, subgraphtest.Request{Query: tt.query, Variables: map[string]any{"r": reps(owner, tt.n)}})
 			if tt.want == "" {
-				var d struct{ Entities []json.RawMessage `json:"_entities"` }
+				var d struct {
+					Entities []json.RawMessage `json:"_entities"`
+				}
 				r.Decode(t, &d)
 				if len(d.Entities) != tt.n {
 					t.Errorf("%d entities answered, want %d", len(d.Entities), tt.n)
