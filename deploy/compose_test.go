@@ -173,6 +173,10 @@ func TestCompose(t *testing.T) {
 	if got, want := bins["products"].setting(t, products.Environment, "EVENTS_REDIS_URL"), bins["users"].setting(t, users.Environment, "REDIS_URL"); got != want {
 		t.Errorf("products EVENTS_REDIS_URL = %q, want users' REDIS_URL %q", got, want)
 	}
+	// products refuses to start without its events source unless EVENTS=off.
+	if got := bins["products"].setting(t, products.Environment, "EVENTS"); got != "on" {
+		t.Errorf("products EVENTS = %q, want on", got)
+	}
 	stream := bins["products"].setting(t, products.Environment, "EVENTS_STREAM")
 	wantStream := bins["users"].setting(t, users.Environment, "KEY_PREFIX") + bins["products"].flags["EVENTS_STREAM"].def
 	if stream != wantStream {

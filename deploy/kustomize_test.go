@@ -316,6 +316,12 @@ func checkDeployments(t *testing.T, r, base *rendered, production bool) {
 					}
 				}
 			}
+			if svc.name == "products" {
+				// products refuses to start without its events source unless EVENTS=off.
+				if got := bin.setting(t, values(env), "EVENTS"); got != "on" || env["EVENTS_REDIS_URL"].value == nil && env["EVENTS_REDIS_URL"].secret == nil {
+					t.Errorf("EVENTS = %q with EVENTS_REDIS_URL %+v: want on, from the users Redis", got, env["EVENTS_REDIS_URL"])
+				}
+			}
 			checkURLs(t, r, bins, svc.name, env)
 			if svc.name == "gateway" {
 				checkSubgraphList(t, values(env))

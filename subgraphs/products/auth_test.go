@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
@@ -117,4 +118,67 @@ func TestWriteRules(t *testing.T) {
 			t.Errorf("a forged token changed the store: %v", d)
 		}
 	})
+}
+
+// TestIdempotencyKeysPerCaller checks, with authentication on, that idempotency keys
+// are each caller's own: Bob reusing the key Ada used, in the input or in the header,
+// creates his own product as if the key were new (he neither learns that it exists
+// nor is refused), while Ada reusing her key still replays her create with the same
+// input and is refused IDEMPOTENCY_KEY_REUSED with other input.
+func TestIdempotencyKeysPerCaller(t *testing.T) {
+	a := subgraphtest.NewAuth(t)
+	r := redistest.New(t)
+	owners := &fakeOwners{users: map[string]bool{}}
+	s, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners, Verifier: a.Verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	ada, bob := relay.NewID("User"), relay.NewID("User")
+	owners.add(ada)
+	owners.add(bob)
+	const keyed = `mutation($in: CreateProductInput!) { createProduct(input: $in) { id ownerId: owner { id } } }`
+	for _, via := range []string{"input", "header"} {
+		t.Run(via, func(t *testing.T) {
+			key := "order-" + via
+			send := func(as http.Header, owner, name string) subgraphtest.Response {
+				in := map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currencyCode": "EUR"}}
+				h := http.Header{}
+				for k, v := range as {
+					h[k] = v
+				}
+				if via == "input" {
+					in["idempotencyKey"] = key
+				} else {
+					h.Set(subgraph.IdempotencyHeader, key)
+				}
+				return subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: keyed, Variables: map[string]any{"in": in}, Header: h})
+			}
+			id := func(r subgraphtest.Response) string {
+				t.Helper()
+				var d struct{ CreateProduct struct{ ID string } }
+				r.Decode(t, &d)
+				return d.CreateProduct.ID
+			}
+			adas := id(send(a.As(ada), ada, "Lamp"))
+			bobs := id(send(a.As(bob), bob, "Chair"))
+			if adas == "" || bobs == "" || adas == bobs {
+				t.Fatalf("Ada's create %q, Bob's with her key %q: want two products", adas, bobs)
+			}
+			if got := id(send(a.As(ada), ada, "Lamp")); got != adas {
+				t.Errorf("Ada's retry answered %s, want her first create's %s", got, adas)
+			}
+			if got := id(send(a.As(bob), bob, "Chair")); got != bobs {
+				t.Errorf("Bob's retry answered %s, want his first create's %s", got, bobs)
+			}
+			if r := send(a.As(ada), ada, "Sofa"); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
+				t.Errorf("Ada's key with other input: %s, want IDEMPOTENCY_KEY_REUSED", r.Raw)
+			}
+			// An admin is a caller of its own too: Ada's key is new to them.
+			if got := id(send(a.Admin(), ada, "Lamp")); got == "" || got == adas {
+				t.Errorf("an admin's create with Ada's key and input answered %q, want a product of its own", got)
+			}
+		})
+	}
 }

@@ -46,6 +46,9 @@ const (
 	// CodeSubscriptionLimitExceeded refuses a subscription past the subgraph's bound on
 	// the subscriptions it serves at once.
 	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
+	// CodeResponseTooLarge is an answer past Limits.MaxResponseBytes: the request's
+	// work stopped, and its data is null.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
 )
 
 // Error is an error whose message is safe to show a client, with its code. Err, when
@@ -106,8 +109,16 @@ const storeUnavailable = "the data store did not answer in time"
 // keep theirs; an unavailable dependency (IsUnavailable) is SERVICE_UNAVAILABLE; anything
 // else is logged and replaced by a generic message, so store addresses and Go error text
 // never leave the service.
+// Once the request's context is done (timed out, gone, or grown past
+// MaxResponseBytes) it drops every error: nobody reads that answer, and the fields
+// that stopped would each add one, to the answer and to the log.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if ctx.Err() != nil {
+			// The request has timed out, gone or grown too large: nobody reads this
+			// answer, and each field that stopped would otherwise add its error.
+			return nil
+		}
 		path := graphql.GetPath(ctx)
 		var safe Coded
 		if errors.As(err, &safe) {

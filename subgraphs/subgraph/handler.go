@@ -51,6 +51,8 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	// First, so that a stopped request's fields reach no other extension.
+	srv.Use(stopFields{})
 	srv.Use(tracer{t: tp.Tracer(tracerName)})
 	for _, x := range extra {
 		if x != nil {

@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/fedgraph/fedgraph/internal/auth"
 )
 
 // IdempotencyHeader carries an idempotency key for the creates of a mutation request;
@@ -31,8 +34,14 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 // (its alias, or its name): one header then covers several creates of one operation
 // (`a: createUser(…) b: createUser(…)`) without their colliding, and a retry of the
 // same operation replays each. The two sources never collide with each other either.
-// key is a hex SHA-256 of source and key, so any string up to MaxIdempotencyKeyBytes
-// makes a short, safe Redis key.
+//
+// Keys are the caller's own: a key is scoped by the subject of the request's verified
+// token, and every anonymous caller shares a scope of its own that no subject has. A
+// caller reusing a key that another caller used neither learns that it exists nor is
+// refused: its create runs as if the key were new.
+//
+// key is a hex SHA-256 of the scope, the source and the key, so any string up to
+// MaxIdempotencyKeyBytes makes a short, safe Redis key.
 //
 // input is what the create stores, after validation and normalisation (trimmed
 // names, prices in minor units), without the key: it is hashed canonically (JSON of a
@@ -62,6 +71,7 @@ func IdempotencyKey(ctx context.Context, field *string, input any) (key, inputHa
 	default:
 		return "", "", false, nil
 	}
+	source = callerScope(ctx) + "\x00" + source
 	in, err := json.Marshal(input)
 	if err != nil {
 		return "", "", false, fmt.Errorf("subgraph: hash create input: %w", err)
@@ -81,4 +91,15 @@ func checkKey(what, key string) error {
 		return BadInput("%s is not valid UTF-8", what)
 	}
 	return nil
+}
+
+// callerScope names the caller whose keys a request's keys are among: "subject", the
+// subject's length and the subject for a verified caller (the length keeps a subject
+// holding a NUL from reaching into the rest of the key), "anonymous" for any other.
+func callerScope(ctx context.Context) string {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return "anonymous"
+	}
+	return "subject\x00" + strconv.Itoa(len(c.Subject)) + "\x00" + c.Subject
 }

@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -54,11 +56,26 @@ type Limits struct {
 	// MaxComplexity bounds the operation's complexity (COST_LIMIT_EXCEEDED), computed
 	// as gqlgen does with each fragment counted once: every field costs 1 plus its
 	// selections, and a connection field (`products`, `users`) multiplies its
-	// selections by `first` (its default when not given), as the gateway's cost does. A
+	// selections by `first` (its default when not given), as the gateway's cost does.
+	// Any other field with a list argument multiplies its selections by the length of
+	// its longest one: `_entities` answers its selections once per representation. A
 	// gateway batch costs at most about its client query's cost (10000 at the gateway)
 	// plus one per lookup; 500 lookups of 500 fields each would cost about 250,000.
 	// default: 500000
 	MaxComplexity int
+	// MaxRepresentations bounds the entity representations that the `_entities`
+	// fields of one request name, all together (COST_LIMIT_EXCEEDED, before anything
+	// runs). It is above the gateway's lookup chunk (-max-lookups-per-request, 500),
+	// so that every request the gateway sends is admitted.
+	// default: 1000
+	MaxRepresentations int
+	// MaxResponseBytes bounds the answer to one request, which is built in memory
+	// before it is sent: once the fields resolved so far add up to more, or the
+	// encoded answer is larger, the request's work stops and it is answered 200 with
+	// `data: null` and one RESPONSE_TOO_LARGE error. It agrees with what the gateway
+	// reads of a subgraph's answer (16 MiB). A subscription's events are not held to it.
+	// default: 16777216 (16 MiB)
+	MaxResponseBytes int64
 	// RequestTimeout bounds handling one GraphQL request, execution included (504
 	// REQUEST_TIMEOUT). It is below the gateway's subgraph-timeout (10s), so the
 	// gateway sees the subgraph's own answer.
@@ -73,6 +90,11 @@ const (
 	DefaultMaxSelections  = 2500
 	DefaultMaxComplexity  = 500_000
 	DefaultRequestTimeout = 5 * time.Second
+	// DefaultMaxRepresentations is twice the gateway's lookup chunk
+	// (gateway.DefaultMaxBatch, 500); TestMaxRepresentationsAdmitGatewayBatches
+	// checks the two agree.
+	DefaultMaxRepresentations = 1000
+	DefaultMaxResponseBytes   = 16 << 20
 )
 
 // WithDefaults returns l with every zero field set to its default.
@@ -92,6 +114,12 @@ func (l Limits) WithDefaults() Limits {
 	if l.RequestTimeout == 0 {
 		l.RequestTimeout = DefaultRequestTimeout
 	}
+	if l.MaxRepresentations == 0 {
+		l.MaxRepresentations = DefaultMaxRepresentations
+	}
+	if l.MaxResponseBytes == 0 {
+		l.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	return l
 }
 
@@ -107,6 +135,8 @@ func (l Limits) Validate() error {
 		{"max-selections", int64(l.MaxSelections)},
 		{"max-complexity", int64(l.MaxComplexity)},
 		{"request-timeout", int64(l.RequestTimeout)},
+		{"max-representations", int64(l.MaxRepresentations)},
+		{"max-response-bytes", l.MaxResponseBytes},
 	} {
 		if c.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", c.name, c.v))
@@ -121,7 +151,9 @@ func (l *Limits) Register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxDepth, "max-depth", DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
 	fs.IntVar(&l.MaxSelections, "max-selections", DefaultMaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
 	fs.IntVar(&l.MaxComplexity, "max-complexity", DefaultMaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
-	fs.DurationVar(&l.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT)")
+	fs.DurationVar(&l.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT); its work stops then")
+	fs.IntVar(&l.MaxRepresentations, "max-representations", DefaultMaxRepresentations, "most entity representations the _entities fields of one request name (COST_LIMIT_EXCEEDED)")
+	fs.Int64Var(&l.MaxResponseBytes, "max-response-bytes", DefaultMaxResponseBytes, "largest answer to one request; past it the work stops (RESPONSE_TOO_LARGE)")
 }
 
 // ConnectionComplexity is the complexity of a connection field: its selections times
@@ -208,13 +240,35 @@ func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPa
 	return nil
 }
 
-// MutateOperationContext applies MaxComplexity to the validated operation.
+// MutateOperationContext applies MaxRepresentations and MaxComplexity to the validated
+// operation, before anything runs.
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if n := representations(oc); n > l.MaxRepresentations {
+		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation names %d entity representations; at most %d are answered in one request.", n, l.MaxRepresentations))
+	}
 	c := &coster{ctx: ctx, es: l.es, vars: oc.Variables, memo: map[string]int{}}
 	if c.selectionSet(oc.Operation.SelectionSet) > l.MaxComplexity {
 		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
 	}
 	return nil
+}
+
+// representations counts the representations that the operation's root `_entities`
+// fields name, variables applied, as the executor will resolve them.
+func representations(oc *graphql.OperationContext) int {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return 0
+	}
+	n := 0
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, nil) {
+		if f.Name != "_entities" {
+			continue
+		}
+		if reps, ok := f.ArgumentMap(oc.Variables)["representations"].([]any); ok {
+			n = satAdd(n, len(reps))
+		}
+	}
+	return n
 }
 
 // countSelections counts the selections written in set, not following spreads.
@@ -309,12 +363,26 @@ func (c *coster) field(f *ast.Field) int {
 		return 0 // introspection is not counted, as at the gateway
 	}
 	child := c.selectionSet(f.SelectionSet)
+	args := f.ArgumentMap(c.vars)
 	if f.ObjectDefinition != nil {
-		if v, ok := c.es.Complexity(c.ctx, f.ObjectDefinition.Name, f.Name, child, f.ArgumentMap(c.vars)); ok {
+		if v, ok := c.es.Complexity(c.ctx, f.ObjectDefinition.Name, f.Name, child, args); ok {
 			return min(max(v, 0), saturation)
 		}
 	}
-	return satAdd(1, child)
+	return satAdd(1, satMul(longestList(args), child))
+}
+
+// longestList is the length of the longest list among a field's arguments, and 1 when
+// it has none (or only empty ones): a field given n items, such as `_entities` given n
+// representations, answers its selections up to n times.
+func longestList(args map[string]any) int {
+	n := 1
+	for _, v := range args {
+		if l, ok := v.([]any); ok {
+			n = max(n, len(l))
+		}
+	}
+	return n
 }
 
 // protect wraps the GraphQL endpoint h with the body limit and the request timeout.
@@ -348,7 +416,7 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		serveWithTimeout(w, r, h, l.RequestTimeout)
+		serveWithTimeout(w, r, h, l.RequestTimeout, l.MaxResponseBytes)
 	})
 }
 
@@ -401,17 +469,25 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code, message st
 
 // serveWithTimeout serves r with h and answers by d. h writes into a buffer; if it
 // finishes by d the buffer is the response, and otherwise the client gets 504
-// REQUEST_TIMEOUT while h, its context canceled, winds down. h's own context ends a
-// little after d, so that no call of h is cut short before d and answered as a failed
-// store when it is the request that ran out of time. serveWithTimeout returns only
-// once h has, so no work of a request outlives it.
-func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d time.Duration) {
+// REQUEST_TIMEOUT while h, its context canceled, winds down: its fields that have not
+// started resolving are not resolved (stopFields), its store calls end with their
+// context, and the errors they end with are dropped, not reported nor logged
+// (ErrorPresenter). h's own context ends a little after d, so that no call of h is cut
+// short before d and answered as a failed store when it is the request that ran out of
+// time. An answer past maxResponse bytes, counted as fields resolve (work) and again as
+// h writes, stops h the same way and is answered 200 with data null and one
+// RESPONSE_TOO_LARGE error. serveWithTimeout returns only once h has, so no work of a
+// request outlives it.
+func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d time.Duration, maxResponse int64) {
 	deadline := time.Now().Add(d)
-	ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(min(d/10, 100*time.Millisecond)))
+	base, abort := context.WithCancelCause(r.Context())
+	defer abort(nil)
+	ctx, cancel := context.WithDeadline(base, deadline.Add(min(d/10, 100*time.Millisecond)))
 	defer cancel()
+	ctx = context.WithValue(ctx, workKey{}, &work{max: maxResponse, abort: abort})
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	tw := &timeoutWriter{header: http.Header{}, status: http.StatusOK}
+	tw := &timeoutWriter{header: http.Header{}, status: http.StatusOK, max: maxResponse, abort: abort}
 	done := make(chan struct{})
 	var panicked any
 	go func() {
@@ -425,6 +501,10 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 			panic(panicked)
 		}
 		if time.Now().Before(deadline) || r.Context().Err() != nil {
+			if errors.Is(context.Cause(base), errResponseTooLarge) {
+				failExecution(w, r, CodeResponseTooLarge, fmt.Sprintf("The response is larger than %d bytes.", maxResponse))
+				return
+			}
 			tw.mu.Lock()
 			defer tw.mu.Unlock()
 			for k, v := range tw.header {
@@ -438,19 +518,134 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 	}
 	tw.mu.Lock()
 	tw.timedOut = true
+	tw.buf = bytes.Buffer{}
 	tw.mu.Unlock()
+	cancel()                      // first: the work stops while the refusal is written
 	if r.Context().Err() == nil { // the client is still there
 		refuse(w, r, http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
 	}
-	cancel()
 	<-done
 }
 
+// failExecution answers a request whose execution was stopped: 200, as the GraphQL over
+// HTTP spec recommends for a response whose data is null, with one error.
+func failExecution(w http.ResponseWriter, r *http.Request, code, message string) {
+	body, _ := json.Marshal(struct {
+		Data   *struct{}         `json:"data"`
+		Errors []*gqlerror.Error `json:"errors"`
+	}{Errors: []*gqlerror.Error{refusal(code, message)}})
+	ct := "application/json"
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		ct = "application/graphql-response+json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// errResponseTooLarge is the cause of a request's work stopping for MaxResponseBytes.
+var errResponseTooLarge = errors.New("subgraph: the response exceeds max-response-bytes")
+
+// errStopped is what a field that is not resolved because its request's work stopped
+// fails with; ErrorPresenter drops it.
+var errStopped = errors.New("subgraph: the request's work has stopped")
+
+type workKey struct{}
+
+// work is one request's answer as it grows: gqlgen builds the whole answer in memory
+// before it writes a byte, so the size is counted as each field resolves, a lower
+// bound of the JSON it will write (keys and values, not the whitespace-free
+// punctuation between them).
+type work struct {
+	max   int64
+	bytes atomic.Int64
+	abort context.CancelCauseFunc
+}
+
+func (w *work) add(n int64) {
+	if w.bytes.Add(n) > w.max {
+		w.abort(errResponseTooLarge)
+	}
+}
+
+// stopFields is the gqlgen extension that ends a request's work with its context: a
+// field whose request has timed out, gone, or grown past MaxResponseBytes is not
+// resolved, so the executor, which otherwise goes on building the answer of a request
+// nobody waits for any more, stops descending; and it counts each resolved field
+// towards MaxResponseBytes.
+type stopFields struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.FieldInterceptor
+} = stopFields{}
+
+func (stopFields) ExtensionName() string                   { return "SubgraphStopFields" }
+func (stopFields) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (stopFields) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if ctx.Err() != nil {
+		return nil, errStopped
+	}
+	v, err := next(ctx)
+	if w, ok := ctx.Value(workKey{}).(*work); ok && err == nil {
+		n := int64(4) // "":, and a separator
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			n += int64(len(fc.Field.Alias))
+		}
+		w.add(n + valueSize(v))
+	}
+	return v, err
+}
+
+// valueSize is a lower bound of the size of v encoded as JSON, leaving out what its
+// own fields will count: 2 for an object, the brackets and separators of a list, the
+// text of a string.
+func valueSize(v any) int64 {
+	switch v := v.(type) {
+	case nil:
+		return 4
+	case string:
+		return int64(len(v)) + 2
+	case *string:
+		if v == nil {
+			return 4
+		}
+		return int64(len(*v)) + 2
+	case bool, int, int32, int64, float64:
+		return 1
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return 4
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.String:
+		return int64(rv.Len()) + 2
+	case reflect.Slice, reflect.Array:
+		n := int64(rv.Len()) + 1
+		if rv.Type().Elem().Kind() == reflect.String {
+			for i := range rv.Len() {
+				n += int64(rv.Index(i).Len()) + 2
+			}
+		}
+		return n
+	case reflect.Struct, reflect.Map:
+		return 2
+	}
+	return 1
+}
+
 // timeoutWriter buffers a response until serveWithTimeout decides its fate; once the
-// deadline has passed it drops what the handler still writes.
+// deadline has passed it drops what the handler still writes, and it never holds more
+// than max bytes: a write past them stops the request's work instead.
 type timeoutWriter struct {
 	mu       sync.Mutex
 	header   http.Header
@@ -458,6 +653,8 @@ type timeoutWriter struct {
 	status   int
 	wrote    bool
 	timedOut bool
+	max      int64
+	abort    context.CancelCauseFunc
 }
 
 func (tw *timeoutWriter) Header() http.Header { return tw.header }
@@ -467,6 +664,11 @@ func (tw *timeoutWriter) Write(p []byte) (int, error) {
 	defer tw.mu.Unlock()
 	if tw.timedOut {
 		return 0, http.ErrHandlerTimeout
+	}
+	if int64(tw.buf.Len())+int64(len(p)) > tw.max {
+		tw.buf = bytes.Buffer{}
+		tw.abort(errResponseTooLarge)
+		return 0, errResponseTooLarge
 	}
 	tw.wrote = true
 	return tw.buf.Write(p)

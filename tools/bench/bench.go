@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/schema"
+	"github.com/fedgraph/fedgraph/subgraphs/events"
 )
 
 // binary is one command the benchmark builds and runs.
@@ -145,7 +146,11 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	// products asks users about owners when a product is created; those requests are
 	// named OwnerExists and left out of users' count, which is what the gateways send.
-	if b.products, err = startProc("products", "products", []string{wantMetrics}, append(sub("products"), "-users-url", b.users.url)...); err != nil {
+	// It consumes users' events from the one Redis they share, on users' stream, as
+	// deployed (it refuses to start without an events source).
+	productsArgs := append(sub("products"), "-users-url", b.users.url,
+		"-events-redis-url", b.redis.url, "-events-stream", prefix+"users:"+events.UsersStream)
+	if b.products, err = startProc("products", "products", []string{wantMetrics}, productsArgs...); err != nil {
 		return err
 	}
 	b.metrics = &http.Client{Timeout: 5 * time.Second}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,7 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	usersTimeout := fs.Duration("users-timeout", products.UsersTimeout, "bound on one call to the users subgraph")
 	maxSubs := fs.Int("max-subscriptions", products.DefaultMaxSubscriptions, "productCreated streams served at once (SUBSCRIPTION_LIMIT_EXCEEDED past it)")
 	tombstoneTTL := fs.Duration("owner-tombstone-ttl", products.DefaultOwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")
-	eventsURL := fs.String("events-redis-url", "", "Redis URL of the users subgraph, read for its events stream only; empty: products of deleted users are not deleted")
+	eventsURL := fs.String("events-redis-url", "", "Redis URL of the users subgraph, read for its events stream only; required unless -events=off")
+	eventsMode := fs.String("events", eventsOn, "on: consume the users subgraph's user.deleted events from -events-redis-url; off: run without, and the products of deleted users stay")
 	var ev products.EventsConfig
 	fs.StringVar(&ev.Stream, "events-stream", events.UsersStream, "the users subgraph's events stream: its key prefix followed by "+events.UsersStream)
 	fs.StringVar(&ev.Group, "events-group", products.DefaultEventsGroup, "consumer group every products replica shares")
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.Int64Var(&ev.MaxDeliveries, "events-max-deliveries", events.DefaultMaxDeliveries, "deliveries of a failing event before it goes to the dead-letter stream")
 	fs.DurationVar(&ev.RetryAfter, "events-retry-after", events.DefaultRetryAfter, "how long a failed event waits before it is handled again")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := checkEvents(*eventsMode, *eventsURL); err != nil {
 		return err
 	}
 	owners, err := products.NewUsersClientTimeout(*usersURL, *usersTimeout)
@@ -55,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer closeRedis()
-	if *eventsURL != "" {
+	if *eventsMode == eventsOn {
 		erdb, closeEvents, err := subgraph.OpenRedis(*eventsURL, f.RedisTimeout)
 		if err != nil {
 			return fmt.Errorf("events redis: %w", err)
@@ -63,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer closeEvents()
 		ev.Redis = erdb
 	} else {
-		logger.Warn("no EVENTS_REDIS_URL: user.deleted events are not consumed; products of deleted users stay")
+		logger.Warn("EVENTS=off: user.deleted events are not consumed; products of deleted users stay")
 	}
 	tp, stopTracing, err := subgraph.Tracing(ctx, "products", getenv, logger, rdb)
 	if err != nil {
@@ -87,4 +92,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	g.Go(func() error { return svc.Run(ctx) })
 	g.Go(func() error { return f.Serve(ctx, "products subgraph", svc.Handler(), logger, stdout) })
 	return g.Wait()
+}
+
+// Values of -events.
+const (
+	eventsOn  = "on"
+	eventsOff = "off"
+)
+
+// errNoEvents refuses to start products without its events source: without it the
+// products of a deleted user are never deleted, and their owner names nobody. Running
+// so must be asked for.
+var errNoEvents = errors.New("no events source: give -events-redis-url (EVENTS_REDIS_URL), the users subgraph's Redis, " +
+	"so that the products of deleted users are deleted, or -events=off (EVENTS=off) to run without it")
+
+// checkEvents reports a -events setting that is not on or off, a missing events
+// source, and a source given with -events=off.
+func checkEvents(mode, url string) error {
+	switch {
+	case mode != eventsOn && mode != eventsOff:
+		return fmt.Errorf("-events must be %s or %s, got %q", eventsOn, eventsOff, mode)
+	case mode == eventsOn && url == "":
+		return errNoEvents
+	case mode == eventsOff && url != "":
+		return errors.New("-events=off (EVENTS=off) and -events-redis-url (EVENTS_REDIS_URL) are both set: give one")
+	}
+	return nil
 }

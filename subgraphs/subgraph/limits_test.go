@@ -1,0 +1,89 @@
+package subgraph
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/fedgraph/fedgraph/gateway"
+)
+
+// TestMaxRepresentationsAdmitGatewayBatches checks that a subgraph admits the largest
+// lookup request the gateway sends: the gateway sends at most -max-lookups-per-request
+// representations in one request (gateway.DefaultMaxBatch by default).
+func TestMaxRepresentationsAdmitGatewayBatches(t *testing.T) {
+	if DefaultMaxRepresentations < gateway.DefaultMaxBatch {
+		t.Errorf("DefaultMaxRepresentations = %d, below the gateway's lookup chunk %d: a subgraph would refuse the gateway's batches",
+			DefaultMaxRepresentations, gateway.DefaultMaxBatch)
+	}
+	if got := (Limits{}).WithDefaults().MaxRepresentations; got != DefaultMaxRepresentations {
+		t.Errorf("WithDefaults().MaxRepresentations = %d, want %d", got, DefaultMaxRepresentations)
+	}
+}
+
+// TestResponseCap serves handlers that write answers of several sizes through the
+// request limits, over HTTP, with a cap of 1000 bytes: an answer up to the cap is sent
+// as written; a larger one is answered 200 with data null and one RESPONSE_TOO_LARGE
+// error, and the handler's context ends at its first write past the cap, so that its
+// work stops there.
+func TestResponseCap(t *testing.T) {
+	tests := []struct {
+		name   string
+		chunks []int
+		want   string // code, or "" for the answer as written
+	}{
+		{"at the cap", []int{600, 400}, ""},
+		{"one byte past it", []int{600, 401}, CodeResponseTooLarge},
+		{"past it in one write", []int{5000}, CodeResponseTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stopped := make(chan bool, 1)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				for _, n := range tt.chunks {
+					if _, err := w.Write([]byte(strings.Repeat("x", n))); err != nil {
+						break
+					}
+				}
+				stopped <- r.Context().Err() != nil
+			})
+			lim := Limits{MaxResponseBytes: 1000}.WithDefaults()
+			srv := httptest.NewServer(lim.protect(h, slog.New(slog.DiscardHandler)))
+			defer srv.Close()
+			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"query":"{ x }"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ended := <-stopped
+			if tt.want == "" {
+				total := 0
+				for _, n := range tt.chunks {
+					total += n
+				}
+				if resp.StatusCode != http.StatusOK || len(body) != total || ended {
+					t.Errorf("got %d, %d bytes, context ended %v; want 200, %d bytes, context alive", resp.StatusCode, len(body), ended, total)
+				}
+				return
+			}
+			var r struct {
+				Data   *json.RawMessage `json:"data"`
+				Errors []struct {
+					Extensions struct{ Code string }
+				}
+			}
+			if err := json.Unmarshal(body, &r); err != nil || resp.StatusCode != http.StatusOK || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tt.want || r.Data != nil {
+				t.Errorf("got %d %.200s, want 200, data null and one %s error", resp.StatusCode, body, tt.want)
+			}
+			if !ended {
+				t.Error("the handler's context did not end at its write past the cap")
+			}
+		})
+	}
+}
