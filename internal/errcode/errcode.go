@@ -71,6 +71,9 @@ const (
 	// SubgraphResponseTooLarge is a subgraph answer longer than the gateway reads
 	// (-max-subgraph-response-bytes).
 	SubgraphResponseTooLarge = "SUBGRAPH_RESPONSE_TOO_LARGE"
+	// ResponseTooLarge is a subgraph's answer past its -max-response-bytes: the
+	// request's work stopped, and its data is null.
+	ResponseTooLarge = "RESPONSE_TOO_LARGE"
 	// InternalServerError is anything else. Its message says nothing of the cause
 	// (that goes to the log); the gateway gives it to a subgraph error whose message it
 	// does not pass on.
@@ -92,7 +95,7 @@ func Known(code string) bool {
 		PersistedQueryNotInList, PersistedQueryIDRequired, RequestTimeout, RequestRateLimited,
 		BadUserInput, NotFound, Conflict, IdempotencyKeyReused, Unauthenticated, Forbidden,
 		UnauthorizedField, ServiceUnavailable, SubgraphUnavailable, SubgraphResponseTooLarge,
-		InternalServerError:
+		ResponseTooLarge, InternalServerError:
 		return true
 	}
 	return false

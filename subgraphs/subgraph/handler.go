@@ -22,7 +22,7 @@ import (
 const (
 	GraphQLPath = "/graphql"
 	// SchemaPath serves the subgraph's SDL as text; the gateway builds its view of the
-	// subgraph from it rather than from introspection (see DESIGN.md).
+	// subgraph from it rather than from introspection (docs/architecture.md).
 	SchemaPath = "/schema.graphql"
 )
 

@@ -28,7 +28,7 @@ import (
 )
 
 // Limits are what a subgraph refuses on its own: it may be reached without the gateway
-// (DESIGN.md), so it does not trust the gateway's limits to have been applied. A zero
+// (docs/failure-modes.md), so it does not trust the gateway's limits to have been applied. A zero
 // field takes its default. The defaults comfortably admit what the gateway sends: a
 // batched request holds at most 500 aliased `node(id:)` lookups, each spreading one
 // fragment with the client's selection, which the gateway has limited to depth 15, 500

@@ -20,6 +20,10 @@ func TestMaxRepresentationsAdmitGatewayBatches(t *testing.T) {
 		t.Errorf("DefaultMaxRepresentations = %d, below the gateway's lookup chunk %d: a subgraph would refuse the gateway's batches",
 			DefaultMaxRepresentations, gateway.DefaultMaxBatch)
 	}
+	if DefaultMaxResponseBytes != gateway.DefaultMaxSubgraphResponseBytes {
+		t.Errorf("DefaultMaxResponseBytes = %d, the gateway reads at most %d of a subgraph's answer: the two caps should agree",
+			DefaultMaxResponseBytes, gateway.DefaultMaxSubgraphResponseBytes)
+	}
 	if got := (Limits{}).WithDefaults().MaxRepresentations; got != DefaultMaxRepresentations {
 		t.Errorf("WithDefaults().MaxRepresentations = %d, want %d", got, DefaultMaxRepresentations)
 	}

@@ -35,7 +35,7 @@ func TestProcesses(t *testing.T) {
 	}
 
 	users := start(t, filepath.Join(bin, "users"), "-listen-addr", "127.0.0.1:0")
-	products := start(t, filepath.Join(bin, "products"), "-listen-addr", "127.0.0.1:0", "-users-url", users.url)
+	products := start(t, filepath.Join(bin, "products"), "-listen-addr", "127.0.0.1:0", "-users-url", users.url, "-events=off")
 	gw := start(t, filepath.Join(bin, "gateway"), "-listen-addr", "127.0.0.1:0",
 		"-subgraph", "users="+users.url, "-subgraph", "products="+products.url, "-startup-timeout", "20s")
 
