@@ -8,7 +8,7 @@ BIN       := bin
 COMMANDS  := ./gateway/cmd/gateway $(addprefix ./,$(wildcard subgraphs/*/cmd/*)) ./tools/devgraph
 GENERATED := $(wildcard $(addprefix subgraphs/*/graph/,exec.go models.go federation.go))
 
-.PHONY: run run-federation test generate check build bench web tooling clean
+.PHONY: run run-federation test generate check build bench web tooling lint clean
 
 ## run: the whole graph in one process on embedded Redis, seeded, on :4000
 run:
@@ -72,9 +72,14 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
 	$(GO) run ./tools/generate
 	@git diff --exit-code -- $(GENERATED) || \
 	  (echo "generated code is stale: run make generate and commit" && exit 1)
+
+## lint: golangci-lint at the version tools/lint/go.mod pins, with .golangci.yml
+lint:
+	$(GO) tool -modfile=tools/lint/go.mod golangci-lint run ./...
 
 ## build: the three services and the launcher into bin/
 build: web

@@ -66,7 +66,7 @@ func (f *fakeSubgraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.queries = append(f.queries, req.Query)
 	f.mu.Unlock()
-	doc, errs := gqlparser.LoadQuery(f.schema, req.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(f.schema, req.Query, nil)
 	if errs != nil {
 		json.NewEncoder(w).Encode(map[string]any{"errors": errs})
 		return

@@ -101,7 +101,7 @@ func newExecutorBench(b *testing.B, users, perUser int, query string, vars map[s
 	if vars == nil {
 		vars = map[string]any{"id": first}
 	}
-	doc, errs := gqlparser.LoadQuery(g.gateway.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(g.gateway.Schema(), query, nil)
 	if errs != nil {
 		b.Fatal(errs)
 	}

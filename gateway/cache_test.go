@@ -18,7 +18,7 @@ type User implements Node { id: ID! name: String }
 
 func cacheTestDoc(t *testing.T, schema *ast.Schema, q string) (*ast.QueryDocument, *ast.OperationDefinition) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(schema, q)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, q, nil)
 	if errs != nil {
 		t.Fatal(errs)
 	}

@@ -23,7 +23,7 @@ func (g *Gateway) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", g.traceHandler(g.untilGraph(fh)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "ok\n")
+		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", g.serveReady)
 	return mux, nil
@@ -65,6 +65,6 @@ func (g *Gateway) untilGraph(next http.Handler) http.Handler {
 		// The poller asks the subgraphs every second while none has answered.
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(body)
+		_ = json.NewEncoder(w).Encode(body)
 	})
 }

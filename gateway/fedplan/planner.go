@@ -746,16 +746,6 @@ func (pl *planner) splitAbstract(a *ast.Definition, sel ast.SelectionSet) (own a
 	return own, frags
 }
 
-// implements reports whether object type x is a possible type of abstract type c.
-func implements(schema *ast.Schema, x, c *ast.Definition) bool {
-	for _, pt := range schema.GetPossibleTypes(c) {
-		if pt.Name == x.Name {
-			return true
-		}
-	}
-	return false
-}
-
 // possible returns the object types a subgraph can return where it returns abstract type
 // a: its implementations or members in that subgraph, in name order.
 func (pl *planner) possible(a *ast.Definition, g *supergraph.Graph) []*ast.Definition {

@@ -54,7 +54,7 @@ func plan(t *testing.T, sg *supergraph.Supergraph, query string) (*Plan, error) 
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	if errs := validator.Validate(sg.API, doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(sg.API, doc, nil); len(errs) > 0 {
 		t.Fatalf("%s: %v", query, errs)
 	}
 	op := doc.Operations[0]
@@ -96,7 +96,7 @@ func TestWorkBudget(t *testing.T) {
 		t.Fatal(perr)
 	}
 	op := doc.Operations[0]
-	if errs := validator.Validate(sg.API, doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(sg.API, doc, nil); len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	sel := Normalize(op, doc.Fragments, nil, nil)

@@ -30,7 +30,7 @@ func TestCostOfAlternatives(t *testing.T) {
 		{"named fragments too", `{ items { ...B ...F } } fragment B on Book { name pages } fragment F on Film { name }`, 1 + 10*2},
 		{"nested lists", `{ items { ... on Book { chapters { name } } ... on Film { name } } }`, 1 + 10*(1+10*1)},
 	} {
-		doc, err := gqlparser.LoadQuery(schema, c.query)
+		doc, err := gqlparser.LoadQueryWithRules(schema, c.query, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -204,7 +203,7 @@ func New(cfg Config, schema func() *ast.Schema, exec Executor, logger *slog.Logg
 		logger.Info("front: persisted documents loaded", slog.Int("documents", d.Len()), slog.String("mode", cfg.PersistedDocumentsMode))
 	}
 	if cfg.Playground {
-		var assets fs.FS = playground.Assets()
+		assets := playground.Assets()
 		if cfg.PlaygroundDir != "" {
 			if st, err := os.Stat(cfg.PlaygroundDir); err != nil || !st.IsDir() {
 				return nil, fmt.Errorf("front: playground-dir %q is not a directory", cfg.PlaygroundDir)

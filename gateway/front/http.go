@@ -148,12 +148,12 @@ func negotiate(values []string) (string, bool) {
 		}
 		consider := func(m *match, target string) {
 			spec := 0
-			switch {
-			case mt == target:
+			switch mt {
+			case target:
 				spec = 3
-			case mt == "application/*":
+			case "application/*":
 				spec = 2
-			case mt == "*/*":
+			case "*/*":
 				spec = 1
 			}
 			if spec > m.specificity {

@@ -249,7 +249,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 	fail := func(f *failure) {
 		h.observe(ws.ctx, "", OutcomeRefused)
 		payload, _ := json.Marshal(f.errs)
-		ws.send(wsMessage{ID: msg.ID, Type: "error", Payload: payload})
+		_ = ws.send(wsMessage{ID: msg.ID, Type: "error", Payload: payload})
 	}
 	req, ok := decodeObject(msg.Payload, h.cfg.MaxVariablesBytes)
 	if !ok {
@@ -298,7 +298,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		next := func(resp response) {
 			body, err := resp.appendTo(nil)
 			if err == nil {
-				ws.send(wsMessage{ID: msg.ID, Type: "next", Payload: body})
+				_ = ws.send(wsMessage{ID: msg.ID, Type: "next", Payload: body})
 			}
 		}
 		if typ == ast.Subscription {
@@ -319,7 +319,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 			next(resp)
 		}
 		if opCtx.Err() == nil { // not stopped by the client's complete nor the connection's end
-			ws.send(wsMessage{ID: msg.ID, Type: "complete"})
+			_ = ws.send(wsMessage{ID: msg.ID, Type: "complete"})
 		}
 	}()
 	return 0, ""

@@ -17,7 +17,7 @@ func BenchmarkFullIntrospection(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	doc, errs := gqlparser.LoadQuery(schema, string(query))
+	doc, errs := gqlparser.LoadQueryWithRules(schema, string(query), nil)
 	if errs != nil {
 		b.Fatal(errs)
 	}

@@ -43,7 +43,7 @@ func loadSchema(t testing.TB, name, sdl string) *ast.Schema {
 // returns the JSON of the operation's data.
 func answer(t testing.TB, schema *ast.Schema, query string, vars map[string]any, operationName string) []byte {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 	if errs != nil {
 		t.Fatalf("validate query: %v\n%s", errs, query)
 	}

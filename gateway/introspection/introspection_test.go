@@ -305,7 +305,7 @@ func TestConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, errs := gqlparser.LoadQuery(s, string(query))
+	doc, errs := gqlparser.LoadQueryWithRules(s, string(query), nil)
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -431,7 +431,7 @@ func FuzzAppend(f *testing.F) {
 	f.Add(`{ __type(name: "User") { name ...F } } fragment F on __Type { kind }`)
 	schema := loadSchemaFile(f, gatewaySchema)
 	f.Fuzz(func(t *testing.T, query string) {
-		doc, errs := gqlparser.LoadQuery(schema, query)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 		if errs != nil {
 			return
 		}

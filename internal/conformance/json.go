@@ -77,6 +77,6 @@ func quote(s string) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s)
+	_ = enc.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
 }

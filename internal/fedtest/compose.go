@@ -150,7 +150,7 @@ func ApolloGateway(t testing.TB, supergraphFile string) string {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cancel()
-		<-exited
+		<-exited //nolint:errcheck // the process was killed on purpose
 	})
 	// The script prints "apollo gateway on URL" once it listens.
 	select {

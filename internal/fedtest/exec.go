@@ -53,7 +53,7 @@ type executor struct {
 // execute validates and runs query: a response with data, or only errors when the
 // request cannot run (a request error).
 func (h *Handler) execute(query, opName string, vars map[string]any) response {
-	doc, errs := gqlparser.LoadQuery(h.schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(h.schema, query, nil)
 	if len(errs) > 0 {
 		var out []gqlError
 		for _, e := range errs {
@@ -248,7 +248,7 @@ func (e *executor) field(typ *ast.Definition, obj map[string]any, g *group, path
 func (e *executor) complete(field string, t *ast.Type, v any, fields []*ast.Field, path []any) (any, bool) {
 	if isNull(v) {
 		if t.NonNull {
-			e.fail(path, fmt.Errorf("Cannot return null for non-nullable field %s.", field))
+			e.fail(path, fmt.Errorf("Cannot return null for non-nullable field %s.", field)) //nolint:staticcheck // graphql-js's message, word for word
 			return nil, false
 		}
 		return nil, true

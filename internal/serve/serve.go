@@ -17,7 +17,7 @@ import (
 // the service's dependencies answer) to mux.
 func Health(mux *http.ServeMux, ready func(ctx context.Context) error, logger *slog.Logger) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "ok\n")
+		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -27,7 +27,7 @@ func Health(mux *http.ServeMux, ready func(ctx context.Context) error, logger *s
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
-		io.WriteString(w, "ready\n")
+		_, _ = io.WriteString(w, "ready\n")
 	})
 }
 

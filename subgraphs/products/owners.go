@@ -105,7 +105,7 @@ func (c *UsersClient) UserExists(ctx context.Context, id string) (bool, error) {
 		return false, subgraph.Unavailable(usersUnavailable, err)
 	}
 	defer func() {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxUsersReply)) // lets the connection be reused
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxUsersReply)) // lets the connection be reused
 		resp.Body.Close()
 	}()
 	switch resp.StatusCode {

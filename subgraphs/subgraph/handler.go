@@ -67,7 +67,7 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	mux.Handle(GraphQLPath, traceHTTP(withRequestID(authenticate(v, logger, lim.protect(srv, logger))), tp))
 	mux.HandleFunc("GET "+SchemaPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, sdl)
+		_, _ = io.WriteString(w, sdl)
 	})
 	return mux
 }

@@ -464,7 +464,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code, message st
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 // serveWithTimeout serves r with h and answers by d. h writes into a buffer; if it
@@ -511,7 +511,7 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 				w.Header()[k] = v
 			}
 			w.WriteHeader(tw.status)
-			w.Write(tw.buf.Bytes())
+			_, _ = w.Write(tw.buf.Bytes())
 			return
 		}
 	case <-timer.C:
@@ -544,7 +544,7 @@ func failExecution(w http.ResponseWriter, r *http.Request, code, message string)
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 // errResponseTooLarge is the cause of a request's work stopping for MaxResponseBytes.

@@ -139,7 +139,7 @@ func Silent(t testing.TB) string {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			go io.Copy(io.Discard, c)
+			go func() { _, _ = io.Copy(io.Discard, c) }()
 		}
 	}()
 	t.Cleanup(func() {

@@ -96,7 +96,7 @@ func start(ctx context.Context, env []string, name, path string, want []string, 
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
-			p.out.Write([]byte(line + "\n"))
+			_, _ = p.out.Write([]byte(line + "\n"))
 			if m := addrLine.FindStringSubmatch(line); m != nil {
 				select {
 				case found <- addr{m[1], m[2]}:
@@ -104,7 +104,7 @@ func start(ctx context.Context, env []string, name, path string, want []string, 
 				}
 			}
 		}
-		io.Copy(io.Discard, stdout)
+		_, _ = io.Copy(io.Discard, stdout)
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
@@ -139,7 +139,7 @@ func start(ctx context.Context, env []string, name, path string, want []string, 
 
 // stop kills the process group and waits for the process to be reaped.
 func (p *proc) stop() {
-	killGroup(p.cmd)
+	_ = killGroup(p.cmd)
 	<-p.done
 }
 

@@ -111,8 +111,6 @@ type workload struct {
 	next   func(g *graph, n uint64, direct bool) request
 }
 
-var errNoDirect = errors.New("not answerable by the products subgraph alone")
-
 // workloads returns the workloads in the order they run.
 func workloads() []workload {
 	return []workload{

@@ -89,7 +89,7 @@ func check(ctx context.Context, target string, timeout time.Duration) (string, e
 	defer resp.Body.Close()
 	// Read a little of the body so the server sees a complete exchange; what it says
 	// does not matter, only its status.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", fmt.Errorf("get %s: %s", target, resp.Status)
 	}

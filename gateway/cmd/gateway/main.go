@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		tr.Shutdown(sctx)
+		_ = tr.Shutdown(sctx)
 	}()
 	cfg.Tracer = tr.Provider
 	if cfg.Verifier, err = auth.New(ctx, authCfg); err != nil {
@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			http.Error(w, "the gateway did not start", http.StatusServiceUnavailable)
 		}))
 		stopServing()
-		<-served
+		<-served //nolint:errcheck // http.ErrServerClosed: the listener was closed on purpose
 		return err
 	}
 	defer gw.Close() // after the server has stopped: requests in flight use the gateway
@@ -155,7 +155,7 @@ func (s *starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case <-s.ready:
 	default:
 		if r.URL.Path == "/healthz" {
-			io.WriteString(w, "ok\n")
+			_, _ = io.WriteString(w, "ok\n")
 			return
 		}
 		select {

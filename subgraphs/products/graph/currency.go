@@ -16,7 +16,7 @@ type CurrencyCode string
 
 // MarshalGQL writes c as the enum value it is.
 func (c CurrencyCode) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(string(c)))
+	_, _ = io.WriteString(w, strconv.Quote(string(c)))
 }
 
 // UnmarshalGQL reads a CurrencyCode: exactly one of the enum's values.

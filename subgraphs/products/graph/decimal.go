@@ -15,7 +15,7 @@ type Decimal string
 
 // MarshalGQL writes d as a JSON string.
 func (d Decimal) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(string(d)))
+	_, _ = io.WriteString(w, strconv.Quote(string(d)))
 }
 
 // UnmarshalGQL reads a Decimal from a JSON string of the scalar's form; anything else
