@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
@@ -18,9 +19,9 @@ func TestAuthenticationEndToEnd(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	g := startGraph(t, redistest.Miniredis, withVerifier(a.Verifier))
 	ur, pr, url := g.usersRedis, g.productsRedis, g.url
-	post := func(url string, h http.Header, query string, vars map[string]any) subgraphtest.Response {
+	post := func(url string, h http.Header, query string, vars map[string]any) graphqltest.Response {
 		t.Helper()
-		return subgraphtest.Post(t, url, subgraphtest.Request{Query: query, Variables: vars, Header: h})
+		return graphqltest.Post(t, url, graphqltest.Request{Query: query, Variables: vars, Header: h})
 	}
 	const (
 		createUser    = `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`

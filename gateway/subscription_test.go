@@ -14,6 +14,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
@@ -28,7 +29,7 @@ type createdEvent struct {
 	}
 }
 
-func eventOf(t *testing.T, r subgraphtest.Response) createdEvent {
+func eventOf(t *testing.T, r graphqltest.Response) createdEvent {
 	t.Helper()
 	var ev createdEvent
 	if err := json.Unmarshal(r.Data, &ev); err != nil {
@@ -37,12 +38,12 @@ func eventOf(t *testing.T, r subgraphtest.Response) createdEvent {
 	return ev
 }
 
-// live waits until every stream gets what is created from now on (subgraphtest.Live),
+// live waits until every stream gets what is created from now on (graphqltest.Live),
 // creating probes of owner through the gateway.
-func live(t *testing.T, g *graph, owner string, streams ...*subgraphtest.Stream) {
+func live(t *testing.T, g *graph, owner string, streams ...*graphqltest.Stream) {
 	t.Helper()
-	subgraphtest.Live(t, func() string { return g.createProduct(t, "Probe", "1.00", "USD", owner) },
-		func(r subgraphtest.Response) string { return eventOf(t, r).ProductCreated.ID }, streams...)
+	graphqltest.Live(t, func() string { return g.createProduct(t, "Probe", "1.00", "USD", owner) },
+		func(r graphqltest.Response) string { return eventOf(t, r).ProductCreated.ID }, streams...)
 }
 
 // TestSubscriptionOverSSE: a subscription through the gateway streams each new product
@@ -63,9 +64,9 @@ func subscriptionOverSSE(t *testing.T, g *graph) {
 	{
 		ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
 		grace := g.createUser(t, "Grace Hopper", "grace@example.com")
-		all := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
-		adas := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated, Variables: map[string]any{"owner": ada}}, nil)
-		for _, s := range []*subgraphtest.Stream{all, adas} {
+		all := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
+		adas := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated, Variables: map[string]any{"owner": ada}}, nil)
+		for _, s := range []*graphqltest.Stream{all, adas} {
 			if s.Status != http.StatusOK || !strings.HasPrefix(s.Headers.Get("Content-Type"), "text/event-stream") || s.Headers.Get("Content-Encoding") != "" {
 				t.Fatalf("subscribe: %d %q %q", s.Status, s.Headers.Get("Content-Type"), s.Headers.Get("Content-Encoding"))
 			}
@@ -118,15 +119,15 @@ func TestSubscriptionRefusals(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("over GET without a stream: %d, want 405", resp.StatusCode)
 	}
-	bad := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: `subscription { productCreated { nope } }`}, nil)
+	bad := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: `subscription { productCreated { nope } }`}, nil)
 	if bad.Status != http.StatusOK || !strings.HasPrefix(bad.Headers.Get("Content-Type"), "application/json") {
 		t.Errorf("an invalid subscription: %d %q, want a JSON refusal", bad.Status, bad.Headers.Get("Content-Type"))
 	}
-	first := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	first := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
 	if first.Status != http.StatusOK || !strings.HasPrefix(first.Headers.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("the first subscription: %d %q", first.Status, first.Headers.Get("Content-Type"))
 	}
-	second := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	second := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
 	if !strings.HasPrefix(second.Headers.Get("Content-Type"), "application/json") {
 		t.Errorf("past max-subscriptions: %q, want a JSON refusal", second.Headers.Get("Content-Type"))
 	}
@@ -137,7 +138,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 func TestSubscriptionEnds(t *testing.T) {
 	g := startGraph(t, redistest.Miniredis)
 	ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
-	s := subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	s := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
 	live(t, g, ada, s)
 	g.productsServer.CloseClientConnections()
 	r, ok := s.Next()
@@ -150,7 +151,7 @@ func TestSubscriptionEnds(t *testing.T) {
 
 	g = startGraph(t, redistest.Miniredis) // products' connections were cut: a fresh graph
 	ada = g.createUser(t, "Ada Lovelace", "ada@example.com")
-	s = subgraphtest.Subscribe(t, g.url, subgraphtest.Request{Query: productCreated}, nil)
+	s = graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
 	live(t, g, ada, s)
 	g.gateway.Close()
 	if r, ok := s.Next(); ok {
@@ -170,7 +171,7 @@ type wsClient struct {
 
 func dialWS(t *testing.T, g *graph) *wsClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), graphqltest.Timeout)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(g.url, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
@@ -194,7 +195,7 @@ func dialWS(t *testing.T, g *graph) *wsClient {
 
 func (w *wsClient) send(msg map[string]any) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), graphqltest.Timeout)
 	defer cancel()
 	if err := wsjson.Write(ctx, w.c, msg); err != nil {
 		w.t.Fatalf("send %v: %v", msg, err)
@@ -226,7 +227,7 @@ func (w *wsClient) read(d time.Duration) (wsMsg, websocket.StatusCode, bool) {
 
 func (w *wsClient) next() wsMsg {
 	w.t.Helper()
-	m, status, ok := w.read(subgraphtest.Timeout)
+	m, status, ok := w.read(graphqltest.Timeout)
 	if !ok || status != 0 {
 		w.t.Fatalf("read: ok %v, close %d", ok, status)
 	}
@@ -251,7 +252,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated, "variables": map[string]any{"owner": ada}}})
 	// Live: create until an event comes, then a fence.
 	var fence string
-	for deadline := time.Now().Add(subgraphtest.Timeout); fence == ""; {
+	for deadline := time.Now().Add(graphqltest.Timeout); fence == ""; {
 		if time.Now().After(deadline) {
 			t.Fatal("no event for the probes")
 		}
@@ -264,7 +265,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	}
 	for {
 		m := w.next()
-		var r subgraphtest.Response
+		var r graphqltest.Response
 		json.Unmarshal(m.Payload, &r)
 		if eventOf(t, r).ProductCreated.ID == fence {
 			break
@@ -272,7 +273,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	}
 	engine := g.createProduct(t, "Analytical Engine", "1843.00", "GBP", ada)
 	m := w.next()
-	var r subgraphtest.Response
+	var r graphqltest.Response
 	json.Unmarshal(m.Payload, &r)
 	if ev := eventOf(t, r).ProductCreated; m.Type != "next" || m.ID != "s" || ev.ID != engine || ev.Owner == nil || ev.Owner.Name != "Ada Lovelace" {
 		t.Errorf("event: %+v", m)
@@ -295,7 +296,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
 	w.send(map[string]any{"id": "s", "type": "subscribe", "payload": map[string]any{"query": productCreated}})
 	for {
-		_, status, ok := w.read(subgraphtest.Timeout)
+		_, status, ok := w.read(graphqltest.Timeout)
 		if !ok {
 			t.Fatal("no close after a second subscribe with the same id")
 		}
@@ -324,7 +325,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 			c.next()
 		}
 		c.send(tt.send)
-		if _, status, _ := c.read(subgraphtest.Timeout); status != tt.want {
+		if _, status, _ := c.read(graphqltest.Timeout); status != tt.want {
 			t.Errorf("%s: close %d, want %d", tt.name, status, tt.want)
 		}
 	}
@@ -336,7 +337,7 @@ func TestWebSocketInitTimeout(t *testing.T) {
 	t.Parallel()
 	g := startGraph(t, redistest.Miniredis)
 	w := dialWS(t, g)
-	if _, status, ok := w.read(subgraphtest.Timeout); !ok || status != 4408 {
+	if _, status, ok := w.read(graphqltest.Timeout); !ok || status != 4408 {
 		t.Errorf("no init: close %d (ok %v), want 4408", status, ok)
 	}
 }
@@ -348,14 +349,14 @@ func TestWebSocketAuthentication(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	g := startGraph(t, redistest.Miniredis, withVerifier(a.Verifier))
 	var made struct{ CreateUser struct{ ID string } }
-	subgraphtest.Post(t, g.url, subgraphtest.Request{Query: `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`, Header: a.Admin()}).Decode(t, &made)
+	graphqltest.Post(t, g.url, graphqltest.Request{Query: `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`, Header: a.Admin()}).Decode(t, &made)
 	ada := made.CreateUser.ID
 	create := map[string]any{"query": `mutation($o: ID!) { createProduct(input: {name: "Engine", ownerId: $o, price: {amount: "1.00", currencyCode: GBP}}) { owner { name } } }`,
 		"variables": map[string]any{"o": ada}}
 
 	bad := dialWS(t, g)
 	bad.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer not-a-token"}})
-	if _, status, _ := bad.read(subgraphtest.Timeout); status != 4403 {
+	if _, status, _ := bad.read(graphqltest.Timeout); status != 4403 {
 		t.Errorf("a bad token in connection_init: close %d, want 4403", status)
 	}
 
@@ -379,7 +380,7 @@ func TestWebSocketAuthentication(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), subgraphtest.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), graphqltest.Timeout)
 	defer cancel()
 	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(g.url, "http"), &websocket.DialOptions{
 		Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: http.Header{"Authorization": {"Bearer not-a-token"}},

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // Case is one query of the corpus.
@@ -219,7 +219,7 @@ func Seed(t testing.TB, url string) IDs {
 		{"gone", "Gone Away", "gone@example.com"},
 	} {
 		var d struct{ CreateUser struct{ ID string } }
-		subgraphtest.Post(t, url, subgraphtest.Request{
+		graphqltest.Post(t, url, graphqltest.Request{
 			Query:     `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
 			Variables: map[string]any{"in": map[string]any{"name": u.name, "email": u.email}},
 		}).Decode(t, &d)
@@ -232,7 +232,7 @@ func Seed(t testing.TB, url string) IDs {
 		{"tables", "Trajectory tables", "1962.50", "USD", "katherine"}, {"notes", "Notes on the Engine", "5.00", "GBP", "ada"},
 	} {
 		var d struct{ CreateProduct struct{ ID string } }
-		subgraphtest.Post(t, url, subgraphtest.Request{
+		graphqltest.Post(t, url, graphqltest.Request{
 			Query: `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
 			Variables: map[string]any{"in": map[string]any{"name": p.name, "ownerId": ids[p.owner],
 				"price": map[string]any{"amount": p.amount, "currencyCode": p.currency}}},
@@ -240,7 +240,7 @@ func Seed(t testing.TB, url string) IDs {
 		ids[p.key] = d.CreateProduct.ID
 	}
 	var d map[string]any
-	subgraphtest.Post(t, url, subgraphtest.Request{
+	graphqltest.Post(t, url, graphqltest.Request{
 		Query:     `mutation($id: ID!) { deleteUser(id: $id) }`,
 		Variables: map[string]any{"id": ids["gone"]},
 	}).Decode(t, &d)

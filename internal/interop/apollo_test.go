@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/internal/corpus"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // TestApolloGatewayCorpus serves the composed supergraph with Apollo Gateway over the
@@ -33,9 +33,9 @@ func TestApolloGatewayCorpus(t *testing.T) {
 	var differences, refused []string
 	for _, c := range corpus.Cases() {
 		t.Run(c.Name, func(t *testing.T) {
-			req := subgraphtest.Request{Query: c.Query, Variables: ids.Variables(c)}
-			ours := answerOf(t, "ours", subgraphtest.Post(t, g.gateway, req))
-			theirs := answerOf(t, "Apollo Gateway's", subgraphtest.Post(t, apollo, req))
+			req := graphqltest.Request{Query: c.Query, Variables: ids.Variables(c)}
+			ours := answerOf(t, "ours", graphqltest.Post(t, g.gateway, req))
+			theirs := answerOf(t, "Apollo Gateway's", graphqltest.Post(t, apollo, req))
 			for _, d := range compareAnswers(c.Apollo, ours, theirs) {
 				t.Errorf("%s\n    ours %s\n  Apollo %s", d, ids.Mask([]byte(ours.String())), ids.Mask([]byte(theirs.String())))
 			}
@@ -64,7 +64,7 @@ type answer struct {
 	messages []string // the errors' messages, for failure output only
 }
 
-func answerOf(t *testing.T, whose string, r subgraphtest.Response) answer {
+func answerOf(t *testing.T, whose string, r graphqltest.Response) answer {
 	t.Helper()
 	var a answer
 	if r.Data != nil {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/corpus"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // The operations the clients send (tools/web/clients.mjs takes them from the test).
@@ -99,7 +99,7 @@ func TestClients(t *testing.T) {
 	}
 	for _, u := range []struct{ key, name string }{{"subscriberA", "Subscriber A"}, {"subscriberB", "Subscriber B"}, {"subscriberC", "Subscriber C"}} {
 		var d struct{ CreateUser struct{ ID string } }
-		subgraphtest.Post(t, g.gateway, subgraphtest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
+		graphqltest.Post(t, g.gateway, graphqltest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
 			Variables: map[string]any{"in": map[string]any{"name": u.name, "email": u.key + "@example.com"}}}).Decode(t, &d)
 		withSubscribers[u.key] = d.CreateUser.ID
 	}
@@ -116,7 +116,7 @@ func TestClients(t *testing.T) {
 
 	// direct is the gateway's own data for an operation, asked without a client.
 	direct := func(query string, vars map[string]any) string {
-		r := subgraphtest.Post(t, g.gateway, subgraphtest.Request{Query: query, Variables: vars})
+		r := graphqltest.Post(t, g.gateway, graphqltest.Request{Query: query, Variables: vars})
 		if len(r.Errors) > 0 {
 			t.Fatalf("the gateway's own answer has errors: %s", r.Raw)
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/internal/corpus"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // TestHiveGatewayServes checks that tools/web/hive-gateway.mjs, which `make bench`
@@ -24,25 +24,25 @@ func TestHiveGatewayServes(t *testing.T) {
 	ids := corpus.Seed(t, g.gateway)
 	for _, tt := range []struct {
 		name string
-		req  subgraphtest.Request
+		req  graphqltest.Request
 	}{
-		{"a product with its owner", subgraphtest.Request{
+		{"a product with its owner", graphqltest.Request{
 			Query:     `query($id: ID!) { product(id: $id) { id name owner { name email } } }`,
 			Variables: map[string]any{"id": ids["engine"]},
 		}},
 		// The first five products: the sixth is the deleted user's, for which Hive
 		// Gateway adds an error ("Unexpected error.", at owner.name) to the same data.
-		{"products with owners", subgraphtest.Request{
+		{"products with owners", graphqltest.Request{
 			Query: `{ products(first: 5) { edges { node { id name owner { id name } } } } }`,
 		}},
-		{"a user with products", subgraphtest.Request{
+		{"a user with products", graphqltest.Request{
 			Query:     `query($id: ID!) { user(id: $id) { name products(first: 50) { edges { node { id name } } } } }`,
 			Variables: map[string]any{"id": ids["ada"]},
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ours := answerOf(t, "ours", subgraphtest.Post(t, g.gateway, tt.req))
-			theirs := answerOf(t, "Hive Gateway's", subgraphtest.Post(t, hive, tt.req))
+			ours := answerOf(t, "ours", graphqltest.Post(t, g.gateway, tt.req))
+			theirs := answerOf(t, "Hive Gateway's", graphqltest.Post(t, hive, tt.req))
 			for _, d := range compareAnswers(corpus.Apollo{}, ours, theirs) {
 				t.Errorf("%s\n  ours %s\n  Hive %s", d, ours, theirs)
 			}

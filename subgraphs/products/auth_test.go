@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -33,8 +34,8 @@ func TestWriteRules(t *testing.T) {
 	input := func(owner string) map[string]any {
 		return map[string]any{"input": map[string]any{"name": "Thing", "ownerId": owner, "price": map[string]any{"amount": "1.00", "currencyCode": "EUR"}}}
 	}
-	post := func(h http.Header, query string, vars map[string]any) subgraphtest.Response {
-		return subgraphtest.Post(t, url, subgraphtest.Request{Query: query, Variables: vars, Header: h})
+	post := func(h http.Header, query string, vars map[string]any) graphqltest.Response {
+		return graphqltest.Post(t, url, graphqltest.Request{Query: query, Variables: vars, Header: h})
 	}
 	create := func(h http.Header, owner string) string {
 		var d struct{ CreateProduct product }
@@ -142,7 +143,7 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 	for _, via := range []string{"input", "header"} {
 		t.Run(via, func(t *testing.T) {
 			key := "order-" + via
-			send := func(as http.Header, owner, name string) subgraphtest.Response {
+			send := func(as http.Header, owner, name string) graphqltest.Response {
 				in := map[string]any{"name": name, "ownerId": owner, "price": map[string]any{"amount": "1.00", "currencyCode": "EUR"}}
 				h := http.Header{}
 				for k, v := range as {
@@ -153,9 +154,9 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 				} else {
 					h.Set(subgraph.IdempotencyHeader, key)
 				}
-				return subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: keyed, Variables: map[string]any{"in": in}, Header: h})
+				return graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: keyed, Variables: map[string]any{"in": in}, Header: h})
 			}
-			id := func(r subgraphtest.Response) string {
+			id := func(r graphqltest.Response) string {
 				t.Helper()
 				var d struct{ CreateProduct struct{ ID string } }
 				r.Decode(t, &d)

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // What one request may cost a products subgraph reached directly: `_entities` counts
@@ -107,7 +107,7 @@ func TestEntitiesBounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.redis.RoundTrips.Load()
-			r := subgraphtest.Post(t, url, subgraphtest.Request{Query: tt.query, Variables: map[string]any{"r": reps(owner, tt.n)}})
+			r := graphqltest.Post(t, url, graphqltest.Request{Query: tt.query, Variables: map[string]any{"r": reps(owner, tt.n)}})
 			if tt.want == "" {
 				var d struct {
 					Entities []json.RawMessage `json:"_entities"`
@@ -148,7 +148,7 @@ func TestResponseTooLarge(t *testing.T) {
 	srv := serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
 	runtime.GC()
 	before := heapAllocs()
-	r := subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1000)}})
+	r := graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1000)}})
 	srv.Close() // waits for the request's handler to return
 	allocated := heapAllocs() - before
 	if r.Status != http.StatusOK || codeOf(r) != subgraph.CodeResponseTooLarge || string(r.Data) != "null" {
@@ -161,7 +161,7 @@ func TestResponseTooLarge(t *testing.T) {
 
 	// Under the cap, the same subgraph answers.
 	srv = serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
-	r = subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1)}})
+	r = graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1)}})
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), "Product 99") {
 		t.Errorf("one page under the cap: %.300s", r.Raw)
 	}
@@ -199,7 +199,7 @@ func TestTimeoutStopsWork(t *testing.T) {
 		fmt.Fprintf(&q, ` c%d: createProduct(input: {name: "P%d", ownerId: %q, price: {amount: "1.00", currencyCode: USD}}) { id }`, i, i, owner)
 	}
 	q.WriteString(" }")
-	r := subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: q.String()})
+	r := graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: q.String()})
 	srv.Close() // waits for the request's handler to return
 	if r.Status != http.StatusGatewayTimeout || codeOf(r) != subgraph.CodeRequestTimeout {
 		t.Errorf("got %d %.300s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
@@ -47,7 +48,7 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 					Edges []struct{ Node struct{ ID string } }
 				}
 			}
-			p.post(subgraphtest.Request{Query: `query($o: ID!) { products(ownerId: $o) { edges { node { id } } } }`, Variables: map[string]any{"o": ann}}).Decode(t, &d)
+			p.post(graphqltest.Request{Query: `query($o: ID!) { products(ownerId: $o) { edges { node { id } } } }`, Variables: map[string]any{"o": ann}}).Decode(t, &d)
 			if n := len(d.Products.Edges); n > 0 {
 				return fmt.Errorf("%d products left", n)
 			}
@@ -67,7 +68,7 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 				Edges []struct{ Node struct{ ID string } }
 			}
 		}
-		p.post(subgraphtest.Request{Query: `{ products { edges { node { id } } } }`}).Decode(t, &all)
+		p.post(graphqltest.Request{Query: `{ products { edges { node { id } } } }`}).Decode(t, &all)
 		if len(all.Products.Edges) != 1 || all.Products.Edges[0].Node.ID != bobs {
 			t.Errorf("products left: %+v, want only bob's %s", all.Products.Edges, bobs)
 		}
@@ -242,7 +243,7 @@ func TestReadinessIgnoresTheConsumer(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/readyz = %d with the events Redis down, want 200", resp.StatusCode)
 	}
-	if r := p.post(subgraphtest.Request{Query: `{ products { edges { cursor } } }`}); len(r.Errors) > 0 {
+	if r := p.post(graphqltest.Request{Query: `{ products { edges { cursor } } }`}); len(r.Errors) > 0 {
 		t.Errorf("query with the events Redis down: %s", r.Raw)
 	}
 }
@@ -273,9 +274,9 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 		forEachPair(t, func(t *testing.T, p *pair) {
 			for range rounds {
 				owner := p.createUser()
-				res := make(chan subgraphtest.Response, 1)
+				res := make(chan graphqltest.Response, 1)
 				go func() {
-					r, err := subgraphtest.PostErr(p.productsURL, subgraphtest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("racer", owner)}})
+					r, err := graphqltest.PostErr(p.productsURL, graphqltest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("racer", owner)}})
 					if err != nil {
 						t.Error(err)
 					}
@@ -308,7 +309,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 					t.Errorf("products of a deleted owner: %v", got)
 				}
 				var d struct{ Product *struct{ ID string } }
-				p.post(subgraphtest.Request{Query: `query($id: ID!) { product(id: $id) { id } }`, Variables: map[string]any{"id": id}}).Decode(t, &d)
+				p.post(graphqltest.Request{Query: `query($id: ID!) { product(id: $id) { id } }`, Variables: map[string]any{"id": id}}).Decode(t, &d)
 				if d.Product != nil {
 					t.Errorf("product %s of a deleted owner still answers", id)
 				}
@@ -326,7 +327,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						r, err := subgraphtest.PostErr(p.productsURL, subgraphtest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("racer", owner)}})
+						r, err := graphqltest.PostErr(p.productsURL, graphqltest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("racer", owner)}})
 						if err != nil {
 							t.Error(err)
 							return
@@ -343,7 +344,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := subgraphtest.PostErr(p.usersURL, subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": owner}})
+					_, err := graphqltest.PostErr(p.usersURL, graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": owner}})
 					if err != nil {
 						t.Error(err)
 					}

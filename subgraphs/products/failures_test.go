@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -44,9 +45,9 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 			defer ps.Close()
 
 			var owner struct{ CreateUser struct{ ID string } }
-			subgraphtest.Post(t, us.URL+"/graphql", subgraphtest.Request{Query: `mutation { createUser(input: {name: "O", email: "o@example.com"}) { id } }`}).Decode(t, &owner)
-			create := subgraphtest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("p", owner.CreateUser.ID)}}
-			if r := subgraphtest.Post(t, ps.URL+"/graphql", create); len(r.Errors) > 0 {
+			graphqltest.Post(t, us.URL+"/graphql", graphqltest.Request{Query: `mutation { createUser(input: {name: "O", email: "o@example.com"}) { id } }`}).Decode(t, &owner)
+			create := graphqltest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("p", owner.CreateUser.ID)}}
+			if r := graphqltest.Post(t, ps.URL+"/graphql", create); len(r.Errors) > 0 {
 				t.Fatalf("before the outage: %s", r.Raw)
 			}
 			for _, outage := range []struct {
@@ -61,7 +62,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 				t.Run(outage.name, func(t *testing.T) {
 					outage.begin()
 					before := pr.Dump(t)
-					r := subgraphtest.Post(t, ps.URL+"/graphql", create)
+					r := graphqltest.Post(t, ps.URL+"/graphql", create)
 					if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != usersUnavailable {
 						t.Errorf("create: %s, want SERVICE_UNAVAILABLE %q", r.Raw, usersUnavailable)
 					}
@@ -73,7 +74,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 					}
 					outage.end()
 					subgraphtest.Eventually(t, "create again", func() error {
-						if r := subgraphtest.Post(t, ps.URL+"/graphql", create); len(r.Errors) > 0 {
+						if r := graphqltest.Post(t, ps.URL+"/graphql", create); len(r.Errors) > 0 {
 							return fmt.Errorf("%s", r.Raw)
 						}
 						return nil
@@ -100,19 +101,19 @@ func TestRedisOutages(t *testing.T) {
 			}
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
-			create := subgraphtest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("p", owner)}}
+			create := graphqltest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput("p", owner)}}
 			for _, outage := range []struct {
 				name  string
 				begin func()
 			}{{"stopped", rb.Proxy.Stop}, {"frozen", rb.Proxy.Freeze}} {
 				t.Run(outage.name, func(t *testing.T) {
 					outage.begin()
-					for _, req := range []subgraphtest.Request{
+					for _, req := range []graphqltest.Request{
 						{Query: `{ products { edges { cursor } } }`},
 						{Query: `query($id: ID!) { node(id: $id) { ... on User { products { edges { cursor } } } } }`, Variables: map[string]any{"id": owner}},
 						create,
 					} {
-						r := subgraphtest.Post(t, srv.URL+"/graphql", req)
+						r := graphqltest.Post(t, srv.URL+"/graphql", req)
 						if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != "the data store did not answer in time" {
 							t.Errorf("%s: %s, want one masked SERVICE_UNAVAILABLE", req.Query, r.Raw)
 						}
@@ -127,7 +128,7 @@ func TestRedisOutages(t *testing.T) {
 					}
 					rb.Proxy.Resume()
 					subgraphtest.Eventually(t, "answer again", func() error {
-						if r := subgraphtest.Post(t, srv.URL+"/graphql", create); len(r.Errors) > 0 {
+						if r := graphqltest.Post(t, srv.URL+"/graphql", create); len(r.Errors) > 0 {
 							return fmt.Errorf("%s", r.Raw)
 						}
 						return nil

@@ -13,11 +13,11 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // TestService checks the two SDLs the subgraph serves: `_service { sdl }`, what a
@@ -130,7 +130,7 @@ func TestEntities(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				req := subgraphtest.Request{Query: tt.query, Variables: map[string]any{"r": tt.reps}}
+				req := graphqltest.Request{Query: tt.query, Variables: map[string]any{"r": tt.reps}}
 				e.post(req.Query, req.Variables) // loads the scripts and dials: the steady state is counted
 				e.redis.RoundTrips.Store(0)
 				var d struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -93,14 +94,14 @@ func (p *pair) stop() {
 	}
 }
 
-func (p *pair) users(req subgraphtest.Request) subgraphtest.Response {
+func (p *pair) users(req graphqltest.Request) graphqltest.Response {
 	p.t.Helper()
-	return subgraphtest.Post(p.t, p.usersURL, req)
+	return graphqltest.Post(p.t, p.usersURL, req)
 }
 
-func (p *pair) post(req subgraphtest.Request) subgraphtest.Response {
+func (p *pair) post(req graphqltest.Request) graphqltest.Response {
 	p.t.Helper()
-	return subgraphtest.Post(p.t, p.productsURL, req)
+	return graphqltest.Post(p.t, p.productsURL, req)
 }
 
 var userSeq struct {
@@ -116,7 +117,7 @@ func (p *pair) createUser() string {
 	n := userSeq.n
 	userSeq.Unlock()
 	var d struct{ CreateUser struct{ ID string } }
-	p.users(subgraphtest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
+	p.users(graphqltest.Request{Query: `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
 		Variables: map[string]any{"in": map[string]any{"name": "Owner", "email": fmt.Sprintf("owner%d@example.com", n)}}}).Decode(p.t, &d)
 	return d.CreateUser.ID
 }
@@ -124,7 +125,7 @@ func (p *pair) createUser() string {
 // deleteUser deletes a user through the users subgraph, which appends user.deleted.
 func (p *pair) deleteUser(id string) {
 	p.t.Helper()
-	p.users(subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": id}}).Decode(p.t, &struct{}{})
+	p.users(graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": id}}).Decode(p.t, &struct{}{})
 }
 
 func productInput(name, owner string) map[string]any {
@@ -137,7 +138,7 @@ const createProductQ = `mutation($in: CreateProductInput!) { createProduct(input
 func (p *pair) createProduct(name, owner string) string {
 	p.t.Helper()
 	var d struct{ CreateProduct struct{ ID string } }
-	p.post(subgraphtest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput(name, owner)}}).Decode(p.t, &d)
+	p.post(graphqltest.Request{Query: createProductQ, Variables: map[string]any{"in": productInput(name, owner)}}).Decode(p.t, &d)
 	return d.CreateProduct.ID
 }
 
@@ -203,7 +204,7 @@ func forEachPair(t *testing.T, f func(t *testing.T, p *pair), opts ...pairOption
 }
 
 // code is the code of a response's only error.
-func codeOf(r subgraphtest.Response) string {
+func codeOf(r graphqltest.Response) string {
 	if len(r.Errors) != 1 {
 		return fmt.Sprintf("%d errors", len(r.Errors))
 	}

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // TestDefaultLimitsAdmitGatewayRequests sends what the gateway sends at its own limits
@@ -30,7 +30,7 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 		lookups = append(lookups, lookup{user: u, sel: "..._fS1"})
 	}
 	q, vars := batched("", "fragment _fS1 on User { id products(first: 10) { edges { cursor node { id name description price { amount currencyCode } createdAt version owner { id } } } pageInfo { hasNextPage endCursor } } }", nil, lookups)
-	r := subgraphtest.Post(t, e.url+"/graphql", subgraphtest.Request{Query: q, Variables: vars})
+	r := graphqltest.Post(t, e.url+"/graphql", graphqltest.Request{Query: q, Variables: vars})
 	if len(r.Errors) > 0 {
 		t.Fatalf("a batch of 500 lookups: %.300s", r.Raw)
 	}
@@ -48,8 +48,8 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 		sel = "products(first: 1) { edges { node { owner { " + sel + " } } } }"
 	}
 	q, vars = batched("", "fragment _fS1 on User { "+sel+" }", nil, []lookup{{user: owner, sel: "..._fS1"}})
-	deep := subgraphtest.Request{Query: q, Variables: vars}
-	if r := subgraphtest.Post(t, e.url+"/graphql", deep); len(r.Errors) > 0 {
+	deep := graphqltest.Request{Query: q, Variables: vars}
+	if r := graphqltest.Post(t, e.url+"/graphql", deep); len(r.Errors) > 0 {
 		t.Errorf("a document of depth 17: %s", r.Raw)
 	}
 	s16, err := newService(Config{Redis: e.redis.Client, KeyPrefix: e.redis.Prefix, CursorSecret: testSecret, Owners: e.owners,
@@ -59,7 +59,7 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 	}
 	srv := httptest.NewServer(s16.Handler())
 	defer srv.Close()
-	if r := subgraphtest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != subgraph.CodeMaxDepthExceeded {
+	if r := graphqltest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != subgraph.CodeMaxDepthExceeded {
 		t.Errorf("the depth-17 document under a limit of 16: %s, want MAX_DEPTH_EXCEEDED", r.Raw)
 	}
 }

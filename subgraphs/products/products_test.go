@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
@@ -80,9 +81,9 @@ func newEnvOn(t *testing.T, r redistest.Redis) *env {
 }
 
 // post sends one GraphQL request over HTTP and returns the decoded response.
-func (e *env) post(query string, vars map[string]any) subgraphtest.Response {
+func (e *env) post(query string, vars map[string]any) graphqltest.Response {
 	e.t.Helper()
-	return subgraphtest.Post(e.t, e.url+"/graphql", subgraphtest.Request{Query: query, Variables: vars})
+	return graphqltest.Post(e.t, e.url+"/graphql", graphqltest.Request{Query: query, Variables: vars})
 }
 
 // do runs a request that must succeed and decodes its data into dst.
@@ -287,10 +288,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	usersCursor := ours.Encode("UserConnection users", 1) // as the users subgraph signs it, with the same secret
 
-	req := func(query string, vars map[string]any) subgraphtest.Request {
-		return subgraphtest.Request{Query: query, Variables: vars}
+	req := func(query string, vars map[string]any) graphqltest.Request {
+		return graphqltest.Request{Query: query, Variables: vars}
 	}
-	create := func(mod func(in map[string]any)) subgraphtest.Request {
+	create := func(mod func(in map[string]any)) graphqltest.Request {
 		in := map[string]any{
 			"name": "Table", "description": "Oak", "ownerId": owner,
 			"price": map[string]any{"amount": "10", "currencyCode": "USD"},
@@ -304,23 +305,23 @@ func TestBadInputChangesNothing(t *testing.T) {
 	set := func(k string, v any) func(map[string]any) {
 		return func(in map[string]any) { in[k] = v }
 	}
-	update := func(id string, input map[string]any) subgraphtest.Request {
+	update := func(id string, input map[string]any) graphqltest.Request {
 		return req(`mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { id } }`,
 			map[string]any{"id": id, "input": input})
 	}
-	del := func(id string) subgraphtest.Request {
+	del := func(id string) graphqltest.Request {
 		return req(`mutation($id: ID!) { deleteProduct(id: $id) }`, map[string]any{"id": id})
 	}
-	productQ := func(id string) subgraphtest.Request {
+	productQ := func(id string) graphqltest.Request {
 		return req(`query($id: ID!) { product(id: $id) { id } }`, map[string]any{"id": id})
 	}
-	nodeQ := func(id string) subgraphtest.Request {
+	nodeQ := func(id string) graphqltest.Request {
 		return req(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
 	}
-	productsQ := func(vars map[string]any) subgraphtest.Request {
+	productsQ := func(vars map[string]any) graphqltest.Request {
 		return req(`query($first: Int, $after: String, $owner: ID) { products(first: $first, after: $after, ownerId: $owner) { edges { cursor } } }`, vars)
 	}
-	userProductsQ := func(vars map[string]any) subgraphtest.Request {
+	userProductsQ := func(vars map[string]any) graphqltest.Request {
 		return req(`query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on User { products(first: $first, after: $after) { edges { cursor } } } } }`, vars)
 	}
 

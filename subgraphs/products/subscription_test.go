@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 // TestProductCreated: a subscriber over SSE gets each product created after it
@@ -24,14 +24,14 @@ func TestProductCreated(t *testing.T) {
 			before := e.create("Before", "1.00", "USD", ada) // not announced: no one listened
 
 			sub := `subscription($owner: ID) { productCreated(ownerId: $owner) { id name price { amount currencyCode } owner { id } } }`
-			all := subgraphtest.Subscribe(t, e.url+"/graphql", subgraphtest.Request{Query: sub}, nil)
-			adas := subgraphtest.Subscribe(t, replica.url+"/graphql", subgraphtest.Request{Query: sub, Variables: map[string]any{"owner": ada}}, nil)
-			for _, s := range []*subgraphtest.Stream{all, adas} {
+			all := graphqltest.Subscribe(t, e.url+"/graphql", graphqltest.Request{Query: sub}, nil)
+			adas := graphqltest.Subscribe(t, replica.url+"/graphql", graphqltest.Request{Query: sub, Variables: map[string]any{"owner": ada}}, nil)
+			for _, s := range []*graphqltest.Stream{all, adas} {
 				if s.Status != 200 || s.Headers.Get("Content-Type") != "text/event-stream" {
 					t.Fatalf("subscribe: %d %q", s.Status, s.Headers.Get("Content-Type"))
 				}
 			}
-			subgraphtest.Live(t, func() string { return e.create("Probe", "1.00", "USD", ada).ID }, func(r subgraphtest.Response) string {
+			graphqltest.Live(t, func() string { return e.create("Probe", "1.00", "USD", ada).ID }, func(r graphqltest.Response) string {
 				var ev struct{ ProductCreated struct{ ID string } }
 				json.Unmarshal(r.Data, &ev)
 				return ev.ProductCreated.ID
@@ -51,7 +51,7 @@ func TestProductCreated(t *testing.T) {
 					Owner    struct{ ID string }
 				}
 			}
-			next := func(s *subgraphtest.Stream) event {
+			next := func(s *graphqltest.Stream) event {
 				t.Helper()
 				r, ok := s.Next()
 				if !ok {

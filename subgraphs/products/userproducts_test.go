@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -203,7 +204,7 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 
 // checkLookups compares each alias of resp with its lookup: its page, or its error and
 // no other.
-func checkLookups(t *testing.T, lookups []lookup, resp subgraphtest.Response) {
+func checkLookups(t *testing.T, lookups []lookup, resp graphqltest.Response) {
 	t.Helper()
 	raw := resp.Raw
 	var data map[string]*struct{ Products *connection }
@@ -222,7 +223,7 @@ func checkLookups(t *testing.T, lookups []lookup, resp subgraphtest.Response) {
 			if got != nil {
 				t.Errorf("%s: got %+v, want null for a failed products field", alias, got)
 			}
-			if !slices.ContainsFunc(resp.Errors, func(e subgraphtest.Error) bool {
+			if !slices.ContainsFunc(resp.Errors, func(e graphqltest.Error) bool {
 				return slices.Equal(e.Path, []any{alias, "products"}) && e.Extensions["code"] == l.code && strings.Contains(e.Message, l.msg)
 			}) {
 				t.Errorf("%s: no %s error containing %q at [%s products] in %s", alias, l.code, l.msg, alias, raw)

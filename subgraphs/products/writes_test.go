@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -21,9 +22,9 @@ type versioned struct {
 	Version int
 }
 
-func (e *env) send(req subgraphtest.Request) subgraphtest.Response {
+func (e *env) send(req graphqltest.Request) graphqltest.Response {
 	e.t.Helper()
-	return subgraphtest.Post(e.t, e.url+"/graphql", req)
+	return graphqltest.Post(e.t, e.url+"/graphql", req)
 }
 
 // count is how many products the creation index holds.
@@ -60,8 +61,8 @@ func TestIdempotentProductCreates(t *testing.T) {
 			return map[string]any{"name": "Lamp", "ownerId": owner, "price": map[string]any{"amount": amount, "currencyCode": "USD"}}
 		}
 		var first, again struct{ CreateProduct versioned }
-		e.send(subgraphtest.Request{Query: keyedCreate, Variables: withKey("k", lamp("1.5"))}).Decode(t, &first)
-		e.send(subgraphtest.Request{Query: keyedCreate, Variables: withKey("k", lamp("1.50"))}).Decode(t, &again)
+		e.send(graphqltest.Request{Query: keyedCreate, Variables: withKey("k", lamp("1.5"))}).Decode(t, &first)
+		e.send(graphqltest.Request{Query: keyedCreate, Variables: withKey("k", lamp("1.50"))}).Decode(t, &again)
 		if again != first || first.CreateProduct.Version != 1 {
 			t.Errorf("replay = %+v, want the first create's %+v at version 1", again, first)
 		}
@@ -71,7 +72,7 @@ func TestIdempotentProductCreates(t *testing.T) {
 			{"name": "Lamp", "ownerId": e.user(), "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
 			{"name": "Lamp", "description": "other", "ownerId": owner, "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
 		} {
-			if r := e.send(subgraphtest.Request{Query: keyedCreate, Variables: withKey("k", in)}); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
+			if r := e.send(graphqltest.Request{Query: keyedCreate, Variables: withKey("k", in)}); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
 				t.Errorf("other input %v under a used key: %s, want IDEMPOTENCY_KEY_REUSED", in, r.Raw)
 			}
 		}
@@ -80,7 +81,7 @@ func TestIdempotentProductCreates(t *testing.T) {
 		}
 
 		hdr := http.Header{subgraph.IdempotencyHeader: {"request-1"}}
-		two := subgraphtest.Request{
+		two := graphqltest.Request{
 			Query:     `mutation($a: CreateProductInput!, $b: CreateProductInput!) { a: createProduct(input: $a) { id } b: createProduct(input: $b) { id } }`,
 			Variables: map[string]any{"a": lamp("2"), "b": lamp("2")},
 			Header:    hdr,
@@ -115,9 +116,9 @@ func TestConcurrentIdempotentProductCreates(t *testing.T) {
 		const n = 50
 		for _, viaHeader := range []bool{false, true} {
 			in := map[string]any{"name": fmt.Sprint("Lamp ", viaHeader), "ownerId": owner, "price": map[string]any{"amount": "1", "currencyCode": "USD"}}
-			req := subgraphtest.Request{Query: keyedCreate, Variables: withKey("one key", in)}
+			req := graphqltest.Request{Query: keyedCreate, Variables: withKey("one key", in)}
 			if viaHeader {
-				req = subgraphtest.Request{Query: keyedCreate, Variables: withKey("", in), Header: http.Header{subgraph.IdempotencyHeader: {"one key"}}}
+				req = graphqltest.Request{Query: keyedCreate, Variables: withKey("", in), Header: http.Header{subgraph.IdempotencyHeader: {"one key"}}}
 			}
 			before := e.count()
 			ids := make(chan string, n)
@@ -126,7 +127,7 @@ func TestConcurrentIdempotentProductCreates(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := subgraphtest.PostErr(e.url+"/graphql", req)
+					r, err := graphqltest.PostErr(e.url+"/graphql", req)
 					if err != nil || len(r.Errors) > 0 {
 						t.Errorf("create: %v %s", err, r.Raw)
 						return
@@ -157,8 +158,8 @@ const updateQ = `mutation($id: ID!, $in: UpdateProductInput!) { updateProduct(id
 func TestProductVersions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		p := e.create("Lamp", "1", "USD", e.user())
-		update := func(in map[string]any) subgraphtest.Response {
-			return e.send(subgraphtest.Request{Query: updateQ, Variables: map[string]any{"id": p.ID, "in": in}})
+		update := func(in map[string]any) graphqltest.Response {
+			return e.send(graphqltest.Request{Query: updateQ, Variables: map[string]any{"id": p.ID, "in": in}})
 		}
 		var d struct{ UpdateProduct versioned }
 		update(map[string]any{"name": "Desk lamp", "expectedVersion": 1}).Decode(t, &d)
@@ -167,7 +168,7 @@ func TestProductVersions(t *testing.T) {
 			t.Errorf("after two updates: %+v, want %+v", d.UpdateProduct, want)
 		}
 		var got struct{ Product versioned }
-		e.send(subgraphtest.Request{Query: `query($id: ID!) { product(id: $id) { id name version } }`, Variables: map[string]any{"id": p.ID}}).Decode(t, &got)
+		e.send(graphqltest.Request{Query: `query($id: ID!) { product(id: $id) { id name version } }`, Variables: map[string]any{"id": p.ID}}).Decode(t, &got)
 		if got.Product != d.UpdateProduct {
 			t.Errorf("product(id) = %+v, want %+v", got.Product, d.UpdateProduct)
 		}
@@ -180,7 +181,7 @@ func TestProductVersions(t *testing.T) {
 		if r := update(map[string]any{"expectedVersion": -1}); codeOf(r) != subgraph.CodeBadUserInput {
 			t.Errorf("expectedVersion -1: %s, want BAD_USER_INPUT", r.Raw)
 		}
-		if r := e.send(subgraphtest.Request{Query: updateQ, Variables: map[string]any{"id": relay.NewID("Product"), "in": map[string]any{"expectedVersion": 1}}}); codeOf(r) != subgraph.CodeNotFound {
+		if r := e.send(graphqltest.Request{Query: updateQ, Variables: map[string]any{"id": relay.NewID("Product"), "in": map[string]any{"expectedVersion": 1}}}); codeOf(r) != subgraph.CodeNotFound {
 			t.Errorf("update of a missing product with expectedVersion: %s, want NOT_FOUND", r.Raw)
 		}
 		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
@@ -209,7 +210,7 @@ func TestConcurrentProductUpdatesConflict(t *testing.T) {
 					defer wg.Done()
 					name := fmt.Sprintf("round %d writer %d", round, i)
 					<-start
-					r, err := subgraphtest.PostErr(e.url+"/graphql", subgraphtest.Request{Query: updateQ,
+					r, err := graphqltest.PostErr(e.url+"/graphql", graphqltest.Request{Query: updateQ,
 						Variables: map[string]any{"id": p.ID, "in": map[string]any{"name": name, "expectedVersion": round + 1}}})
 					if err != nil {
 						t.Error(err)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // What both subgraphs' tests check the same way: requests that must be refused and
@@ -33,7 +35,7 @@ func Diff(before, after map[string]string) []string {
 // BadInput is a request that a subgraph must refuse with one error and no write.
 type BadInput struct {
 	Name    string
-	Request Request
+	Request graphqltest.Request
 	// Code is the error's extensions.code.
 	Code string
 	// Message is a substring of its message.
@@ -64,7 +66,7 @@ func (b BadInputs) Run(t *testing.T, cases []BadInput) {
 				after = b.Around(t, c)
 			}
 			before := b.Dump(t)
-			r := Post(t, b.URL, c.Request)
+			r := graphqltest.Post(t, b.URL, c.Request)
 			if len(r.Errors) != 1 {
 				t.Fatalf("got %d errors, want 1: %s", len(r.Errors), r.Raw)
 			}

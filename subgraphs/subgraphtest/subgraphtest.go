@@ -1,5 +1,5 @@
 // Package subgraphtest is what the subgraphs' tests share. For crossing process
-// boundaries: a GraphQL client for a subgraph served over real HTTP, a server that
+// boundaries (the GraphQL client is internal/graphqltest): a server that
 // accepts connections and never answers, and a TCP proxy that can freeze, stop and
 // resume the server behind it (a Redis, a subgraph), for fault injection on loopback.
 // For what both subgraphs check alike (graphql.go): tables of bad input that must change
@@ -7,118 +7,18 @@
 package subgraphtest
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"net"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
-
-// Error is one GraphQL error of a Response.
-type Error struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-// Response is a decoded GraphQL response with its HTTP status and raw body.
-type Response struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []Error         `json:"errors"`
-	Raw    string          `json:"-"`
-}
-
-// Code is the code of the response's only error, or "" when it has none; a response
-// with several errors fails the test.
-func (r Response) Code(t testing.TB) string {
-	t.Helper()
-	switch len(r.Errors) {
-	case 0:
-		return ""
-	case 1:
-		code, _ := r.Errors[0].Extensions["code"].(string)
-		return code
-	}
-	t.Fatalf("want at most one error, got %s", r.Raw)
-	return ""
-}
-
-// Decode unmarshals the response's data into dst, failing the test on any error.
-func (r Response) Decode(t testing.TB, dst any) {
-	t.Helper()
-	if len(r.Errors) > 0 {
-		t.Fatalf("errors: %s", r.Raw)
-	}
-	if err := json.Unmarshal(r.Data, dst); err != nil {
-		t.Fatalf("data %s: %v", r.Data, err)
-	}
-}
-
-// Request is one GraphQL request over HTTP.
-type Request struct {
-	Query     string
-	Variables map[string]any
-	// Header is added to the request.
-	Header http.Header
-}
-
-// Timeout bounds every Post: a test that sees a subgraph answer a failure does so in
-// a bounded time, or fails.
-const Timeout = 20 * time.Second
-
-// Post sends req to the GraphQL endpoint url and decodes the answer, whatever its
-// status; a transport error or a body that is not JSON fails the test.
-func Post(t testing.TB, url string, req Request) Response {
-	t.Helper()
-	r, err := PostErr(url, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// PostErr is Post for goroutines, which must not call t.Fatal.
-func PostErr(url string, req Request) (Response, error) {
-	body, err := json.Marshal(map[string]any{"query": req.Query, "variables": req.Variables})
-	if err != nil {
-		return Response{}, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return Response{}, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	for k, v := range req.Header {
-		hr.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return Response{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return Response{}, err
-	}
-	out := Response{Status: resp.StatusCode, Raw: string(raw)}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return Response{}, errors.New("response " + string(raw) + ": " + err.Error())
-	}
-	return out, nil
-}
 
 // Silent returns the address of a server that accepts connections and never answers
 // nor closes them, as a frozen process does; it stops when the test ends.
@@ -327,11 +227,11 @@ func ProxiedRedis(t testing.TB, b redistest.Backend, timeout time.Duration) Back
 }
 
 // Eventually polls cond until it returns nil, failing the test with its last error
-// after Timeout. It is how tests wait for something that happens in the background
+// after graphqltest.Timeout. It is how tests wait for something that happens in the background
 // (a consumer catching up, a client reconnecting), without sleeping for a guess.
 func Eventually(t testing.TB, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
+	deadline := time.Now().Add(graphqltest.Timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -340,7 +240,7 @@ func Eventually(t testing.TB, what string, cond func() error) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %s: %v", what, Timeout, err)
+			t.Fatalf("%s: not after %s: %v", what, graphqltest.Timeout, err)
 		}
 		<-tick.C
 	}

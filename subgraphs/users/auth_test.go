@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -24,8 +25,8 @@ func TestWriteRules(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
-	create := func(h http.Header, name, email string) subgraphtest.Response {
-		return subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: h,
+	create := func(h http.Header, name, email string) graphqltest.Response {
+		return graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: h,
 			Variables: map[string]any{"in": map[string]any{"name": name, "email": email}}})
 	}
 	var ada, bob struct{ CreateUser user }
@@ -36,22 +37,22 @@ func TestWriteRules(t *testing.T) {
 
 	refused := []struct {
 		name string
-		req  subgraphtest.Request
+		req  graphqltest.Request
 		code string
 	}{
-		{"anonymous create", subgraphtest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "UNAUTHENTICATED"},
-		{"create without admin", subgraphtest.Request{Query: createUser, Header: asAda, Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "FORBIDDEN"},
-		{"create with another scope", subgraphtest.Request{Query: createUser, Header: a.As(adaID, "products:write"), Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "FORBIDDEN"},
-		{"anonymous update", subgraphtest.Request{Query: updateUser, Variables: map[string]any{"id": adaID, "name": "Eve"}}, "UNAUTHENTICATED"},
-		{"update another user", subgraphtest.Request{Query: updateUser, Header: asAda, Variables: map[string]any{"id": bobID, "name": "Eve"}}, "FORBIDDEN"},
-		{"anonymous delete", subgraphtest.Request{Query: deleteUser, Variables: map[string]any{"id": adaID}}, "UNAUTHENTICATED"},
-		{"delete another user", subgraphtest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": bobID}}, "FORBIDDEN"},
-		{"delete another user, even one that does not exist", subgraphtest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": "User:00000000-0000-7000-8000-000000000000"}}, "FORBIDDEN"},
+		{"anonymous create", graphqltest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "UNAUTHENTICATED"},
+		{"create without admin", graphqltest.Request{Query: createUser, Header: asAda, Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "FORBIDDEN"},
+		{"create with another scope", graphqltest.Request{Query: createUser, Header: a.As(adaID, "products:write"), Variables: map[string]any{"in": map[string]any{"name": "Eve", "email": "eve@example.com"}}}, "FORBIDDEN"},
+		{"anonymous update", graphqltest.Request{Query: updateUser, Variables: map[string]any{"id": adaID, "name": "Eve"}}, "UNAUTHENTICATED"},
+		{"update another user", graphqltest.Request{Query: updateUser, Header: asAda, Variables: map[string]any{"id": bobID, "name": "Eve"}}, "FORBIDDEN"},
+		{"anonymous delete", graphqltest.Request{Query: deleteUser, Variables: map[string]any{"id": adaID}}, "UNAUTHENTICATED"},
+		{"delete another user", graphqltest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": bobID}}, "FORBIDDEN"},
+		{"delete another user, even one that does not exist", graphqltest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": "User:00000000-0000-7000-8000-000000000000"}}, "FORBIDDEN"},
 	}
 	for _, c := range refused {
 		t.Run(c.name, func(t *testing.T) {
 			before := r.Dump(t)
-			resp := subgraphtest.Post(t, url, c.req)
+			resp := graphqltest.Post(t, url, c.req)
 			if got := resp.Code(t); got != c.code {
 				t.Errorf("code %q, want %q: %s", got, c.code, resp.Raw)
 			}
@@ -66,24 +67,24 @@ func TestWriteRules(t *testing.T) {
 
 	allowed := []struct {
 		name string
-		req  subgraphtest.Request
+		req  graphqltest.Request
 	}{
-		{"a user updates their own user", subgraphtest.Request{Query: updateUser, Header: asAda, Variables: map[string]any{"id": adaID, "name": "Ada L."}}},
-		{"an admin updates anyone", subgraphtest.Request{Query: updateUser, Header: a.Admin(), Variables: map[string]any{"id": bobID, "name": "Bob B."}}},
-		{"an anonymous read", subgraphtest.Request{Query: `{ users(first: 5) { edges { node { id name } } } }`}},
-		{"a user deletes their own user", subgraphtest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": adaID}}},
-		{"an admin deletes anyone", subgraphtest.Request{Query: deleteUser, Header: a.Admin(), Variables: map[string]any{"id": bobID}}},
+		{"a user updates their own user", graphqltest.Request{Query: updateUser, Header: asAda, Variables: map[string]any{"id": adaID, "name": "Ada L."}}},
+		{"an admin updates anyone", graphqltest.Request{Query: updateUser, Header: a.Admin(), Variables: map[string]any{"id": bobID, "name": "Bob B."}}},
+		{"an anonymous read", graphqltest.Request{Query: `{ users(first: 5) { edges { node { id name } } } }`}},
+		{"a user deletes their own user", graphqltest.Request{Query: deleteUser, Header: asAda, Variables: map[string]any{"id": adaID}}},
+		{"an admin deletes anyone", graphqltest.Request{Query: deleteUser, Header: a.Admin(), Variables: map[string]any{"id": bobID}}},
 	}
 	for _, c := range allowed {
 		t.Run(c.name, func(t *testing.T) {
-			resp := subgraphtest.Post(t, url, c.req)
+			resp := graphqltest.Post(t, url, c.req)
 			if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 				t.Fatalf("status %d: %s", resp.Status, resp.Raw)
 			}
 		})
 	}
 	var left struct{ Users struct{ Edges []any } }
-	subgraphtest.Post(t, url, subgraphtest.Request{Query: `{ users(first: 5) { edges { cursor } } }`}).Decode(t, &left)
+	graphqltest.Post(t, url, graphqltest.Request{Query: `{ users(first: 5) { edges { cursor } } }`}).Decode(t, &left)
 	if len(left.Users.Edges) != 0 {
 		t.Errorf("%d users left after both were deleted", len(left.Users.Edges))
 	}
@@ -98,7 +99,7 @@ func TestDirectCallsNeedAValidToken(t *testing.T) {
 	r := redistest.New(t)
 	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
 	var ada struct{ CreateUser user }
-	subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: a.Admin(),
+	graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: a.Admin(),
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}}).Decode(t, &ada)
 
 	// A forged admin token: right claims, signed by a key the subgraph does not trust.
@@ -112,7 +113,7 @@ func TestDirectCallsNeedAValidToken(t *testing.T) {
 		} {
 			t.Run(b.Name+"/"+op.name, func(t *testing.T) {
 				before := r.Dump(t)
-				resp := subgraphtest.Post(t, url, subgraphtest.Request{Query: op.query, Header: http.Header{"Authorization": {b.Header}},
+				resp := graphqltest.Post(t, url, graphqltest.Request{Query: op.query, Header: http.Header{"Authorization": {b.Header}},
 					Variables: map[string]any{"id": ada.CreateUser.ID}})
 				if resp.Status != http.StatusUnauthorized || resp.Code(t) != "UNAUTHENTICATED" {
 					t.Errorf("status %d code %q, want 401 UNAUTHENTICATED: %s", resp.Status, resp.Code(t), resp.Raw)
@@ -147,7 +148,7 @@ func TestDirectCallsNeedAValidToken(t *testing.T) {
 func TestAuthenticationOff(t *testing.T) {
 	r := redistest.New(t)
 	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
-	resp := subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: http.Header{"Authorization": {"Bearer whatever"}},
+	resp := graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: http.Header{"Authorization": {"Bearer whatever"}},
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}})
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 		t.Fatalf("status %d: %s", resp.Status, resp.Raw)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -50,11 +51,11 @@ func TestRedisOutages(t *testing.T) {
 			url := serve(t, users.Config{Redis: rb.Client, KeyPrefix: rb.Direct.Prefix})
 			gql := url + "/graphql"
 			n := 0
-			create := func() subgraphtest.Request {
+			create := func() graphqltest.Request {
 				n++
-				return subgraphtest.Request{Query: fmt.Sprintf(`mutation { createUser(input: {name: "U", email: "u%d@example.com"}) { id } }`, n)}
+				return graphqltest.Request{Query: fmt.Sprintf(`mutation { createUser(input: {name: "U", email: "u%d@example.com"}) { id } }`, n)}
 			}
-			if r := subgraphtest.Post(t, gql, create()); r.Code(t) != "" {
+			if r := graphqltest.Post(t, gql, create()); r.Code(t) != "" {
 				t.Fatalf("before the outage: %s", r.Raw)
 			}
 			for _, outage := range []struct {
@@ -67,12 +68,12 @@ func TestRedisOutages(t *testing.T) {
 				t.Run(outage.name, func(t *testing.T) {
 					outage.begin()
 					before := rb.Direct.Dump(t)
-					for _, req := range []subgraphtest.Request{
+					for _, req := range []graphqltest.Request{
 						{Query: `{ user(id: "User:0190f3a0-0000-7000-8000-000000000000") { id } }`},
 						{Query: `{ users { edges { cursor } } }`},
 						create(),
 					} {
-						r := subgraphtest.Post(t, gql, req)
+						r := graphqltest.Post(t, gql, req)
 						if r.Code(t) != subgraph.CodeUnavailable {
 							t.Errorf("%s: %s, want SERVICE_UNAVAILABLE", req.Query, r.Raw)
 							continue
@@ -86,7 +87,7 @@ func TestRedisOutages(t *testing.T) {
 					}
 					rb.Proxy.Resume()
 					subgraphtest.Eventually(t, "answer again", func() error {
-						if r := subgraphtest.Post(t, gql, create()); r.Code(t) != "" {
+						if r := graphqltest.Post(t, gql, create()); r.Code(t) != "" {
 							return fmt.Errorf("%s", r.Raw)
 						}
 						return nil
@@ -116,7 +117,7 @@ func TestRequestTimeout(t *testing.T) {
 	}
 	defer closeRedis()
 	url := serve(t, users.Config{Redis: rdb, Limits: subgraph.Limits{RequestTimeout: 100 * time.Millisecond}})
-	r := subgraphtest.Post(t, url+"/graphql", subgraphtest.Request{Query: `{ users { edges { cursor } } }`})
+	r := graphqltest.Post(t, url+"/graphql", graphqltest.Request{Query: `{ users { edges { cursor } } }`})
 	if r.Status != http.StatusGatewayTimeout || r.Code(t) != subgraph.CodeRequestTimeout || r.Errors[0].Message != "The request timed out." {
 		t.Errorf("status %d %s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)
 	}

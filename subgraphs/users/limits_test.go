@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 // rawPost sends body as is, with Content-Length unless chunked.
-func rawPost(t *testing.T, url string, body []byte, chunked bool) subgraphtest.Response {
+func rawPost(t *testing.T, url string, body []byte, chunked bool) graphqltest.Response {
 	t.Helper()
 	var rd io.Reader = bytes.NewReader(body)
 	if chunked {
@@ -34,7 +34,7 @@ func rawPost(t *testing.T, url string, body []byte, chunked bool) subgraphtest.R
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := subgraphtest.Response{Status: resp.StatusCode, Raw: string(raw)}
+	out := graphqltest.Response{Status: resp.StatusCode, Raw: string(raw)}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("response %s: %v", raw, err)
 	}

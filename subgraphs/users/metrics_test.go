@@ -9,9 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/redistest"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
@@ -26,9 +26,9 @@ func TestMetrics(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	url := srv.URL + "/graphql"
-	subgraphtest.Post(t, url, subgraphtest.Request{Query: `mutation Create { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`})
-	subgraphtest.Post(t, url, subgraphtest.Request{Query: `query List { users(first: 2) { edges { cursor } } }`})
-	subgraphtest.Post(t, url, subgraphtest.Request{Query: `query Bad { users(first: 0) { edges { cursor } } }`})
+	graphqltest.Post(t, url, graphqltest.Request{Query: `mutation Create { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`})
+	graphqltest.Post(t, url, graphqltest.Request{Query: `query List { users(first: 2) { edges { cursor } } }`})
+	graphqltest.Post(t, url, graphqltest.Request{Query: `query Bad { users(first: 0) { edges { cursor } } }`})
 
 	ms := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer ms.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
@@ -158,7 +159,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		var page struct {
 			Users struct{ PageInfo subgraphtest.PageInfo }
 		}
-		e.post(subgraphtest.Request{Query: `{ users(first: 1) { pageInfo { endCursor } } }`}).Decode(t, &page)
+		e.post(graphqltest.Request{Query: `{ users(first: 1) { pageInfo { endCursor } } }`}).Decode(t, &page)
 		cursor := *page.Users.PageInfo.EndCursor
 		tampered := []byte(cursor)
 		tampered[3] ^= 1
@@ -167,16 +168,16 @@ func TestBadInputChangesNothing(t *testing.T) {
 		productsCursor := ours.Encode("ProductConnection products", 1) // signed as the products subgraph signs, with the same secret
 		unknown := relay.NewID("User")
 
-		req := func(query string, vars map[string]any) subgraphtest.Request {
-			return subgraphtest.Request{Query: query, Variables: vars}
+		req := func(query string, vars map[string]any) graphqltest.Request {
+			return graphqltest.Request{Query: query, Variables: vars}
 		}
-		create := func(name, email string) subgraphtest.Request {
+		create := func(name, email string) graphqltest.Request {
 			return req(createUser, map[string]any{"in": map[string]any{"name": name, "email": email}})
 		}
-		update := func(id string, in map[string]any) subgraphtest.Request {
+		update := func(id string, in map[string]any) graphqltest.Request {
 			return req(`mutation($id: ID!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { id } }`, map[string]any{"id": id, "in": in})
 		}
-		users := func(vars map[string]any) subgraphtest.Request {
+		users := func(vars map[string]any) graphqltest.Request {
 			return req(`query($first: Int, $after: String) { users(first: $first, after: $after) { edges { cursor } } }`, vars)
 		}
 		const bad, notFound = subgraph.CodeBadUserInput, subgraph.CodeNotFound
@@ -233,7 +234,7 @@ func TestPagination(t *testing.T) {
 		get := func(first int, after *string) page {
 			t.Helper()
 			var d struct{ Users page }
-			e.post(subgraphtest.Request{
+			e.post(graphqltest.Request{
 				Query:     `query($first: Int, $after: String) { users(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
 				Variables: map[string]any{"first": first, "after": after},
 			}).Decode(t, &d)
@@ -279,7 +280,7 @@ func TestPagination(t *testing.T) {
 			t.Errorf("first 20 of 23: %d edges, hasNextPage %v", len(p.Edges), p.PageInfo.HasNextPage)
 		}
 		var d struct{ Users page }
-		e.post(subgraphtest.Request{Query: `{ users { edges { cursor } pageInfo { hasNextPage } } }`}).Decode(t, &d)
+		e.post(graphqltest.Request{Query: `{ users { edges { cursor } pageInfo { hasNextPage } } }`}).Decode(t, &d)
 		if len(d.Users.Edges) != relay.DefaultFirst || !d.Users.PageInfo.HasNextPage {
 			t.Errorf("users without first: %d edges, want %d", len(d.Users.Edges), relay.DefaultFirst)
 		}
@@ -302,7 +303,7 @@ func TestEntities(t *testing.T) {
 		reps = append(reps, map[string]any{"__typename": "User", "id": unknown}, map[string]any{"__typename": "Product", "id": product})
 		want = append(want, "null", fmt.Sprintf(`{"__typename":"Product","id":%q}`, product))
 
-		req := subgraphtest.Request{
+		req := graphqltest.Request{
 			Query:     `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on User { id name email version } ... on Product { id } } }`,
 			Variables: map[string]any{"r": reps},
 		}
@@ -336,7 +337,7 @@ func TestService(t *testing.T) {
 	var got struct {
 		Service struct{ SDL string } `json:"_service"`
 	}
-	e.post(subgraphtest.Request{Query: `{ _service { sdl } }`}).Decode(t, &got)
+	e.post(graphqltest.Request{Query: `{ _service { sdl } }`}).Decode(t, &got)
 	if got.Service.SDL != schema.Users() {
 		t.Errorf("_service { sdl } is not schema.Users():\n%s", got.Service.SDL)
 	}
@@ -377,10 +378,10 @@ func TestBulkReadsTakeOneRoundTrip(t *testing.T) {
 	for i := 0; i < 25; i++ {
 		ids = append(ids, e.create(fmt.Sprintf("u%d", i), fmt.Sprintf("u%d@example.com", i)).ID)
 	}
-	e.post(subgraphtest.Request{Query: `{ users(first: 1) { edges { cursor } } }`}) // loads the page script into Redis
+	e.post(graphqltest.Request{Query: `{ users(first: 1) { edges { cursor } } }`}) // loads the page script into Redis
 
 	e.redis.RoundTrips.Store(0)
-	res := e.post(subgraphtest.Request{Query: `{ users(first: 20) { edges { node { id name email createdAt } } pageInfo { hasNextPage } } }`})
+	res := e.post(graphqltest.Request{Query: `{ users(first: 20) { edges { node { id name email createdAt } } pageInfo { hasNextPage } } }`})
 	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"hasNextPage":true`) {
 		t.Fatalf("page: %s", res.Raw)
 	}
@@ -395,7 +396,7 @@ func TestBulkReadsTakeOneRoundTrip(t *testing.T) {
 	}
 	q.WriteString(" }")
 	e.redis.RoundTrips.Store(0)
-	res = e.post(subgraphtest.Request{Query: q.String()})
+	res = e.post(graphqltest.Request{Query: q.String()})
 	var data map[string]json.RawMessage
 	json.Unmarshal(res.Data, &data)
 	if len(res.Errors) > 0 || len(data) != 20 {
@@ -423,7 +424,7 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 		`mutation { createUser(input: {name: "A", email: "a@example.com"}) { id } }`,
 		`{ _entities(representations: [{__typename: "User", id: "User:0190f3a0-0000-7000-8000-000000000000"}]) { ... on User { name } } }`,
 	} {
-		res := subgraphtest.Post(t, url+subgraph.GraphQLPath, subgraphtest.Request{Query: q})
+		res := graphqltest.Post(t, url+subgraph.GraphQLPath, graphqltest.Request{Query: q})
 		if res.Code(t) != subgraph.CodeUnavailable || strings.Contains(res.Raw, "127.0.0.1") {
 			t.Errorf("%s: %s, want one %s error without the address", q, res.Raw, subgraph.CodeUnavailable)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -41,15 +42,15 @@ func forEachBackend(t *testing.T, f func(t *testing.T, e *env)) {
 	}
 }
 
-func (e *env) post(req subgraphtest.Request) subgraphtest.Response {
+func (e *env) post(req graphqltest.Request) graphqltest.Response {
 	e.t.Helper()
-	return subgraphtest.Post(e.t, e.gql, req)
+	return graphqltest.Post(e.t, e.gql, req)
 }
 
 func (e *env) create(name, email string) user {
 	e.t.Helper()
 	var d struct{ CreateUser user }
-	e.post(subgraphtest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": name, "email": email}}}).Decode(e.t, &d)
+	e.post(graphqltest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": name, "email": email}}}).Decode(e.t, &d)
 	return d.CreateUser
 }
 
@@ -81,10 +82,10 @@ func TestIdempotentCreates(t *testing.T) {
 		header := func(key string) http.Header { return http.Header{subgraph.IdempotencyHeader: {key}} }
 
 		var first struct{ CreateUser user }
-		e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k1", ada)}).Decode(t, &first)
+		e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", ada)}).Decode(t, &first)
 		// Spelled differently but storing the same user: the same input.
 		var again struct{ CreateUser user }
-		e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "  Ada ", "email": "ada@example.com"})}).Decode(t, &again)
+		e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "  Ada ", "email": "ada@example.com"})}).Decode(t, &again)
 		if again.CreateUser != first.CreateUser {
 			t.Errorf("replay = %+v, want the first create's %+v", again.CreateUser, first.CreateUser)
 		}
@@ -92,10 +93,10 @@ func TestIdempotentCreates(t *testing.T) {
 		before := e.redis.Dump(t)
 		for _, tt := range []struct {
 			name string
-			req  subgraphtest.Request
+			req  graphqltest.Request
 		}{
-			{"other name", subgraphtest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "Bea", "email": "ada@example.com"})}},
-			{"other email", subgraphtest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "Ada", "email": "ada2@example.com"})}},
+			{"other name", graphqltest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "Bea", "email": "ada@example.com"})}},
+			{"other email", graphqltest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "Ada", "email": "ada2@example.com"})}},
 		} {
 			r := e.post(tt.req)
 			if r.Code(t) != subgraph.CodeIdempotencyKeyReused {
@@ -113,9 +114,9 @@ func TestIdempotentCreates(t *testing.T) {
 			{"over-long field", strings.Repeat("k", subgraph.MaxIdempotencyKeyBytes+1), false},
 			{"over-long header", strings.Repeat("k", subgraph.MaxIdempotencyKeyBytes+1), true},
 		} {
-			req := subgraphtest.Request{Query: createUser, Variables: keyed(tt.key, map[string]any{"name": "C", "email": "c@example.com"})}
+			req := graphqltest.Request{Query: createUser, Variables: keyed(tt.key, map[string]any{"name": "C", "email": "c@example.com"})}
 			if tt.hdr {
-				req = subgraphtest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "C", "email": "c@example.com"}}, Header: header(tt.key)}
+				req = graphqltest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "C", "email": "c@example.com"}}, Header: header(tt.key)}
 			}
 			if r := e.post(req); r.Code(t) != subgraph.CodeBadUserInput {
 				t.Errorf("%s: %s, want BAD_USER_INPUT", tt.name, r.Raw)
@@ -124,7 +125,7 @@ func TestIdempotentCreates(t *testing.T) {
 
 		// One header over two aliased creates: two users; the same request again: the
 		// same two.
-		two := subgraphtest.Request{
+		two := graphqltest.Request{
 			Query:  `mutation { a: createUser(input: {name: "A", email: "a@example.com"}) { id } b: createUser(input: {name: "B", email: "b@example.com"}) { id } }`,
 			Header: header("request-1"),
 		}
@@ -136,7 +137,7 @@ func TestIdempotentCreates(t *testing.T) {
 		}
 		// The field's own key wins over the header's.
 		var d3 struct{ CreateUser user }
-		e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k1", ada), Header: header("request-1")}).Decode(t, &d3)
+		e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", ada), Header: header("request-1")}).Decode(t, &d3)
 		if d3.CreateUser.ID != first.CreateUser.ID {
 			t.Errorf("field key with a header: %s, want the field key's user %s", d3.CreateUser.ID, first.CreateUser.ID)
 		}
@@ -158,15 +159,15 @@ func TestIdempotentCreates(t *testing.T) {
 			}
 			e.redis.Client.Del(ctx, k) // as if expired
 		}
-		if r := e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k1", ada)}); r.Code(t) != subgraph.CodeBadUserInput {
+		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", ada)}); r.Code(t) != subgraph.CodeBadUserInput {
 			t.Errorf("expired key: %s, want a new create, refused because the email is taken", r.Raw)
 		}
 
 		// A replay of a create whose user was deleted since says so.
 		var d4 struct{ CreateUser user }
-		e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}).Decode(t, &d4)
-		e.post(subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": d4.CreateUser.ID}}).Decode(t, &struct{}{})
-		if r := e.post(subgraphtest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}); r.Code(t) != subgraph.CodeNotFound {
+		e.post(graphqltest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}).Decode(t, &d4)
+		e.post(graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": d4.CreateUser.ID}}).Decode(t, &struct{}{})
+		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}); r.Code(t) != subgraph.CodeNotFound {
 			t.Errorf("replay of a deleted user's create: %s, want NOT_FOUND", r.Raw)
 		}
 	})
@@ -179,9 +180,9 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 		const n = 50
 		for _, viaHeader := range []bool{false, true} {
 			email := fmt.Sprintf("concurrent-%v@example.com", viaHeader)
-			req := subgraphtest.Request{Query: createUser, Variables: keyed("same", map[string]any{"name": "C", "email": email})}
+			req := graphqltest.Request{Query: createUser, Variables: keyed("same", map[string]any{"name": "C", "email": email})}
 			if viaHeader {
-				req = subgraphtest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "C", "email": email}},
+				req = graphqltest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "C", "email": email}},
 					Header: http.Header{subgraph.IdempotencyHeader: {"same"}}}
 			}
 			before := e.users()
@@ -191,7 +192,7 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := subgraphtest.PostErr(e.gql, req)
+					r, err := graphqltest.PostErr(e.gql, req)
 					if err != nil || len(r.Errors) > 0 {
 						t.Errorf("concurrent create: %v %s", err, r.Raw)
 						return
@@ -224,8 +225,8 @@ func TestVersions(t *testing.T) {
 		if u.Version != 1 {
 			t.Fatalf("version after create = %d, want 1", u.Version)
 		}
-		update := func(in map[string]any) subgraphtest.Response {
-			return e.post(subgraphtest.Request{
+		update := func(in map[string]any) graphqltest.Response {
+			return e.post(graphqltest.Request{
 				Query:     `mutation($id: ID!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { id name email version } }`,
 				Variables: map[string]any{"id": u.ID, "in": in},
 			})
@@ -267,7 +268,7 @@ func TestConcurrentUpdatesConflict(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := subgraphtest.PostErr(e.gql, subgraphtest.Request{
+					r, err := graphqltest.PostErr(e.gql, graphqltest.Request{
 						Query: `mutation($id: ID!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { version } }`,
 						Variables: map[string]any{"id": u.ID, "in": map[string]any{
 							"name": fmt.Sprintf("writer %d", i), "email": fmt.Sprintf("w%d-%d@example.com", i, round), "expectedVersion": version}},
@@ -298,7 +299,7 @@ func TestConcurrentUpdatesConflict(t *testing.T) {
 			}
 		}
 		var d struct{ User user }
-		e.post(subgraphtest.Request{Query: `query($id: ID!) { user(id: $id) { id name email version } }`, Variables: map[string]any{"id": u.ID}}).Decode(t, &d)
+		e.post(graphqltest.Request{Query: `query($id: ID!) { user(id: $id) { id name email version } }`, Variables: map[string]any{"id": u.ID}}).Decode(t, &d)
 		if d.User.Version != rounds+1 {
 			t.Errorf("version after %d rounds = %d, want %d", rounds, d.User.Version, rounds+1)
 		}
@@ -318,8 +319,8 @@ func TestDeleteAppendsAnEvent(t *testing.T) {
 		ctx := context.Background()
 		stream := e.redis.Prefix + events.UsersStream
 		u := e.create("Ada", "ada@example.com")
-		del := func(id string) subgraphtest.Response {
-			return e.post(subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": id}})
+		del := func(id string) graphqltest.Response {
+			return e.post(graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": id}})
 		}
 		if r := del(u.ID); r.Code(t) != "" {
 			t.Fatal(r.Raw)

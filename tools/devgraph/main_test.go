@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
@@ -83,17 +84,17 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 			}
 		}
 	}
-	subgraphtest.Post(t, gateway, subgraphtest.Request{Query: `{ users(first: 1) { edges { node { id products { edges { cursor } } } } } }`}).Decode(t, &d)
+	graphqltest.Post(t, gateway, graphqltest.Request{Query: `{ users(first: 1) { edges { node { id products { edges { cursor } } } } } }`}).Decode(t, &d)
 	if len(d.Users.Edges) != 1 || len(d.Users.Edges[0].Node.Products.Edges) == 0 {
 		t.Fatalf("seeded data: %+v, want a user with products", d)
 	}
 	ada := d.Users.Edges[0].Node.ID
-	subgraphtest.Post(t, gateway, subgraphtest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": ada}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
+	graphqltest.Post(t, gateway, graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": ada}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
 	subgraphtest.Eventually(t, "delete the deleted user's products", func() error {
 		var p struct {
 			Products struct{ Edges []struct{ Cursor string } }
 		}
-		subgraphtest.Post(t, gateway, subgraphtest.Request{Query: `query($o: ID!) { products(ownerId: $o) { edges { cursor } } }`, Variables: map[string]any{"o": ada}}).Decode(t, &p)
+		graphqltest.Post(t, gateway, graphqltest.Request{Query: `query($o: ID!) { products(ownerId: $o) { edges { cursor } } }`, Variables: map[string]any{"o": ada}}).Decode(t, &p)
 		if n := len(p.Products.Edges); n > 0 {
 			return fmt.Errorf("%d products left", n)
 		}
@@ -107,13 +108,13 @@ func TestDeletingAUserDeletesTheirProducts(t *testing.T) {
 func TestIdempotencyKeyThroughTheGateway(t *testing.T) {
 	dg := startGraph(t)
 	gateway := dg.gateway
-	req := subgraphtest.Request{
+	req := graphqltest.Request{
 		Query:  `mutation { a: createUser(input: {name: "A", email: "a@example.org"}) { id } b: createUser(input: {name: "B", email: "b@example.org"}) { id } }`,
 		Header: http.Header{"Idempotency-Key": {"retry-me"}, "Authorization": {"Bearer " + dg.admin}},
 	}
 	var first, again struct{ A, B struct{ ID string } }
-	subgraphtest.Post(t, gateway, req).Decode(t, &first)
-	subgraphtest.Post(t, gateway, req).Decode(t, &again)
+	graphqltest.Post(t, gateway, req).Decode(t, &first)
+	graphqltest.Post(t, gateway, req).Decode(t, &again)
 	if first.A.ID == "" || first.A.ID == first.B.ID || again != first {
 		t.Errorf("first %+v, retry %+v: want two users, the same both times", first, again)
 	}
@@ -135,7 +136,7 @@ func TestDevelopmentTokens(t *testing.T) {
 			}
 		}
 	}
-	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `{ users(first: 10) { edges { node { id name email } } } }`}).Decode(t, &users)
+	graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: `{ users(first: 10) { edges { node { id name email } } } }`}).Decode(t, &users)
 	ids := map[string]string{}
 	for _, e := range users.Users.Edges {
 		ids[e.Node.Email] = e.Node.ID
@@ -147,30 +148,30 @@ func TestDevelopmentTokens(t *testing.T) {
 	rename := `mutation($id: ID!, $name: String!) { updateUser(id: $id, input: {name: $name}) { name } }`
 	nameOf := func(id string) string {
 		var d struct{ User struct{ Name string } }
-		subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `query($id: ID!) { user(id: $id) { name } }`, Variables: map[string]any{"id": id}}).Decode(t, &d)
+		graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: `query($id: ID!) { user(id: $id) { name } }`, Variables: map[string]any{"id": id}}).Decode(t, &d)
 		return d.User.Name
 	}
 
 	// Anonymous writes are refused, and so is Ada's write to Grace; nothing changes.
-	if code := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Anonymous"}}).Code(t); code != "UNAUTHENTICATED" {
+	if code := graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Anonymous"}}).Code(t); code != "UNAUTHENTICATED" {
 		t.Errorf("anonymous updateUser: code %q, want UNAUTHENTICATED", code)
 	}
-	if code := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Not Grace"}, Header: bearer(dg.ada)}).Code(t); code != "FORBIDDEN" {
+	if code := graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Not Grace"}, Header: bearer(dg.ada)}).Code(t); code != "FORBIDDEN" {
 		t.Errorf("Ada's updateUser of Grace: code %q, want FORBIDDEN", code)
 	}
 	if n := nameOf(grace); n != "Grace Hopper" {
 		t.Errorf("Grace's name after refusals: %q", n)
 	}
 	// Ada's token is Ada's: she may rename herself; the admin token may rename anyone.
-	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Ada King"}, Header: bearer(dg.ada)}).Decode(t, &struct{}{})
-	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Rear Admiral Hopper"}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
+	graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: rename, Variables: map[string]any{"id": ada, "name": "Ada King"}, Header: bearer(dg.ada)}).Decode(t, &struct{}{})
+	graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: rename, Variables: map[string]any{"id": grace, "name": "Rear Admiral Hopper"}, Header: bearer(dg.admin)}).Decode(t, &struct{}{})
 	if a, g := nameOf(ada), nameOf(grace); a != "Ada King" || g != "Rear Admiral Hopper" {
 		t.Errorf("names after allowed writes: Ada %q, Grace %q", a, g)
 	}
 
 	// A token not signed by the development key is refused with 401 by the gateway.
 	forged := dg.ada[:len(dg.ada)-4] + "AAAA"
-	if r := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `{ users(first: 1) { edges { cursor } } }`, Header: bearer(forged)}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
+	if r := graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: `{ users(first: 1) { edges { cursor } } }`, Header: bearer(forged)}); r.Status != http.StatusUnauthorized || r.Code(t) != "UNAUTHENTICATED" {
 		t.Errorf("forged token: status %d, errors %+v; want 401 UNAUTHENTICATED", r.Status, r.Errors)
 	}
 
@@ -193,7 +194,7 @@ func TestAuthenticationOff(t *testing.T) {
 		t.Errorf("tokens printed with -auth=false: %q, %q", dg.ada, dg.admin)
 	}
 	var d struct{ CreateUser struct{ ID string } }
-	subgraphtest.Post(t, dg.gateway, subgraphtest.Request{Query: `mutation { createUser(input: {name: "Anyone", email: "anyone@example.org"}) { id } }`}).Decode(t, &d)
+	graphqltest.Post(t, dg.gateway, graphqltest.Request{Query: `mutation { createUser(input: {name: "Anyone", email: "anyone@example.org"}) { id } }`}).Decode(t, &d)
 	if d.CreateUser.ID == "" {
 		t.Error("anonymous createUser with -auth=false: no id")
 	}
@@ -218,7 +219,7 @@ func TestFederation(t *testing.T) {
 			}
 		}
 	}
-	r := subgraphtest.Post(t, dg.gateway, subgraphtest.Request{
+	r := graphqltest.Post(t, dg.gateway, graphqltest.Request{
 		Query: `{ products(first: 1) { edges { node { name owner { name products(first: 5) { edges { node { name } } } } } } } }`})
 	r.Decode(t, &d)
 	if len(d.Products.Edges) != 1 {

@@ -1,4 +1,4 @@
-package subgraphtest
+package graphqltest
 
 import (
 	"bufio"
