@@ -1,7 +1,8 @@
-// Command devgraph runs the whole graph in one process for development: every subgraph
-// of the graph's table (schema.Subgraphs), each on its own Redis (an embedded in-memory
-// one unless a URL is given) and each built with its own Config by its entry in
-// subgraphs.go, the products subgraph's consumer of the users subgraph's events (it
+// Command devgraph runs the whole graph in one process for development, as
+// internal/wholegraph builds it for the tests too: every subgraph of the graph's table
+// (schema.Subgraphs), each on its own Redis (an embedded in-memory one unless a URL is
+// given) and each built with its own Config by its entry in
+// internal/wholegraph/subgraphs.go, the products subgraph's consumer of the users subgraph's events (it
 // reads them from the users Redis, as the products binary does with -events-redis-url),
 // and the gateway in front of them, seeded with demo data. With -auth (the default) every
 // service verifies bearer tokens against a development key made at start, and devgraph
@@ -20,16 +21,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-
-	"github.com/redis/go-redis/v9"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/internal/wholegraph"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
@@ -65,26 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	// Bind every listener first: the URLs are known, and requests wait in the backlog
-	// until each server runs, so nothing polls.
-	lns := map[string]net.Listener{}
-	listen := map[string]string{"gateway": *addr}
+	listen := map[string]string{wholegraph.GatewayName: *addr}
 	for name, a := range addrs {
 		listen[name] = *a
 	}
-	for name, a := range listen {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		defer ln.Close()
-		lns[name] = ln
-	}
-	urls := map[string]string{}
-	for _, s := range subgraphs {
-		urls[s.Name] = "http://" + lns[s.Name].Addr().String() + "/graphql"
-	}
-	gatewayURL := "http://" + lns["gateway"].Addr().String() + "/graphql"
 
 	var dev *devAuth
 	var verifier *auth.Verifier
@@ -99,82 +81,61 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Warn("authentication is off (-auth=false): tokens are ignored and anyone may write anything")
 	}
 
-	rdbs := map[string]redis.UniversalClient{}
-	for _, s := range subgraphs {
-		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[s.Name], 0)
-		if err != nil {
-			return err
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
 		}
-		defer closeRedis()
-		rdbs[s.Name] = rdb
-	}
-	// Every subgraph with its own Config (subgraphs.go), then all of them served, and the
-	// gateway in front of them in the table's order.
-	built := make([]running, len(subgraphs))
-	var gatewaySubgraphs []gateway.Subgraph
-	for i, s := range subgraphs {
-		construct, ok := constructors[s.Name]
-		if !ok {
-			return fmt.Errorf("subgraph %s has no constructor in tools/devgraph/subgraphs.go", s.Name)
-		}
-		if built[i], err = construct(env{redis: rdbs, urls: urls, verifier: verifier, logger: logger.With("service", s.Name)}); err != nil {
-			return err
-		}
-		gatewaySubgraphs = append(gatewaySubgraphs, gateway.Subgraph{Name: s.Name, URL: urls[s.Name]})
-	}
-
-	g, ctx := errgroup.WithContext(ctx)
-	for i, s := range subgraphs {
-		g.Go(func() error { return serve.Run(ctx, serve.NewServer(built[i].handler), lns[s.Name], logger) })
-		if run := built[i].run; run != nil {
-			g.Go(func() error { return run(ctx) })
-		}
-	}
-	// The seed goes to the subgraphs directly, with the admin token, as an operator's
-	// script would: the playground's headers editor starts with a seeded user's token,
-	// known only once the seed ran, and the gateway's front takes it when it is built.
+	}()
+	// The whole graph from the table (internal/wholegraph), on this run's addresses. The
+	// seed goes to the subgraphs directly, with the admin token, as an operator's script
+	// would, before the gateway is built: the playground's headers editor starts with a
+	// seeded user's token, known only once the seed ran.
 	var ada, adminToken string // adminToken: empty with authentication off
 	if dev != nil {
 		adminToken = dev.adminToken()
 	}
-	if *seed {
-		if ada, err = seedDemo(ctx, urls, adminToken, logger); err != nil {
-			return fmt.Errorf("seed: %w", err)
-		}
-	}
 	var adaToken string
 	fc := front.DefaultConfig()
 	fc.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
-	if dev != nil && ada != "" {
-		adaToken = dev.token(ada)
-		fc.PlaygroundHeaders = playgroundHeaders(adaToken)
-	}
-	gcfg := gateway.Config{
-		Subgraphs: gatewaySubgraphs,
-		Verifier:  verifier,
-		Front:     &fc,
-		Logger:    logger.With("service", "gateway"),
-	}
-	if *federation {
-		// The supergraph's subgraphs are overridden with this run's URLs.
-		file := filepath.Join(os.TempDir(), fmt.Sprintf("fedgraph-supergraph-%d.graphql", os.Getpid()))
-		if err := os.WriteFile(file, []byte(schema.Supergraph()), 0o600); err != nil {
-			return fmt.Errorf("supergraph: %w", err)
-		}
-		defer os.Remove(file)
-		gcfg.Supergraph = file
-	}
-	gw, err := gateway.New(ctx, gcfg)
+	graph, err := wholegraph.Start(ctx, wholegraph.Config{
+		Listen: func(name string) (net.Listener, error) { return net.Listen("tcp", listen[name]) },
+		Store: func(name string) (wholegraph.Store, error) {
+			rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[name], 0)
+			if err != nil {
+				return wholegraph.Store{}, err
+			}
+			closers = append(closers, closeRedis)
+			return wholegraph.Store{Client: rdb}, nil
+		},
+		CursorSecret:   subgraph.DevCursorSecret,
+		EventsConsumer: "devgraph",
+		Verifier:       verifier,
+		Logger:         logger,
+		Federation:     *federation,
+		Gateway:        gateway.Config{Front: &fc},
+		BeforeGateway: func(ctx context.Context, g *wholegraph.Graph, _ *gateway.Config) error {
+			if *seed {
+				var err error
+				if ada, err = seedDemo(ctx, g.URLs(), adminToken, logger); err != nil {
+					return fmt.Errorf("seed: %w", err)
+				}
+			}
+			if dev != nil && ada != "" {
+				adaToken = dev.token(ada)
+				fc.PlaygroundHeaders = playgroundHeaders(adaToken)
+			}
+			return nil
+		},
+	})
 	if err != nil {
 		return err
 	}
-	gh, err := gw.Handler()
-	if err != nil {
-		return err
-	}
-	g.Go(func() error { return serve.Run(ctx, gw.Server(gh), lns["gateway"], logger) })
+	defer graph.Close()
+	urls := graph.URLs()
+	gatewayURL := graph.URL
 
-	fmt.Fprintf(stdout, "playground         http://%s/\n", lns["gateway"].Addr())
+	fmt.Fprintf(stdout, "playground         http://%s/\n", graph.Addr)
 	for _, s := range subgraphs {
 		fmt.Fprintf(stdout, "%-19s%s\n", s.Name+" subgraph", urls[s.Name])
 	}
@@ -188,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	fmt.Fprintf(stdout, "gateway            %s\n", gatewayURL)
 	fmt.Fprintf(stdout, "try: curl -s %s -H 'Content-Type: application/json' -d '{\"query\":\"{ products(first: 3) { edges { node { id name price { amount currencyCode } owner { name email } } } } }\"}'\n", gatewayURL)
-	return g.Wait()
+	return graph.Wait()
 }
 
 // seedDemo creates demo users and products, unless there are users already, calling the
