@@ -20,6 +20,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // authzSDL is a subgraph that declares Apollo Router's authorization directives and
@@ -235,20 +236,7 @@ func authorizationDirectives(t *testing.T, federation bool) {
 }
 
 // postHeaders sends a query with headers and decodes the answer.
-func postHeaders(t *testing.T, url, query string, hdr map[string]string) result {
+func postHeaders(t *testing.T, url, query string, hdr map[string]string) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := result{Status: resp.StatusCode}
-	json.NewDecoder(resp.Body).Decode(&r)
-	return r
+	return graphqltest.Post(t, url, graphqltest.Request{Query: query, Header: graphqltest.Headers(hdr)})
 }

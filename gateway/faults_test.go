@@ -11,11 +11,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
 // exact compares a whole response, data and errors, as JSON text: key order included.
-func exact(t *testing.T, r result, wantData, wantErrors string) {
+func exact(t *testing.T, r graphqltest.Response, wantData, wantErrors string) {
 	t.Helper()
 	if string(r.Data) != wantData {
 		t.Errorf("data:\n got %s\nwant %s", r.Data, wantData)
@@ -107,7 +108,7 @@ func TestSubgraphFaults(t *testing.T) {
 func TestUsersDown(t *testing.T) {
 	g := startGraph(t, redistest.Miniredis)
 	seed(t, g)
-	g.usersServer.Close()
+	g.whole.Subgraph("users").Stop()
 	exact(t, g.post(t, `{ products(first: 100) { edges { node { name owner { name } } } } }`, nil), listWithoutOwners(100), usersUnavailable)
 	// Fields of the products subgraph alone still answer in full.
 	r := g.post(t, `{ products(first: 2) { edges { node { name owner { id } } } } }`, nil)

@@ -114,7 +114,7 @@ func TestCostOfReadmeQuery(t *testing.T) {
 		r := g.post(t, productsWithOwner, nil)
 		got := ""
 		if len(r.Errors) > 0 {
-			got = r.code(t)
+			got = onlyCode(t, r)
 		}
 		if got != tt.code {
 			t.Errorf("max-cost %d: code %q, want %q", tt.max, got, tt.code)

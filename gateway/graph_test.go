@@ -1,38 +1,38 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
+	"github.com/fedgraph/fedgraph/internal/wholegraph"
 	"github.com/fedgraph/fedgraph/schema"
-	"github.com/fedgraph/fedgraph/subgraphs/products"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
-// graph is the whole system on real HTTP: both subgraphs and the gateway, each on its
-// own httptest server, each subgraph on its own Redis.
+// graph is the whole system on real HTTP (internal/wholegraph): every subgraph of the
+// table and the gateway, each on its own loopback server, each subgraph on its own Redis
+// and behind a hop that counts its requests.
 type graph struct {
-	url           string // the gateway's GraphQL endpoint
-	gateway       *gateway.Gateway
-	usersRedis    redistest.Redis
-	productsRedis redistest.Redis
-	// users and products stand in front of the subgraphs, counting requests.
-	users, products       *hop
-	log                   *requestLog
-	usersServer           *httptest.Server
-	productsServer        *httptest.Server
-	usersURL, productsURL string // the subgraphs' GraphQL endpoints
+	url     string // the gateway's GraphQL endpoint
+	gateway *gateway.Gateway
+	whole   *wholegraph.Graph
+	// redis and hops are each subgraph's Redis and hop, by name.
+	redis map[string]redistest.Redis
+	hops  map[string]*hop
+	// The users and products subgraphs' Redis, hops and GraphQL endpoints, which the
+	// tests name.
+	usersRedis, productsRedis redistest.Redis
+	users, products           *hop
+	usersURL, productsURL     string
+	log                       *requestLog
 }
 
 // option changes the gateway's configuration for one test.
@@ -52,7 +52,7 @@ func withFederation(t testing.TB) option {
 	return func(c *gateway.Config) { c.Supergraph = file }
 }
 
-// withVerifier turns authentication on with v, in the gateway and in both subgraphs,
+// withVerifier turns authentication on with v, in the gateway and in every subgraph,
 // which verify the forwarded token again with the same settings, as deployed.
 func withVerifier(v *auth.Verifier) option {
 	return func(c *gateway.Config) { c.Verifier = v }
@@ -73,51 +73,40 @@ func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ur, pr := backend.New(t), backend.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret", Verifier: cfg.Verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &requestLog{}
-	uhop := &hop{name: "users", next: uh, log: log}
-	us := httptest.NewServer(uhop)
-	t.Cleanup(us.Close)
-	owners, err := products.NewUsersClient(us.URL + "/graphql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ph, err := products.New(products.Config{
-		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-test-secret", Owners: owners, Verifier: cfg.Verifier,
+	g := &graph{redis: map[string]redistest.Redis{}, hops: map[string]*hop{}, log: &requestLog{}}
+	// The graph runs until the test ends; gateway.New's wait for the subgraphs is
+	// bounded by its StartupTimeout.
+	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
+		Store: func(name string) (wholegraph.Store, error) {
+			r := backend.New(t)
+			g.redis[name] = r
+			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+		},
+		Wrap: func(name string, h http.Handler) http.Handler {
+			g.hops[name] = &hop{name: name, next: h, log: g.log}
+			return g.hops[name]
+		},
+		// users-test-secret, products-test-secret: the cursors in testdata's goldens.
+		CursorSecret: func(name string) string { return name + "-test-secret" },
+		Verifier:     cfg.Verifier,
+		Gateway:      cfg,
+		BeforeGateway: func(context.Context, *wholegraph.Graph, *gateway.Config) error {
+			g.users, g.products = g.hops["users"], g.hops["products"]
+			if before != nil {
+				before(g)
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	phop := &hop{name: "products", next: ph, log: log}
-	ps := httptest.NewServer(phop)
-	t.Cleanup(ps.Close)
-	if before != nil {
-		before(&graph{users: uhop, products: phop})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cfg.Subgraphs = []gateway.Subgraph{
-		{Name: "users", URL: us.URL + "/graphql"},
-		{Name: "products", URL: ps.URL + "/graphql"},
-	}
-	gw, err := gateway.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gw.Close)
-	h, err := gw.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := httptest.NewServer(h)
-	t.Cleanup(gs.Close)
-	return &graph{url: gs.URL + "/graphql", gateway: gw, usersRedis: ur, productsRedis: pr,
-		users: uhop, products: phop, log: log, usersServer: us, productsServer: ps,
-		usersURL: us.URL + "/graphql", productsURL: ps.URL + "/graphql"}
+	t.Cleanup(w.Close)
+	g.url, g.gateway, g.whole = w.URL, w.Gateway, w
+	g.usersRedis, g.productsRedis = g.redis["users"], g.redis["products"]
+	g.users, g.products = g.hops["users"], g.hops["products"]
+	g.usersURL, g.productsURL = w.Subgraph("users").URL, w.Subgraph("products").URL
+	return g
 }
 
 // forEachBackend runs f against miniredis and, when REDIS_URL is set, a real Redis.
@@ -130,21 +119,8 @@ func forEachBackend(t *testing.T, f func(t *testing.T, g *graph)) {
 	}
 }
 
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-type result struct {
-	Data       json.RawMessage `json:"data"`
-	Errors     []gqlError      `json:"errors"`
-	Extensions json.RawMessage `json:"extensions"` // as sent; empty when absent
-	Status     int             `json:"-"`          // set by postHeaders
-}
-
-// code returns the extensions.code of the only error, failing the test otherwise.
-func (r result) code(t *testing.T) string {
+// onlyCode returns the extensions.code of r's only error, failing the test otherwise.
+func onlyCode(t *testing.T, r graphqltest.Response) string {
 	t.Helper()
 	if len(r.Errors) != 1 {
 		t.Fatalf("got %d errors %+v, want exactly one", len(r.Errors), r.Errors)
@@ -154,23 +130,9 @@ func (r result) code(t *testing.T) string {
 }
 
 // post sends one GraphQL request to the gateway over HTTP.
-func (g *graph) post(t testing.TB, query string, vars map[string]any) result {
+func (g *graph) post(t testing.TB, query string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("post: %v", err)
-	}
-	defer resp.Body.Close()
-	var r result
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
-	}
-	return r
+	return graphqltest.Post(t, g.url, graphqltest.Request{Query: query, Variables: vars})
 }
 
 // must sends a request that must succeed and decodes its data into out.
@@ -203,17 +165,7 @@ func (g *graph) createProduct(t testing.TB, name, amount, currency, owner string
 }
 
 // postOp sends one named operation of a document.
-func postOp(t testing.TB, g *graph, doc, name string, vars map[string]any) result {
+func postOp(t testing.TB, g *graph, doc, name string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": doc, "operationName": name, "variables": vars})
-	resp, err := http.Post(g.url, "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("post: %v", err)
-	}
-	defer resp.Body.Close()
-	var r result
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return r
+	return graphqltest.Post(t, g.url, graphqltest.Request{Query: doc, OperationName: name, Variables: vars})
 }

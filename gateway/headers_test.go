@@ -2,35 +2,23 @@ package gateway_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
 // postWith sends a request with extra headers and returns the response's X-Request-Id.
 func postWith(t *testing.T, g *graph, query string, vars map[string]any, hdr map[string]string) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, g.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r result
-	json.NewDecoder(resp.Body).Decode(&r)
+	r := graphqltest.Post(t, g.url, graphqltest.Request{Query: query, Variables: vars, Header: graphqltest.Headers(hdr)})
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}
-	return resp.Header.Get("X-Request-Id")
+	return r.Header.Get("X-Request-Id")
 }
 
 // TestHeaderPropagation checks what the gateway forwards to the subgraphs: the request

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -21,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
@@ -118,21 +118,13 @@ func (quietLogger) QueryPlanStep(*nautilus.QueryPlanStep)            {}
 
 // postTo sends one GraphQL request to url and decodes the answer, with a deadline so
 // that a hung baseline cannot stall the suite.
-func postTo(t testing.TB, url, query string, vars map[string]any) result {
+func postTo(t testing.TB, url, query string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	r, err := graphqltest.PostContext(ctx, url, graphqltest.Request{Query: query, Variables: vars})
 	if err != nil {
 		t.Fatalf("post: %v", err)
-	}
-	defer resp.Body.Close()
-	var r result
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
 	}
 	return r
 }

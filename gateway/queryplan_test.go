@@ -7,12 +7,13 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
 // planOf is the queryPlan entry of an answer's extensions, failing the test unless the
 // answer came with status 200.
-func planOf(t *testing.T, r result) string {
+func planOf(t *testing.T, r graphqltest.Response) string {
 	t.Helper()
 	if r.Status != http.StatusOK {
 		t.Fatalf("status %d: %+v", r.Status, r)

@@ -108,7 +108,7 @@ func subscriptionOverSSE(t *testing.T, g *graph) {
 // refused before any stream starts, and past -max-subscriptions the next is refused.
 func TestSubscriptionRefusals(t *testing.T) {
 	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.MaxSubscriptions = 1 })
-	if r := g.post(t, productCreated, nil); r.code(t) != front.CodeSubscriptionsNotSupported || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
+	if r := g.post(t, productCreated, nil); onlyCode(t, r) != front.CodeSubscriptionsNotSupported || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
 		t.Errorf("over POST: %+v", r.Errors)
 	}
 	resp, err := http.Get(g.url + "?query=" + strings.ReplaceAll(productCreated, " ", "+"))
@@ -140,7 +140,7 @@ func TestSubscriptionEnds(t *testing.T) {
 	ada := g.createUser(t, "Ada Lovelace", "ada@example.com")
 	s := graphqltest.Subscribe(t, g.url, graphqltest.Request{Query: productCreated}, nil)
 	live(t, g, ada, s)
-	g.productsServer.CloseClientConnections()
+	g.whole.Subgraph("products").CloseConnections()
 	r, ok := s.Next()
 	if !ok || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != front.CodeSubgraphUnavailable || !slices.Equal(r.Errors[0].Path, []any{"productCreated"}) {
 		t.Errorf("after products went: %v %s, want SUBGRAPH_UNAVAILABLE at productCreated", ok, r.Raw)

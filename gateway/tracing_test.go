@@ -5,21 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
-	"github.com/fedgraph/fedgraph/subgraphs/products"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
+	"github.com/fedgraph/fedgraph/internal/wholegraph"
 )
 
 // TestOneTraceAcrossTheGraph sends a query with a client's traceparent through the
@@ -29,39 +24,23 @@ import (
 func TestOneTraceAcrossTheGraph(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	ur, pr := redistest.Miniredis.New(t), redistest.Miniredis.New(t)
-	for _, r := range []redistest.Redis{ur, pr} {
-		if err := redisotel.InstrumentTracing(r.Client, redisotel.WithTracerProvider(tp)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "s", Tracer: tp})
+	// The graph runs until the test ends; gateway.New's wait for the subgraphs is
+	// bounded by its StartupTimeout.
+	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
+		Store: func(string) (wholegraph.Store, error) {
+			r := redistest.Miniredis.New(t)
+			if err := redisotel.InstrumentTracing(r.Client, redisotel.WithTracerProvider(tp)); err != nil {
+				return wholegraph.Store{}, err
+			}
+			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+		},
+		Tracer: tp,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := httptest.NewServer(uh)
-	defer us.Close()
-	owners, _ := products.NewUsersClient(us.URL + "/graphql")
-	ph, err := products.New(products.Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "s", Owners: owners, Tracer: tp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(ph)
-	defer ps.Close()
-	fc := front.DefaultConfig()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	gw, err := gateway.New(ctx, gateway.Config{Front: &fc, Tracer: tp, Subgraphs: []gateway.Subgraph{
-		{Name: "users", URL: us.URL + "/graphql"}, {Name: "products", URL: ps.URL + "/graphql"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
-	h, _ := gw.Handler()
-	gs := httptest.NewServer(h)
-	defer gs.Close()
-	g := &graph{url: gs.URL + "/graphql"}
+	defer w.Close()
+	g := &graph{url: w.URL}
 	ada := g.createUser(t, "Ada", "ada@example.com")
 	pid := g.createProduct(t, "Engine", "1", "USD", ada)
 	before := len(rec.Ended()) // the seeding's spans are not this test's

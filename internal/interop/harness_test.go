@@ -18,15 +18,14 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
-	"github.com/fedgraph/fedgraph/subgraphs/products"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
+	"github.com/fedgraph/fedgraph/internal/wholegraph"
 )
 
 // subgraph is one subgraph as composition sees it: its name and GraphQL URL.
 type subgraph struct{ name, url string }
 
-// graph is both subgraphs and our gateway, each on its own loopback server, each
-// subgraph on its own miniredis.
+// graph is every subgraph of the table and our gateway (internal/wholegraph), each on
+// its own loopback server, each subgraph on its own miniredis.
 type graph struct {
 	subgraphs []subgraph
 	gateway   string // our gateway's GraphQL URL
@@ -35,25 +34,21 @@ type graph struct {
 // startGraph starts the graph for t; everything stops when t ends.
 func startGraph(t *testing.T) *graph {
 	t.Helper()
-	ur, pr := redistest.Miniredis.New(t), redistest.Miniredis.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-interop-secret"})
+	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
+		Store: func(string) (wholegraph.Store, error) {
+			r := redistest.Miniredis.New(t)
+			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+		},
+		CursorSecret: func(name string) string { return name + "-interop-secret" },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	us := httptest.NewServer(uh)
-	t.Cleanup(us.Close)
-	owners, err := products.NewUsersClient(us.URL + "/graphql")
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(w.Close)
+	g := &graph{gateway: w.URL}
+	for _, s := range w.Subgraphs {
+		g.subgraphs = append(g.subgraphs, subgraph{s.Name, s.URL})
 	}
-	ph, err := products.New(products.Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-interop-secret", Owners: owners})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(ph)
-	t.Cleanup(ps.Close)
-	g := &graph{subgraphs: []subgraph{{"users", us.URL + "/graphql"}, {"products", ps.URL + "/graphql"}}}
-	g.gateway = g.startGateway(t, front.DefaultConfig())
 	return g
 }
 

@@ -42,9 +42,9 @@ type Config struct {
 	// known and requests wait in the backlog until their server runs.
 	// default: a free loopback port (127.0.0.1:0)
 	Listen func(name string) (net.Listener, error)
-	// CursorSecret signs every subgraph's pagination cursors.
-	// default: subgraph.DevCursorSecret
-	CursorSecret string
+	// CursorSecret returns the secret that signs a subgraph's pagination cursors, by
+	// name. default: subgraph.DevCursorSecret for every subgraph
+	CursorSecret func(name string) string
 	// EventsConsumer, when set, makes each subgraph that consumes another's events
 	// (products, users' user.deleted) run its consumer under this name.
 	// default: "", no consumer: the products of a deleted user stay
@@ -62,6 +62,7 @@ type Config struct {
 	Wrap func(name string, h http.Handler) http.Handler
 	// Federation serves the graph in federation mode: the gateway plans over the graph's
 	// supergraph (schema.Supergraph), its subgraphs' URLs overridden with this graph's.
+	// A Gateway.Supergraph given is served as it is, in federation mode too.
 	// default: false, stitch mode
 	Federation bool
 	// Gateway is the gateway's configuration. Start sets its Subgraphs (and Supergraph
@@ -153,7 +154,8 @@ func (s *Subgraph) track(c net.Conn, state http.ConnState) {
 	}
 }
 
-// Start runs the graph until ctx ends or Close is called: it binds every listener,
+// Start runs the graph until ctx ends or Close is called (a test passes a context that
+// outlives it, and calls Close when it ends): it binds every listener,
 // builds each subgraph of the table, serves them, runs BeforeGateway, then builds and
 // serves the gateway. On an error, whatever started is stopped.
 func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
@@ -163,8 +165,8 @@ func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
 	if cfg.Listen == nil {
 		cfg.Listen = func(string) (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 	}
-	if cfg.CursorSecret == "" {
-		cfg.CursorSecret = subgraph.DevCursorSecret
+	if cfg.CursorSecret == nil {
+		cfg.CursorSecret = func(string) string { return subgraph.DevCursorSecret }
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -206,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
 	}
 	g.Addr = gln.Addr().String()
 	g.URL = "http://" + g.Addr + "/graphql"
-	env := Env{Stores: map[string]Store{}, URLs: map[string]string{}, CursorSecret: cfg.CursorSecret,
+	env := Env{Stores: map[string]Store{}, URLs: map[string]string{},
 		EventsConsumer: cfg.EventsConsumer, Verifier: cfg.Verifier, Tracer: cfg.Tracer}
 	subLns := map[string]net.Listener{}
 	for _, s := range table {
@@ -228,6 +230,7 @@ func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
 	for _, s := range g.Subgraphs {
 		e := env
 		e.Logger = logger.With("service", s.Name)
+		e.CursorSecret = cfg.CursorSecret(s.Name)
 		svc, err := build[s.Name](e)
 		if err != nil {
 			return nil, err
@@ -269,7 +272,7 @@ func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
 	for _, s := range g.Subgraphs {
 		gcfg.Subgraphs = append(gcfg.Subgraphs, gateway.Subgraph{Name: s.Name, URL: s.URL})
 	}
-	if cfg.Federation {
+	if cfg.Federation && gcfg.Supergraph == "" {
 		// The supergraph's subgraphs are overridden with this graph's URLs.
 		if g.dir, err = os.MkdirTemp("", "wholegraph-"); err != nil {
 			return nil, fmt.Errorf("wholegraph: supergraph: %w", err)

@@ -63,7 +63,9 @@ func TestEveryTableSubgraphServes(t *testing.T) {
 			}
 			var d struct{ CreateUser struct{ ID string } }
 			graphqltest.Post(t, g.URL, graphqltest.Request{Query: `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { id } }`}).Decode(t, &d)
-			var p struct{ CreateProduct struct{ Owner struct{ Name string } } }
+			var p struct {
+				CreateProduct struct{ Owner struct{ Name string } }
+			}
 			graphqltest.Post(t, g.URL, graphqltest.Request{
 				Query:     `mutation($in: CreateProductInput!) { createProduct(input: $in) { owner { name } } }`,
 				Variables: map[string]any{"in": map[string]any{"name": "Engine", "ownerId": d.CreateUser.ID, "price": map[string]any{"amount": "1", "currencyCode": "USD"}}},

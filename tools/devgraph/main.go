@@ -108,7 +108,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			closers = append(closers, closeRedis)
 			return wholegraph.Store{Client: rdb}, nil
 		},
-		CursorSecret:   subgraph.DevCursorSecret,
 		EventsConsumer: "devgraph",
 		Verifier:       verifier,
 		Logger:         logger,
