@@ -5,14 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fedgraph/fedgraph/internal/corpus"
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
@@ -107,16 +106,11 @@ func readGolden(t *testing.T) map[string]string {
 // rawPost sends a query and returns the response body as it came.
 func rawPost(t *testing.T, url, query string, vars map[string]any) []byte {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	r, err := graphqltest.PostContext(ctx, url, graphqltest.Request{Query: query, Variables: vars})
 	if err != nil {
 		t.Fatalf("post: %v", err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return bytes.TrimSpace(b)
+	return bytes.TrimSpace([]byte(r.Raw))
 }

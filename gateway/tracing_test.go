@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/internal/wholegraph"
 )
@@ -46,15 +45,11 @@ func TestOneTraceAcrossTheGraph(t *testing.T) {
 	before := len(rec.Ended()) // the seeding's spans are not this test's
 
 	const clientTrace, clientSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	body, _ := json.Marshal(map[string]any{"query": `query ProductWithOwner($id: ID!) { product(id: $id) { name owner { name } } }`, "variables": map[string]any{"id": pid}})
-	req, _ := http.NewRequest(http.MethodPost, g.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("traceparent", "00-"+clientTrace+"-"+clientSpan+"-01")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	graphqltest.Post(t, g.url, graphqltest.Request{
+		Query:     `query ProductWithOwner($id: ID!) { product(id: $id) { name owner { name } } }`,
+		Variables: map[string]any{"id": pid},
+		Header:    http.Header{"Traceparent": {"00-" + clientTrace + "-" + clientSpan + "-01"}},
+	})
 
 	var spans []sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended()[before:] {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 )
 
@@ -42,19 +43,19 @@ func newAnswers(names []string, owner string) *answers {
 	}
 }
 
-func (a *answers) record(r response, err error) {
+func (a *answers) record(r graphqltest.Response, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
-	case err == nil && r.status == 200 && len(r.Errors) == 0 && string(r.Data) == a.fullWant:
+	case err == nil && r.Status == 200 && len(r.Errors) == 0 && string(r.Data) == a.fullWant:
 		a.full++
-	case err == nil && r.status == 200 && string(r.Data) == a.degradedWant && len(r.Errors) == 1 &&
+	case err == nil && r.Status == 200 && string(r.Data) == a.degradedWant && len(r.Errors) == 1 &&
 		r.Errors[0].Extensions["code"] == "SUBGRAPH_UNAVAILABLE" && r.Errors[0].Message == "subgraph users did not answer":
 		a.degraded++
 	default:
 		a.other++
 		if len(a.samples) < 5 {
-			a.samples = append(a.samples, fmt.Sprintf("%v %d %s %+v", err, r.status, r.Data, r.Errors))
+			a.samples = append(a.samples, fmt.Sprintf("%v %d %s %+v", err, r.Status, r.Data, r.Errors))
 		}
 	}
 }
@@ -384,7 +385,7 @@ func TestGracefulShutdownUnderLoad(t *testing.T) {
 	a := newAnswers(names, "Ada Lovelace")
 	q := `{ products(first: 50) { edges { node { name owner { name } } } } }`
 	var refused atomic.Int64
-	stop := load(8, s.gateway.url(), q, nil, func(r response, err error) {
+	stop := load(8, s.gateway.url(), q, nil, func(r graphqltest.Response, err error) {
 		if err != nil && connectionLevel(err) {
 			refused.Add(1)
 			return

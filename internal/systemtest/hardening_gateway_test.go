@@ -95,7 +95,7 @@ func fields(t *testing.T, gw *process) []string {
 // whole reports whether query gets a whole answer (200, data, no error).
 func whole(url, query string) bool {
 	r, err := post(url, query, nil, nil)
-	return err == nil && r.status == http.StatusOK && len(r.Errors) == 0 && len(r.Data) > 0 && string(r.Data) != "null"
+	return err == nil && r.Status == http.StatusOK && len(r.Errors) == 0 && len(r.Data) > 0 && string(r.Data) != "null"
 }
 
 // TestGatewayListensBeforeSubgraphs starts the gateway while products is down, with a
@@ -159,7 +159,7 @@ func TestGatewayStartsWithProductsDown(t *testing.T) {
 	for _, q := range []string{typenameQuery, usersQuery} {
 		if !whole(s.gateway.url(), q) {
 			r, err := post(s.gateway.url(), q, nil, nil)
-			t.Errorf("%s while products is down: %v %d %s %+v", q, err, r.status, r.Data, r.Errors)
+			t.Errorf("%s while products is down: %v %d %s %+v", q, err, r.Status, r.Data, r.Errors)
 		}
 	}
 	if s.products.running() {
@@ -189,9 +189,9 @@ func TestGatewayStartsWithNoSubgraph(t *testing.T) {
 
 	for _, q := range []string{typenameQuery, usersQuery} {
 		r, err := post(s.gateway.url(), q, nil, nil)
-		if err != nil || r.status != http.StatusServiceUnavailable || len(r.Errors) != 1 ||
+		if err != nil || r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 ||
 			r.Errors[0].Extensions["code"] != "SUBGRAPH_UNAVAILABLE" || r.Data != nil {
-			t.Errorf("%s with no subgraph: %v %d %s %+v, want 503 SUBGRAPH_UNAVAILABLE", q, err, r.status, r.Data, r.Errors)
+			t.Errorf("%s with no subgraph: %v %d %s %+v, want 503 SUBGRAPH_UNAVAILABLE", q, err, r.Status, r.Data, r.Errors)
 		}
 	}
 	resp, err := http.Get(s.gateway.base() + "/healthz")

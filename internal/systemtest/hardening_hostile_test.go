@@ -92,8 +92,8 @@ func TestCritTokenAcrossProcesses(t *testing.T) {
 	crit := admin(map[string]any{"crit": []string{"x-must-understand"}, "x-must-understand": true})
 	for _, p := range []*process{s.gateway, s.users} {
 		r, err := post(p.url(), `mutation($id: ID!) { deleteUser(id: $id) }`, map[string]any{"id": made.CreateUser.ID}, crit)
-		if err != nil || r.status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
-			t.Errorf("%s: a delete with a crit header: %v %d %+v", p.url(), err, r.status, r.Errors)
+		if err != nil || r.Status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+			t.Errorf("%s: a delete with a crit header: %v %d %+v", p.url(), err, r.Status, r.Errors)
 		}
 	}
 	var d struct{ User *struct{ ID string } }

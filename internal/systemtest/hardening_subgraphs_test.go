@@ -109,8 +109,8 @@ func TestHostileEntities(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != tt.wantCode || r.status != tt.wantStatus || len(r.Data) > 0 && string(r.Data) != "null" {
-				t.Errorf("got %d, data %.100s, errors %+v; want %d, no data and one %s error", r.status, r.Data, r.Errors, tt.wantStatus, tt.wantCode)
+			if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != tt.wantCode || r.Status != tt.wantStatus || len(r.Data) > 0 && string(r.Data) != "null" {
+				t.Errorf("got %d, data %.100s, errors %+v; want %d, no data and one %s error", r.Status, r.Data, r.Errors, tt.wantStatus, tt.wantCode)
 			}
 			eventually(t, 30*time.Second, "the request's goroutines end", func() bool {
 				return metric(t, metrics, "go_goroutines") <= goroutines+2

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
 // Subscriptions cost the products Redis one connection per products process, not one
@@ -57,7 +59,7 @@ func subscribeSSE(t *testing.T, c *http.Client, url, query string) (*sseStream, 
 		defer cancel()
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		var r response
+		var r graphqltest.Response
 		json.Unmarshal(b, &r)
 		if len(r.Errors) == 0 {
 			t.Fatalf("subscribe: %d %s, want a stream or a refusal", resp.StatusCode, b)
@@ -90,7 +92,7 @@ func subscribeSSE(t *testing.T, c *http.Client, url, query string) (*sseStream, 
 
 // next returns the next event's response within 10 s; ok is false when the stream
 // completed or ended.
-func (s *sseStream) next(t *testing.T) (r response, ok bool) {
+func (s *sseStream) next(t *testing.T) (r graphqltest.Response, ok bool) {
 	t.Helper()
 	select {
 	case ev, open := <-s.events:
@@ -108,7 +110,7 @@ func (s *sseStream) next(t *testing.T) (r response, ok bool) {
 }
 
 // createdID is the product id of a productCreated event.
-func createdID(t *testing.T, r response) string {
+func createdID(t *testing.T, r graphqltest.Response) string {
 	t.Helper()
 	var d struct{ ProductCreated struct{ ID string } }
 	if len(r.Errors) > 0 || json.Unmarshal(r.Data, &d) != nil || d.ProductCreated.ID == "" {
@@ -120,7 +122,7 @@ func createdID(t *testing.T, r response) string {
 // firstEvent creates products with create until st has an event, and returns it: an
 // SSE subscriber cannot tell when its subscription is in place upstream, so it probes.
 // A refused subscription's error comes at once. ok is false when the stream ended.
-func firstEvent(t *testing.T, st *sseStream, create func() string) (r response, ok bool) {
+func firstEvent(t *testing.T, st *sseStream, create func() string) (r graphqltest.Response, ok bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // bin is the directory TestMain builds the binaries into.
@@ -34,8 +37,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"./gateway/cmd/gateway", "./subgraphs/users/cmd/users", "./subgraphs/products/cmd/products", "./tools/devgraph")
+	// The gateway, devgraph and every subgraph of the table.
+	pkgs := []string{"./gateway/cmd/gateway", "./tools/devgraph"}
+	for _, sg := range schema.Subgraphs() {
+		pkgs = append(pkgs, "./"+sg.Command())
+	}
+	build := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, pkgs...)...)
 	build.Dir = filepath.Join("..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "systemtest: build: %v\n%s", err, out)
@@ -314,42 +321,12 @@ func (s *system) productsArgs() []string {
 		"-events-max-deliveries", "3"}
 }
 
-// response is a decoded GraphQL response.
-type response struct {
-	status int
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-// post sends a GraphQL request; a transport error is returned, not fatal.
-func post(url, query string, vars map[string]any, header map[string]string) (response, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+// post sends a GraphQL request within 10 s; a transport error, or an answer that is not
+// a GraphQL response, is returned, not fatal.
+func post(url, query string, vars map[string]any, header map[string]string) (graphqltest.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer resp.Body.Close()
-	var r response
-	r.status = resp.StatusCode
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return r, err
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("status %d, not a GraphQL response: %.200s", resp.StatusCode, b)
-	}
-	return r, nil
+	return graphqltest.PostContext(ctx, url, graphqltest.Request{Query: query, Variables: vars, Header: graphqltest.Headers(header)})
 }
 
 // must sends a request that must succeed and decodes its data.
@@ -384,7 +361,7 @@ func (s *system) createProduct(t *testing.T, name, owner string) string {
 
 // load sends query from workers goroutines until stop is called, and hands every
 // answer to record.
-func load(workers int, url, query string, vars map[string]any, record func(response, error)) (stop func()) {
+func load(workers int, url, query string, vars map[string]any, record func(graphqltest.Response, error)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for range workers {

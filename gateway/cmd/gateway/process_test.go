@@ -16,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fedgraph/fedgraph/internal/graphqltest"
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // TestProcesses builds the three binaries and runs them as separate processes on
@@ -26,10 +29,12 @@ func TestProcesses(t *testing.T) {
 		t.Skip("builds and runs binaries")
 	}
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+string(os.PathSeparator),
-		"github.com/fedgraph/fedgraph/gateway/cmd/gateway",
-		"github.com/fedgraph/fedgraph/subgraphs/users/cmd/users",
-		"github.com/fedgraph/fedgraph/subgraphs/products/cmd/products")
+	// The gateway and every subgraph of the table.
+	pkgs := []string{"github.com/fedgraph/fedgraph/gateway/cmd/gateway"}
+	for _, sg := range schema.Subgraphs() {
+		pkgs = append(pkgs, "github.com/fedgraph/fedgraph/"+sg.Command())
+	}
+	build := exec.Command("go", append([]string{"build", "-o", bin + string(os.PathSeparator)}, pkgs...)...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -210,22 +215,13 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// post sends query to url and decodes the whole response (data and errors) into out.
 func post(t *testing.T, url, query string, out any) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("post: %v", err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	r := graphqltest.Post(t, url, graphqltest.Request{Query: query})
 	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("decode %s: %v", raw, err)
+		if err := json.Unmarshal([]byte(r.Raw), out); err != nil {
+			t.Fatalf("decode %s: %v", r.Raw, err)
 		}
 	}
 }
