@@ -26,6 +26,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/fedplan"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Subgraph is one service the gateway stitches in.
@@ -428,7 +429,7 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 	def := op.Document.Operations.ForName(op.OperationName)
 	if def == nil {
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
-			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
+			Extensions: map[string]any{"code": errcode.OperationResolutionFailure}}}}
 	}
 	e := g.plans.operation(gr, op.Query, op.Document, def)
 	v := e.op.variant(op.Variables, auth.FromContext(ctx))
@@ -445,12 +446,12 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 	}
 	if errors.Is(err, fedplan.ErrTooComplex) {
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The operation is too complex to plan.",
-			Extensions: map[string]any{"code": front.CodeCostLimitExceeded}}}}
+			Extensions: map[string]any{"code": errcode.CostLimitExceeded}}}}
 	}
 	if err != nil {
 		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
-			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
+			Extensions: map[string]any{"code": errcode.InternalServerError}}}}
 	}
 	return planned{plan: p, gr: gr, doc: e.op.doc}, nil
 }
@@ -469,10 +470,3 @@ func (c *schemaCapture) Retrieve(ctx *nautilus.PlanningContext, _ *string, plann
 	c.schema.CompareAndSwap(nil, ctx.Schema)
 	return planner.Plan(ctx)
 }
-
-// Codes of the errors the executor writes.
-const (
-	codeBadUserInput        = front.CodeBadUserInput
-	codeInternal            = front.CodeInternalServerError
-	codeSubgraphUnavailable = front.CodeSubgraphUnavailable
-)

@@ -19,6 +19,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // tickingExecutor streams one event per subscription and then holds it open until its
@@ -220,11 +221,11 @@ func TestSubscriptionsPerClient(t *testing.T) {
 						s.end()
 					}
 				}()
-				if s := tr.more(a, t, srv.URL); s.code != front.CodeSubscriptionLimitExceeded {
+				if s := tr.more(a, t, srv.URL); s.code != errcode.SubscriptionLimitExceeded {
 					if s.end != nil {
 						s.end()
 					}
-					t.Fatalf("A past its cap: got %q, want %s", s.code, front.CodeSubscriptionLimitExceeded)
+					t.Fatalf("A past its cap: got %q, want %s", s.code, errcode.SubscriptionLimitExceeded)
 				}
 				for _, more := range []transport{sse, ws} {
 					s := more(b, t, srv.URL)

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -172,7 +173,7 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 			if got := id(send(a.As(bob), bob, "Chair")); got != bobs {
 				t.Errorf("Bob's retry answered %s, want his first create's %s", got, bobs)
 			}
-			if r := send(a.As(ada), ada, "Sofa"); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
+			if r := send(a.As(ada), ada, "Sofa"); codeOf(r) != errcode.IdempotencyKeyReused {
 				t.Errorf("Ada's key with other input: %s, want IDEMPOTENCY_KEY_REUSED", r.Raw)
 			}
 			// An admin is a caller of its own too: Ada's key is new to them.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -98,11 +99,11 @@ func TestEntitiesBounds(t *testing.T) {
 	}{
 		// 900 pages of 100 products: under the representations cap, but 900 times
 		// the cost of one page (about 700) is past 500,000.
-		{"a page for each of 900 representations", entitiesQuery, 900, subgraph.CodeCostLimitExceeded},
+		{"a page for each of 900 representations", entitiesQuery, 900, errcode.CostLimitExceeded},
 		{"a page for each of 500 representations", strings.Replace(entitiesQuery, "first: 100", "first: 10", 1), 500, ""},
-		{"1001 representations", small, subgraph.DefaultMaxRepresentations + 1, subgraph.CodeCostLimitExceeded},
+		{"1001 representations", small, subgraph.DefaultMaxRepresentations + 1, errcode.CostLimitExceeded},
 		{"1000 representations", small, subgraph.DefaultMaxRepresentations, ""},
-		{"the issue's 12,000 representations", entitiesQuery, 12000, subgraph.CodeCostLimitExceeded},
+		{"the issue's 12,000 representations", entitiesQuery, 12000, errcode.CostLimitExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestResponseTooLarge(t *testing.T) {
 	r := subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1000)}})
 	srv.Close() // waits for the request's handler to return
 	allocated := heapAllocs() - before
-	if r.Status != http.StatusOK || codeOf(r) != subgraph.CodeResponseTooLarge || string(r.Data) != "null" {
+	if r.Status != http.StatusOK || codeOf(r) != errcode.ResponseTooLarge || string(r.Data) != "null" {
 		t.Errorf("got %d %.300s, want 200, data null and one RESPONSE_TOO_LARGE error", r.Status, r.Raw)
 	}
 	t.Logf("the refused request allocated %d MB", allocated>>20)
@@ -201,7 +202,7 @@ func TestTimeoutStopsWork(t *testing.T) {
 	q.WriteString(" }")
 	r := subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: q.String()})
 	srv.Close() // waits for the request's handler to return
-	if r.Status != http.StatusGatewayTimeout || codeOf(r) != subgraph.CodeRequestTimeout {
+	if r.Status != http.StatusGatewayTimeout || codeOf(r) != errcode.RequestTimeout {
 		t.Errorf("got %d %.300s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)
 	}
 	owners.mu.Lock()

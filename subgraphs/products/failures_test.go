@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
@@ -62,7 +62,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 					outage.begin()
 					before := pr.Dump(t)
 					r := subgraphtest.Post(t, ps.URL+"/graphql", create)
-					if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != usersUnavailable {
+					if codeOf(r) != errcode.ServiceUnavailable || r.Errors[0].Message != usersUnavailable {
 						t.Errorf("create: %s, want SERVICE_UNAVAILABLE %q", r.Raw, usersUnavailable)
 					}
 					if strings.Contains(r.Raw, "127.0.0.1") {
@@ -113,7 +113,7 @@ func TestRedisOutages(t *testing.T) {
 						create,
 					} {
 						r := subgraphtest.Post(t, srv.URL+"/graphql", req)
-						if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != "the data store did not answer in time" {
+						if codeOf(r) != errcode.ServiceUnavailable || r.Errors[0].Message != "the data store did not answer in time" {
 							t.Errorf("%s: %s, want one masked SERVICE_UNAVAILABLE", req.Query, r.Raw)
 						}
 					}

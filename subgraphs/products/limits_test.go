@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -59,7 +60,7 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 	}
 	srv := httptest.NewServer(s16.Handler())
 	defer srv.Close()
-	if r := subgraphtest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != subgraph.CodeMaxDepthExceeded {
+	if r := subgraphtest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != errcode.MaxDepthExceeded {
 		t.Errorf("the depth-17 document under a limit of 16: %s, want MAX_DEPTH_EXCEEDED", r.Raw)
 	}
 }

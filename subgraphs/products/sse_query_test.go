@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
@@ -35,8 +36,8 @@ func TestQueryAsAStream(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	if body := sseQuery(t, srv.URL, `{"query":"{ products(first: 1) { edges { cursor } } }"}`); !strings.Contains(body, subgraph.CodeRequestTimeout) {
-		t.Errorf("a query as a stream on a silent Redis: %q, want %s", body, subgraph.CodeRequestTimeout)
+	if body := sseQuery(t, srv.URL, `{"query":"{ products(first: 1) { edges { cursor } } }"}`); !strings.Contains(body, errcode.RequestTimeout) {
+		t.Errorf("a query as a stream on a silent Redis: %q, want %s", body, errcode.RequestTimeout)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 )
 
@@ -230,11 +231,11 @@ func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPa
 	for _, op := range doc.Operations {
 		selections = satAdd(selections, countSelections(op.SelectionSet))
 		if s.depth(op.SelectionSet) > l.MaxDepth {
-			return refusal(CodeMaxDepthExceeded, fmt.Sprintf("The operation is nested deeper than %d levels.", l.MaxDepth))
+			return refusal(errcode.MaxDepthExceeded, fmt.Sprintf("The operation is nested deeper than %d levels.", l.MaxDepth))
 		}
 	}
 	if selections > l.MaxSelections {
-		return refusal(CodeMaxFieldsExceeded, fmt.Sprintf("The document has more than %d fields and fragments.", l.MaxSelections))
+		return refusal(errcode.MaxFieldsExceeded, fmt.Sprintf("The document has more than %d fields and fragments.", l.MaxSelections))
 	}
 	l.checked.Add(ctx, key, true)
 	return nil
@@ -244,11 +245,11 @@ func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPa
 // operation, before anything runs.
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if n := representations(oc); n > l.MaxRepresentations {
-		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation names %d entity representations; at most %d are answered in one request.", n, l.MaxRepresentations))
+		return refusal(errcode.CostLimitExceeded, fmt.Sprintf("The operation names %d entity representations; at most %d are answered in one request.", n, l.MaxRepresentations))
 	}
 	c := &coster{ctx: ctx, es: l.es, vars: oc.Variables, memo: map[string]int{}}
 	if c.selectionSet(oc.Operation.SelectionSet) > l.MaxComplexity {
-		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
+		return refusal(errcode.CostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
 	}
 	return nil
 }
@@ -391,18 +392,18 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 		if r.Body != nil && r.Method == http.MethodPost {
 			tooLarge := fmt.Sprintf("The request body is larger than %d bytes.", l.MaxBodyBytes)
 			if r.ContentLength > l.MaxBodyBytes {
-				refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+				refuse(w, r, http.StatusRequestEntityTooLarge, errcode.BodyTooLarge, tooLarge)
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, l.MaxBodyBytes))
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+					refuse(w, r, http.StatusRequestEntityTooLarge, errcode.BodyTooLarge, tooLarge)
 					return
 				}
 				logger.DebugContext(r.Context(), "read request body", "err", err)
-				refuse(w, r, http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+				refuse(w, r, http.StatusBadRequest, errcode.BadRequest, "The request body could not be read.")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -502,7 +503,7 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 		}
 		if time.Now().Before(deadline) || r.Context().Err() != nil {
 			if errors.Is(context.Cause(base), errResponseTooLarge) {
-				failExecution(w, r, CodeResponseTooLarge, fmt.Sprintf("The response is larger than %d bytes.", maxResponse))
+				failExecution(w, r, errcode.ResponseTooLarge, fmt.Sprintf("The response is larger than %d bytes.", maxResponse))
 				return
 			}
 			tw.mu.Lock()
@@ -522,7 +523,7 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 	tw.mu.Unlock()
 	cancel()                      // first: the work stops while the refusal is written
 	if r.Context().Err() == nil { // the client is still there
-		refuse(w, r, http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		refuse(w, r, http.StatusGatewayTimeout, errcode.RequestTimeout, "The request timed out.")
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // TestMaxRepresentationsAdmitGatewayBatches checks that a subgraph admits the largest
@@ -41,8 +42,8 @@ func TestResponseCap(t *testing.T) {
 		want   string // code, or "" for the answer as written
 	}{
 		{"at the cap", []int{600, 400}, ""},
-		{"one byte past it", []int{600, 401}, CodeResponseTooLarge},
-		{"past it in one write", []int{5000}, CodeResponseTooLarge},
+		{"one byte past it", []int{600, 401}, errcode.ResponseTooLarge},
+		{"past it in one write", []int{5000}, errcode.ResponseTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // What both subgraphs' tests check the same way: requests that must be refused and
@@ -78,7 +80,7 @@ func (b BadInputs) Run(t *testing.T, cases []BadInput) {
 			if strings.Contains(e.Message, "127.0.0.1") || strings.Contains(strings.ToLower(e.Message), "redis") {
 				t.Errorf("message %q leaks the subgraph's internals", e.Message)
 			}
-			if len(e.Path) == 0 && c.Code != "GRAPHQL_VALIDATION_FAILED" && c.Code != "GRAPHQL_PARSE_FAILED" {
+			if len(e.Path) == 0 && c.Code != errcode.ValidationFailed && c.Code != errcode.ParseFailed {
 				t.Errorf("error has no path: %s", r.Raw)
 			}
 			if d := Diff(before, b.Dump(t)); len(d) > 0 {

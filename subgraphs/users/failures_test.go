@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -73,7 +74,7 @@ func TestRedisOutages(t *testing.T) {
 						create(),
 					} {
 						r := subgraphtest.Post(t, gql, req)
-						if r.Code(t) != subgraph.CodeUnavailable {
+						if r.Code(t) != errcode.ServiceUnavailable {
 							t.Errorf("%s: %s, want SERVICE_UNAVAILABLE", req.Query, r.Raw)
 							continue
 						}
@@ -117,7 +118,7 @@ func TestRequestTimeout(t *testing.T) {
 	defer closeRedis()
 	url := serve(t, users.Config{Redis: rdb, Limits: subgraph.Limits{RequestTimeout: 100 * time.Millisecond}})
 	r := subgraphtest.Post(t, url+"/graphql", subgraphtest.Request{Query: `{ users { edges { cursor } } }`})
-	if r.Status != http.StatusGatewayTimeout || r.Code(t) != subgraph.CodeRequestTimeout || r.Errors[0].Message != "The request timed out." {
+	if r.Status != http.StatusGatewayTimeout || r.Code(t) != errcode.RequestTimeout || r.Errors[0].Message != "The request timed out." {
 		t.Errorf("status %d %s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -82,22 +83,22 @@ func TestLimits(t *testing.T) {
 		wantCode   string // "" runs
 	}{
 		{"body at the limit", url, padded(`{ __typename }`, 200), false, 200, ""},
-		{"body past the limit", url, padded(`{ __typename }`, 201), false, 413, subgraph.CodeBodyTooLarge},
-		{"chunked body past the limit", url, padded(`{ __typename }`, 201), true, 413, subgraph.CodeBodyTooLarge},
+		{"body past the limit", url, padded(`{ __typename }`, 201), false, 413, errcode.BodyTooLarge},
+		{"chunked body past the limit", url, padded(`{ __typename }`, 201), true, 413, errcode.BodyTooLarge},
 		{"depth at the limit", url, body(`{ users(first: 10) { edges { cursor } } }`), false, 200, ""},
-		{"depth past the limit", url, body(`{ users(first: 1) { edges { node { id } } } }`), false, 200, subgraph.CodeMaxDepthExceeded},
-		{"depth past the limit through a fragment", url, body(`{ users(first: 1) { ...F } } fragment F on UserConnection { edges { node { id } } }`), false, 200, subgraph.CodeMaxDepthExceeded},
-		{"a mutation past a limit", url, body(`mutation { createUser(input: {name: "A", email: "a@example.com"}) { id name email createdAt version __typename } }`), false, 200, subgraph.CodeMaxFieldsExceeded},
-		{"selections past the limit", url, body(`{ a: __typename b: __typename c: __typename d: __typename e: __typename f: __typename g: __typename }`), false, 200, subgraph.CodeMaxFieldsExceeded},
+		{"depth past the limit", url, body(`{ users(first: 1) { edges { node { id } } } }`), false, 200, errcode.MaxDepthExceeded},
+		{"depth past the limit through a fragment", url, body(`{ users(first: 1) { ...F } } fragment F on UserConnection { edges { node { id } } }`), false, 200, errcode.MaxDepthExceeded},
+		{"a mutation past a limit", url, body(`mutation { createUser(input: {name: "A", email: "a@example.com"}) { id name email createdAt version __typename } }`), false, 200, errcode.MaxFieldsExceeded},
+		{"selections past the limit", url, body(`{ a: __typename b: __typename c: __typename d: __typename e: __typename f: __typename g: __typename }`), false, 200, errcode.MaxFieldsExceeded},
 		{"complexity at the limit", url, body(`{ users(first: 10) { edges { cursor } } }`), false, 200, ""},
-		{"complexity past the limit", url, body(`{ users(first: 11) { edges { cursor } } }`), false, 200, subgraph.CodeCostLimitExceeded},
-		{"complexity of the default page", url, body(`{ users { edges { cursor } } }`), false, 200, subgraph.CodeCostLimitExceeded},
+		{"complexity past the limit", url, body(`{ users(first: 11) { edges { cursor } } }`), false, 200, errcode.CostLimitExceeded},
+		{"complexity of the default page", url, body(`{ users { edges { cursor } } }`), false, 200, errcode.CostLimitExceeded},
 		// With the defaults: hostile documents are refused at once rather than tying
 		// the subgraph up. gqlgen's own complexity would walk 2^60 fields here, and
 		// gqlparser's validation of 20,000 copies of one field takes minutes.
-		{"fragment bomb", defaults, body(bomb(60)), false, 200, subgraph.CodeCostLimitExceeded},
-		{"one field 20,000 times", defaults, body("{ " + strings.Repeat("__typename ", 20000) + "}"), false, 200, subgraph.CodeMaxFieldsExceeded},
-		{"nesting 100 deep", defaults, body(strings.Repeat("{ users { edges { node ", 25) + "{ id }" + strings.Repeat(" } } }", 25)), false, 200, subgraph.CodeMaxDepthExceeded},
+		{"fragment bomb", defaults, body(bomb(60)), false, 200, errcode.CostLimitExceeded},
+		{"one field 20,000 times", defaults, body("{ " + strings.Repeat("__typename ", 20000) + "}"), false, 200, errcode.MaxFieldsExceeded},
+		{"nesting 100 deep", defaults, body(strings.Repeat("{ users { edges { node ", 25) + "{ id }" + strings.Repeat(" } } }", 25)), false, 200, errcode.MaxDepthExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
