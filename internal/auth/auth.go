@@ -173,9 +173,8 @@ type Verifier struct {
 var ErrNoToken = errors.New("no bearer token")
 
 // New returns the verifier cfg (start from DefaultConfig) describes, nil when
-// authentication is off. A JWKS URL is
-// fetched in the background until ctx ends; a first fetch that fails is retried, and
-// tokens are refused meanwhile.
+// authentication is off. A JWKS URL is fetched in the background until ctx ends; a
+// first fetch that fails is retried, and tokens are refused meanwhile.
 func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

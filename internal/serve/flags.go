@@ -95,9 +95,9 @@ func (f Flags) Verifier(ctx context.Context, logger *slog.Logger) (*auth.Verifie
 }
 
 // WarnAuthOff logs that a service verifies no token; enable says how to turn
-// authentication on. Every service says it in these words.
+// authentication on. Every service says it in these words, docs/authentication.md's.
 func WarnAuthOff(logger *slog.Logger, enable string) {
-	logger.Warn("authentication is off: tokens are ignored, every caller is anonymous, and the subgraphs let anyone write anything (development only)",
+	logger.Warn("authentication is off: tokens are ignored, every caller is anonymous, and anyone may write anything",
 		"enable_with", enable)
 }
 
