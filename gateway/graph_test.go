@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
@@ -68,13 +67,14 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph), opts ...option) *graph {
 	t.Helper()
 	// The options are applied first: the subgraphs take the gateway's Verifier.
-	fc := front.DefaultConfig()
-	cfg := gateway.Config{Front: &fc}
+	cfg := gateway.DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
 	ur, pr := backend.New(t), backend.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-test-secret", Verifier: cfg.Verifier})
+	ucfg := users.DefaultConfig()
+	ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret, ucfg.Verifier = ur.Client, ur.Prefix, "users-test-secret", cfg.Verifier
+	uh, err := users.New(ucfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,9 +86,9 @@ func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ph, err := products.New(products.Config{
-		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-test-secret", Owners: owners, Verifier: cfg.Verifier,
-	})
+	pcfg := products.DefaultConfig()
+	pcfg.Redis, pcfg.KeyPrefix, pcfg.CursorSecret, pcfg.Owners, pcfg.Verifier = pr.Client, pr.Prefix, "products-test-secret", owners, cfg.Verifier
+	ph, err := products.New(pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

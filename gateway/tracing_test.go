@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -35,25 +34,30 @@ func TestOneTraceAcrossTheGraph(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "s", Tracer: tp})
+	ucfg := users.DefaultConfig()
+	ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret, ucfg.Tracer = ur.Client, ur.Prefix, "s", tp
+	uh, err := users.New(ucfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	us := httptest.NewServer(uh)
 	defer us.Close()
 	owners, _ := products.NewUsersClient(us.URL + "/graphql")
-	ph, err := products.New(products.Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "s", Owners: owners, Tracer: tp})
+	pcfg := products.DefaultConfig()
+	pcfg.Redis, pcfg.KeyPrefix, pcfg.CursorSecret, pcfg.Owners, pcfg.Tracer = pr.Client, pr.Prefix, "s", owners, tp
+	ph, err := products.New(pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := httptest.NewServer(ph)
 	defer ps.Close()
-	fc := front.DefaultConfig()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	gw, err := gateway.New(ctx, gateway.Config{Front: &fc, Tracer: tp, Subgraphs: []gateway.Subgraph{
+	gcfg := gateway.DefaultConfig()
+	gcfg.Tracer, gcfg.Subgraphs = tp, []gateway.Subgraph{
 		{Name: "users", URL: us.URL + "/graphql"}, {Name: "products", URL: ps.URL + "/graphql"},
-	}})
+	}
+	gw, err := gateway.New(ctx, gcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

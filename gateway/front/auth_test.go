@@ -46,7 +46,9 @@ func authFrontWith(t testing.TB, cfg front.Config, exec front.Executor) (*issuer
 	t.Cleanup(jwks.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	acfg := auth.DefaultConfig()
+	acfg.JWKSURL, acfg.Issuer, acfg.Audience, acfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}

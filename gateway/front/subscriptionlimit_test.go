@@ -44,7 +44,9 @@ func limitFront(t *testing.T, cfg front.Config) (*issuer.Issuer, *httptest.Serve
 	t.Cleanup(jwks.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	acfg := auth.DefaultConfig()
+	acfg.JWKSURL, acfg.Issuer, acfg.Audience, acfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}

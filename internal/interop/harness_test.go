@@ -36,7 +36,9 @@ type graph struct {
 func startGraph(t *testing.T) *graph {
 	t.Helper()
 	ur, pr := redistest.Miniredis.New(t), redistest.Miniredis.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users-interop-secret"})
+	ucfg := users.DefaultConfig()
+	ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret = ur.Client, ur.Prefix, "users-interop-secret"
+	uh, err := users.New(ucfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,9 @@ func startGraph(t *testing.T) *graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ph, err := products.New(products.Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: "products-interop-secret", Owners: owners})
+	pcfg := products.DefaultConfig()
+	pcfg.Redis, pcfg.KeyPrefix, pcfg.CursorSecret, pcfg.Owners = pr.Client, pr.Prefix, "products-interop-secret", owners
+	ph, err := products.New(pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +67,8 @@ func (g *graph) startGateway(t *testing.T, fc front.Config) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg := gateway.Config{Front: &fc}
+	cfg := gateway.DefaultConfig()
+	cfg.Front = &fc
 	for _, s := range g.subgraphs {
 		cfg.Subgraphs = append(cfg.Subgraphs, gateway.Subgraph{Name: s.name, URL: s.url})
 	}

@@ -20,7 +20,9 @@ func TestWriteRules(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
-	s, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners, Verifier: a.Verifier})
+	cfg := config(r.Client, r.Prefix, owners)
+	cfg.Verifier = a.Verifier
+	s, err := NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,9 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
-	s, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners, Verifier: a.Verifier})
+	cfg := config(r.Client, r.Prefix, owners)
+	cfg.Verifier = a.Verifier
+	s, err := NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

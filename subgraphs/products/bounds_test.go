@@ -54,12 +54,20 @@ func seedOwner(t *testing.T, e *env, n int) string {
 }
 
 // serveWith serves a products subgraph on e's Redis and owners with lim, logging to log.
+// limits is subgraph.DefaultLimits() changed by set.
+func limits(set func(*subgraph.Limits)) subgraph.Limits {
+	l := subgraph.DefaultLimits()
+	set(&l)
+	return l
+}
+
 func serveWith(t *testing.T, e *env, lim subgraph.Limits, owners OwnerChecker, log *bytes.Buffer) *httptest.Server {
 	t.Helper()
 	if owners == nil {
 		owners = e.owners
 	}
-	cfg := Config{Redis: e.redis.Client, KeyPrefix: e.redis.Prefix, CursorSecret: testSecret, Owners: owners, Limits: lim}
+	cfg := config(e.redis.Client, e.redis.Prefix, owners)
+	cfg.Limits = lim
 	if log != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(&lockedBuffer{b: log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -146,7 +154,7 @@ func heapAllocs() uint64 {
 func TestResponseTooLarge(t *testing.T) {
 	e := newEnv(t)
 	owner := seedOwner(t, e, 100)
-	srv := serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
+	srv := serveWith(t, e, limits(func(l *subgraph.Limits) { l.MaxComplexity, l.MaxResponseBytes = 1<<30, 256<<10 }), nil, nil)
 	runtime.GC()
 	before := heapAllocs()
 	r := subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1000)}})
@@ -161,7 +169,7 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 
 	// Under the cap, the same subgraph answers.
-	srv = serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
+	srv = serveWith(t, e, limits(func(l *subgraph.Limits) { l.MaxComplexity, l.MaxResponseBytes = 1<<30, 256<<10 }), nil, nil)
 	r = subgraphtest.Post(t, srv.URL+"/graphql", subgraphtest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1)}})
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), "Product 99") {
 		t.Errorf("one page under the cap: %.300s", r.Raw)
@@ -193,7 +201,7 @@ func TestTimeoutStopsWork(t *testing.T) {
 	owner := e.user()
 	owners := &blockingOwners{}
 	var log bytes.Buffer
-	srv := serveWith(t, e, subgraph.Limits{RequestTimeout: 200 * time.Millisecond}, owners, &log)
+	srv := serveWith(t, e, limits(func(l *subgraph.Limits) { l.RequestTimeout = 200 * time.Millisecond }), owners, &log)
 	var q strings.Builder
 	q.WriteString("mutation {")
 	for i := range 20 {

@@ -23,7 +23,9 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			ub := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
-			uh, err := users.New(users.Config{Redis: ub.Client, KeyPrefix: ub.Direct.Prefix, CursorSecret: "u"})
+			ucfg := users.DefaultConfig()
+			ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret = ub.Client, ub.Direct.Prefix, "u"
+			uh, err := users.New(ucfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +38,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 				t.Fatal(err)
 			}
 			pr := b.New(t)
-			s, err := newService(Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+			s, err := newService(config(pr.Client, pr.Prefix, owners), time.Nanosecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +96,7 @@ func TestRedisOutages(t *testing.T) {
 			owners := &fakeOwners{users: map[string]bool{}}
 			owner := relay.NewID("User")
 			owners.add(owner)
-			s, err := newService(Config{Redis: rb.Client, KeyPrefix: rb.Direct.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+			s, err := newService(config(rb.Client, rb.Direct.Prefix, owners), time.Nanosecond)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
@@ -53,8 +52,9 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 	if r := subgraphtest.Post(t, e.url+"/graphql", deep); len(r.Errors) > 0 {
 		t.Errorf("a document of depth 17: %s", r.Raw)
 	}
-	s16, err := newService(Config{Redis: e.redis.Client, KeyPrefix: e.redis.Prefix, CursorSecret: testSecret, Owners: e.owners,
-		Limits: subgraph.Limits{MaxDepth: 16}}, time.Nanosecond)
+	cfg16 := config(e.redis.Client, e.redis.Prefix, e.owners)
+	cfg16.Limits.MaxDepth = 16
+	s16, err := newService(cfg16, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}

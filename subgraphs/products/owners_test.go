@@ -205,7 +205,7 @@ func TestCreateProductAsksTheUsersSubgraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := redistest.New(t)
-	h, err := New(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners})
+	h, err := New(config(r.Client, r.Prefix, owners))
 	if err != nil {
 		t.Fatal(err)
 	}

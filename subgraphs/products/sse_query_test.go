@@ -29,8 +29,9 @@ func TestQueryAsAStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeRedis)
-	s, err := newService(Config{Redis: rdb, CursorSecret: testSecret, Owners: &fakeOwners{users: map[string]bool{}},
-		Limits: subgraph.Limits{RequestTimeout: 50 * time.Millisecond}}, time.Nanosecond)
+	cfg := config(rdb, "", &fakeOwners{users: map[string]bool{}})
+	cfg.Limits.RequestTimeout = 50 * time.Millisecond
+	s, err := newService(cfg, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}

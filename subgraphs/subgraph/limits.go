@@ -29,8 +29,9 @@ import (
 )
 
 // Limits are what a subgraph refuses on its own: it may be reached without the gateway
-// (docs/failure-modes.md), so it does not trust the gateway's limits to have been applied. A zero
-// field takes its default. The defaults comfortably admit what the gateway sends: a
+// (docs/failure-modes.md), so it does not trust the gateway's limits to have been applied.
+// Start from DefaultLimits: every limit must be positive, and a zero one is refused, never
+// taken for its default. The defaults comfortably admit what the gateway sends: a
 // batched request holds at most 500 aliased `node(id:)` lookups, each spreading one
 // fragment with the client's selection, which the gateway has limited to depth 15, 500
 // fields and cost 10000, two levels below the root.
@@ -98,63 +99,51 @@ const (
 	DefaultMaxResponseBytes   = 16 << 20
 )
 
-// WithDefaults returns l with every zero field set to its default.
-func (l Limits) WithDefaults() Limits {
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = DefaultMaxBodyBytes
+// DefaultLimits returns the limits with every documented default.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBodyBytes:       DefaultMaxBodyBytes,
+		MaxDepth:           DefaultMaxDepth,
+		MaxSelections:      DefaultMaxSelections,
+		MaxComplexity:      DefaultMaxComplexity,
+		MaxRepresentations: DefaultMaxRepresentations,
+		MaxResponseBytes:   DefaultMaxResponseBytes,
+		RequestTimeout:     DefaultRequestTimeout,
 	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxSelections == 0 {
-		l.MaxSelections = DefaultMaxSelections
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = DefaultMaxComplexity
-	}
-	if l.RequestTimeout == 0 {
-		l.RequestTimeout = DefaultRequestTimeout
-	}
-	if l.MaxRepresentations == 0 {
-		l.MaxRepresentations = DefaultMaxRepresentations
-	}
-	if l.MaxResponseBytes == 0 {
-		l.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	return l
 }
 
-// Validate reports every negative limit at once.
+// Validate reports every limit that is not positive, all at once.
 func (l Limits) Validate() error {
 	var errs []error
 	for _, c := range []struct {
 		name string
 		v    int64
+		show string
 	}{
-		{"max-body-bytes", l.MaxBodyBytes},
-		{"max-depth", int64(l.MaxDepth)},
-		{"max-selections", int64(l.MaxSelections)},
-		{"max-complexity", int64(l.MaxComplexity)},
-		{"request-timeout", int64(l.RequestTimeout)},
-		{"max-representations", int64(l.MaxRepresentations)},
-		{"max-response-bytes", l.MaxResponseBytes},
+		{"max-body-bytes", l.MaxBodyBytes, fmt.Sprint(l.MaxBodyBytes)},
+		{"max-depth", int64(l.MaxDepth), fmt.Sprint(l.MaxDepth)},
+		{"max-selections", int64(l.MaxSelections), fmt.Sprint(l.MaxSelections)},
+		{"max-complexity", int64(l.MaxComplexity), fmt.Sprint(l.MaxComplexity)},
+		{"request-timeout", int64(l.RequestTimeout), l.RequestTimeout.String()},
+		{"max-representations", int64(l.MaxRepresentations), fmt.Sprint(l.MaxRepresentations)},
+		{"max-response-bytes", l.MaxResponseBytes, fmt.Sprint(l.MaxResponseBytes)},
 	} {
-		if c.v < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", c.name, c.v))
+		if c.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", c.name, c.show))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Register binds the limits to fs, each flag defaulting to its default.
-func (l *Limits) Register(fs *flag.FlagSet) {
-	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "largest request body (413 BODY_TOO_LARGE)")
-	fs.IntVar(&l.MaxDepth, "max-depth", DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
-	fs.IntVar(&l.MaxSelections, "max-selections", DefaultMaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
-	fs.IntVar(&l.MaxComplexity, "max-complexity", DefaultMaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
-	fs.DurationVar(&l.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT); its work stops then")
-	fs.IntVar(&l.MaxRepresentations, "max-representations", DefaultMaxRepresentations, "most entity representations the _entities fields of one request name (COST_LIMIT_EXCEEDED)")
-	fs.Int64Var(&l.MaxResponseBytes, "max-response-bytes", DefaultMaxResponseBytes, "largest answer to one request; past it the work stops (RESPONSE_TOO_LARGE)")
+// RegisterFlags binds the limits to fs, each flag defaulting to l's current value.
+func (l *Limits) RegisterFlags(fs *flag.FlagSet) {
+	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", l.MaxBodyBytes, "largest request body (413 BODY_TOO_LARGE)")
+	fs.IntVar(&l.MaxDepth, "max-depth", l.MaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
+	fs.IntVar(&l.MaxSelections, "max-selections", l.MaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
+	fs.IntVar(&l.MaxComplexity, "max-complexity", l.MaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
+	fs.DurationVar(&l.RequestTimeout, "request-timeout", l.RequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT); its work stops then")
+	fs.IntVar(&l.MaxRepresentations, "max-representations", l.MaxRepresentations, "most entity representations the _entities fields of one request name (COST_LIMIT_EXCEEDED)")
+	fs.Int64Var(&l.MaxResponseBytes, "max-response-bytes", l.MaxResponseBytes, "largest answer to one request; past it the work stops (RESPONSE_TOO_LARGE)")
 }
 
 // ConnectionComplexity is the complexity of a connection field: its selections times

@@ -8,7 +8,6 @@ import (
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 const (
@@ -23,7 +22,9 @@ const (
 func TestWriteRules(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Verifier = a.Verifier
+	url := serve(t, cfg) + "/graphql"
 	create := func(h http.Header, name, email string) subgraphtest.Response {
 		return subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: h,
 			Variables: map[string]any{"in": map[string]any{"name": name, "email": email}}})
@@ -96,7 +97,9 @@ func TestWriteRules(t *testing.T) {
 func TestDirectCallsNeedAValidToken(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Verifier = a.Verifier
+	url := serve(t, cfg) + "/graphql"
 	var ada struct{ CreateUser user }
 	subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: a.Admin(),
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}}).Decode(t, &ada)
@@ -146,7 +149,7 @@ func TestDirectCallsNeedAValidToken(t *testing.T) {
 // is anonymous, may write, and a token is ignored rather than refused.
 func TestAuthenticationOff(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	url := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	resp := subgraphtest.Post(t, url, subgraphtest.Request{Query: createUser, Header: http.Header{"Authorization": {"Bearer whatever"}},
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}})
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {

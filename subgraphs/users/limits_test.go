@@ -12,9 +12,7 @@ import (
 	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 // rawPost sends body as is, with Content-Length unless chunked.
@@ -64,10 +62,10 @@ func bomb(n int) string {
 // (no Redis round trip), and one at the limit runs.
 func TestLimits(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Limits: subgraph.Limits{
-		MaxBodyBytes: 200, MaxDepth: 3, MaxSelections: 6, MaxComplexity: 21,
-	}}) + "/graphql"
-	defaults := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Limits.MaxBodyBytes, cfg.Limits.MaxDepth, cfg.Limits.MaxSelections, cfg.Limits.MaxComplexity = 200, 3, 6, 21
+	url := serve(t, cfg) + "/graphql"
+	defaults := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	// padded is a request for query of exactly size bytes.
 	padded := func(query string, size int) []byte {
 		b := body(query)
@@ -153,7 +151,7 @@ func gatewayBatch(ids []string, typ, selection string) []byte {
 // max-fields). The defaults admit it.
 func TestDefaultLimitsAdmitGatewayBatches(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	url := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	var ids []string
 	for range 500 {
 		ids = append(ids, relay.NewID("User"))

@@ -29,7 +29,7 @@ import (
 func inMemory(t *testing.T) (*client.Client, redistest.Redis) {
 	t.Helper()
 	r := redistest.New(t)
-	h, err := users.New(users.Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: "s"})
+	h, err := users.New(config(r.Client, r.Prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeRedis()
-	url := serve(t, users.Config{Redis: rdb})
+	url := serve(t, config(rdb, ""))
 
 	for _, q := range []string{
 		`{ user(id: "User:0190f3a0-0000-7000-8000-000000000000") { id } }`,
@@ -435,13 +435,25 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 }
 
 func TestNewReportsEveryBadSetting(t *testing.T) {
-	_, err := users.New(users.Config{IdempotencyTTL: -time.Second, EventsMaxLen: -1, Limits: subgraph.Limits{MaxBodyBytes: -1, MaxComplexity: -1}})
+	bad := users.DefaultConfig()
+	bad.CursorSecret, bad.IdempotencyTTL, bad.EventsMaxLen = "", -time.Second, -1
+	bad.Limits.MaxBodyBytes, bad.Limits.MaxComplexity = -1, -1
+	_, err := users.New(bad)
 	if err == nil {
 		t.Fatal("New(bad config) succeeded")
 	}
 	for _, want := range []string{"redis", "cursor secret", "idempotency-ttl", "events-max-len", "max-body-bytes", "max-complexity"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("New(bad config) error %q does not mention %s", err, want)
+		}
+	}
+	// Zero is not a default: a zero TTL or bound is refused, not replaced.
+	zero := users.DefaultConfig()
+	zero.Redis, zero.IdempotencyTTL, zero.EventsMaxLen, zero.Limits = redistest.Miniredis.New(t).Client, 0, 0, subgraph.Limits{}
+	_, err = users.New(zero)
+	for _, want := range []string{"idempotency-ttl must be positive", "events-max-len must be positive", "max-depth must be positive"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New(zero settings) = %v, lacks %q", err, want)
 		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 type user struct {
@@ -33,7 +32,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, r redistest.Redis) *env {
-	return &env{t: t, redis: r, gql: serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"}
+	return &env{t: t, redis: r, gql: serve(t, config(r.Client, r.Prefix)) + "/graphql"}
 }
 
 func forEachBackend(t *testing.T, f func(t *testing.T, e *env)) {

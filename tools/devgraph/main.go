@@ -27,7 +27,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
@@ -45,22 +44,29 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("devgraph", flag.ContinueOnError)
-	addr := fs.String("listen-addr", "127.0.0.1:4000", "address of the gateway")
+	// Of the settings every service shares, the gateway's address and the log level
+	// apply; logs are text, for a terminal.
+	shared := serve.DefaultFlags(gateway.DefaultPort)
+	shared.LogLevel, shared.LogFormat = "warn", "text"
+	shared.RegisterListen(fs)
+	shared.RegisterLogLevel(fs)
 	// Each subgraph of the table: -NAME-addr, on its port, and -NAME-redis-url.
 	subgraphs := schema.Subgraphs()
 	addrs, redisURLs := map[string]*string{}, map[string]*string{}
 	for _, s := range subgraphs {
-		addrs[s.Name] = fs.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), "address of the "+s.Name+" subgraph")
+		addrs[s.Name] = fs.String(s.Name+"-addr", serve.DefaultAddr(s.Port), "address of the "+s.Name+" subgraph")
 		redisURLs[s.Name] = fs.String(s.Name+"-redis-url", "", "Redis of the "+s.Name+" subgraph; empty: embedded in-memory")
 	}
 	seed := fs.Bool("seed", true, "create demo users and products when the users store is empty")
 	federation := fs.Bool("federation", false, "serve the graph in federation mode: the gateway plans over the subgraphs' composed supergraph (schema/supergraph.graphql) instead of stitching their SDL")
 	withAuth := fs.Bool("auth", true, "verify bearer tokens in every service against a development key, and print tokens; false: authentication off")
-	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	logger, err := serve.NewLogger(stdout, *logLevel, "text")
+	if err := shared.Validate(); err != nil {
+		return err
+	}
+	logger, err := shared.Logger(stdout)
 	if err != nil {
 		return err
 	}
@@ -68,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// Bind every listener first: the URLs are known, and requests wait in the backlog
 	// until each server runs, so nothing polls.
 	lns := map[string]net.Listener{}
-	listen := map[string]string{"gateway": *addr}
+	listen := map[string]string{"gateway": shared.ListenAddr}
 	for name, a := range addrs {
 		listen[name] = *a
 	}
@@ -96,12 +102,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer closeAuth()
 		dev, verifier = d, d.verifier
 	} else {
-		logger.Warn("authentication is off (-auth=false): tokens are ignored and anyone may write anything")
+		serve.WarnAuthOff(logger, "-auth")
 	}
 
 	rdbs := map[string]redis.UniversalClient{}
 	for _, s := range subgraphs {
-		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[s.Name], 0)
+		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[s.Name], subgraph.DefaultRedisTimeout)
 		if err != nil {
 			return err
 		}
@@ -143,18 +149,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	var adaToken string
-	fc := front.DefaultConfig()
-	fc.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
+	gcfg := gateway.DefaultConfig()
+	gcfg.Front.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
 	if dev != nil && ada != "" {
 		adaToken = dev.token(ada)
-		fc.PlaygroundHeaders = playgroundHeaders(adaToken)
+		gcfg.Front.PlaygroundHeaders = playgroundHeaders(adaToken)
 	}
-	gcfg := gateway.Config{
-		Subgraphs: gatewaySubgraphs,
-		Verifier:  verifier,
-		Front:     &fc,
-		Logger:    logger.With("service", "gateway"),
-	}
+	gcfg.Subgraphs, gcfg.Verifier, gcfg.Logger = gatewaySubgraphs, verifier, logger.With("service", "gateway")
 	if *federation {
 		// The supergraph's subgraphs are overridden with this run's URLs.
 		file := filepath.Join(os.TempDir(), fmt.Sprintf("fedgraph-supergraph-%d.graphql", os.Getpid()))

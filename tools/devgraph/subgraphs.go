@@ -9,7 +9,6 @@ import (
 
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
@@ -37,7 +36,9 @@ type running struct {
 // one is missing, and TestConstructors checks that the two lists agree.
 var constructors = map[string]func(e env) (running, error){
 	"users": func(e env) (running, error) {
-		h, err := users.New(users.Config{Redis: e.redis["users"], CursorSecret: subgraph.DevCursorSecret, Verifier: e.verifier, Logger: e.logger})
+		cfg := users.DefaultConfig()
+		cfg.Redis, cfg.Verifier, cfg.Logger = e.redis["users"], e.verifier, e.logger
+		h, err := users.New(cfg)
 		return running{handler: h}, err
 	},
 	// products asks users whether an owner exists, and consumes users' events from the
@@ -47,10 +48,10 @@ var constructors = map[string]func(e env) (running, error){
 		if err != nil {
 			return running{}, err
 		}
-		ps, err := products.NewService(products.Config{
-			Redis: e.redis["products"], CursorSecret: subgraph.DevCursorSecret, Owners: owners,
-			Events: products.EventsConfig{Redis: e.redis["users"], Consumer: "devgraph"}, Verifier: e.verifier, Logger: e.logger,
-		})
+		cfg := products.DefaultConfig()
+		cfg.Redis, cfg.Owners, cfg.Verifier, cfg.Logger = e.redis["products"], owners, e.verifier, e.logger
+		cfg.Events.Redis, cfg.Events.Consumer = e.redis["users"], "devgraph"
+		ps, err := products.NewService(cfg)
 		if err != nil {
 			return running{}, err
 		}
