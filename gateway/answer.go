@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/introspection"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // The answer is written in one pass over the client's selection, compiled per plan into
@@ -369,7 +370,7 @@ func (w *writer) null(f *fieldShape, t *ast.Type, explained bool) bool {
 		w.extra = append(w.extra, &gqlerror.Error{
 			Message:    "Cannot return null for non-nullable field " + f.where + ".",
 			Path:       w.clientPath(),
-			Extensions: map[string]any{"code": codeInternal},
+			Extensions: map[string]any{"code": errcode.InternalServerError},
 		})
 	}
 	return false
@@ -389,7 +390,7 @@ func (w *writer) unauthorized(f *fieldShape) {
 
 func unauthorizedError(path ast.Path) *gqlerror.Error {
 	return &gqlerror.Error{Message: "Unauthorized field or type", Path: path,
-		Extensions: map[string]any{"code": CodeUnauthorizedField}}
+		Extensions: map[string]any{"code": errcode.UnauthorizedField}}
 }
 
 // bad handles a value of the wrong shape: null, with one error per field of the
@@ -403,7 +404,7 @@ func (w *writer) bad(f *fieldShape, t *ast.Type) bool {
 		w.extra = append(w.extra, &gqlerror.Error{
 			Message:    "A subgraph returned an invalid value for " + f.where + ".",
 			Path:       w.clientPath(),
-			Extensions: map[string]any{"code": codeInternal},
+			Extensions: map[string]any{"code": errcode.InternalServerError},
 		})
 	}
 	return w.null(f, t, true)

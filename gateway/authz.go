@@ -23,9 +23,6 @@ import (
 // one error coded UNAUTHORIZED_FIELD_OR_TYPE. Which fields a request may see is part of
 // the plan's variant.
 
-// CodeUnauthorizedField is the code of an unauthorized field's error.
-const CodeUnauthorizedField = "UNAUTHORIZED_FIELD_OR_TYPE"
-
 // requirement is what a protected field of an operation needs.
 type requirement struct {
 	field         *ast.Field

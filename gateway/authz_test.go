@@ -17,7 +17,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
@@ -172,12 +171,14 @@ func authorizationDirectives(t *testing.T, federation bool) {
 	defer jwks.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	v, err := auth.New(context.Background(), auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience})
+	acfg := auth.DefaultConfig()
+	acfg.JWKSURL, acfg.Issuer, acfg.Audience = jwks.URL, iss.Issuer, iss.Audience
+	v, err := auth.New(context.Background(), acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc := front.DefaultConfig()
-	cfg := gateway.Config{Front: &fc, Verifier: v, Subgraphs: []gateway.Subgraph{{Name: "fake", URL: sub.URL + "/graphql"}}}
+	cfg := gateway.DefaultConfig()
+	cfg.Verifier, cfg.Subgraphs = v, []gateway.Subgraph{{Name: "fake", URL: sub.URL + "/graphql"}}
 	if federation {
 		cfg.Supergraph = filepath.Join(t.TempDir(), "supergraph.graphql")
 		if err := os.WriteFile(cfg.Supergraph, []byte(authzSupergraph), 0o644); err != nil {

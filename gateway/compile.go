@@ -13,6 +13,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // plan is one variant of one operation, compiled once and then shared, read-only, by
@@ -143,7 +145,7 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 			p.errs = append(p.errs, &gqlerror.Error{
 				Message:    rf.node.bad,
 				Path:       ast.Path{ast.PathName(rf.field.Alias)},
-				Extensions: map[string]any{"code": codeBadUserInput},
+				Extensions: map[string]any{"code": errcode.BadUserInput},
 			})
 		}
 		if gatewayAnswered(rf, v) {

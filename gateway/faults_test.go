@@ -55,7 +55,7 @@ func TestSubgraphFaults(t *testing.T) {
 	// Breakers off: each case must reach the subgraph (breakers have their own test).
 	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) {
 		c.SubgraphTimeout = 300 * time.Millisecond
-		c.Resilience.BreakerFailures = -1
+		c.Resilience.BreakerFailures = 0
 	})
 	seed(t, g)
 	const list = `{ products(first: 100) { edges { node { name owner { name } } } } }`
@@ -162,7 +162,7 @@ func TestNoGoroutineOutlivesARequest(t *testing.T) {
 		// The faults are users'; products keeps the default timeout, so that seeding
 		// (createProduct) does not fail on a loaded machine.
 		c.SubgraphTimeouts = map[string]time.Duration{"users": 200 * time.Millisecond}
-		c.Resilience.BreakerFailures = -1
+		c.Resilience.BreakerFailures = 0
 	})
 	seed(t, g)
 	ignore := goleak.IgnoreCurrent()

@@ -70,41 +70,29 @@ func CheckSubgraphs(list []Subgraph) error {
 }
 
 // RegisterFlags binds the gateway's settings, except the subgraph list, to fs, each
-// defaulting to what c holds (DefaultConfig-style zero values mean the documented
-// defaults). Per-subgraph timeouts are given as -subgraph-timeout NAME=DURATION beside
-// the default -subgraph-timeout DURATION; New gives each subgraph its own.
+// flag defaulting to what c holds (start from DefaultConfig). Per-subgraph timeouts are
+// given as -subgraph-timeout NAME=DURATION beside the default -subgraph-timeout
+// DURATION; New gives each subgraph its own.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	or := func(d, def time.Duration) time.Duration {
-		if d == 0 {
-			return def
-		}
-		return d
-	}
-	c.StartupTimeout = or(c.StartupTimeout, DefaultStartupTimeout)
-	c.SubgraphTimeout = or(c.SubgraphTimeout, DefaultSubgraphTimeout)
-	c.SchemaPollInterval = or(c.SchemaPollInterval, DefaultSchemaPollInterval)
 	fs.DurationVar(&c.StartupTimeout, "startup-timeout", c.StartupTimeout,
-		"how long requests wait at start for every subgraph's schema; then the gateway serves those that answered (and the cached schemas of the others) and takes the rest in when they answer")
+		"how long requests wait at start for every subgraph's schema; then the gateway serves those that answered (and the cached schemas of the others) and takes the rest in when they answer; 0: do not wait")
 	fs.StringVar(&c.SchemaCacheDir, "schema-cache-dir", c.SchemaCacheDir,
 		"directory where each subgraph's last good schema is kept, for a start while it is down; empty: none")
 	fs.Var(&timeoutsFlag{c: c}, "subgraph-timeout",
 		"bound on one request to a subgraph: DURATION for all, NAME=DURATION for one (repeatable, or comma-separated)")
 	fs.DurationVar(&c.SchemaPollInterval, "schema-poll-interval", c.SchemaPollInterval,
 		"how often each subgraph's SDL is fetched again to pick up schema changes; negative: never, once every subgraph has served its own")
-	fs.IntVar(&c.PlanCacheSize, "plan-cache-size", max(c.PlanCacheSize, DefaultPlanCacheSize), "operations whose compiled plans are kept")
-	fs.IntVar(&c.MaxBatch, "max-lookups-per-request", max(c.MaxBatch, DefaultMaxBatch),
+	fs.IntVar(&c.PlanCacheSize, "plan-cache-size", c.PlanCacheSize, "operations whose compiled plans are kept")
+	fs.IntVar(&c.MaxBatch, "max-lookups-per-request", c.MaxBatch,
 		"entity lookups in one subgraph request; more are split into several requests")
 	r := &c.Resilience
-	fs.IntVar(&r.Retries, "retries", max(r.Retries, DefaultRetries), "retries of a query's subgraph request after a connection error; negative: none")
-	fs.DurationVar(&r.RetryBackoff, "retry-backoff", or(r.RetryBackoff, DefaultRetryBackoff), "longest wait before the first retry (full jitter, doubling)")
-	fs.Float64Var(&r.RetryBudget, "retry-budget", DefaultRetryBudget, "share of subgraph requests that may be retries, above a small reserve")
-	fs.IntVar(&r.BreakerFailures, "breaker-failures", max(r.BreakerFailures, DefaultBreakerFailures), "failures in a row that open a subgraph's circuit breaker; negative: no breakers")
-	fs.DurationVar(&r.BreakerOpen, "breaker-open", or(r.BreakerOpen, DefaultBreakerOpen), "how long an open breaker fails requests before it probes the subgraph")
+	fs.IntVar(&r.Retries, "retries", r.Retries, "retries of a query's subgraph request after a connection error (0 to 10); 0: none")
+	fs.DurationVar(&r.RetryBackoff, "retry-backoff", r.RetryBackoff, "longest wait before the first retry (full jitter, doubling)")
+	fs.Float64Var(&r.RetryBudget, "retry-budget", r.RetryBudget, "share of subgraph requests that may be retries, above a small reserve; 0: no retries")
+	fs.IntVar(&r.BreakerFailures, "breaker-failures", r.BreakerFailures, "failures in a row that open a subgraph's circuit breaker; 0: no breakers")
+	fs.DurationVar(&r.BreakerOpen, "breaker-open", r.BreakerOpen, "how long an open breaker fails requests before it probes the subgraph")
 	fs.BoolVar(&c.ExposeSubgraphErrors, "expose-subgraph-errors", c.ExposeSubgraphErrors,
 		"pass every subgraph error's message to clients (development); off: only messages of documented codes, the others become INTERNAL_SERVER_ERROR naming the subgraph")
-	if c.MaxSubgraphResponseBytes == 0 {
-		c.MaxSubgraphResponseBytes = DefaultMaxSubgraphResponseBytes
-	}
 	fs.Int64Var(&c.MaxSubgraphResponseBytes, "max-subgraph-response-bytes", c.MaxSubgraphResponseBytes,
 		"most bytes read of one subgraph answer; past it the subgraph's fields answer SUBGRAPH_RESPONSE_TOO_LARGE")
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/fedplan"
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Subgraph is one service the gateway stitches in.
@@ -34,7 +35,9 @@ type Subgraph struct {
 	Name string
 	// URL is the subgraph's GraphQL endpoint, e.g. http://localhost:4001/graphql.
 	URL string
-	// Timeout bounds one request to it. default: Config.SubgraphTimeout
+	// Timeout bounds one request to it. Zero: no timeout of its own, so
+	// Config.SubgraphTimeouts' for its name, else Config.SubgraphTimeout.
+	// default: 0
 	Timeout time.Duration
 }
 
@@ -48,7 +51,9 @@ func (s Subgraph) SchemaURL() (string, error) {
 	return u.String(), nil
 }
 
-// Config is what the gateway needs.
+// Config is what the gateway needs. Start from DefaultConfig: a zero setting means what
+// its comment says (a zero StartupTimeout does not wait), or Validate refuses it; it
+// never stands for a default.
 type Config struct {
 	// Subgraphs are the services to stitch. Required, at least one, unless Supergraph is
 	// set: then they override the URLs of the supergraph's subgraphs of the same names.
@@ -62,7 +67,8 @@ type Config struct {
 	// it passes, the gateway starts with the subgraphs that answered and the cached SDLs
 	// of the others (SchemaCacheDir), and takes the rest in as they appear; with none at
 	// all it starts with no graph, answering GraphQL requests with 503 until a subgraph
-	// answers. default: DefaultStartupTimeout
+	// answers. Zero: do not wait; the subgraphs are taken in as they answer.
+	// default: DefaultStartupTimeout
 	StartupTimeout time.Duration
 	// SchemaCacheDir is a directory where the gateway keeps each subgraph's last good SDL
 	// (schema.go), one file per subgraph, written whenever a served graph holds a new
@@ -74,15 +80,16 @@ type Config struct {
 	// SchemaPollInterval is how often each subgraph's SDL is fetched again; a change is
 	// merged and swapped in without a restart (see reload.go). A negative value turns
 	// polling off once every subgraph has served its SDL (until then each is asked every
-	// second). default: DefaultSchemaPollInterval
+	// second); zero is refused. default: DefaultSchemaPollInterval
 	SchemaPollInterval time.Duration
-	// SubgraphTimeout bounds one request to a subgraph. default: DefaultSubgraphTimeout
+	// SubgraphTimeout bounds one request to a subgraph; it must be positive.
+	// default: DefaultSubgraphTimeout
 	SubgraphTimeout time.Duration
 	// SubgraphTimeouts overrides SubgraphTimeout for the subgraphs it names (a
-	// Subgraph's own Timeout wins over both). default: none
+	// Subgraph's own Timeout wins over both); each must be positive. default: none
 	SubgraphTimeouts map[string]time.Duration
-	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU).
-	// default: DefaultPlanCacheSize
+	// PlanCacheSize bounds the operations whose compiled plans are kept (LRU); it must
+	// be positive. default: DefaultPlanCacheSize
 	PlanCacheSize int
 	// Resilience says how failing subgraphs are treated: retries and circuit breakers.
 	// default: the defaults of Resilience
@@ -100,10 +107,11 @@ type Config struct {
 	// subgraph (see transport.go); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
 	// MaxBatch bounds the entity lookups of one subgraph request; a plan step with more
-	// is sent as several requests of at most MaxBatch lookups. default: DefaultMaxBatch
+	// is sent as several requests of at most MaxBatch lookups; it must be positive.
+	// default: DefaultMaxBatch
 	MaxBatch int
 	// Front configures the HTTP front: protocol, CORS, CSRF, limits, playground.
-	// default: front.DefaultConfig()
+	// Required. default: front.DefaultConfig()
 	Front *front.Config
 	// Logger receives what clients see only as generic messages.
 	// default: a logger that discards
@@ -116,74 +124,63 @@ type Config struct {
 	ExposeSubgraphErrors bool
 	// MaxSubgraphResponseBytes bounds what the gateway reads of one subgraph answer (and
 	// of one subscription event). Past it the read stops, the connection is closed, and
-	// the fields the request was for answer SUBGRAPH_RESPONSE_TOO_LARGE.
-	// default: DefaultMaxSubgraphResponseBytes
+	// the fields the request was for answer SUBGRAPH_RESPONSE_TOO_LARGE. It must be
+	// positive. default: DefaultMaxSubgraphResponseBytes
 	MaxSubgraphResponseBytes int64
 }
 
-// DefaultMaxSubgraphResponseBytes is the default of Config.MaxSubgraphResponseBytes: the
-// subgraphs' own -max-response-bytes default.
-const DefaultMaxSubgraphResponseBytes = 16 << 20
+// DefaultPort is the gateway's default port: its binary's -listen-addr
+// (127.0.0.1:4000), and where `make run` (tools/devgraph) serves it. The subgraphs'
+// ports are in the subgraph table (schema.Subgraphs).
+const DefaultPort = 4000
 
 // Defaults of Config.
 const (
 	// DefaultStartupTimeout is short: the listener is bound before New is called, and a
 	// subgraph that does not answer within it is taken in when it does (reload.go).
-	DefaultStartupTimeout  = time.Second
-	DefaultSubgraphTimeout = 10 * time.Second
-	DefaultPlanCacheSize   = 1000
-	// DefaultSchemaPollInterval is the default of Config.SchemaPollInterval.
+	DefaultStartupTimeout     = time.Second
+	DefaultSubgraphTimeout    = 10 * time.Second
+	DefaultPlanCacheSize      = 1000
 	DefaultSchemaPollInterval = 10 * time.Second
 	DefaultMaxBatch           = 500
+	// DefaultMaxSubgraphResponseBytes is the subgraphs' own -max-response-bytes default.
+	DefaultMaxSubgraphResponseBytes = 16 << 20
 )
+
+// DefaultConfig returns the configuration with every documented default and no
+// subgraphs: the caller adds them (or a Supergraph). A zero setting is not a default:
+// Validate refuses the ones that cannot be zero.
+func DefaultConfig() Config {
+	f := front.DefaultConfig()
+	return Config{
+		StartupTimeout:           DefaultStartupTimeout,
+		SchemaPollInterval:       DefaultSchemaPollInterval,
+		SubgraphTimeout:          DefaultSubgraphTimeout,
+		PlanCacheSize:            DefaultPlanCacheSize,
+		Resilience:               DefaultResilience(),
+		MaxBatch:                 DefaultMaxBatch,
+		Front:                    &f,
+		MaxSubgraphResponseBytes: DefaultMaxSubgraphResponseBytes,
+	}
+}
 
 // Validate reports every invalid setting of c at once, as New would, without changing
 // c or starting anything: a command checks its settings before it listens.
 func (c Config) Validate() error {
-	c.Subgraphs = slices.Clone(c.Subgraphs)
-	return c.init()
-}
-
-func (c *Config) init() error {
-	if c.StartupTimeout == 0 {
-		c.StartupTimeout = DefaultStartupTimeout
-	}
-	if c.SubgraphTimeout == 0 {
-		c.SubgraphTimeout = DefaultSubgraphTimeout
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.SchemaPollInterval == 0 {
-		c.SchemaPollInterval = DefaultSchemaPollInterval
-	}
-	if c.PlanCacheSize == 0 {
-		c.PlanCacheSize = DefaultPlanCacheSize
-	}
-	if c.MaxBatch == 0 {
-		c.MaxBatch = DefaultMaxBatch
-	}
-	if c.MaxSubgraphResponseBytes == 0 {
-		c.MaxSubgraphResponseBytes = DefaultMaxSubgraphResponseBytes
-	}
-	if c.Front == nil {
-		f := front.DefaultConfig()
-		c.Front = &f
-	}
 	var errs []error
 	if len(c.Subgraphs) == 0 && c.Supergraph == "" {
 		errs = append(errs, errors.New("no subgraphs"))
 	}
 	seen := map[string]bool{}
-	for name := range c.SubgraphTimeouts {
+	for name, d := range c.SubgraphTimeouts {
 		if c.Supergraph == "" && !slices.ContainsFunc(c.Subgraphs, func(s Subgraph) bool { return s.Name == name }) {
 			errs = append(errs, fmt.Errorf("subgraph timeout for %q: no such subgraph", name))
 		}
-	}
-	for i, s := range c.Subgraphs {
-		if s.Timeout == 0 {
-			c.Subgraphs[i].Timeout = c.SubgraphTimeouts[s.Name]
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("subgraph timeout for %q must be positive, got %s", name, d))
 		}
+	}
+	for _, s := range c.Subgraphs {
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("subgraph %q: url %q is not an http(s) URL", s.Name, s.URL))
@@ -199,22 +196,43 @@ func (c *Config) init() error {
 		}
 		seen[s.Name] = true
 	}
-	if c.StartupTimeout < 0 || c.SubgraphTimeout < 0 {
-		errs = append(errs, errors.New("timeouts must not be negative"))
+	if c.StartupTimeout < 0 {
+		errs = append(errs, fmt.Errorf("startup-timeout must be 0 (do not wait) or positive, got %s", c.StartupTimeout))
 	}
-	if c.PlanCacheSize < 0 {
-		errs = append(errs, fmt.Errorf("plan cache size %d is negative", c.PlanCacheSize))
+	if c.SubgraphTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("subgraph-timeout must be positive, got %s", c.SubgraphTimeout))
 	}
-	if c.MaxBatch < 0 {
-		errs = append(errs, fmt.Errorf("max batch %d is negative", c.MaxBatch))
+	if c.SchemaPollInterval == 0 {
+		errs = append(errs, errors.New("schema-poll-interval must be positive, or negative to stop polling once every subgraph has served its SDL; got 0s"))
 	}
-	if c.MaxSubgraphResponseBytes < 0 {
-		errs = append(errs, fmt.Errorf("max subgraph response bytes %d is negative", c.MaxSubgraphResponseBytes))
+	if c.PlanCacheSize <= 0 {
+		errs = append(errs, fmt.Errorf("plan-cache-size must be positive, got %d", c.PlanCacheSize))
 	}
-	if err := c.Resilience.init(); err != nil {
+	if c.MaxBatch <= 0 {
+		errs = append(errs, fmt.Errorf("max-lookups-per-request must be positive, got %d", c.MaxBatch))
+	}
+	if c.MaxSubgraphResponseBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max-subgraph-response-bytes must be positive, got %d", c.MaxSubgraphResponseBytes))
+	}
+	if c.Front == nil {
+		errs = append(errs, errors.New("no front configuration: start from DefaultConfig"))
+	} else if err := c.Front.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Resilience.Validate())
 	return errors.Join(errs...)
+}
+
+// withSubgraphTimeouts returns c's subgraphs, each with the timeout it is given: its own,
+// else SubgraphTimeouts' (New falls back on SubgraphTimeout for none).
+func (c Config) withSubgraphTimeouts() []Subgraph {
+	out := slices.Clone(c.Subgraphs)
+	for i, s := range out {
+		if s.Timeout == 0 {
+			out[i].Timeout = c.SubgraphTimeouts[s.Name]
+		}
+	}
+	return out
 }
 
 // Gateway is the stitched graph.
@@ -277,8 +295,12 @@ type graph struct {
 // Config, or when the SDLs that answered do not merge; not when no subgraph answered:
 // that gateway has no graph (Schema returns nil) until one does.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
-	if err := cfg.init(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway: config: %w", err)
+	}
+	cfg.Subgraphs = cfg.withSubgraphTimeouts()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
 		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier,
@@ -428,7 +450,7 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 	def := op.Document.Operations.ForName(op.OperationName)
 	if def == nil {
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The document contains no operation by that name.",
-			Extensions: map[string]any{"code": front.CodeOperationResolutionFailure}}}}
+			Extensions: map[string]any{"code": errcode.OperationResolutionFailure}}}}
 	}
 	e := g.plans.operation(gr, op.Query, op.Document, def)
 	v := e.op.variant(op.Variables, auth.FromContext(ctx))
@@ -445,12 +467,12 @@ func (g *Gateway) planFor(ctx context.Context, op *front.Operation) (planned, *f
 	}
 	if errors.Is(err, fedplan.ErrTooComplex) {
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The operation is too complex to plan.",
-			Extensions: map[string]any{"code": front.CodeCostLimitExceeded}}}}
+			Extensions: map[string]any{"code": errcode.CostLimitExceeded}}}}
 	}
 	if err != nil {
 		g.logger.ErrorContext(ctx, "gateway: planning failed", "operation", op.OperationName, "err", err)
 		return planned{}, &front.Result{Errors: gqlerror.List{{Message: "The gateway could not plan this operation.",
-			Extensions: map[string]any{"code": front.CodeInternalServerError}}}}
+			Extensions: map[string]any{"code": errcode.InternalServerError}}}}
 	}
 	return planned{plan: p, gr: gr, doc: e.op.doc}, nil
 }
@@ -469,10 +491,3 @@ func (c *schemaCapture) Retrieve(ctx *nautilus.PlanningContext, _ *string, plann
 	c.schema.CompareAndSwap(nil, ctx.Schema)
 	return planner.Plan(ctx)
 }
-
-// Codes of the errors the executor writes.
-const (
-	codeBadUserInput        = front.CodeBadUserInput
-	codeInternal            = front.CodeInternalServerError
-	codeSubgraphUnavailable = front.CodeSubgraphUnavailable
-)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
@@ -68,36 +67,34 @@ func startGraph(t testing.TB, backend redistest.Backend, opts ...option) *graph 
 func startGraphWith(t testing.TB, backend redistest.Backend, before func(*graph), opts ...option) *graph {
 	t.Helper()
 	// The options are applied first: the subgraphs take the gateway's Verifier.
-	fc := front.DefaultConfig()
-	cfg := gateway.Config{Front: &fc}
+	cfg := gateway.DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
 	g := &graph{redis: map[string]redistest.Redis{}, hops: map[string]*hop{}, log: &requestLog{}}
 	// The graph runs until the test ends; gateway.New's wait for the subgraphs is
 	// bounded by its StartupTimeout.
-	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
-		Store: func(name string) (wholegraph.Store, error) {
-			r := backend.New(t)
-			g.redis[name] = r
-			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
-		},
-		Wrap: func(name string, h http.Handler) http.Handler {
-			g.hops[name] = &hop{name: name, next: h, log: g.log}
-			return g.hops[name]
-		},
-		// users-test-secret, products-test-secret: the cursors in testdata's goldens.
-		CursorSecret: func(name string) string { return name + "-test-secret" },
-		Verifier:     cfg.Verifier,
-		Gateway:      cfg,
-		BeforeGateway: func(context.Context, *wholegraph.Graph, *gateway.Config) error {
-			g.users, g.products = g.hops["users"], g.hops["products"]
-			if before != nil {
-				before(g)
-			}
-			return nil
-		},
-	})
+	wc := wholegraph.DefaultConfig()
+	wc.Store = func(name string) (wholegraph.Store, error) {
+		r := backend.New(t)
+		g.redis[name] = r
+		return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+	}
+	wc.Wrap = func(name string, h http.Handler) http.Handler {
+		g.hops[name] = &hop{name: name, next: h, log: g.log}
+		return g.hops[name]
+	}
+	// users-test-secret, products-test-secret: the cursors in testdata's goldens.
+	wc.CursorSecret = func(name string) string { return name + "-test-secret" }
+	wc.Verifier, wc.Gateway = cfg.Verifier, cfg
+	wc.BeforeGateway = func(context.Context, *wholegraph.Graph, *gateway.Config) error {
+		g.users, g.products = g.hops["users"], g.hops["products"]
+		if before != nil {
+			before(g)
+		}
+		return nil
+	}
+	w, err := wholegraph.Start(context.Background(), wc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Handler serves the graph through the HTTP front (GraphQL on /graphql, the playground
@@ -56,7 +57,7 @@ func (g *Gateway) untilGraph(next http.Handler) http.Handler {
 		}{gqlerror.List{{
 			Message: "The graph is unavailable: no subgraph has answered yet.",
 			Extensions: map[string]any{
-				"code":                 front.CodeSubgraphUnavailable,
+				"code":                 errcode.SubgraphUnavailable,
 				"unavailableSubgraphs": gr.missing,
 			},
 		}}}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -14,26 +15,29 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Resilience is how the gateway treats a failing subgraph.
+// Resilience is how the gateway treats a failing subgraph. Start from
+// DefaultResilience: zero turns retries or breakers off, it is not a default.
 type Resilience struct {
-	// Retries is how many times a query's subgraph request is sent again after a
-	// connection error (refused, reset, closed before an answer); mutations are never
-	// retried. A negative value means none. default: DefaultRetries
+	// Retries is how many times, from 0 (none) to 10, a query's subgraph request is sent
+	// again after a connection error (refused, reset, closed before an answer);
+	// mutations are never retried. default: DefaultRetries
 	Retries int
 	// RetryBackoff is the first retry's longest wait; each later one doubles it. The
 	// wait is drawn uniformly below it (full jitter), so clients do not retry in step.
-	// default: DefaultRetryBackoff
+	// Zero: retry at once. default: DefaultRetryBackoff
 	RetryBackoff time.Duration
-	// RetryBudget is the share of requests that may be retries, over and above a small
-	// reserve; beyond it, failed requests are not retried, so retries cannot multiply
-	// the load on a subgraph in an outage. default: DefaultRetryBudget
+	// RetryBudget is the share of requests, from 0 to 1, that may be retries, over and
+	// above a small reserve; beyond it, failed requests are not retried, so retries
+	// cannot multiply the load on a subgraph in an outage. Zero: no budget and no
+	// reserve, so no retries. default: DefaultRetryBudget
 	RetryBudget float64
 	// BreakerFailures is how many failures in a row open a subgraph's circuit breaker;
-	// while open, requests to it fail at once. A negative value turns breakers off.
+	// while open, requests to it fail at once. Zero turns breakers off.
 	// default: DefaultBreakerFailures
 	BreakerFailures int
 	// BreakerOpen is how long a breaker stays open before it lets one probe through;
-	// a successful probe closes it. default: DefaultBreakerOpen
+	// a successful probe closes it. It must be positive when breakers are on.
+	// default: DefaultBreakerOpen
 	BreakerOpen time.Duration
 }
 
@@ -46,31 +50,34 @@ const (
 	DefaultBreakerOpen     = 5 * time.Second
 )
 
-func (r *Resilience) init() error {
-	if r.Retries == 0 {
-		r.Retries = DefaultRetries
+// DefaultResilience returns the resilience settings with every documented default.
+func DefaultResilience() Resilience {
+	return Resilience{
+		Retries:         DefaultRetries,
+		RetryBackoff:    DefaultRetryBackoff,
+		RetryBudget:     DefaultRetryBudget,
+		BreakerFailures: DefaultBreakerFailures,
+		BreakerOpen:     DefaultBreakerOpen,
 	}
-	if r.RetryBackoff == 0 {
-		r.RetryBackoff = DefaultRetryBackoff
-	}
-	if r.RetryBudget == 0 {
-		r.RetryBudget = DefaultRetryBudget
-	}
-	if r.BreakerFailures == 0 {
-		r.BreakerFailures = DefaultBreakerFailures
-	}
-	if r.BreakerOpen == 0 {
-		r.BreakerOpen = DefaultBreakerOpen
-	}
+}
+
+// Validate reports every invalid setting of r at once.
+func (r Resilience) Validate() error {
 	var errs []error
-	if r.Retries > 10 {
-		errs = append(errs, errors.New("retries must be at most 10"))
+	if r.Retries < 0 || r.Retries > 10 {
+		errs = append(errs, fmt.Errorf("retries must be between 0 (none) and 10, got %d", r.Retries))
 	}
-	if r.RetryBackoff < 0 || r.BreakerOpen < 0 {
-		errs = append(errs, errors.New("retry backoff and breaker open time must not be negative"))
+	if r.RetryBackoff < 0 {
+		errs = append(errs, fmt.Errorf("retry-backoff must not be negative, got %s", r.RetryBackoff))
 	}
-	if r.RetryBudget < 0 || r.RetryBudget > 1 {
-		errs = append(errs, errors.New("retry budget must be between 0 and 1"))
+	if !(r.RetryBudget >= 0 && r.RetryBudget <= 1) { // NaN too
+		errs = append(errs, fmt.Errorf("retry-budget must be between 0 (no retries) and 1, got %v", r.RetryBudget))
+	}
+	if r.BreakerFailures < 0 {
+		errs = append(errs, fmt.Errorf("breaker-failures must be 0 (no breakers) or positive, got %d", r.BreakerFailures))
+	}
+	if r.BreakerFailures > 0 && r.BreakerOpen <= 0 {
+		errs = append(errs, fmt.Errorf("breaker-open must be positive when breakers are on, got %s", r.BreakerOpen))
 	}
 	return errors.Join(errs...)
 }
@@ -117,7 +124,7 @@ func (g *guard) do(ctx context.Context, retry bool, attempt func() (*answer, err
 	g.budget.deposit()
 	for n := 0; ; n++ {
 		a, err := g.once(attempt)
-		if err == nil || !retry || n >= max(g.res.Retries, 0) || !retryable(err) || ctx.Err() != nil || !g.budget.withdraw() {
+		if err == nil || !retry || n >= g.res.Retries || !retryable(err) || ctx.Err() != nil || !g.budget.withdraw() {
 			return a, err
 		}
 		wait := time.Duration(rand.Int64N(int64(g.res.RetryBackoff)<<n + 1))
@@ -174,7 +181,7 @@ func isConnError(err error) bool {
 // retryBudget lets retries be at most a share of requests: every request deposits that
 // share of a token, every retry takes a whole one. It starts with, and never holds
 // more than, a reserve of retryReserve tokens, so that a quiet subgraph may still be
-// retried.
+// retried; a share of 0 has no reserve either, and allows no retry.
 type retryBudget struct {
 	mu     sync.Mutex
 	share  float64
@@ -184,6 +191,9 @@ type retryBudget struct {
 const retryReserve = 10
 
 func newRetryBudget(share float64) *retryBudget {
+	if share == 0 {
+		return &retryBudget{}
+	}
 	return &retryBudget{share: share, tokens: retryReserve}
 }
 

@@ -51,7 +51,7 @@ func readyz(t *testing.T, g *graph) (status int, body struct {
 // TestRetries checks that a query whose subgraph connection fails is sent again, and a
 // mutation never is.
 func TestRetries(t *testing.T) {
-	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Resilience.BreakerFailures = -1 })
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Resilience.BreakerFailures = 0 })
 	ada := g.createUser(t, "Ada", "ada@example.com")
 
 	// Two hang-ups, then an answer: the default two retries get it.
@@ -84,10 +84,45 @@ func TestRetries(t *testing.T) {
 	restore()
 }
 
+// TestZeroTurnsRetriesOff checks that zero is a setting, not a default: -retries 0 and
+// -retry-budget 0 each mean a query's subgraph request is sent once after a hang-up,
+// and -breaker-failures 0 means no breaker; the defaults retry.
+func TestZeroTurnsRetriesOff(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		set      func(*gateway.Resilience)
+		requests int64
+		breaker  string
+	}{
+		{"defaults", func(*gateway.Resilience) {}, 2, "closed"},
+		{"retries 0", func(r *gateway.Resilience) { r.Retries = 0 }, 1, "closed"},
+		{"retry-budget 0", func(r *gateway.Resilience) { r.RetryBudget = 0 }, 1, "closed"},
+		{"breaker-failures 0", func(r *gateway.Resilience) { r.BreakerFailures = 0 }, 2, "off"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { tt.set(&c.Resilience) })
+			ada := g.createUser(t, "Ada", "ada@example.com")
+			restore := g.users.inject(failFirst(1, g.users.next))
+			defer restore()
+			g.users.requests.Store(0)
+			g.post(t, `query($id: ID!) { user(id: $id) { name } }`, map[string]any{"id": ada})
+			if n := g.users.requests.Load(); n != tt.requests {
+				t.Errorf("users requests for a query whose first attempt hangs up: got %d, want %d", n, tt.requests)
+			}
+			_, r := readyz(t, g)
+			for _, s := range r.Subgraphs {
+				if s.Breaker != tt.breaker {
+					t.Errorf("subgraph %s: breaker %q, want %q", s.Name, s.Breaker, tt.breaker)
+				}
+			}
+		})
+	}
+}
+
 // TestRetryBudget checks that retries cannot multiply the load on a subgraph that is
 // down: over 100 failing queries, retries stay within the budget's share and reserve.
 func TestRetryBudget(t *testing.T) {
-	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Resilience.BreakerFailures = -1 })
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Resilience.BreakerFailures = 0 })
 	ada := g.createUser(t, "Ada", "ada@example.com")
 	defer g.users.inject(hangUp)()
 	g.users.requests.Store(0)

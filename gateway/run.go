@@ -832,7 +832,7 @@ func (r *run) invalidLookup(s *step, t *target) *gqlerror.Error {
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("subgraph %s returned an invalid value for an object it was asked for", s.sg.Name),
 		Path:       t.path(),
-		Extensions: map[string]any{"code": codeInternal, "subgraph": s.sg.Name},
+		Extensions: map[string]any{"code": errcode.InternalServerError, "subgraph": s.sg.Name},
 	}
 }
 
@@ -871,7 +871,7 @@ func (r *run) fail(s *step, path ast.Path, err error) {
 	e := &gqlerror.Error{
 		Message:    fmt.Sprintf("subgraph %s did not answer", s.sg.Name),
 		Path:       path,
-		Extensions: map[string]any{"code": codeSubgraphUnavailable, "subgraph": s.sg.Name},
+		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": s.sg.Name},
 	}
 	if err == errTooLarge {
 		e.Message = fmt.Sprintf("subgraph %s answered more than %d bytes", s.sg.Name, s.sg.maxResponse)
@@ -905,14 +905,14 @@ func (r *run) subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) as
 		r.logger.WarnContext(r.ctx, "subgraph error redacted", "subgraph", sg.Name, "code", code, "message", ge.Message)
 		ge.Message = ""
 		if !ownCode(code) {
-			code = codeInternal
+			code = errcode.InternalServerError
 		}
 	}
 	if ge.Message == "" {
 		ge.Message = "subgraph " + sg.Name + " returned an error"
 	}
 	if code == "" {
-		code = codeInternal
+		code = errcode.InternalServerError
 	}
 	ge.Extensions["code"] = code
 	var raw []any

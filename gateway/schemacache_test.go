@@ -218,11 +218,12 @@ func TestSchemaCacheNames(t *testing.T) {
 		{"a.b", "", true},
 	}
 	for _, tt := range tests {
-		cfg := Config{SchemaCacheDir: tt.dir, Subgraphs: []Subgraph{{Name: tt.name, URL: "http://127.0.0.1:1/graphql"}}}
+		cfg := DefaultConfig()
+		cfg.SchemaCacheDir, cfg.Subgraphs = tt.dir, []Subgraph{{Name: tt.name, URL: "http://127.0.0.1:1/graphql"}}
 		if err := cfg.Validate(); (err == nil) != tt.ok {
 			t.Errorf("Validate with subgraph %q, cache %q = %v, want ok %v", tt.name, tt.dir, err, tt.ok)
 		}
-		if cfg.Logger != nil || cfg.Front != nil {
+		if cfg.Logger != nil || cfg.Subgraphs[0].Timeout != 0 {
 			t.Errorf("Validate changed the config: %+v", cfg)
 		}
 	}

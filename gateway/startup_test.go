@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
@@ -21,11 +20,11 @@ import (
 // process, and returns its GraphQL URL.
 func startOn(t *testing.T, g *graph, opts ...option) (*gateway.Gateway, string) {
 	t.Helper()
-	fc := front.DefaultConfig()
-	cfg := gateway.Config{Front: &fc, Subgraphs: []gateway.Subgraph{
+	cfg := gateway.DefaultConfig()
+	cfg.Subgraphs = []gateway.Subgraph{
 		{Name: "users", URL: g.usersURL},
 		{Name: "products", URL: g.productsURL},
-	}}
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -149,7 +149,7 @@ func TestSubgraphResponseCap(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			g := startGraph(t, redistest.Miniredis, tr.opt, func(c *gateway.Config) {
 				c.MaxSubgraphResponseBytes = limit
-				c.Resilience.Retries = -1
+				c.Resilience.Retries = 0
 			})
 			ada := g.createUser(t, "Ada", "ada@example.com")
 			g.createProduct(t, "Engine", "1", "USD", ada)

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Subscriptions: the plan of a subscription is a query plan whose one root step is the
@@ -75,7 +76,7 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 // unavailableResult is a subscription's last event when its subgraph stream failed.
 func unavailableResult(root *step) *front.Result {
 	e := &gqlerror.Error{Message: "The " + root.sg.Name + " subgraph did not answer.",
-		Extensions: map[string]any{"code": front.CodeSubgraphUnavailable, "subgraph": root.sg.Name}}
+		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": root.sg.Name}}
 	if p := firstRootPath(root); p != nil {
 		e.Path = p
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -108,7 +108,7 @@ func subscriptionOverSSE(t *testing.T, g *graph) {
 // refused before any stream starts, and past -max-subscriptions the next is refused.
 func TestSubscriptionRefusals(t *testing.T) {
 	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.MaxSubscriptions = 1 })
-	if r := g.post(t, productCreated, nil); onlyCode(t, r) != front.CodeSubscriptionsNotSupported || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
+	if r := g.post(t, productCreated, nil); onlyCode(t, r) != errcode.SubscriptionsNotSupported || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
 		t.Errorf("over POST: %+v", r.Errors)
 	}
 	resp, err := http.Get(g.url + "?query=" + strings.ReplaceAll(productCreated, " ", "+"))
@@ -142,7 +142,7 @@ func TestSubscriptionEnds(t *testing.T) {
 	live(t, g, ada, s)
 	g.whole.Subgraph("products").CloseConnections()
 	r, ok := s.Next()
-	if !ok || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != front.CodeSubgraphUnavailable || !slices.Equal(r.Errors[0].Path, []any{"productCreated"}) {
+	if !ok || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.SubgraphUnavailable || !slices.Equal(r.Errors[0].Path, []any{"productCreated"}) {
 		t.Errorf("after products went: %v %s, want SUBGRAPH_UNAVAILABLE at productCreated", ok, r.Raw)
 	}
 	if _, ok := s.Next(); ok {
@@ -287,7 +287,7 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 		t.Errorf("after a query's result: %+v", m)
 	}
 	w.send(map[string]any{"id": "bad", "type": "subscribe", "payload": map[string]any{"query": `subscription { productCreated { nope } }`}})
-	if m := w.next(); m.Type != "error" || m.ID != "bad" || !strings.Contains(string(m.Payload), front.CodeValidationFailed) {
+	if m := w.next(); m.Type != "error" || m.ID != "bad" || !strings.Contains(string(m.Payload), errcode.ValidationFailed) {
 		t.Errorf("an invalid subscription: %+v", m)
 	}
 	// The client completes "s" and reuses its id at once: the new "s" is the one that

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/schema"
 )
 
@@ -79,19 +78,15 @@ func (l *syncLog) String() string {
 func federated(t *testing.T, file string, poll time.Duration, log *syncLog) (endpoint string, users, products *countingListener) {
 	t.Helper()
 	users, products = newCountingListener(t), newCountingListener(t)
-	fc := front.DefaultConfig()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	gw, err := gateway.New(ctx, gateway.Config{
-		Front:      &fc,
-		Supergraph: file,
-		Subgraphs: []gateway.Subgraph{
-			{Name: "users", URL: users.url()},
-			{Name: "products", URL: products.url()},
-		},
-		SchemaPollInterval: poll,
-		Logger:             slog.New(slog.NewTextHandler(log, nil)),
-	})
+	cfg := gateway.DefaultConfig()
+	cfg.Supergraph, cfg.SchemaPollInterval, cfg.Logger = file, poll, slog.New(slog.NewTextHandler(log, nil))
+	cfg.Subgraphs = []gateway.Subgraph{
+		{Name: "users", URL: users.url()},
+		{Name: "products", URL: products.url()},
+	}
+	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

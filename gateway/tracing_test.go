@@ -25,16 +25,16 @@ func TestOneTraceAcrossTheGraph(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	// The graph runs until the test ends; gateway.New's wait for the subgraphs is
 	// bounded by its StartupTimeout.
-	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
-		Store: func(string) (wholegraph.Store, error) {
-			r := redistest.Miniredis.New(t)
-			if err := redisotel.InstrumentTracing(r.Client, redisotel.WithTracerProvider(tp)); err != nil {
-				return wholegraph.Store{}, err
-			}
-			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
-		},
-		Tracer: tp,
-	})
+	cfg := wholegraph.DefaultConfig()
+	cfg.Store = func(string) (wholegraph.Store, error) {
+		r := redistest.Miniredis.New(t)
+		if err := redisotel.InstrumentTracing(r.Client, redisotel.WithTracerProvider(tp)); err != nil {
+			return wholegraph.Store{}, err
+		}
+		return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+	}
+	cfg.Tracer = tp
+	w, err := wholegraph.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

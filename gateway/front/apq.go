@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Automatic persisted queries follow Apollo's protocol, as Apollo Server and Apollo Router
@@ -39,7 +41,7 @@ type persistedQuery struct {
 // parsePersistedQuery decodes raw, the value of extensions.persistedQuery (not JSON null).
 func parsePersistedQuery(raw json.RawMessage) (persistedQuery, *failure) {
 	invalid := func(msg string) (persistedQuery, *failure) {
-		return persistedQuery{}, newFailure(http.StatusBadRequest, CodePersistedQueryInvalid, msg)
+		return persistedQuery{}, newFailure(http.StatusBadRequest, errcode.PersistedQueryInvalid, msg)
 	}
 	var obj map[string]json.RawMessage
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
@@ -50,7 +52,7 @@ func parsePersistedQuery(raw json.RawMessage) (persistedQuery, *failure) {
 		return invalid("extensions.persistedQuery.version must be a number.")
 	}
 	if f, err := version.Float64(); err != nil || f != apqVersion {
-		return persistedQuery{}, newFailure(http.StatusBadRequest, CodePersistedQueryVersionNotSupported,
+		return persistedQuery{}, newFailure(http.StatusBadRequest, errcode.PersistedQueryVersionNotSupported,
 			"Only version 1 of persisted queries is supported.")
 	}
 	var hash string

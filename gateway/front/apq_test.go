@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // helloHash is the SHA-256 of `{ hello }`.
@@ -85,13 +86,13 @@ func TestAPQProtocol(t *testing.T) {
 	}
 	steps := []step{
 		{name: "unknown hash", req: apqRequest{hash: helloHash},
-			code: front.CodePersistedQueryNotFound, message: "PersistedQueryNotFound"},
+			code: errcode.PersistedQueryNotFound, message: "PersistedQueryNotFound"},
 		{name: "unknown hash over GET", req: apqRequest{get: true, hash: helloHash},
-			code: front.CodePersistedQueryNotFound, message: "PersistedQueryNotFound"},
+			code: errcode.PersistedQueryNotFound, message: "PersistedQueryNotFound"},
 		{name: "hash and a query it is not the hash of", req: apqRequest{query: `{ tags }`, hash: helloHash},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryHashMismatch},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryHashMismatch},
 		{name: "a mismatch stored nothing", req: apqRequest{hash: helloHash},
-			code: front.CodePersistedQueryNotFound},
+			code: errcode.PersistedQueryNotFound},
 		{name: "hash and query: registered and run", req: apqRequest{query: `{ hello }`, hash: helloHash},
 			data: `{"hello":"Hello, world!"}`},
 		{name: "hash alone now runs the stored query", req: apqRequest{hash: helloHash},
@@ -101,40 +102,40 @@ func TestAPQProtocol(t *testing.T) {
 		// Apollo Client with useGETForHashedQueries: GET with the hash, a miss, then POST with
 		// the query, then GET hits; variables and operationName travel each time.
 		{name: "client: GET miss", req: apqRequest{get: true, hash: sha(products), operationName: "P", variables: `{"n":1}`},
-			code: front.CodePersistedQueryNotFound},
+			code: errcode.PersistedQueryNotFound},
 		{name: "client: POST registers", req: apqRequest{query: products, hash: sha(products), operationName: "P", variables: `{"n":1}`},
 			data: `{"products":{"edges":[{"node":{"id":"Product:1"}}]}}`},
 		{name: "client: GET hit with other variables", req: apqRequest{get: true, hash: sha(products), operationName: "P", variables: `{"n":2}`},
 			data: `{"products":{"edges":[{"node":{"id":"Product:1"}},{"node":{"id":"Product:2"}}]}}`},
 		{name: "the stored query is checked like any: bad variables", req: apqRequest{get: true, hash: sha(products), variables: `{"n":"2"}`},
-			code: front.CodeBadUserInput},
+			code: errcode.BadUserInput},
 		// A stored mutation runs over POST, never over GET.
 		{name: "mutation registered over POST", req: apqRequest{query: mutation, hash: sha(mutation)},
 			data: `{"setGreeting":"apq"}`},
 		{name: "stored mutation over GET", req: apqRequest{get: true, hash: sha(mutation)},
-			status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed},
+			status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed},
 		{name: "mutation with its hash over GET is not run", req: apqRequest{get: true, query: mutation, hash: sha(mutation)},
-			status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed},
+			status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed},
 		// Only queries that validate are stored.
 		{name: "invalid query with its hash", req: apqRequest{query: invalid, hash: sha(invalid)},
-			code: front.CodeValidationFailed},
+			code: errcode.ValidationFailed},
 		{name: "the invalid query was not stored", req: apqRequest{hash: sha(invalid)},
-			code: front.CodePersistedQueryNotFound},
+			code: errcode.PersistedQueryNotFound},
 		// Malformed extensions: 400 under either media type.
 		{name: "version 2", req: apqRequest{extensions: `{"persistedQuery":{"version":2,"sha256Hash":"` + helloHash + `"}}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryVersionNotSupported},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryVersionNotSupported},
 		{name: "version as a string", req: apqRequest{extensions: `{"persistedQuery":{"version":"1","sha256Hash":"` + helloHash + `"}}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "no version", req: apqRequest{extensions: `{"persistedQuery":{"sha256Hash":"` + helloHash + `"}}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "no hash", req: apqRequest{query: `{ hello }`, extensions: `{"persistedQuery":{"version":1}}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "upper-case hash", req: apqRequest{hash: strings.ToUpper(helloHash)},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "hash is a number", req: apqRequest{extensions: `{"persistedQuery":{"version":1,"sha256Hash":1}}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "persistedQuery is a string", req: apqRequest{query: `{ hello }`, extensions: `{"persistedQuery":"` + helloHash + `"}`},
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "persistedQuery null is no persisted query", req: apqRequest{query: `{ tags }`, extensions: `{"persistedQuery":null}`},
 			data: `{"tags":["a","b"]}`},
 	}
@@ -200,7 +201,7 @@ func TestAPQOff(t *testing.T) {
 		for _, accept := range []string{mediaJSON, mediaGQL} {
 			res, g := req.send(t, srv.URL, accept)
 			want := map[string]int{mediaJSON: http.StatusOK, mediaGQL: http.StatusBadRequest}[accept]
-			if res.status != want || g.code() != front.CodePersistedQueryNotSupported ||
+			if res.status != want || g.code() != errcode.PersistedQueryNotSupported ||
 				len(g.Errors) != 1 || g.Errors[0].Message != "PersistedQueryNotSupported" {
 				t.Errorf("%+v %s: got %d %s, want %d PERSISTED_QUERY_NOT_SUPPORTED / PersistedQueryNotSupported", req, accept, res.status, res.body, want)
 			}
@@ -232,7 +233,7 @@ func TestAPQStoreBounds(t *testing.T) {
 	known := func(q string) bool {
 		t.Helper()
 		_, g := (apqRequest{hash: sha(q)}).send(t, srv.URL, mediaJSON)
-		return g.code() != front.CodePersistedQueryNotFound
+		return g.code() != errcode.PersistedQueryNotFound
 	}
 	register(queries[0])
 	register(queries[1])
@@ -271,8 +272,8 @@ func TestAPQInBatch(t *testing.T) {
 	if err := json.Unmarshal(r.body, &got); err != nil || len(got) != 3 {
 		t.Fatalf("got %d %s, want 3 results", r.status, r.body)
 	}
-	if c := got[0].code(); c != front.CodePersistedQueryNotFound {
-		t.Errorf("element 0: code %q, want %s", c, front.CodePersistedQueryNotFound)
+	if c := got[0].code(); c != errcode.PersistedQueryNotFound {
+		t.Errorf("element 0: code %q, want %s", c, errcode.PersistedQueryNotFound)
 	}
 	for i := 1; i < 3; i++ {
 		if string(got[i].Data) != `{"hello":"Hello, world!"}` {

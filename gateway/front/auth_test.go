@@ -13,6 +13,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // claimsExecutor records the claims and forwarded headers it ran with.
@@ -45,7 +46,9 @@ func authFrontWith(t testing.TB, cfg front.Config, exec front.Executor) (*issuer
 	t.Cleanup(jwks.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	acfg := auth.DefaultConfig()
+	acfg.JWKSURL, acfg.Issuer, acfg.Audience, acfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +71,8 @@ func TestBadTokens(t *testing.T) {
 		for _, q := range []string{`{ hello }`, `mutation { setGreeting(text: "x") }`} {
 			for _, accept := range []string{mediaJSON, mediaGQL} {
 				r := do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, accept, strings.NewReader(queryBody(t, q)), map[string]string{"Authorization": bad.Header})
-				if got := decode(t, r).code(); r.status != http.StatusUnauthorized || got != front.CodeUnauthenticated {
-					t.Errorf("%s, %s, %s: got %d %q, want 401 %s", bad.Name, q, accept, r.status, got, front.CodeUnauthenticated)
+				if got := decode(t, r).code(); r.status != http.StatusUnauthorized || got != errcode.Unauthenticated {
+					t.Errorf("%s, %s, %s: got %d %q, want 401 %s", bad.Name, q, accept, r.status, got, errcode.Unauthenticated)
 				}
 				if h := r.header.Get("WWW-Authenticate"); h != `Bearer error="invalid_token"` {
 					t.Errorf("%s: WWW-Authenticate %q", bad.Name, h)

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // onlyReader hides a reader's other methods, so that the request has no known length.
@@ -48,16 +49,16 @@ func BenchmarkReject(b *testing.B) {
 		chunked bool
 		code    string
 	}{
-		{"body 1MiB declared", mib, false, front.CodeBodyTooLarge},
-		{"body 1MiB chunked", mib, true, front.CodeBodyTooLarge},
-		{"tokens 100k", tokens100k, false, front.CodeTokenLimitExceeded},
-		{"nesting 5000", deepParser, false, front.CodeMaxDepthExceeded},
-		{"depth 200", deep, false, front.CodeMaxDepthExceeded},
-		{"aliases 3000", aliases, false, front.CodeMaxAliasesExceeded},
-		{"fragment bomb 2^60", fragments, false, front.CodeMaxRootFieldsExceeded},
-		{"cost 10^10", cost, false, front.CodeCostLimitExceeded},
-		{"batch 10000", batch, false, front.CodeBatchLimitExceeded},
-		{"same field 9000 times", overlap, false, front.CodeMaxFieldsExceeded},
+		{"body 1MiB declared", mib, false, errcode.BodyTooLarge},
+		{"body 1MiB chunked", mib, true, errcode.BodyTooLarge},
+		{"tokens 100k", tokens100k, false, errcode.TokenLimitExceeded},
+		{"nesting 5000", deepParser, false, errcode.MaxDepthExceeded},
+		{"depth 200", deep, false, errcode.MaxDepthExceeded},
+		{"aliases 3000", aliases, false, errcode.MaxAliasesExceeded},
+		{"fragment bomb 2^60", fragments, false, errcode.MaxRootFieldsExceeded},
+		{"cost 10^10", cost, false, errcode.CostLimitExceeded},
+		{"batch 10000", batch, false, errcode.BatchLimitExceeded},
+		{"same field 9000 times", overlap, false, errcode.MaxFieldsExceeded},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Variable coercion follows the GraphQL specification's CoerceVariableValues and the input
@@ -49,10 +51,10 @@ func coerceVariables(schema *ast.Schema, op *ast.OperationDefinition, input map[
 		case !has && def.DefaultValue != nil:
 			res, err = c.literal(def.DefaultValue, def.Type)
 		case !has && def.Type.NonNull:
-			return nil, requestError(CodeBadUserInput, fmt.Sprintf("Variable \"$%s\" of non-null type %s was not provided.",
+			return nil, requestError(errcode.BadUserInput, fmt.Sprintf("Variable \"$%s\" of non-null type %s was not provided.",
 				shortName(def.Variable), def.Type.String()))
 		case has && v == nil && def.Type.NonNull:
-			return nil, requestError(CodeBadUserInput, fmt.Sprintf("Variable \"$%s\" of non-null type %s must not be null.",
+			return nil, requestError(errcode.BadUserInput, fmt.Sprintf("Variable \"$%s\" of non-null type %s must not be null.",
 				shortName(def.Variable), def.Type.String()))
 		case !has:
 			continue // absent, not null
@@ -60,7 +62,7 @@ func coerceVariables(schema *ast.Schema, op *ast.OperationDefinition, input map[
 			res, err = c.value(v, def.Type)
 		}
 		if err != nil {
-			return nil, requestError(CodeBadUserInput, truncate(err.Error()))
+			return nil, requestError(errcode.BadUserInput, truncate(err.Error()))
 		}
 		out[def.Variable] = res
 	}

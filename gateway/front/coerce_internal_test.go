@@ -11,6 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // fuzzSDL has every kind of input type, recursive input objects and the graph's scalars.
@@ -57,7 +59,7 @@ func FuzzCoerceVariables(f *testing.F) {
 		}
 		out, fail := coerceVariables(schema, doc.Operations[0], vars)
 		if fail != nil {
-			if len(fail.errs) != 1 || fail.errs[0].Extensions["code"] != CodeBadUserInput {
+			if len(fail.errs) != 1 || fail.errs[0].Extensions["code"] != errcode.BadUserInput {
 				t.Fatalf("refusal: %+v, want one BAD_USER_INPUT", fail.errs)
 			}
 			if len(fail.errs[0].Message) > maxMessageBytes+len("…") {

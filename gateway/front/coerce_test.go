@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // coerceSDL has an argument of every input kind the coercion rules distinguish, with the
@@ -175,7 +176,7 @@ func TestCoerceVariables(t *testing.T) {
 			httpReq := httpResult{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 			g := decode(t, httpReq)
 			if tt.err != "" {
-				if g.code() != front.CodeBadUserInput || len(g.Errors) != 1 {
+				if g.code() != errcode.BadUserInput || len(g.Errors) != 1 {
 					t.Fatalf("got %d %s, want one BAD_USER_INPUT", rec.Code, rec.Body.Bytes())
 				}
 				if msg := g.Errors[0].Message; !strings.Contains(msg, tt.err) || !strings.Contains(msg, `"$v"`) {
@@ -223,8 +224,8 @@ func TestCostReadsCoercedVariables(t *testing.T) {
 	}{
 		{vars: `{"n":2.0}`, data: `{"products":{"edges":[{"node":{"id":"Product:1"}},{"node":{"id":"Product:2"}}]}}`},
 		{vars: `{"n":9}`, data: `{"products":{"edges":[{"node":{"id":"Product:1"}},{"node":{"id":"Product:2"}},{"node":{"id":"Product:3"}}]}}`},
-		{vars: `{"n":1e1}`, code: front.CodeCostLimitExceeded},
-		{vars: `{"n":"2"}`, code: front.CodeBadUserInput},
+		{vars: `{"n":1e1}`, code: errcode.CostLimitExceeded},
+		{vars: `{"n":"2"}`, code: errcode.BadUserInput},
 	}
 	for _, tt := range tests {
 		r := do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, mediaJSON,

@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
 
@@ -189,12 +190,12 @@ func TestCompressedRequests(t *testing.T) {
 		code      string
 		accept    string // the Accept-Encoding of the refusal, if any
 	}{
-		{"a body that decompresses past the limit", url, bomb, "gzip", http.StatusRequestEntityTooLarge, front.CodeBodyTooLarge, ""},
-		{"a gzip body that is not gzip", url, []byte(`{"query":"{ hello }"}`), "gzip", http.StatusBadRequest, front.CodeBadRequest, ""},
-		{"a brotli body", url, []byte(`{"query":"{ hello }"}`), "br", http.StatusUnsupportedMediaType, front.CodeUnsupportedContentEncoding, "gzip"},
+		{"a body that decompresses past the limit", url, bomb, "gzip", http.StatusRequestEntityTooLarge, errcode.BodyTooLarge, ""},
+		{"a gzip body that is not gzip", url, []byte(`{"query":"{ hello }"}`), "gzip", http.StatusBadRequest, errcode.BadRequest, ""},
+		{"a brotli body", url, []byte(`{"query":"{ hello }"}`), "br", http.StatusUnsupportedMediaType, errcode.UnsupportedContentEncoding, "gzip"},
 		// The outer gzip comes off; the brotli said to be under it stays.
-		{"gzip over brotli", url, gzipped(t, []byte(`{"query":"{ hello }"}`)), "br, gzip", http.StatusUnsupportedMediaType, front.CodeUnsupportedContentEncoding, "gzip"},
-		{"a gzip body with compression off", off, gzipped(t, []byte(`{"query":"{ hello }"}`)), "gzip", http.StatusUnsupportedMediaType, front.CodeUnsupportedContentEncoding, "identity"},
+		{"gzip over brotli", url, gzipped(t, []byte(`{"query":"{ hello }"}`)), "br, gzip", http.StatusUnsupportedMediaType, errcode.UnsupportedContentEncoding, "gzip"},
+		{"a gzip body with compression off", off, gzipped(t, []byte(`{"query":"{ hello }"}`)), "gzip", http.StatusUnsupportedMediaType, errcode.UnsupportedContentEncoding, "identity"},
 	} {
 		got := post(t, tt.url, tt.body, map[string]string{"Content-Encoding": tt.encoding})
 		if got.status != tt.status {

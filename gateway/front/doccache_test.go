@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // docExecutor answers like staticExecutor (reading the whole document) and records every
@@ -114,8 +115,8 @@ func TestDocumentCacheSchemaReload(t *testing.T) {
 	}
 	before := exec.lastDoc()
 	current.Store(withoutTags)
-	if g := serve(t, h, q); g.code() != front.CodeValidationFailed {
-		t.Fatalf("after a reload that removed tags: code %q, want %s", g.code(), front.CodeValidationFailed)
+	if g := serve(t, h, q); g.code() != errcode.ValidationFailed {
+		t.Fatalf("after a reload that removed tags: code %q, want %s", g.code(), errcode.ValidationFailed)
 	}
 	bad := queryBody(t, `{ nope }`)
 	serve(t, h, bad) // a refusal cached for this schema…
@@ -126,8 +127,8 @@ func TestDocumentCacheSchemaReload(t *testing.T) {
 	if exec.lastDoc() == before {
 		t.Error("the document checked against the first schema object was reused for another")
 	}
-	if g := serve(t, h, bad); g.code() != front.CodeValidationFailed { // …is checked again for this one
-		t.Errorf("{ nope }: code %q, want %s", g.code(), front.CodeValidationFailed)
+	if g := serve(t, h, bad); g.code() != errcode.ValidationFailed { // …is checked again for this one
+		t.Errorf("{ nope }: code %q, want %s", g.code(), errcode.ValidationFailed)
 	}
 }
 
@@ -137,10 +138,10 @@ func TestDocumentCacheSchemaReload(t *testing.T) {
 func TestDocumentCacheRepeatsRefusals(t *testing.T) {
 	srv := newServer(t, front.DefaultConfig(), newStaticExecutor(t))
 	for _, tc := range []struct{ query, code string }{
-		{`{ hello`, front.CodeParseFailed},
-		{manyTokens(20000), front.CodeTokenLimitExceeded},
-		{deepQuery(40), front.CodeMaxDepthExceeded},
-		{`{ ` + repeat("nope%d", 15) + ` }`, front.CodeValidationFailed},
+		{`{ hello`, errcode.ParseFailed},
+		{manyTokens(20000), errcode.TokenLimitExceeded},
+		{deepQuery(40), errcode.MaxDepthExceeded},
+		{`{ ` + repeat("nope%d", 15) + ` }`, errcode.ValidationFailed},
 	} {
 		var first string
 		for i := range 3 {

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 func sha256Hex(s string) string {
@@ -152,26 +153,26 @@ func TestPersistedDocuments(t *testing.T) {
 					{name: "documentId", body: map[string]any{"documentId": helloID}, data: `{"hello":"Hello, world!"}`},
 					{name: "documentId over GET", get: url.Values{"documentId": {helloID}}, data: `{"hello":"Hello, world!"}`},
 					{name: "a mutation's documentId with variables", body: map[string]any{"documentId": greetID, "variables": map[string]any{"text": "hi"}}, data: `{"setGreeting":"hi"}`},
-					{name: "a mutation's documentId over GET", get: url.Values{"documentId": {greetID}}, status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed},
+					{name: "a mutation's documentId over GET", get: url.Values{"documentId": {greetID}}, status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed},
 					{name: "Apollo's hash of a listed document", body: map[string]any{"extensions": pq(helloID)}, data: `{"hello":"Hello, world!"}`},
-					{name: "an unknown documentId", body: map[string]any{"documentId": sha256Hex(other)}, code: front.CodePersistedQueryNotFound},
-					{name: "documentId and query", body: map[string]any{"documentId": helloID, "query": helloDoc}, status: http.StatusBadRequest, code: front.CodeBadRequest},
-					{name: "documentId and a persisted query hash", body: map[string]any{"documentId": helloID, "extensions": pq(helloID)}, status: http.StatusBadRequest, code: front.CodeBadRequest},
-					{name: "documentId that is not a string", body: map[string]any{"documentId": 7}, status: http.StatusBadRequest, code: front.CodeBadRequest},
-					{name: "an empty documentId", body: map[string]any{"documentId": ""}, status: http.StatusBadRequest, code: front.CodeBadRequest},
+					{name: "an unknown documentId", body: map[string]any{"documentId": sha256Hex(other)}, code: errcode.PersistedQueryNotFound},
+					{name: "documentId and query", body: map[string]any{"documentId": helloID, "query": helloDoc}, status: http.StatusBadRequest, code: errcode.BadRequest},
+					{name: "documentId and a persisted query hash", body: map[string]any{"documentId": helloID, "extensions": pq(helloID)}, status: http.StatusBadRequest, code: errcode.BadRequest},
+					{name: "documentId that is not a string", body: map[string]any{"documentId": 7}, status: http.StatusBadRequest, code: errcode.BadRequest},
+					{name: "an empty documentId", body: map[string]any{"documentId": ""}, status: http.StatusBadRequest, code: errcode.BadRequest},
 					{name: "a listed document's text", body: map[string]any{"query": helloDoc},
-						code: byMode(ok, ok, front.CodePersistedQueryIDRequired), data: `{"hello":"Hello, world!"}`},
+						code: byMode(ok, ok, errcode.PersistedQueryIDRequired), data: `{"hello":"Hello, world!"}`},
 					{name: "another text", body: map[string]any{"query": other},
-						code: byMode(ok, front.CodePersistedQueryNotInList, front.CodePersistedQueryIDRequired), data: `{"tags":["a","b"]}`},
+						code: byMode(ok, errcode.PersistedQueryNotInList, errcode.PersistedQueryIDRequired), data: `{"tags":["a","b"]}`},
 					{name: "a listed text with other spacing", body: map[string]any{"query": "query Hello {hello}"},
-						code: byMode(ok, front.CodePersistedQueryNotInList, front.CodePersistedQueryIDRequired), data: `{"hello":"Hello, world!"}`},
+						code: byMode(ok, errcode.PersistedQueryNotInList, errcode.PersistedQueryIDRequired), data: `{"hello":"Hello, world!"}`},
 					// Apollo Client's automatic persisted queries: the hash, then the hash
 					// with the text; only in the allow mode does the text register.
-					{name: "an unlisted hash", body: map[string]any{"extensions": pq(sha256Hex(other))}, code: front.CodePersistedQueryNotFound},
+					{name: "an unlisted hash", body: map[string]any{"extensions": pq(sha256Hex(other))}, code: errcode.PersistedQueryNotFound},
 					{name: "an unlisted hash with its text", body: map[string]any{"query": other, "extensions": pq(sha256Hex(other))},
-						code: byMode(ok, front.CodePersistedQueryNotInList, front.CodePersistedQueryIDRequired), data: `{"tags":["a","b"]}`},
+						code: byMode(ok, errcode.PersistedQueryNotInList, errcode.PersistedQueryIDRequired), data: `{"tags":["a","b"]}`},
 					{name: "that hash again", body: map[string]any{"extensions": pq(sha256Hex(other))},
-						code: byMode(ok, front.CodePersistedQueryNotFound, front.CodePersistedQueryNotFound), data: `{"tags":["a","b"]}`},
+						code: byMode(ok, errcode.PersistedQueryNotFound, errcode.PersistedQueryNotFound), data: `{"tags":["a","b"]}`},
 				} {
 					var res httpResult
 					if tt.get != nil {

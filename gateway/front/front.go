@@ -26,6 +26,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/playground"
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Operation is one GraphQL operation decoded from an HTTP request and checked by the front.
@@ -245,16 +246,16 @@ func (h *handler) guard(next http.Handler) http.Handler {
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 			if !rw.wrote {
-				writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error."))
+				writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusInternalServerError, errcode.InternalServerError, "Internal server error."))
 			}
 		}()
 		if len(r.RequestURI) > h.cfg.MaxURLBytes || len(r.URL.RawQuery)+len(r.URL.Path) > h.cfg.MaxURLBytes {
-			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestURITooLong, CodeURLTooLong,
+			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestURITooLong, errcode.URLTooLong,
 				fmt.Sprintf("The request URL is longer than %d bytes.", h.cfg.MaxURLBytes)))
 			return
 		}
 		if headerBytes(r) > h.cfg.MaxHeaderBytes {
-			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge,
+			writeFailure(rw, h.logger, errorMedia(r), newFailure(http.StatusRequestHeaderFieldsTooLarge, errcode.HeadersTooLarge,
 				fmt.Sprintf("The request headers are larger than %d bytes.", h.cfg.MaxHeaderBytes)))
 			return
 		}
@@ -327,7 +328,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeFailure(w, h.logger, errorMedia(r), &failure{
 			status: http.StatusMethodNotAllowed, allow: "GET, POST, OPTIONS",
-			errs: gqlerror.List{codeError(CodeMethodNotAllowed, "Only GET and POST are supported.")},
+			errs: gqlerror.List{codeError(errcode.MethodNotAllowed, "Only GET and POST are supported.")},
 		})
 		return
 	}
@@ -339,7 +340,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	kind := streamKindOf(r.Header.Values("Accept"))
 	if !ok && kind == noStream {
-		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, errcode.NotAcceptable,
 			"Accept must allow application/graphql-response+json or application/json."))
 		return
 	}
@@ -370,7 +371,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		h.logger.InfoContext(r.Context(), "front: bearer token refused", slog.String("reason", err.Error()))
 		h.observe(r.Context(), "", OutcomeRefused)
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeFailure(w, h.logger, media, newFailure(http.StatusUnauthorized, CodeUnauthenticated, "The bearer token is not valid."))
+		writeFailure(w, h.logger, media, newFailure(http.StatusUnauthorized, errcode.Unauthenticated, "The bearer token is not valid."))
 		return
 	}
 	ctx := r.Context()
@@ -390,7 +391,7 @@ func (h *handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	plan := h.cfg.ExposeQueryPlan && (wantsPlan(r.Header.Get(HeaderIncludeQueryPlan)) || wantsPlan(r.Header.Get(HeaderApolloExposeQueryPlan)))
 	fwd := h.forwardedFor(r, claims)
 	if batch && !ok {
-		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, CodeNotAcceptable,
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusNotAcceptable, errcode.NotAcceptable,
 			"A batch is answered as JSON: Accept must allow application/graphql-response+json or application/json."))
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // newHTTPServer serves the front through the http.Server that cfg.HTTPServer builds, the
@@ -49,13 +50,13 @@ func TestURLAndHeaderLimits(t *testing.T) {
 		code   string
 	}{
 		{name: "URL at the URL limit runs", target: padded(cfg.MaxURLBytes - 200), status: http.StatusOK},
-		{name: "URL between the URL limit and the header limit", target: padded(cfg.MaxURLBytes + 4<<10), status: http.StatusRequestURITooLong, code: front.CodeURLTooLong},
-		{name: "URL over the header limit", target: padded(cfg.MaxHeaderBytes + 16<<10), status: http.StatusRequestURITooLong, code: front.CodeURLTooLong},
-		{name: "URL of half the server's ceiling", target: padded(front.HardMaxHeaderBytes / 2), status: http.StatusRequestURITooLong, code: front.CodeURLTooLong},
+		{name: "URL between the URL limit and the header limit", target: padded(cfg.MaxURLBytes + 4<<10), status: http.StatusRequestURITooLong, code: errcode.URLTooLong},
+		{name: "URL over the header limit", target: padded(cfg.MaxHeaderBytes + 16<<10), status: http.StatusRequestURITooLong, code: errcode.URLTooLong},
+		{name: "URL of half the server's ceiling", target: padded(front.HardMaxHeaderBytes / 2), status: http.StatusRequestURITooLong, code: errcode.URLTooLong},
 		{name: "headers under the header limit run", target: padded(0), header: cfg.MaxHeaderBytes - 1<<10, status: http.StatusOK},
-		{name: "headers over the header limit", target: padded(0), header: cfg.MaxHeaderBytes + 1, status: http.StatusRequestHeaderFieldsTooLarge, code: front.CodeHeadersTooLarge},
-		{name: "headers far over the header limit", target: padded(0), header: front.HardMaxHeaderBytes / 2, status: http.StatusRequestHeaderFieldsTooLarge, code: front.CodeHeadersTooLarge},
-		{name: "headers over the limit on a playground path", target: "/", header: cfg.MaxHeaderBytes + 1, status: http.StatusRequestHeaderFieldsTooLarge, code: front.CodeHeadersTooLarge},
+		{name: "headers over the header limit", target: padded(0), header: cfg.MaxHeaderBytes + 1, status: http.StatusRequestHeaderFieldsTooLarge, code: errcode.HeadersTooLarge},
+		{name: "headers far over the header limit", target: padded(0), header: front.HardMaxHeaderBytes / 2, status: http.StatusRequestHeaderFieldsTooLarge, code: errcode.HeadersTooLarge},
+		{name: "headers over the limit on a playground path", target: "/", header: cfg.MaxHeaderBytes + 1, status: http.StatusRequestHeaderFieldsTooLarge, code: errcode.HeadersTooLarge},
 	}
 	for _, tt := range tests {
 		for _, accept := range []string{mediaJSON, mediaGQL} {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // fragmentBomb returns a document whose fragments double at each of n levels, so that
@@ -27,91 +28,91 @@ func fragmentBomb(n int, leaf string) string {
 func TestHostileInputs(t *testing.T) {
 	cases := []httpCase{
 		// Malformed or unexpected JSON.
-		{name: "malformed json", body: `{"query": `, status: http.StatusBadRequest, code: front.CodeInvalidJSON},
-		{name: "trailing garbage", body: `{"query":"{ hello }"} {`, status: http.StatusBadRequest, code: front.CodeInvalidJSON},
-		{name: "json null", body: `null`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "json string", body: `"{ hello }"`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "query is a number", body: `{"query": 1}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "query is an object", body: `{"query": {"a": 1}}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "variables is a string", body: `{"query": "{ hello }", "variables": "x"}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "operationName is an array", body: `{"query": "{ hello }", "operationName": ["a"]}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "extensions is a number", body: `{"query": "{ hello }", "extensions": 3}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "keys match case-sensitively", body: `{"QUERY": "{ hello }"}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
+		{name: "malformed json", body: `{"query": `, status: http.StatusBadRequest, code: errcode.InvalidJSON},
+		{name: "trailing garbage", body: `{"query":"{ hello }"} {`, status: http.StatusBadRequest, code: errcode.InvalidJSON},
+		{name: "json null", body: `null`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "json string", body: `"{ hello }"`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "query is a number", body: `{"query": 1}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "query is an object", body: `{"query": {"a": 1}}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "variables is a string", body: `{"query": "{ hello }", "variables": "x"}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "operationName is an array", body: `{"query": "{ hello }", "operationName": ["a"]}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "extensions is a number", body: `{"query": "{ hello }", "extensions": 3}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "keys match case-sensitively", body: `{"QUERY": "{ hello }"}`, status: http.StatusBadRequest, code: errcode.BadRequest},
 		{name: "deeply nested json", body: `{"query":"{ hello }","variables":{"a":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}}`,
-			status: http.StatusBadRequest, code: front.CodeInvalidJSON},
-		{name: "invalid utf-8 body", body: "{\"query\": \"{ hello \xff\xfe }\"}", status: http.StatusBadRequest, code: front.CodeInvalidJSON},
-		{name: "invalid utf-8 in get", method: http.MethodGet, target: "/graphql?query=%7B%20hello%20%FF%20%7D", status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "invalid variables json in get", method: http.MethodGet, target: getTarget(`{ hello }`, "variables", `{"a":`), status: http.StatusBadRequest, code: front.CodeInvalidJSON},
+			status: http.StatusBadRequest, code: errcode.InvalidJSON},
+		{name: "invalid utf-8 body", body: "{\"query\": \"{ hello \xff\xfe }\"}", status: http.StatusBadRequest, code: errcode.InvalidJSON},
+		{name: "invalid utf-8 in get", method: http.MethodGet, target: "/graphql?query=%7B%20hello%20%FF%20%7D", status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "invalid variables json in get", method: http.MethodGet, target: getTarget(`{ hello }`, "variables", `{"a":`), status: http.StatusBadRequest, code: errcode.InvalidJSON},
 		// Empty bodies.
-		{name: "empty body", status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "whitespace body", body: " \n\t ", status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "empty object", body: `{}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "empty query", body: `{"query": ""}`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "empty batch", body: `[]`, status: http.StatusBadRequest, code: front.CodeBadRequest},
-		{name: "get without query", method: http.MethodGet, status: http.StatusBadRequest, code: front.CodeBadRequest},
+		{name: "empty body", status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "whitespace body", body: " \n\t ", status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "empty object", body: `{}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "empty query", body: `{"query": ""}`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "empty batch", body: `[]`, status: http.StatusBadRequest, code: errcode.BadRequest},
+		{name: "get without query", method: http.MethodGet, status: http.StatusBadRequest, code: errcode.BadRequest},
 		// Wrong methods.
-		{name: "delete", method: http.MethodDelete, status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed, allow: "GET, POST, OPTIONS"},
-		{name: "patch", method: http.MethodPatch, body: queryBody(t, `{ hello }`), status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed},
+		{name: "delete", method: http.MethodDelete, status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed, allow: "GET, POST, OPTIONS"},
+		{name: "patch", method: http.MethodPatch, body: queryBody(t, `{ hello }`), status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed},
 		{name: "mutation over get with operation name", method: http.MethodGet,
 			target: getTarget(`query Q { hello } mutation M { setGreeting(text: "x") }`, "operationName", "M"),
-			status: http.StatusMethodNotAllowed, code: front.CodeMethodNotAllowed, allow: "POST"},
+			status: http.StatusMethodNotAllowed, code: errcode.MethodNotAllowed, allow: "POST"},
 		// Wrong content types.
-		{name: "no content type", ct: "-", body: queryBody(t, `{ hello }`), status: http.StatusBadRequest, code: front.CodeCSRFPrevented},
-		{name: "multipart", ct: "multipart/form-data; boundary=x", body: "--x--", status: http.StatusBadRequest, code: front.CodeCSRFPrevented},
-		{name: "application/graphql", ct: "application/graphql", body: `{ hello }`, status: http.StatusUnsupportedMediaType, code: front.CodeUnsupportedMediaType},
-		{name: "xml", ct: "application/xml", body: `<q/>`, status: http.StatusUnsupportedMediaType, code: front.CodeUnsupportedMediaType},
-		{name: "latin-1 charset", ct: "application/json; charset=iso-8859-1", body: queryBody(t, `{ hello }`), status: http.StatusUnsupportedMediaType, code: front.CodeUnsupportedMediaType},
-		{name: "unparsable content type", ct: "application/json; =", body: queryBody(t, `{ hello }`), status: http.StatusUnsupportedMediaType, code: front.CodeUnsupportedMediaType},
+		{name: "no content type", ct: "-", body: queryBody(t, `{ hello }`), status: http.StatusBadRequest, code: errcode.CSRFPrevented},
+		{name: "multipart", ct: "multipart/form-data; boundary=x", body: "--x--", status: http.StatusBadRequest, code: errcode.CSRFPrevented},
+		{name: "application/graphql", ct: "application/graphql", body: `{ hello }`, status: http.StatusUnsupportedMediaType, code: errcode.UnsupportedMediaType},
+		{name: "xml", ct: "application/xml", body: `<q/>`, status: http.StatusUnsupportedMediaType, code: errcode.UnsupportedMediaType},
+		{name: "latin-1 charset", ct: "application/json; charset=iso-8859-1", body: queryBody(t, `{ hello }`), status: http.StatusUnsupportedMediaType, code: errcode.UnsupportedMediaType},
+		{name: "unparsable content type", ct: "application/json; =", body: queryBody(t, `{ hello }`), status: http.StatusUnsupportedMediaType, code: errcode.UnsupportedMediaType},
 		// Persisted queries (the protocol itself is in apq_test.go).
 		{name: "persisted query without query", body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}}`,
-			code: front.CodePersistedQueryNotFound},
+			code: errcode.PersistedQueryNotFound},
 		{name: "persisted query over get with a malformed hash", method: http.MethodGet,
 			target: "/graphql?extensions=" + strings.ReplaceAll(`{"persistedQuery":{"version":1,"sha256Hash":"abc"}}`, `"`, "%22"),
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "persisted query with a query and a malformed hash is refused", body: `{"query":"{ hello }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"abc"}}}`,
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		{name: "persisted query with a huge hash", body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + strings.Repeat("a", 100<<10) + `"}}}`,
-			status: http.StatusBadRequest, code: front.CodePersistedQueryInvalid},
+			status: http.StatusBadRequest, code: errcode.PersistedQueryInvalid},
 		// Deep nesting.
 		{name: "deep selection past the parser's nesting limit", body: queryBody(t, strings.Repeat("{ a ", 3000)+strings.Repeat("}", 3000)),
-			code: front.CodeMaxDepthExceeded},
-		{name: "deep selection", body: queryBody(t, deepQuery(40)), code: front.CodeMaxDepthExceeded},
+			code: errcode.MaxDepthExceeded},
+		{name: "deep selection", body: queryBody(t, deepQuery(40)), code: errcode.MaxDepthExceeded},
 		{name: "deep through fragments", body: queryBody(t, `{ products { edges { node { ...A } } } }
 			fragment A on Product { related(first: 1) { ...B } }
 			fragment B on Product { related(first: 1) { ...C } }
 			fragment C on Product { related(first: 1) { ...D } }
 			fragment D on Product { related(first: 1) { related(first: 1) { related(first: 1) { related(first: 1) { related(first: 1) {
 				related(first: 1) { related(first: 1) { related(first: 1) { related(first: 1) { id } } } } } } } } } }`),
-			code: front.CodeMaxDepthExceeded},
+			code: errcode.MaxDepthExceeded},
 		{name: "deep list argument", body: queryBody(t, `{ hello(name: `+strings.Repeat("[", 5000)+strings.Repeat("]", 5000)+`) }`),
-			code: front.CodeMaxDepthExceeded},
+			code: errcode.MaxDepthExceeded},
 		// Alias bombs and amplification.
-		{name: "alias bomb", body: queryBody(t, `{ `+repeat("a%d: hello", 2000)+` }`), code: front.CodeMaxAliasesExceeded},
-		{name: "aliases through a fragment bomb", body: queryBody(t, fragmentBomb(40, "x: hello")), code: front.CodeMaxAliasesExceeded},
-		{name: "root fields through a fragment bomb", body: queryBody(t, fragmentBomb(60, "hello")), code: front.CodeMaxRootFieldsExceeded},
-		{name: "overlapping-fields bomb", body: queryBody(t, `{ products { edges { node { `+strings.Repeat("id ", 9000)+`} } } }`), code: front.CodeMaxFieldsExceeded},
-		{name: "directive bomb", body: queryBody(t, `{ hello`+strings.Repeat(` @unknown`, 3000)+` }`), code: front.CodeMaxDirectivesExceeded},
-		{name: "token flood", body: queryBody(t, manyTokens(20000)), code: front.CodeTokenLimitExceeded},
-		{name: "huge name is not echoed", body: queryBody(t, `{ `+strings.Repeat("x", 200<<10)+` }`), code: front.CodeValidationFailed},
-		{name: "huge string argument is not echoed", body: queryBody(t, `{ hello(name: 1`+strings.Repeat("0", 100<<10)+`) }`), code: front.CodeValidationFailed},
-		{name: "validation error flood", body: queryBody(t, `{ hello(`+repeat("a%d: 1", 500)+`) }`), code: front.CodeValidationFailed, errors: 5},
+		{name: "alias bomb", body: queryBody(t, `{ `+repeat("a%d: hello", 2000)+` }`), code: errcode.MaxAliasesExceeded},
+		{name: "aliases through a fragment bomb", body: queryBody(t, fragmentBomb(40, "x: hello")), code: errcode.MaxAliasesExceeded},
+		{name: "root fields through a fragment bomb", body: queryBody(t, fragmentBomb(60, "hello")), code: errcode.MaxRootFieldsExceeded},
+		{name: "overlapping-fields bomb", body: queryBody(t, `{ products { edges { node { `+strings.Repeat("id ", 9000)+`} } } }`), code: errcode.MaxFieldsExceeded},
+		{name: "directive bomb", body: queryBody(t, `{ hello`+strings.Repeat(` @unknown`, 3000)+` }`), code: errcode.MaxDirectivesExceeded},
+		{name: "token flood", body: queryBody(t, manyTokens(20000)), code: errcode.TokenLimitExceeded},
+		{name: "huge name is not echoed", body: queryBody(t, `{ `+strings.Repeat("x", 200<<10)+` }`), code: errcode.ValidationFailed},
+		{name: "huge string argument is not echoed", body: queryBody(t, `{ hello(name: 1`+strings.Repeat("0", 100<<10)+`) }`), code: errcode.ValidationFailed},
+		{name: "validation error flood", body: queryBody(t, `{ hello(`+repeat("a%d: 1", 500)+`) }`), code: errcode.ValidationFailed, errors: 5},
 		// Fragment cycles.
-		{name: "fragment cycle", body: queryBody(t, `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`), code: front.CodeValidationFailed},
-		{name: "self-spreading fragment", body: queryBody(t, `{ ...A } fragment A on Query { hello ...A }`), code: front.CodeValidationFailed},
-		{name: "unknown fragment", body: queryBody(t, `{ ...Nope }`), code: front.CodeValidationFailed},
+		{name: "fragment cycle", body: queryBody(t, `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`), code: errcode.ValidationFailed},
+		{name: "self-spreading fragment", body: queryBody(t, `{ ...A } fragment A on Query { hello ...A }`), code: errcode.ValidationFailed},
+		{name: "unknown fragment", body: queryBody(t, `{ ...Nope }`), code: errcode.ValidationFailed},
 		// Huge variables.
 		{name: "huge variables", body: body(t, map[string]any{"query": `query($v: String) { hello(name: $v) }`, "variables": map[string]any{"v": strings.Repeat("v", 100<<10)}}),
-			code: front.CodeVariablesTooLarge},
+			code: errcode.VariablesTooLarge},
 		{name: "huge variables over get", method: http.MethodGet, target: getTarget(`query($v: String) { hello(name: $v) }`, "variables", `{"v":"`+strings.Repeat("v", 12<<10)+`"}`),
 			cfg:  func(c *front.Config) { c.MaxVariablesBytes = 8 << 10 },
-			code: front.CodeVariablesTooLarge},
+			code: errcode.VariablesTooLarge},
 		{name: "huge variable value is not echoed", body: body(t, map[string]any{"query": `query($v: Int) { products(first: $v) { edges { cursor } } }`,
 			"variables": map[string]any{"v": strings.Repeat("7", 50<<10)}}),
-			code: front.CodeBadUserInput},
-		{name: "huge body", body: queryBody(t, `{ hello }`+strings.Repeat("#", 2<<20)), status: http.StatusRequestEntityTooLarge, code: front.CodeBodyTooLarge},
+			code: errcode.BadUserInput},
+		{name: "huge body", body: queryBody(t, `{ hello }`+strings.Repeat("#", 2<<20)), status: http.StatusRequestEntityTooLarge, code: errcode.BodyTooLarge},
 		// Batches.
 		{name: "too-large batch", body: "[" + strings.TrimSuffix(strings.Repeat(`{"query":"{ hello }"},`, 1000), ",") + "]",
-			status: http.StatusBadRequest, code: front.CodeBatchLimitExceeded},
+			status: http.StatusBadRequest, code: errcode.BatchLimitExceeded},
 		// Untyped inline fragments reach the executor as the client wrote them.
 		{name: "two untyped inline fragments", body: queryBody(t, `{ ... { hello } ... { tags } }`), check: jsonEq(`{"hello":"Hello, world!","tags":["a","b"]}`)},
 		{name: "untyped inline fragments with directives", body: body(t, map[string]any{
@@ -122,13 +123,13 @@ func TestHostileInputs(t *testing.T) {
 			check: jsonEq(`{"hello":"Hello, world!"}`)},
 		// Introspection nested to amplify its answer (graphql-js's MaxIntrospectionDepthRule).
 		{name: "introspection lists nested three deep", body: queryBody(t, `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`),
-			code: front.CodeMaxDepthExceeded},
+			code: errcode.MaxDepthExceeded},
 		{name: "introspection lists nested through a fragment", body: queryBody(t, `{ __type(name: "Query") { ...T } } fragment T on __Type { interfaces { possibleTypes { inputFields { name } } } }`),
-			code: front.CodeMaxDepthExceeded},
+			code: errcode.MaxDepthExceeded},
 		{name: "introspection lists nested twice passes", body: queryBody(t, `{ __schema { types { fields { type { fields { name } } } } } }`)},
 		// Subscriptions and operation names.
-		{name: "subscription", body: queryBody(t, `subscription { hello }`), code: front.CodeValidationFailed},
-		{name: "several operations without a name", body: queryBody(t, `query A { hello } query B { tags }`), code: front.CodeOperationResolutionFailure},
+		{name: "subscription", body: queryBody(t, `subscription { hello }`), code: errcode.ValidationFailed},
+		{name: "several operations without a name", body: queryBody(t, `query A { hello } query B { tags }`), code: errcode.OperationResolutionFailure},
 	}
 	if len(cases) < 25 {
 		t.Fatalf("the hostile table has %d cases, want at least 25", len(cases))
@@ -153,7 +154,7 @@ func TestBatch(t *testing.T) {
 			if err := json.Unmarshal(r.body, &got); err != nil {
 				t.Fatalf("body is not a JSON array: %v: %s", err, r.body)
 			}
-			wantCodes := []string{"", front.CodeParseFailed, front.CodeBadRequest, "", front.CodeValidationFailed}
+			wantCodes := []string{"", errcode.ParseFailed, errcode.BadRequest, "", errcode.ValidationFailed}
 			if len(got) != len(wantCodes) {
 				t.Fatalf("got %d results, want %d: %s", len(got), len(wantCodes), r.body)
 			}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/jsonesc"
 	"github.com/valyala/fastjson"
 )
@@ -183,12 +184,12 @@ func negotiate(values []string) (string, bool) {
 func (h *handler) decodeGET(r *http.Request) ([]rawRequest, *failure) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, newFailure(http.StatusBadRequest, CodeBadRequest, "The query string is malformed.")
+		return nil, newFailure(http.StatusBadRequest, errcode.BadRequest, "The query string is malformed.")
 	}
 	for _, vs := range q {
 		for _, v := range vs {
 			if !utf8.ValidString(v) {
-				return nil, newFailure(http.StatusBadRequest, CodeBadRequest, "The query string is not valid utf-8.")
+				return nil, newFailure(http.StatusBadRequest, errcode.BadRequest, "The query string is not valid utf-8.")
 			}
 		}
 	}
@@ -216,7 +217,7 @@ func (h *handler) decodeGET(r *http.Request) ([]rawRequest, *failure) {
 			return nil, variablesTooLarge(h.cfg.MaxVariablesBytes)
 		}
 		if !json.Valid([]byte(v)) {
-			return nil, newFailure(http.StatusBadRequest, CodeInvalidJSON,
+			return nil, newFailure(http.StatusBadRequest, errcode.InvalidJSON,
 				fmt.Sprintf("The %s parameter is not valid JSON.", p.name))
 		}
 		*p.dst = json.RawMessage(v)
@@ -244,23 +245,23 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		mt, err = "", nil
 	}
 	if h.cfg.CSRFPrevention && err == nil && isSimple(mt) && !h.hasPreflightHeader(r) {
-		return nil, false, newFailure(http.StatusBadRequest, CodeCSRFPrevented,
+		return nil, false, newFailure(http.StatusBadRequest, errcode.CSRFPrevented,
 			"This request has been blocked as a potential Cross-Site Request Forgery (CSRF): send it with Content-Type: application/json, or with a non-empty "+
 				strings.Join(h.csrfHdrs, " or ")+" header.")
 	}
 	if err != nil || mt != mediaJSON {
-		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+		return nil, false, newFailure(http.StatusUnsupportedMediaType, errcode.UnsupportedMediaType,
 			"Content-Type must be application/json.")
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return nil, false, newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+		return nil, false, newFailure(http.StatusUnsupportedMediaType, errcode.UnsupportedMediaType,
 			"The request body must be encoded as utf-8.")
 	}
 	if f := h.checkContentEncoding(w, r); f != nil {
 		return nil, false, f
 	}
 	tooLarge := func() *failure {
-		return newFailure(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+		return newFailure(http.StatusRequestEntityTooLarge, errcode.BodyTooLarge,
 			fmt.Sprintf("The request body is larger than %d bytes.", h.cfg.MaxBodyBytes))
 	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {
@@ -273,17 +274,17 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 			return nil, false, tooLarge()
 		}
 		h.logger.DebugContext(r.Context(), "front: read body", "error", err)
-		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+		return nil, false, newFailure(http.StatusBadRequest, errcode.BadRequest, "The request body could not be read.")
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body is empty.")
+		return nil, false, newFailure(http.StatusBadRequest, errcode.BadRequest, "The request body is empty.")
 	}
 	if !utf8.Valid(body) {
-		return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid utf-8.")
+		return nil, false, newFailure(http.StatusBadRequest, errcode.InvalidJSON, "The request body is not valid utf-8.")
 	}
 	if !json.Valid(body) {
-		return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+		return nil, false, newFailure(http.StatusBadRequest, errcode.InvalidJSON, "The request body is not valid JSON.")
 	}
 	// One meaning for a string at every hop: fastjson keeps a lone surrogate escape
 	// (\ud800) as text, where encoding/json (the subgraphs', and this front's for GET)
@@ -295,24 +296,24 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 	case '{':
 		req, ok := decodeObject(body, h.cfg.MaxVariablesBytes)
 		if !ok {
-			return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+			return nil, false, newFailure(http.StatusBadRequest, errcode.InvalidJSON, "The request body is not valid JSON.")
 		}
 		return []rawRequest{req}, false, nil
 	case '[':
 		// A batch is this front's extension: a JSON array is not a GraphQL-over-HTTP request,
 		// so a batch refused as a whole gets 400 under either media type.
 		if h.cfg.MaxBatchSize == 0 {
-			return nil, false, newFailure(http.StatusBadRequest, CodeBatchingDisabled, "Batched requests are not supported.")
+			return nil, false, newFailure(http.StatusBadRequest, errcode.BatchingDisabled, "Batched requests are not supported.")
 		}
 		var elems []json.RawMessage
 		if err := json.Unmarshal(body, &elems); err != nil {
-			return nil, false, newFailure(http.StatusBadRequest, CodeInvalidJSON, "The request body is not valid JSON.")
+			return nil, false, newFailure(http.StatusBadRequest, errcode.InvalidJSON, "The request body is not valid JSON.")
 		}
 		if len(elems) == 0 {
-			return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The batch is empty.")
+			return nil, false, newFailure(http.StatusBadRequest, errcode.BadRequest, "The batch is empty.")
 		}
 		if len(elems) > h.cfg.MaxBatchSize {
-			return nil, false, newFailure(http.StatusBadRequest, CodeBatchLimitExceeded,
+			return nil, false, newFailure(http.StatusBadRequest, errcode.BatchLimitExceeded,
 				fmt.Sprintf("A batch may hold at most %d operations.", h.cfg.MaxBatchSize))
 		}
 		reqs := make([]rawRequest, len(elems))
@@ -325,7 +326,7 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		}
 		return reqs, true, nil
 	default:
-		return nil, false, newFailure(http.StatusBadRequest, CodeBadRequest, "The request body must be a JSON object or array.")
+		return nil, false, newFailure(http.StatusBadRequest, errcode.BadRequest, "The request body must be a JSON object or array.")
 	}
 }
 
@@ -344,7 +345,7 @@ func (h *handler) checkContentEncoding(w http.ResponseWriter, r *http.Request) *
 				accept, msg = "gzip", "The request body must be uncompressed or gzip (Content-Encoding: gzip)."
 			}
 			w.Header().Set("Accept-Encoding", accept)
-			return newFailure(http.StatusUnsupportedMediaType, CodeUnsupportedContentEncoding, msg)
+			return newFailure(http.StatusUnsupportedMediaType, errcode.UnsupportedContentEncoding, msg)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // saturation caps every count below, so that fragments spread many times over cannot overflow.
@@ -79,19 +81,19 @@ func (h *handler) checkStructure(doc *ast.QueryDocument) *failure {
 		}
 		switch {
 		case sh.depth > int64(h.cfg.MaxDepth):
-			return requestError(CodeMaxDepthExceeded,
+			return requestError(errcode.MaxDepthExceeded,
 				fmt.Sprintf("The operation is nested deeper than %d levels.", h.cfg.MaxDepth))
 		case sh.aliases > int64(h.cfg.MaxAliases):
-			return requestError(CodeMaxAliasesExceeded,
+			return requestError(errcode.MaxAliasesExceeded,
 				fmt.Sprintf("The operation has more than %d aliases.", h.cfg.MaxAliases))
 		case sh.rootFields > int64(h.cfg.MaxRootFields):
-			return requestError(CodeMaxRootFieldsExceeded,
+			return requestError(errcode.MaxRootFieldsExceeded,
 				fmt.Sprintf("The operation selects more than %d root fields.", h.cfg.MaxRootFields))
 		case sh.fields > int64(h.cfg.MaxFields):
-			return requestError(CodeMaxFieldsExceeded,
+			return requestError(errcode.MaxFieldsExceeded,
 				fmt.Sprintf("The operation selects more than %d fields.", h.cfg.MaxFields))
 		case sh.introspectionTooDeep:
-			return requestError(CodeMaxDepthExceeded, "Maximum introspection depth exceeded.")
+			return requestError(errcode.MaxDepthExceeded, "Maximum introspection depth exceeded.")
 		}
 	}
 	// Fragments that no operation spreads are measured too: validation walks them as well.
@@ -99,7 +101,7 @@ func (h *handler) checkStructure(doc *ast.QueryDocument) *failure {
 		maxDirectives = max(maxDirectives, s.fragment(f.Name).directives)
 	}
 	if maxDirectives > h.cfg.MaxDirectivesPerField {
-		return requestError(CodeMaxDirectivesExceeded,
+		return requestError(errcode.MaxDirectivesExceeded,
 			fmt.Sprintf("A field or fragment has more than %d directives.", h.cfg.MaxDirectivesPerField))
 	}
 	return nil

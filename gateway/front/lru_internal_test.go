@@ -8,6 +8,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // TestBoundedLRU checks both bounds, the per-entry bound, replacement and the cost
@@ -104,7 +106,7 @@ func TestDocCacheCosts(t *testing.T) {
 	ok := "{ a }"
 	c.add(ok, &checked{schema: s, doc: &ast.QueryDocument{}})
 	refused := "{ b }"
-	c.add(refused, &checked{schema: s, validErr: requestError(CodeValidationFailed, "no")})
+	c.add(refused, &checked{schema: s, validErr: requestError(errcode.ValidationFailed, "no")})
 	_, cost := c.lru.stats()
 	want := int64(len(ok)*(1+astBytesPerByte) + entryOverhead + len(refused) + entryOverhead)
 	if cost != want {

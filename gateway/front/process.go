@@ -14,6 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // process runs one operation through every check and, when it passes them all, the executor.
@@ -31,7 +33,7 @@ func (h *handler) process(ctx context.Context, req rawRequest, get bool, fwd htt
 func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, stream bool) (*Operation, ast.Operation, *failure) {
 	fail := func(f *failure) (*Operation, ast.Operation, *failure) { return nil, "", f }
 	if req.invalid {
-		return fail(newFailure(http.StatusBadRequest, CodeBadRequest, "A batch element must be a JSON object."))
+		return fail(newFailure(http.StatusBadRequest, errcode.BadRequest, "A batch element must be a JSON object."))
 	}
 	p, f := h.params(req)
 	if f != nil {
@@ -47,7 +49,7 @@ func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, strea
 	if get && op != nil && (op.Operation == ast.Mutation || op.Operation == ast.Subscription && !stream) {
 		return fail(&failure{
 			status: http.StatusMethodNotAllowed, allow: "POST",
-			errs: gqlerror.List{codeError(CodeMethodNotAllowed, fmt.Sprintf("A %s cannot be sent with GET: use POST.", op.Operation))},
+			errs: gqlerror.List{codeError(errcode.MethodNotAllowed, fmt.Sprintf("A %s cannot be sent with GET: use POST.", op.Operation))},
 		})
 	}
 	if c.structErr != nil {
@@ -67,14 +69,14 @@ func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, strea
 		return fail(h.noSubscriptions())
 	}
 	if !h.cfg.Introspection && usesIntrospection(op.SelectionSet, map[string]bool{}) {
-		return fail(requestError(CodeIntrospectionDisabled, "Introspection is disabled."))
+		return fail(requestError(errcode.IntrospectionDisabled, "Introspection is disabled."))
 	}
 	vars, f := coerceVariables(schema, op, p.variables)
 	if f != nil {
 		return fail(f)
 	}
 	if cost := estimateCost(schema, op, vars, h.cfg.DefaultListSize); cost > int64(h.cfg.MaxCost) {
-		return fail(requestError(CodeCostLimitExceeded,
+		return fail(requestError(errcode.CostLimitExceeded,
 			fmt.Sprintf("The operation's estimated cost exceeds the limit of %d.", h.cfg.MaxCost)))
 	}
 	return &Operation{Query: p.query, Document: c.doc, Schema: schema, OperationName: op.Name, Variables: vars, Header: fwd, IncludePlan: plan}, op.Operation, nil
@@ -84,9 +86,9 @@ func (h *handler) prepare(req rawRequest, get bool, fwd http.Header, plan, strea
 // or any when the executor runs none.
 func (h *handler) noSubscriptions() *failure {
 	if h.subscriber == nil {
-		return requestError(CodeSubscriptionsNotSupported, "Subscriptions are not supported.")
+		return requestError(errcode.SubscriptionsNotSupported, "Subscriptions are not supported.")
 	}
-	return requestError(CodeSubscriptionsNotSupported,
+	return requestError(errcode.SubscriptionsNotSupported,
 		`A subscription needs a streaming transport: GraphQL over SSE (Accept: text/event-stream), multipart HTTP (Accept: multipart/mixed;subscriptionSpec="1.0") or a graphql-transport-ws WebSocket.`)
 }
 
@@ -112,7 +114,7 @@ type params struct {
 func (h *handler) params(req rawRequest) (params, *failure) {
 	var p params
 	bad := func(msg string) (params, *failure) {
-		return params{}, newFailure(http.StatusBadRequest, CodeBadRequest, msg)
+		return params{}, newFailure(http.StatusBadRequest, errcode.BadRequest, msg)
 	}
 	switch {
 	case req.queryText != nil:
@@ -165,7 +167,7 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 		}
 		q, ok := h.documents.lookup(*req.documentIDText)
 		if !ok {
-			return params{}, requestError(CodePersistedQueryNotFound, "No persisted document has this documentId.")
+			return params{}, requestError(errcode.PersistedQueryNotFound, "No persisted document has this documentId.")
 		}
 		p.query, p.listed = q, true
 	case hasPQ:
@@ -179,11 +181,11 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 	if !p.listed {
 		switch h.cfg.PersistedDocumentsMode {
 		case DocumentsRequireID:
-			return params{}, requestError(CodePersistedQueryIDRequired,
+			return params{}, requestError(errcode.PersistedQueryIDRequired,
 				"Only persisted documents run here: send the document's id (documentId, or extensions.persistedQuery.sha256Hash) instead of its text.")
 		case DocumentsSafelist:
 			if !h.documents.listed(p.query) {
-				return params{}, requestError(CodePersistedQueryNotInList, "The operation is not in the list of persisted documents.")
+				return params{}, requestError(errcode.PersistedQueryNotInList, "The operation is not in the list of persisted documents.")
 			}
 			p.listed = true
 		}
@@ -199,7 +201,7 @@ func (h *handler) params(req rawRequest) (params, *failure) {
 // sent with its hash registered (in the other modes the text must be a listed one anyway).
 func (h *handler) persisted(p *params, hasQuery bool, raw json.RawMessage) *failure {
 	if h.apq == nil && h.documents == nil {
-		return requestError(CodePersistedQueryNotSupported, msgPersistedQueryNotSupported)
+		return requestError(errcode.PersistedQueryNotSupported, msgPersistedQueryNotSupported)
 	}
 	pq, f := parsePersistedQuery(raw)
 	if f != nil {
@@ -211,7 +213,7 @@ func (h *handler) persisted(p *params, hasQuery bool, raw json.RawMessage) *fail
 	}
 	if hasQuery {
 		if !matchesHash(p.query, pq.hash) {
-			return newFailure(http.StatusBadRequest, CodePersistedQueryHashMismatch,
+			return newFailure(http.StatusBadRequest, errcode.PersistedQueryHashMismatch,
 				"The persisted query's sha256Hash is not the SHA-256 of the query.")
 		}
 		p.hash, p.register = pq.hash, apq != nil
@@ -222,34 +224,34 @@ func (h *handler) persisted(p *params, hasQuery bool, raw json.RawMessage) *fail
 		return nil
 	}
 	if apq == nil {
-		return requestError(CodePersistedQueryNotFound, msgPersistedQueryNotFound)
+		return requestError(errcode.PersistedQueryNotFound, msgPersistedQueryNotFound)
 	}
 	q, ok := apq.get(pq.hash)
 	if !ok {
-		return requestError(CodePersistedQueryNotFound, msgPersistedQueryNotFound)
+		return requestError(errcode.PersistedQueryNotFound, msgPersistedQueryNotFound)
 	}
 	p.query, p.hash = q, pq.hash
 	return nil
 }
 
 func variablesTooLarge(limit int) *failure {
-	return requestError(CodeVariablesTooLarge, fmt.Sprintf("The variables are larger than %d bytes.", limit))
+	return requestError(errcode.VariablesTooLarge, fmt.Sprintf("The variables are larger than %d bytes.", limit))
 }
 
 // parseFailure turns a parser error into one short error.
 func (h *handler) parseFailure(err error) *failure {
 	var ge *gqlerror.Error
 	if !errors.As(err, &ge) {
-		return requestError(CodeParseFailed, "The query could not be parsed.")
+		return requestError(errcode.ParseFailed, "The query could not be parsed.")
 	}
 	switch {
 	case strings.HasPrefix(ge.Message, "exceeded token limit"):
-		return requestError(CodeTokenLimitExceeded,
+		return requestError(errcode.TokenLimitExceeded,
 			fmt.Sprintf("The query has more than %d tokens.", h.cfg.MaxTokens))
 	case strings.HasPrefix(ge.Message, "exceeded maximum nesting depth"):
-		return requestError(CodeMaxDepthExceeded, "The query is nested too deeply.")
+		return requestError(errcode.MaxDepthExceeded, "The query is nested too deeply.")
 	}
-	e := codeError(CodeParseFailed, "Syntax error: "+truncate(ge.Message))
+	e := codeError(errcode.ParseFailed, "Syntax error: "+truncate(ge.Message))
 	e.Locations = ge.Locations
 	return &failure{errs: gqlerror.List{e}}
 }
@@ -268,7 +270,7 @@ func (h *handler) validationFailure(errs gqlerror.List) *failure {
 			continue // several rules often report the same problem
 		}
 		seen[msg] = true
-		ce := codeError(CodeValidationFailed, msg)
+		ce := codeError(errcode.ValidationFailed, msg)
 		if len(e.Locations) > 0 {
 			ce.Locations = e.Locations[:1]
 		}
@@ -308,15 +310,15 @@ func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinit
 			return doc.Operations[0], nil
 		}
 		if len(doc.Operations) == 0 {
-			return nil, requestError(CodeOperationResolutionFailure, "The document contains no operation.")
+			return nil, requestError(errcode.OperationResolutionFailure, "The document contains no operation.")
 		}
-		return nil, requestError(CodeOperationResolutionFailure,
+		return nil, requestError(errcode.OperationResolutionFailure,
 			"The document contains several operations: send an operationName.")
 	}
 	if op := doc.Operations.ForName(name); op != nil {
 		return op, nil
 	}
-	return nil, requestError(CodeOperationResolutionFailure,
+	return nil, requestError(errcode.OperationResolutionFailure,
 		fmt.Sprintf("The document contains no operation named %q.", truncate(name)))
 }
 
@@ -324,7 +326,7 @@ func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinit
 // executor that ignores its context can take the request (or the process) with it.
 func (h *handler) execute(ctx context.Context, op *Operation) (response, *failure) {
 	if ctx.Err() != nil {
-		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		return response{}, newFailure(http.StatusGatewayTimeout, errcode.RequestTimeout, "The request timed out.")
 	}
 	resp, f := h.run(ctx, op)
 	outcome := OutcomeOK
@@ -362,7 +364,7 @@ func (h *handler) run(ctx context.Context, op *Operation) (response, *failure) {
 		return h.result(ctx, res)
 	case <-ctx.Done():
 		h.logger.Warn("front: executor did not return before the request deadline", slog.String("operation", op.OperationName))
-		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		return response{}, newFailure(http.StatusGatewayTimeout, errcode.RequestTimeout, "The request timed out.")
 	}
 }
 
@@ -372,19 +374,19 @@ func (h *handler) executeInline(ctx context.Context, op *Operation) (resp respon
 	defer func() {
 		if v := recover(); v != nil {
 			h.logger.Error("front: executor panicked", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			resp, f = response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
+			resp, f = response{}, newFailure(http.StatusInternalServerError, errcode.InternalServerError, "Internal server error.")
 		}
 	}()
 	res := h.exec.Execute(ctx, op)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return response{}, newFailure(http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		return response{}, newFailure(http.StatusGatewayTimeout, errcode.RequestTimeout, "The request timed out.")
 	}
 	return h.result(ctx, res)
 }
 
 func (h *handler) result(_ context.Context, res *Result) (response, *failure) {
 	if res == nil {
-		return response{}, newFailure(http.StatusInternalServerError, CodeInternalServerError, "Internal server error.")
+		return response{}, newFailure(http.StatusInternalServerError, errcode.InternalServerError, "Internal server error.")
 	}
 	return resultResponse(res), nil
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Rate limiting gives each client a token bucket (golang.org/x/time/rate): RateLimit
@@ -139,7 +140,7 @@ func rateLimited(retryAfter time.Duration) *failure {
 	if secs < 1 {
 		secs = 1
 	}
-	f := newFailure(http.StatusTooManyRequests, CodeRequestRateLimited,
+	f := newFailure(http.StatusTooManyRequests, errcode.RequestRateLimited,
 		fmt.Sprintf("Too many requests: retry in %d s.", secs))
 	f.retryAfter = strconv.FormatInt(secs, 10)
 	return f

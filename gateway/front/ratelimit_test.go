@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // slowRate refills one token in 100 s: within a test, a bucket only empties.
@@ -53,9 +54,9 @@ func TestRateLimit(t *testing.T) {
 	}
 	for _, accept := range []string{"application/json", "application/graphql-response+json"} {
 		res := do(t, http.MethodPost, url, "application/json", accept, strings.NewReader(`{"query":"{ hello }"}`), nil)
-		if res.status != http.StatusTooManyRequests || decode(t, res).code() != front.CodeRequestRateLimited || res.header.Get("Retry-After") != "100" {
+		if res.status != http.StatusTooManyRequests || decode(t, res).code() != errcode.RequestRateLimited || res.header.Get("Retry-After") != "100" {
 			t.Errorf("Accept %s, bucket empty: %d %q Retry-After %q, want 429 %s Retry-After 100: %s",
-				accept, res.status, decode(t, res).code(), res.header.Get("Retry-After"), front.CodeRequestRateLimited, res.body)
+				accept, res.status, decode(t, res).code(), res.header.Get("Retry-After"), errcode.RequestRateLimited, res.body)
 		}
 	}
 	if n := exec.calls.Load(); n != 10 {
@@ -73,7 +74,7 @@ func TestRateLimitKeys(t *testing.T) {
 		if status, _ := ask(t, url, hdr, 10); status != http.StatusOK {
 			t.Fatalf("%v: the burst was refused (%d)", hdr, status)
 		}
-		if status, code := ask(t, url, hdr, 0); status != http.StatusTooManyRequests || code != front.CodeRequestRateLimited {
+		if status, code := ask(t, url, hdr, 0); status != http.StatusTooManyRequests || code != errcode.RequestRateLimited {
 			t.Fatalf("%v: past the burst: %d %q, want 429", hdr, status, code)
 		}
 	}

@@ -8,54 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// The extensions.code of every error the front itself produces. The PERSISTED_QUERY_ codes
-// are those of Apollo's automatic persisted queries protocol: clients match NOT_FOUND and
-// NOT_SUPPORTED (or their messages, PersistedQueryNotFound and PersistedQueryNotSupported)
-// to decide whether to retry with the query text; HASH_MISMATCH is Apollo Router's name.
-const (
-	CodeBadRequest                        = "BAD_REQUEST"
-	CodeInvalidJSON                       = "INVALID_JSON"
-	CodeMethodNotAllowed                  = "METHOD_NOT_ALLOWED"
-	CodeNotAcceptable                     = "NOT_ACCEPTABLE"
-	CodeUnsupportedMediaType              = "UNSUPPORTED_MEDIA_TYPE"
-	CodeUnsupportedContentEncoding        = "UNSUPPORTED_CONTENT_ENCODING"
-	CodeCSRFPrevented                     = "CSRF_PREVENTED"
-	CodeBodyTooLarge                      = "BODY_TOO_LARGE"
-	CodeURLTooLong                        = "URL_TOO_LONG"
-	CodeHeadersTooLarge                   = "HEADERS_TOO_LARGE"
-	CodeTokenLimitExceeded                = "TOKEN_LIMIT_EXCEEDED"
-	CodeMaxDepthExceeded                  = "MAX_DEPTH_EXCEEDED"
-	CodeMaxAliasesExceeded                = "MAX_ALIASES_EXCEEDED"
-	CodeMaxRootFieldsExceeded             = "MAX_ROOT_FIELDS_EXCEEDED"
-	CodeMaxFieldsExceeded                 = "MAX_FIELDS_EXCEEDED"
-	CodeMaxDirectivesExceeded             = "MAX_DIRECTIVES_EXCEEDED"
-	CodeCostLimitExceeded                 = "COST_LIMIT_EXCEEDED"
-	CodeBatchLimitExceeded                = "BATCH_LIMIT_EXCEEDED"
-	CodeBatchingDisabled                  = "BATCHING_DISABLED"
-	CodeVariablesTooLarge                 = "VARIABLES_TOO_LARGE"
-	CodeParseFailed                       = "GRAPHQL_PARSE_FAILED"
-	CodeValidationFailed                  = "GRAPHQL_VALIDATION_FAILED"
-	CodeBadUserInput                      = "BAD_USER_INPUT"
-	CodeOperationResolutionFailure        = "OPERATION_RESOLUTION_FAILURE"
-	CodeIntrospectionDisabled             = "INTROSPECTION_DISABLED"
-	CodeSubscriptionsNotSupported         = "SUBSCRIPTIONS_NOT_SUPPORTED"
-	CodeSubscriptionLimitExceeded         = "SUBSCRIPTION_LIMIT_EXCEEDED"
-	CodePersistedQueryNotSupported        = "PERSISTED_QUERY_NOT_SUPPORTED"
-	CodePersistedQueryNotFound            = "PERSISTED_QUERY_NOT_FOUND"
-	CodePersistedQueryHashMismatch        = "PERSISTED_QUERY_HASH_MISMATCH"
-	CodePersistedQueryVersionNotSupported = "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
-	CodePersistedQueryInvalid             = "PERSISTED_QUERY_INVALID"
-	CodePersistedQueryNotInList           = "PERSISTED_QUERY_NOT_IN_LIST"
-	CodePersistedQueryIDRequired          = "PERSISTED_QUERY_ID_REQUIRED"
-	CodeRequestTimeout                    = "REQUEST_TIMEOUT"
-	CodeRequestRateLimited                = "REQUEST_RATE_LIMITED"
-	CodeUnauthenticated                   = "UNAUTHENTICATED"
-	CodeInternalServerError               = "INTERNAL_SERVER_ERROR"
-	// CodeSubgraphUnavailable is written by the executor: a subgraph gave no GraphQL
-	// answer (unreachable, timed out, garbled, or its circuit breaker is open).
-	CodeSubgraphUnavailable = "SUBGRAPH_UNAVAILABLE"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Media types the front answers with.
@@ -176,7 +130,7 @@ func writeJSON(w http.ResponseWriter, logger *slog.Logger, status int, media str
 	if err != nil {
 		logger.Error("front: encode response", slog.Any("error", err))
 		status = http.StatusInternalServerError
-		body, _ = response{Errors: gqlerror.List{codeError(CodeInternalServerError, "Internal server error.")}}.appendTo(nil)
+		body, _ = response{Errors: gqlerror.List{codeError(errcode.InternalServerError, "Internal server error.")}}.appendTo(nil)
 	}
 	h := w.Header()
 	h.Set("Content-Type", media+"; charset=utf-8")

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // blockingExecutor waits for its context, or for release when it ignores the context.
@@ -45,8 +46,8 @@ func TestRequestTimeout(t *testing.T) {
 			if r.status != http.StatusGatewayTimeout {
 				t.Fatalf("status: got %d, want 504: %s", r.status, r.body)
 			}
-			if got := decode(t, r).code(); got != front.CodeRequestTimeout {
-				t.Errorf("code: got %q, want %q", got, front.CodeRequestTimeout)
+			if got := decode(t, r).code(); got != errcode.RequestTimeout {
+				t.Errorf("code: got %q, want %q", got, errcode.RequestTimeout)
 			}
 			if !<-exec.hadDeadline {
 				t.Errorf("the executor's context had no deadline")
@@ -75,12 +76,12 @@ func TestInlineExecutor(t *testing.T) {
 	cfg.RequestTimeout = 100 * time.Millisecond
 	srv := newServer(t, cfg, honouringExecutor{})
 	r := do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, mediaJSON, strings.NewReader(`{"query":"{ hello }"}`), nil)
-	if got := decode(t, r).code(); r.status != http.StatusGatewayTimeout || got != front.CodeRequestTimeout {
-		t.Errorf("at the deadline: got %d %q, want 504 %s", r.status, got, front.CodeRequestTimeout)
+	if got := decode(t, r).code(); r.status != http.StatusGatewayTimeout || got != errcode.RequestTimeout {
+		t.Errorf("at the deadline: got %d %q, want 504 %s", r.status, got, errcode.RequestTimeout)
 	}
 	srv = newServer(t, front.DefaultConfig(), honouringExecutor{panics: true})
 	r = do(t, http.MethodPost, srv.URL+"/graphql", mediaJSON, mediaJSON, strings.NewReader(`{"query":"{ hello }"}`), nil)
-	if got := decode(t, r).code(); r.status != http.StatusInternalServerError || got != front.CodeInternalServerError || strings.Contains(string(r.body), "secret") {
+	if got := decode(t, r).code(); r.status != http.StatusInternalServerError || got != errcode.InternalServerError || strings.Contains(string(r.body), "secret") {
 		t.Errorf("a panic: got %d %s", r.status, r.body)
 	}
 }
@@ -124,8 +125,8 @@ func TestPanicsAreContained(t *testing.T) {
 				if r.status != http.StatusInternalServerError {
 					t.Fatalf("status: got %d, want 500: %s", r.status, r.body)
 				}
-				if got := decode(t, r).code(); got != front.CodeInternalServerError {
-					t.Errorf("code: got %q, want %q", got, front.CodeInternalServerError)
+				if got := decode(t, r).code(); got != errcode.InternalServerError {
+					t.Errorf("code: got %q, want %q", got, errcode.InternalServerError)
 				}
 				if strings.Contains(string(r.body), "secret") {
 					t.Errorf("the response leaks the panic: %s", r.body)

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -98,10 +99,10 @@ func (h *handler) admitSubscription(client string) (release func(), f *failure) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if max := h.cfg.MaxSubscriptions; max > 0 && c.total >= max {
-		return nil, requestError(CodeSubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
+		return nil, requestError(errcode.SubscriptionLimitExceeded, "The gateway serves as many subscriptions as it may: retry later.")
 	}
 	if max := h.cfg.MaxSubscriptionsPerClient; max > 0 && c.clients[client] >= max {
-		return nil, requestError(CodeSubscriptionLimitExceeded, "This client streams as many subscriptions as it may: end one first.")
+		return nil, requestError(errcode.SubscriptionLimitExceeded, "This client streams as many subscriptions as it may: end one first.")
 	}
 	if c.clients == nil {
 		c.clients = map[string]int{}
@@ -241,7 +242,7 @@ func (s *streamWriter) next(resp response) {
 	body, err := resp.appendTo(nil)
 	if err != nil {
 		s.logger.Error("front: encode a stream's event", slog.Any("err", err))
-		body = []byte(`{"errors":[{"message":"Internal server error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+		body = []byte(`{"errors":[{"message":"Internal server error.","extensions":{"code":"` + errcode.InternalServerError + `"}}]}`)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // tickingExecutor streams one event per subscription and then holds it open until its
@@ -43,7 +44,9 @@ func limitFront(t *testing.T, cfg front.Config) (*issuer.Issuer, *httptest.Serve
 	t.Cleanup(jwks.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	acfg := auth.DefaultConfig()
+	acfg.JWKSURL, acfg.Issuer, acfg.Audience, acfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,11 +223,11 @@ func TestSubscriptionsPerClient(t *testing.T) {
 						s.end()
 					}
 				}()
-				if s := tr.more(a, t, srv.URL); s.code != front.CodeSubscriptionLimitExceeded {
+				if s := tr.more(a, t, srv.URL); s.code != errcode.SubscriptionLimitExceeded {
 					if s.end != nil {
 						s.end()
 					}
-					t.Fatalf("A past its cap: got %q, want %s", s.code, front.CodeSubscriptionLimitExceeded)
+					t.Fatalf("A past its cap: got %q, want %s", s.code, errcode.SubscriptionLimitExceeded)
 				}
 				for _, more := range []transport{sse, ws} {
 					s := more(b, t, srv.URL)

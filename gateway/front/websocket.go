@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/serve"
 )
 
@@ -72,18 +73,18 @@ type wsOp struct{ stop context.CancelFunc }
 
 func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); origin != "" && !h.origins.match(origin) {
-		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusForbidden, CodeBadRequest, "This origin may not open a WebSocket here."))
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusForbidden, errcode.BadRequest, "This origin may not open a WebSocket here."))
 		return
 	}
 	if h.subscriber == nil {
-		writeFailure(w, h.logger, mediaJSON, requestError(CodeSubscriptionsNotSupported, "Subscriptions are not supported."))
+		writeFailure(w, h.logger, mediaJSON, requestError(errcode.SubscriptionsNotSupported, "Subscriptions are not supported."))
 		return
 	}
 	claims, err := h.verifier.Authenticate(r)
 	if err != nil {
 		h.logger.InfoContext(r.Context(), "front: bearer token refused", slog.String("reason", err.Error()))
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusUnauthorized, CodeUnauthenticated, "The bearer token is not valid."))
+		writeFailure(w, h.logger, mediaJSON, newFailure(http.StatusUnauthorized, errcode.Unauthenticated, "The bearer token is not valid."))
 		return
 	}
 	// The server's timeouts would cut the connection; its own protocol keeps it.
@@ -253,7 +254,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 	}
 	req, ok := decodeObject(msg.Payload, h.cfg.MaxVariablesBytes)
 	if !ok {
-		fail(newFailure(http.StatusBadRequest, CodeBadRequest, "The subscribe payload must be a JSON object."))
+		fail(newFailure(http.StatusBadRequest, errcode.BadRequest, "The subscribe payload must be a JSON object."))
 		return 0, ""
 	}
 	if h.limiter != nil {

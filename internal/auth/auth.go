@@ -23,9 +23,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Config says how tokens are verified. With neither JWKSURL nor JWKSFile set,
-// authentication is off: every request is anonymous and tokens are ignored (the
-// services warn about it at start).
+// Config says how tokens are verified. Start from DefaultConfig: a zero duration is a
+// real setting (no clock skew) or refused (no JWKS timeout), never a default. With
+// neither JWKSURL nor JWKSFile set, authentication is off: every request is anonymous
+// and tokens are ignored (the services warn about it at start, serve.WarnAuthOff).
 type Config struct {
 	// JWKSURL is where the signing keys are published (a JWK Set). default: none
 	JWKSURL string
@@ -35,25 +36,23 @@ type Config struct {
 	Issuer string
 	// Audience is an aud every token must have. Required when keys are set.
 	Audience string
-	// Algorithms are the signing algorithms accepted. default: RS256, ES256
+	// Algorithms are the signing algorithms accepted; at least one when keys are set.
+	// default: RS256, ES256
 	Algorithms []string
-	// ClockSkew is the leeway on exp, nbf and iat. default: 30s
+	// ClockSkew is the leeway on exp, nbf and iat, from 0 (none) to 5m. default: 30s
 	ClockSkew time.Duration
-	// JWKSTimeout bounds one fetch of the JWKS. default: 5s
+	// JWKSTimeout bounds one fetch of the JWKS; it must be positive. default: 5s
 	JWKSTimeout time.Duration
-	// JWKSRefresh is how often the JWKS is fetched again. default: 1h
+	// JWKSRefresh is how often the JWKS is fetched again; it must be positive.
+	// default: 1h
 	JWKSRefresh time.Duration
 	// UnknownKeyRefresh is the least time between two fetches caused by tokens with a
 	// key id the set lacks (a key rotation), so that forged key ids cannot hammer the
-	// JWKS server. default: 10s
+	// JWKS server; it must be positive. default: 10s
 	UnknownKeyRefresh time.Duration
 }
 
 // Defaults of Config.
-var (
-	DefaultAlgorithms = []string{"RS256", "ES256"}
-)
-
 const (
 	DefaultClockSkew         = 30 * time.Second
 	DefaultJWKSTimeout       = 5 * time.Second
@@ -61,47 +60,61 @@ const (
 	DefaultUnknownKeyRefresh = 10 * time.Second
 )
 
+// DefaultConfig returns the configuration with every documented default:
+// authentication off until keys are given.
+func DefaultConfig() Config {
+	return Config{
+		Algorithms:        []string{"RS256", "ES256"},
+		ClockSkew:         DefaultClockSkew,
+		JWKSTimeout:       DefaultJWKSTimeout,
+		JWKSRefresh:       DefaultJWKSRefresh,
+		UnknownKeyRefresh: DefaultUnknownKeyRefresh,
+	}
+}
+
 // supported are the algorithms an allow-list may name: asymmetric ones only, since a
 // shared secret would let every service that verifies also sign.
-var supported = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+func supported() []string {
+	return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+}
 
-// RegisterFlags binds c to fs.
+// RegisterFlags binds c to fs, each flag defaulting to c's current value.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.JWKSURL, "jwks-url", c.JWKSURL, "URL of the JWK Set that signs accepted tokens; empty (and no -jwks-file): authentication off")
 	fs.StringVar(&c.JWKSFile, "jwks-file", c.JWKSFile, "JWK Set file, instead of -jwks-url")
 	fs.StringVar(&c.Issuer, "jwt-issuer", c.Issuer, "iss every token must have")
 	fs.StringVar(&c.Audience, "jwt-audience", c.Audience, "aud every token must have")
-	fs.Func("jwt-algorithms", "comma-separated signing algorithms accepted (default RS256,ES256)", func(s string) error {
-		c.Algorithms = nil
-		for _, a := range strings.Split(s, ",") {
-			if a = strings.TrimSpace(a); a != "" {
-				c.Algorithms = append(c.Algorithms, a)
-			}
-		}
-		return nil
-	})
-	fs.DurationVar(&c.ClockSkew, "jwt-clock-skew", DefaultClockSkew, "leeway on exp, nbf and iat")
-	fs.DurationVar(&c.JWKSTimeout, "jwks-timeout", DefaultJWKSTimeout, "bound on one fetch of the JWKS")
-	fs.DurationVar(&c.JWKSRefresh, "jwks-refresh", DefaultJWKSRefresh, "how often the JWKS is fetched again")
-	fs.DurationVar(&c.UnknownKeyRefresh, "jwks-unknown-key-refresh", DefaultUnknownKeyRefresh, "least time between fetches caused by unknown key ids")
+	fs.Var((*listFlag)(&c.Algorithms), "jwt-algorithms", "comma-separated signing algorithms accepted")
+	fs.DurationVar(&c.ClockSkew, "jwt-clock-skew", c.ClockSkew, "leeway on exp, nbf and iat")
+	fs.DurationVar(&c.JWKSTimeout, "jwks-timeout", c.JWKSTimeout, "bound on one fetch of the JWKS")
+	fs.DurationVar(&c.JWKSRefresh, "jwks-refresh", c.JWKSRefresh, "how often the JWKS is fetched again")
+	fs.DurationVar(&c.UnknownKeyRefresh, "jwks-unknown-key-refresh", c.UnknownKeyRefresh, "least time between fetches caused by unknown key ids")
 }
 
-func (c *Config) init() error {
-	if len(c.Algorithms) == 0 {
-		c.Algorithms = DefaultAlgorithms
+// listFlag is a flag.Value holding a comma-separated list; setting it replaces the
+// default.
+type listFlag []string
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
 	}
-	if c.ClockSkew == 0 {
-		c.ClockSkew = DefaultClockSkew
+	return strings.Join(*l, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
 	}
-	if c.JWKSTimeout == 0 {
-		c.JWKSTimeout = DefaultJWKSTimeout
-	}
-	if c.JWKSRefresh == 0 {
-		c.JWKSRefresh = DefaultJWKSRefresh
-	}
-	if c.UnknownKeyRefresh == 0 {
-		c.UnknownKeyRefresh = DefaultUnknownKeyRefresh
-	}
+	*l = out
+	return nil
+}
+
+// Validate reports every invalid setting of c at once.
+func (c Config) Validate() error {
 	var errs []error
 	if c.JWKSURL != "" && c.JWKSFile != "" {
 		errs = append(errs, errors.New("auth: give -jwks-url or -jwks-file, not both"))
@@ -109,13 +122,26 @@ func (c *Config) init() error {
 	if c.Enabled() && (c.Issuer == "" || c.Audience == "") {
 		errs = append(errs, errors.New("auth: -jwt-issuer and -jwt-audience are required with a JWKS"))
 	}
+	if c.Enabled() && len(c.Algorithms) == 0 {
+		errs = append(errs, errors.New("auth: -jwt-algorithms must name at least one algorithm"))
+	}
 	for _, a := range c.Algorithms {
-		if !slices.Contains(supported, a) {
-			errs = append(errs, fmt.Errorf("auth: algorithm %q is not one of %s", a, strings.Join(supported, ", ")))
+		if !slices.Contains(supported(), a) {
+			errs = append(errs, fmt.Errorf("auth: algorithm %q is not one of %s", a, strings.Join(supported(), ", ")))
 		}
 	}
 	if c.ClockSkew < 0 || c.ClockSkew > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("auth: clock skew %s is not between 0 and 5m", c.ClockSkew))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"jwks-timeout", c.JWKSTimeout}, {"jwks-refresh", c.JWKSRefresh}, {"jwks-unknown-key-refresh", c.UnknownKeyRefresh},
+	} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("auth: %s must be positive, got %s", d.name, d.v))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -146,11 +172,11 @@ type Verifier struct {
 // ErrNoToken is a request without a bearer token: an anonymous caller.
 var ErrNoToken = errors.New("no bearer token")
 
-// New returns the verifier cfg describes, nil when authentication is off. A JWKS URL is
-// fetched in the background until ctx ends; a first fetch that fails is retried, and
-// tokens are refused meanwhile.
+// New returns the verifier cfg (start from DefaultConfig) describes, nil when
+// authentication is off. A JWKS URL is fetched in the background until ctx ends; a
+// first fetch that fails is retried, and tokens are refused meanwhile.
 func New(ctx context.Context, cfg Config) (*Verifier, error) {
-	if err := cfg.init(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if !cfg.Enabled() {

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,7 +34,9 @@ func TestVerifier(t *testing.T) {
 	defer jwks.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	cfg := auth.DefaultConfig()
+	cfg.JWKSURL, cfg.Issuer, cfg.Audience, cfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +64,9 @@ func TestKeyRotation(t *testing.T) {
 	defer jwks.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	v, err := auth.New(ctx, auth.Config{JWKSURL: jwks.URL, Issuer: iss.Issuer, Audience: iss.Audience, UnknownKeyRefresh: time.Millisecond})
+	cfg := auth.DefaultConfig()
+	cfg.JWKSURL, cfg.Issuer, cfg.Audience, cfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
+	v, err := auth.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +89,10 @@ func TestKeyRotation(t *testing.T) {
 // TestConfig checks that every bad setting is reported at once, and that a JWKS file
 // works as a URL does.
 func TestConfig(t *testing.T) {
-	_, err := auth.New(context.Background(), auth.Config{JWKSURL: "http://x", JWKSFile: "y", Algorithms: []string{"HS256", "none"}, ClockSkew: time.Hour})
-	for _, want := range []string{"not both", "-jwt-issuer", `"HS256"`, `"none"`, "clock skew"} {
+	bad := auth.DefaultConfig()
+	bad.JWKSURL, bad.JWKSFile, bad.Algorithms, bad.ClockSkew, bad.JWKSTimeout = "http://x", "y", []string{"HS256", "none"}, time.Hour, 0
+	_, err := auth.New(context.Background(), bad)
+	for _, want := range []string{"not both", "-jwt-issuer", `"HS256"`, `"none"`, "clock skew", "jwks-timeout must be positive"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad config: error %v lacks %q", err, want)
 		}
@@ -94,18 +101,56 @@ func TestConfig(t *testing.T) {
 	b, _ := iss.JWKS()
 	file := filepath.Join(t.TempDir(), "jwks.json")
 	os.WriteFile(file, b, 0o600)
-	v, err := auth.New(context.Background(), auth.Config{JWKSFile: file, Issuer: iss.Issuer, Audience: iss.Audience})
+	cfg := auth.DefaultConfig()
+	cfg.JWKSFile, cfg.Issuer, cfg.Audience = file, iss.Issuer, iss.Audience
+	v, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Authenticate(request("Bearer " + iss.Token(issuer.Claims{Subject: "User:1"}))); err != nil {
 		t.Errorf("a token of the JWKS file: %v", err)
 	}
-	if v, err := auth.New(context.Background(), auth.Config{}); v != nil || err != nil {
+	if v, err := auth.New(context.Background(), auth.DefaultConfig()); v != nil || err != nil {
 		t.Errorf("no keys: %v %v, want authentication off", v, err)
 	}
 	var off *auth.Verifier
 	if c, err := off.Authenticate(request("Bearer whatever")); c != nil || err != nil {
 		t.Errorf("authentication off: %+v %v, want anonymous", c, err)
+	}
+}
+
+// TestZeroIsNotADefault checks that a zero setting is what it says: no clock skew is
+// accepted as such, and a zero timeout or refresh is refused rather than taken for
+// its default.
+func TestZeroIsNotADefault(t *testing.T) {
+	skew := auth.DefaultConfig()
+	skew.ClockSkew = 0
+	if err := skew.Validate(); err != nil {
+		t.Errorf("-jwt-clock-skew 0: %v, want accepted (no leeway)", err)
+	}
+	err := auth.Config{}.Validate()
+	for _, want := range []string{"jwks-timeout must be positive", "jwks-refresh must be positive", "jwks-unknown-key-refresh must be positive"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Config{}.Validate() = %v, lacks %q", err, want)
+		}
+	}
+	keys := auth.DefaultConfig()
+	keys.JWKSFile, keys.Issuer, keys.Audience, keys.Algorithms = "f", "i", "a", nil
+	if err := keys.Validate(); err == nil || !strings.Contains(err.Error(), "at least one algorithm") {
+		t.Errorf("no algorithms: %v, want refused", err)
+	}
+}
+
+// TestFlagsDefaultToTheConfig checks that each flag's default is the Config's value it
+// is bound to, so DefaultConfig is the one place a default is written.
+func TestFlagsDefaultToTheConfig(t *testing.T) {
+	cfg := auth.DefaultConfig()
+	cfg.ClockSkew, cfg.Algorithms = time.Second, []string{"EdDSA"}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	for name, want := range map[string]string{"jwt-clock-skew": "1s", "jwt-algorithms": "EdDSA", "jwks-timeout": "5s"} {
+		if got := fs.Lookup(name).DefValue; got != want {
+			t.Errorf("-%s default = %q, want %q", name, got, want)
+		}
 	}
 }

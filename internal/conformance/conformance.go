@@ -27,6 +27,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/fedtest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
@@ -72,11 +73,8 @@ type Error struct {
 	Code string
 }
 
-// ValidationFailed is the code of a document the schema refuses.
-const ValidationFailed = "GRAPHQL_VALIDATION_FAILED"
-
 // invalid is the expected answer to a query the API schema refuses.
-var invalid = []Error{{Code: ValidationFailed}}
+var invalid = []Error{{Code: errcode.ValidationFailed}}
 
 // Cases returns every case, in priority order.
 func Cases() []Case {

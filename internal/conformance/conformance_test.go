@@ -6,6 +6,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/fedtest"
 )
 
@@ -106,7 +107,7 @@ func TestErrorsMatch(t *testing.T) {
 		{"any code", []Error{{Path: `["a"]`, Code: "X"}}, []Error{{Path: `["a"]`}}, true},
 		{"another code", []Error{{Path: `["a"]`, Code: "Y"}}, []Error{{Path: `["a"]`, Code: "X"}}, false},
 		{"another path", []Error{{Path: `["b"]`}}, []Error{{Path: `["a"]`}}, false},
-		{"no path", []Error{{Code: ValidationFailed}}, invalid, true},
+		{"no path", []Error{{Code: errcode.ValidationFailed}}, invalid, true},
 		{
 			"in any order, each matched once",
 			[]Error{{Path: `["a"]`, Code: "X"}, {Path: `["a"]`}},

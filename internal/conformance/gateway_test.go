@@ -11,7 +11,9 @@ import (
 // process, with its defaults.
 func startGateway(t testing.TB, supergraphFile string) string {
 	t.Helper()
-	gw, err := gateway.New(t.Context(), gateway.Config{Supergraph: supergraphFile})
+	cfg := gateway.DefaultConfig()
+	cfg.Supergraph = supergraphFile
+	gw, err := gateway.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

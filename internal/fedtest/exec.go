@@ -14,6 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // object is a response object, its keys in the order the query asks for them.
@@ -57,17 +59,17 @@ func (h *Handler) execute(query, opName string, vars map[string]any) response {
 	if len(errs) > 0 {
 		var out []gqlError
 		for _, e := range errs {
-			out = append(out, gqlError{Message: e.Message, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}})
+			out = append(out, gqlError{Message: e.Message, Extensions: map[string]any{"code": errcode.ValidationFailed}})
 		}
 		return response{Errors: out}
 	}
 	op := doc.Operations.ForName(opName)
 	if op == nil {
-		return requestError("BAD_REQUEST", fmt.Sprintf("no operation %q in the document", opName))
+		return requestError(errcode.BadRequest, fmt.Sprintf("no operation %q in the document", opName))
 	}
 	coerced, err := validator.VariableValues(h.schema, op, vars)
 	if err != nil {
-		return requestError("BAD_USER_INPUT", err.Error())
+		return requestError(errcode.BadUserInput, err.Error())
 	}
 	e := &executor{sg: &h.sg, schema: h.schema, vars: coerced}
 	var root *ast.Definition
@@ -82,7 +84,7 @@ func (h *Handler) execute(query, opName string, vars map[string]any) response {
 		root = h.schema.Mutation
 	}
 	if root == nil {
-		return requestError("BAD_REQUEST", fmt.Sprintf("the subgraph serves no %s", op.Operation))
+		return requestError(errcode.BadRequest, fmt.Sprintf("the subgraph serves no %s", op.Operation))
 	}
 	var data any
 	if o, ok := e.selectionSet(root, obj, op.SelectionSet, nil); ok {
@@ -90,7 +92,7 @@ func (h *Handler) execute(query, opName string, vars map[string]any) response {
 	}
 	b, err := json.Marshal(data)
 	if err != nil {
-		return requestError("INTERNAL_SERVER_ERROR", err.Error())
+		return requestError(errcode.InternalServerError, err.Error())
 	}
 	return response{Data: b, Errors: e.errs}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/corpus"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/webtest"
 )
@@ -140,7 +141,7 @@ func TestClients(t *testing.T) {
 			exchanges: []exchange{post}},
 		{scenario: "apollo partial", data: []string{`{"user":null}`}, codes: [][]string{{"BAD_USER_INPUT"}}, errorName: "CombinedGraphQLErrors",
 			exchanges: []exchange{post}},
-		{scenario: "apollo invalid", data: []string{`null`}, codes: [][]string{{front.CodeValidationFailed}}, errorName: "CombinedGraphQLErrors",
+		{scenario: "apollo invalid", data: []string{`null`}, codes: [][]string{{errcode.ValidationFailed}}, errorName: "CombinedGraphQLErrors",
 			exchanges: []exchange{postError}},
 		{scenario: "apollo mutation", data: []string{""}, exchanges: []exchange{post}},
 		{scenario: "apollo apq", data: repeat(direct(clientQueries["user"], map[string]any{"id": ids["grace"]}), 2),
@@ -157,13 +158,13 @@ func TestClients(t *testing.T) {
 			}},
 		{scenario: "apollo persisted, require-id", data: []string{direct(clientQueries["persisted"], map[string]any{"id": ids["ada"]})},
 			exchanges: []exchange{{Method: "POST", Hash: true, Status: 200}}},
-		{scenario: "apollo text, require-id", data: []string{`null`}, codes: [][]string{{front.CodePersistedQueryIDRequired}}, errorName: "CombinedGraphQLErrors",
+		{scenario: "apollo text, require-id", data: []string{`null`}, codes: [][]string{{errcode.PersistedQueryIDRequired}}, errorName: "CombinedGraphQLErrors",
 			exchanges: []exchange{postError}},
 		{scenario: "urql list over GET", data: []string{direct(clientQueries["list"], nil)},
 			exchanges: []exchange{gzipped(exchange{Method: "GET", Query: true, Status: 200})}},
 		{scenario: "urql variables over POST", data: []string{direct(clientQueries["user"], map[string]any{"id": ids["katherine"]})},
 			exchanges: []exchange{post}},
-		{scenario: "urql invalid", data: []string{`null`}, codes: [][]string{{front.CodeValidationFailed}}, errorName: "CombinedError",
+		{scenario: "urql invalid", data: []string{`null`}, codes: [][]string{{errcode.ValidationFailed}}, errorName: "CombinedError",
 			exchanges: []exchange{postError}},
 		{scenario: "urql mutation", data: []string{""}, exchanges: []exchange{post}},
 	} {

@@ -34,13 +34,13 @@ type graph struct {
 // startGraph starts the graph for t; everything stops when t ends.
 func startGraph(t *testing.T) *graph {
 	t.Helper()
-	w, err := wholegraph.Start(context.Background(), wholegraph.Config{
-		Store: func(string) (wholegraph.Store, error) {
-			r := redistest.Miniredis.New(t)
-			return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
-		},
-		CursorSecret: func(name string) string { return name + "-interop-secret" },
-	})
+	cfg := wholegraph.DefaultConfig()
+	cfg.Store = func(string) (wholegraph.Store, error) {
+		r := redistest.Miniredis.New(t)
+		return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+	}
+	cfg.CursorSecret = func(name string) string { return name + "-interop-secret" }
+	w, err := wholegraph.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,8 @@ func (g *graph) startGateway(t *testing.T, fc front.Config) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg := gateway.Config{Front: &fc}
+	cfg := gateway.DefaultConfig()
+	cfg.Front = &fc
 	for _, s := range g.subgraphs {
 		cfg.Subgraphs = append(cfg.Subgraphs, gateway.Subgraph{Name: s.name, URL: s.url})
 	}

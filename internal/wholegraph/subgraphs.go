@@ -49,15 +49,18 @@ type Service struct {
 }
 
 // constructors build each subgraph of schema.Subgraphs with its own Config, by name: the
-// one place the graph knows a subgraph by more than its table line. A subgraph added to
-// the table gets its entry here, calling its package's New; Start refuses to start while
-// one is missing, and TestConstructors checks that the two lists agree.
+// one place the graph knows a subgraph by more than its table line. Each Config starts
+// from its package's DefaultConfig and sets only what the graph gives (Env). A subgraph
+// added to the table gets its entry here, calling its package's New; Start refuses to
+// start while one is missing, and TestConstructors checks that the two lists agree.
 func constructors() map[string]func(e Env) (Service, error) {
 	return map[string]func(e Env) (Service, error){
 		"users": func(e Env) (Service, error) {
 			s := e.Stores["users"]
-			h, err := users.New(users.Config{Redis: s.Client, KeyPrefix: s.Prefix, CursorSecret: e.CursorSecret,
-				Verifier: e.Verifier, Logger: e.Logger, Tracer: e.Tracer})
+			cfg := users.DefaultConfig()
+			cfg.Redis, cfg.KeyPrefix, cfg.CursorSecret = s.Client, s.Prefix, e.CursorSecret
+			cfg.Verifier, cfg.Logger, cfg.Tracer = e.Verifier, e.Logger, e.Tracer
+			h, err := users.New(cfg)
 			return Service{Handler: h}, err
 		},
 		// products asks users whether an owner exists, and with an events consumer reads
@@ -69,11 +72,12 @@ func constructors() map[string]func(e Env) (Service, error) {
 				return Service{}, err
 			}
 			s := e.Stores["products"]
-			cfg := products.Config{Redis: s.Client, KeyPrefix: s.Prefix, CursorSecret: e.CursorSecret, Owners: owners,
-				Verifier: e.Verifier, Logger: e.Logger, Tracer: e.Tracer}
+			cfg := products.DefaultConfig()
+			cfg.Redis, cfg.KeyPrefix, cfg.CursorSecret, cfg.Owners = s.Client, s.Prefix, e.CursorSecret, owners
+			cfg.Verifier, cfg.Logger, cfg.Tracer = e.Verifier, e.Logger, e.Tracer
 			if e.EventsConsumer != "" {
 				us := e.Stores["users"]
-				cfg.Events = products.EventsConfig{Redis: us.Client, Stream: us.Prefix + events.UsersStream, Consumer: e.EventsConsumer}
+				cfg.Events.Redis, cfg.Events.Stream, cfg.Events.Consumer = us.Client, us.Prefix+events.UsersStream, e.EventsConsumer
 			}
 			ps, err := products.NewService(cfg)
 			if err != nil {

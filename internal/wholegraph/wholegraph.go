@@ -22,7 +22,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/schema"
@@ -32,18 +31,19 @@ import (
 // GatewayName is the name Config.Listen is called with for the gateway's listener.
 const GatewayName = "gateway"
 
-// Config is how to run the graph. Only Store is required.
+// Config is how to run the graph. Start from DefaultConfig and set Store: a missing
+// setting is refused by Validate, never taken for its default.
 type Config struct {
 	// Store gives a subgraph its Redis, by name; the caller closes it after Close.
 	// Required.
 	Store func(name string) (Store, error)
 	// Listen binds the listener of a service: a subgraph by its name, or the gateway
 	// (GatewayName). Every listener is bound before anything is built, so every URL is
-	// known and requests wait in the backlog until their server runs.
+	// known and requests wait in the backlog until their server runs. Required.
 	// default: a free loopback port (127.0.0.1:0)
 	Listen func(name string) (net.Listener, error)
 	// CursorSecret returns the secret that signs a subgraph's pagination cursors, by
-	// name. default: subgraph.DevCursorSecret for every subgraph
+	// name. Required. default: subgraph.DevCursorSecret for every subgraph
 	CursorSecret func(name string) string
 	// EventsConsumer, when set, makes each subgraph that consumes another's events
 	// (products, users' user.deleted) run its consumer under this name.
@@ -67,12 +67,46 @@ type Config struct {
 	Federation bool
 	// Gateway is the gateway's configuration. Start sets its Subgraphs (and Supergraph
 	// in federation mode), and its Verifier, Logger and Tracer from the graph's when
-	// unset. default: the zero Config with front.DefaultConfig()
+	// unset; it is validated with them. default: gateway.DefaultConfig()
 	Gateway gateway.Config
 	// BeforeGateway, when set, runs once every subgraph serves and before the gateway is
 	// built, and may change the gateway's configuration: devgraph seeds there, and tests
 	// prepare their hooks. default: nil
 	BeforeGateway func(ctx context.Context, g *Graph, gc *gateway.Config) error
+}
+
+// DefaultConfig returns the configuration with every documented default, and no Store.
+func DefaultConfig() Config {
+	return Config{
+		Listen:       func(string) (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") },
+		CursorSecret: func(string) string { return subgraph.DevCursorSecret },
+		Gateway:      gateway.DefaultConfig(),
+	}
+}
+
+// Validate reports every invalid setting at once, the gateway's included (with a
+// Subgraphs line for each subgraph of the table, as Start gives it), before anything is
+// bound or built.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("wholegraph: no Store"))
+	}
+	if c.Listen == nil {
+		errs = append(errs, errors.New("wholegraph: no Listen: start from DefaultConfig"))
+	}
+	if c.CursorSecret == nil {
+		errs = append(errs, errors.New("wholegraph: no CursorSecret: start from DefaultConfig"))
+	}
+	gc := c.Gateway
+	gc.Subgraphs = nil
+	for _, s := range schema.Subgraphs() {
+		gc.Subgraphs = append(gc.Subgraphs, gateway.Subgraph{Name: s.Name, URL: subgraph.DefaultURL(s.Name)})
+	}
+	if err := gc.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("wholegraph: gateway: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // Graph is the running graph.
@@ -159,14 +193,8 @@ func (s *Subgraph) track(c net.Conn, state http.ConnState) {
 // builds each subgraph of the table, serves them, runs BeforeGateway, then builds and
 // serves the gateway. On an error, whatever started is stopped.
 func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
-	if cfg.Store == nil {
-		return nil, errors.New("wholegraph: no Store")
-	}
-	if cfg.Listen == nil {
-		cfg.Listen = func(string) (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
-	}
-	if cfg.CursorSecret == nil {
-		cfg.CursorSecret = func(string) string { return subgraph.DevCursorSecret }
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -255,10 +283,6 @@ func Start(ctx context.Context, cfg Config) (_ *Graph, err error) {
 	}
 
 	gcfg := cfg.Gateway
-	if gcfg.Front == nil {
-		fc := front.DefaultConfig()
-		gcfg.Front = &fc
-	}
 	if gcfg.Verifier == nil {
 		gcfg.Verifier = cfg.Verifier
 	}

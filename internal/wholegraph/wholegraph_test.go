@@ -2,8 +2,10 @@ package wholegraph_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -29,19 +31,19 @@ func TestEveryTableSubgraphServes(t *testing.T) {
 		t.Run(map[bool]string{false: "stitch", true: "federation"}[federation], func(t *testing.T) {
 			var mu sync.Mutex
 			var wrapped []string
-			g, err := wholegraph.Start(context.Background(), wholegraph.Config{
-				Store: func(string) (wholegraph.Store, error) {
-					r := redistest.Miniredis.New(t)
-					return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
-				},
-				Wrap: func(name string, h http.Handler) http.Handler {
-					mu.Lock()
-					defer mu.Unlock()
-					wrapped = append(wrapped, name)
-					return h
-				},
-				Federation: federation,
-			})
+			cfg := wholegraph.DefaultConfig()
+			cfg.Store = func(string) (wholegraph.Store, error) {
+				r := redistest.Miniredis.New(t)
+				return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+			}
+			cfg.Wrap = func(name string, h http.Handler) http.Handler {
+				mu.Lock()
+				defer mu.Unlock()
+				wrapped = append(wrapped, name)
+				return h
+			}
+			cfg.Federation = federation
+			g, err := wholegraph.Start(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,10 +82,12 @@ func TestEveryTableSubgraphServes(t *testing.T) {
 // TestStop checks that a stopped subgraph refuses connections, and that the graph keeps
 // serving the rest.
 func TestStop(t *testing.T) {
-	g, err := wholegraph.Start(context.Background(), wholegraph.Config{Store: func(string) (wholegraph.Store, error) {
+	cfg := wholegraph.DefaultConfig()
+	cfg.Store = func(string) (wholegraph.Store, error) {
 		r := redistest.Miniredis.New(t)
 		return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
-	}})
+	}
+	g, err := wholegraph.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +99,54 @@ func TestStop(t *testing.T) {
 	}
 	if r := graphqltest.Post(t, g.Subgraph("products").URL, graphqltest.Request{Query: `{ __typename }`}); len(r.Errors) > 0 {
 		t.Errorf("products after users stopped: %s", r.Raw)
+	}
+}
+
+// TestConfigRefused checks that every bad setting is reported at once, the gateway's
+// included, and that nothing is bound nor any Redis asked for before: a zero setting
+// is refused, never taken for its default.
+func TestConfigRefused(t *testing.T) {
+	stores := 0
+	store := func(string) (wholegraph.Store, error) {
+		stores++
+		r := redistest.Miniredis.New(t)
+		return wholegraph.Store{Client: r.Client, Prefix: r.Prefix}, nil
+	}
+	listens := 0
+	listen := func(string) (net.Listener, error) {
+		listens++
+		return net.Listen("tcp", "127.0.0.1:0")
+	}
+	zero := wholegraph.Config{}
+	noLimits := wholegraph.DefaultConfig()
+	noLimits.Store, noLimits.Listen = store, listen
+	noLimits.Gateway.SubgraphTimeout, noLimits.Gateway.PlanCacheSize = 0, 0
+	noFront := wholegraph.DefaultConfig()
+	noFront.Store, noFront.Listen = store, listen
+	noFront.Gateway.Front = nil
+	for _, tc := range []struct {
+		name string
+		cfg  wholegraph.Config
+		want []string
+	}{
+		{"zero", zero, []string{"no Store", "no Listen", "no CursorSecret", "subgraph-timeout", "plan-cache-size", "no front configuration"}},
+		{"gateway zeros", noLimits, []string{"subgraph-timeout must be positive", "plan-cache-size must be positive"}},
+		{"no front", noFront, []string{"no front configuration"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := wholegraph.Start(context.Background(), tc.cfg)
+			if err == nil {
+				g.Close()
+				t.Fatal("started")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if stores != 0 || listens != 0 {
+				t.Errorf("%d stores and %d listeners asked for before refusing", stores, listens)
+			}
+		})
 	}
 }

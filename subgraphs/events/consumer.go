@@ -34,7 +34,8 @@ type Handler func(ctx context.Context, m Message) error
 // an operator to look at; once it returns nil the message is acknowledged.
 type DeadLetter func(ctx context.Context, m Message, cause error) error
 
-// ConsumerConfig is what a Consumer needs. Zero fields take their defaults.
+// ConsumerConfig is what a Consumer needs. Start from DefaultConsumerConfig: the
+// bounds must be positive, and a zero one is refused, never taken for its default.
 type ConsumerConfig struct {
 	// Redis holds the stream: the producer's Redis, which the consumer reads for the
 	// stream only. Required.
@@ -46,7 +47,7 @@ type ConsumerConfig struct {
 	Group string
 	// Consumer names this reader in the group. Give each replica its own; a replica
 	// that restarts under the same name takes up its own pending messages at once.
-	// default: the host name
+	// Empty: the host name. default: empty
 	Consumer string
 	// Handler handles each message. Required.
 	Handler Handler
@@ -80,6 +81,12 @@ const (
 	DefaultBatch         = 100
 )
 
+// DefaultConsumerConfig returns the configuration with every documented default; the
+// caller sets the required fields.
+func DefaultConsumerConfig() ConsumerConfig {
+	return ConsumerConfig{MaxDeliveries: DefaultMaxDeliveries, RetryAfter: DefaultRetryAfter, Block: DefaultBlock, Batch: DefaultBatch}
+}
+
 // Consumer reads a stream in a consumer group: at least once, acknowledging each
 // message after its handler succeeds. Messages the group delivered but nobody
 // acknowledged (a failed handler, a crash) stay pending in Redis and are claimed again
@@ -96,7 +103,8 @@ type Consumer struct {
 	ownFrom string
 }
 
-// NewConsumer checks cfg, reporting every problem at once, and fills in its defaults.
+// NewConsumer checks cfg (start from DefaultConsumerConfig), reporting every problem at
+// once.
 func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	var errs []error
 	if cfg.Redis == nil {
@@ -117,12 +125,13 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	for _, c := range []struct {
 		name string
 		v    int64
+		show any
 	}{
-		{"max deliveries", cfg.MaxDeliveries}, {"retry after", int64(cfg.RetryAfter)},
-		{"block", int64(cfg.Block)}, {"batch", cfg.Batch},
+		{"max deliveries", cfg.MaxDeliveries, cfg.MaxDeliveries}, {"retry after", int64(cfg.RetryAfter), cfg.RetryAfter},
+		{"block", int64(cfg.Block), cfg.Block}, {"batch", cfg.Batch, cfg.Batch},
 	} {
-		if c.v < 0 {
-			errs = append(errs, fmt.Errorf("events: %s must not be negative, got %d", c.name, c.v))
+		if c.v <= 0 {
+			errs = append(errs, fmt.Errorf("events: %s must be positive, got %v", c.name, c.show))
 		}
 	}
 	if len(errs) > 0 {
@@ -134,18 +143,6 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 			host = "consumer"
 		}
 		cfg.Consumer = host
-	}
-	if cfg.MaxDeliveries == 0 {
-		cfg.MaxDeliveries = DefaultMaxDeliveries
-	}
-	if cfg.RetryAfter == 0 {
-		cfg.RetryAfter = DefaultRetryAfter
-	}
-	if cfg.Block == 0 {
-		cfg.Block = DefaultBlock
-	}
-	if cfg.Batch == 0 {
-		cfg.Batch = DefaultBatch
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -132,11 +132,11 @@ type running struct {
 // start runs a consumer named name on rdb over s's stream, handled by rec.
 func start(t *testing.T, rdb redis.UniversalClient, s *stream, name string, rec *recorder) *running {
 	t.Helper()
-	c, err := events.NewConsumer(events.ConsumerConfig{
-		Redis: rdb, Stream: s.key, Group: "g", Consumer: name,
-		Handler: rec.handle, DeadLetter: rec.deadLetter,
-		MaxDeliveries: maxDeliveries, RetryAfter: 20 * time.Millisecond, Block: 20 * time.Millisecond,
-	})
+	cfg := events.DefaultConsumerConfig()
+	cfg.Redis, cfg.Stream, cfg.Group, cfg.Consumer = rdb, s.key, "g", name
+	cfg.Handler, cfg.DeadLetter = rec.handle, rec.deadLetter
+	cfg.MaxDeliveries, cfg.RetryAfter, cfg.Block = maxDeliveries, 20*time.Millisecond, 20*time.Millisecond
+	c, err := events.NewConsumer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,8 @@ func TestNewConsumerReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("NewConsumer(bad config) succeeded")
 	}
-	for _, want := range []string{"redis client", "stream", "group", "handler", "dead letter", "max deliveries", "retry after"} {
+	// The zero Block and Batch are refused too: zero is not a default.
+	for _, want := range []string{"redis client", "stream", "group", "handler", "dead letter", "max deliveries", "retry after", "block must be positive", "batch must be positive"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
@@ -20,7 +21,9 @@ func TestWriteRules(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
-	s, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners, Verifier: a.Verifier})
+	cfg := config(r.Client, r.Prefix, owners)
+	cfg.Verifier = a.Verifier
+	s, err := NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +133,9 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
-	s, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners, Verifier: a.Verifier})
+	cfg := config(r.Client, r.Prefix, owners)
+	cfg.Verifier = a.Verifier
+	s, err := NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +178,7 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 			if got := id(send(a.As(bob), bob, "Chair")); got != bobs {
 				t.Errorf("Bob's retry answered %s, want his first create's %s", got, bobs)
 			}
-			if r := send(a.As(ada), ada, "Sofa"); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
+			if r := send(a.As(ada), ada, "Sofa"); codeOf(r) != errcode.IdempotencyKeyReused {
 				t.Errorf("Ada's key with other input: %s, want IDEMPOTENCY_KEY_REUSED", r.Raw)
 			}
 			// An admin is a caller of its own too: Ada's key is new to them.

@@ -28,7 +28,7 @@ func BenchmarkList(b *testing.B) {
 		backend = redistest.Backend(url)
 	}
 	r := backend.New(b)
-	svc, err := NewService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: everyoneExists{}})
+	svc, err := NewService(config(r.Client, r.Prefix, everyoneExists{}))
 	if err != nil {
 		b.Fatal(err)
 	}

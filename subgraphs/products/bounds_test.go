@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -53,12 +54,20 @@ func seedOwner(t *testing.T, e *env, n int) string {
 }
 
 // serveWith serves a products subgraph on e's Redis and owners with lim, logging to log.
+// limits is subgraph.DefaultLimits() changed by set.
+func limits(set func(*subgraph.Limits)) subgraph.Limits {
+	l := subgraph.DefaultLimits()
+	set(&l)
+	return l
+}
+
 func serveWith(t *testing.T, e *env, lim subgraph.Limits, owners OwnerChecker, log *bytes.Buffer) *httptest.Server {
 	t.Helper()
 	if owners == nil {
 		owners = e.owners
 	}
-	cfg := Config{Redis: e.redis.Client, KeyPrefix: e.redis.Prefix, CursorSecret: testSecret, Owners: owners, Limits: lim}
+	cfg := config(e.redis.Client, e.redis.Prefix, owners)
+	cfg.Limits = lim
 	if log != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(&lockedBuffer{b: log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -98,11 +107,11 @@ func TestEntitiesBounds(t *testing.T) {
 	}{
 		// 900 pages of 100 products: under the representations cap, but 900 times
 		// the cost of one page (about 700) is past 500,000.
-		{"a page for each of 900 representations", entitiesQuery, 900, subgraph.CodeCostLimitExceeded},
+		{"a page for each of 900 representations", entitiesQuery, 900, errcode.CostLimitExceeded},
 		{"a page for each of 500 representations", strings.Replace(entitiesQuery, "first: 100", "first: 10", 1), 500, ""},
-		{"1001 representations", small, subgraph.DefaultMaxRepresentations + 1, subgraph.CodeCostLimitExceeded},
+		{"1001 representations", small, subgraph.DefaultMaxRepresentations + 1, errcode.CostLimitExceeded},
 		{"1000 representations", small, subgraph.DefaultMaxRepresentations, ""},
-		{"the issue's 12,000 representations", entitiesQuery, 12000, subgraph.CodeCostLimitExceeded},
+		{"the issue's 12,000 representations", entitiesQuery, 12000, errcode.CostLimitExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,13 +154,13 @@ func heapAllocs() uint64 {
 func TestResponseTooLarge(t *testing.T) {
 	e := newEnv(t)
 	owner := seedOwner(t, e, 100)
-	srv := serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
+	srv := serveWith(t, e, limits(func(l *subgraph.Limits) { l.MaxComplexity, l.MaxResponseBytes = 1<<30, 256<<10 }), nil, nil)
 	runtime.GC()
 	before := heapAllocs()
 	r := graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1000)}})
 	srv.Close() // waits for the request's handler to return
 	allocated := heapAllocs() - before
-	if r.Status != http.StatusOK || codeOf(r) != subgraph.CodeResponseTooLarge || string(r.Data) != "null" {
+	if r.Status != http.StatusOK || codeOf(r) != errcode.ResponseTooLarge || string(r.Data) != "null" {
 		t.Errorf("got %d %.300s, want 200, data null and one RESPONSE_TOO_LARGE error", r.Status, r.Raw)
 	}
 	t.Logf("the refused request allocated %d MB", allocated>>20)
@@ -160,7 +169,7 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 
 	// Under the cap, the same subgraph answers.
-	srv = serveWith(t, e, subgraph.Limits{MaxComplexity: 1 << 30, MaxResponseBytes: 256 << 10}, nil, nil)
+	srv = serveWith(t, e, limits(func(l *subgraph.Limits) { l.MaxComplexity, l.MaxResponseBytes = 1<<30, 256<<10 }), nil, nil)
 	r = graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: entitiesQuery, Variables: map[string]any{"r": reps(owner, 1)}})
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), "Product 99") {
 		t.Errorf("one page under the cap: %.300s", r.Raw)
@@ -192,7 +201,7 @@ func TestTimeoutStopsWork(t *testing.T) {
 	owner := e.user()
 	owners := &blockingOwners{}
 	var log bytes.Buffer
-	srv := serveWith(t, e, subgraph.Limits{RequestTimeout: 200 * time.Millisecond}, owners, &log)
+	srv := serveWith(t, e, limits(func(l *subgraph.Limits) { l.RequestTimeout = 200 * time.Millisecond }), owners, &log)
 	var q strings.Builder
 	q.WriteString("mutation {")
 	for i := range 20 {
@@ -201,7 +210,7 @@ func TestTimeoutStopsWork(t *testing.T) {
 	q.WriteString(" }")
 	r := graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: q.String()})
 	srv.Close() // waits for the request's handler to return
-	if r.Status != http.StatusGatewayTimeout || codeOf(r) != subgraph.CodeRequestTimeout {
+	if r.Status != http.StatusGatewayTimeout || codeOf(r) != errcode.RequestTimeout {
 		t.Errorf("got %d %.300s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)
 	}
 	owners.mu.Lock()

@@ -12,12 +12,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	userstore "github.com/fedgraph/fedgraph/subgraphs/users/store"
 )
@@ -286,7 +286,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 				p.deleteUser(owner)
 				p.waitHandled(owner)
 				gate.gate <- struct{}{}
-				if r := <-res; codeOf(r) != subgraph.CodeBadUserInput || !strings.Contains(r.Raw, "no user with id") {
+				if r := <-res; codeOf(r) != errcode.BadUserInput || !strings.Contains(r.Raw, "no user with id") {
 					t.Errorf("create for an owner deleted meanwhile: %s, want BAD_USER_INPUT", r.Raw)
 				}
 				if got := p.owned(owner); len(got) != 0 {
@@ -336,7 +336,7 @@ func TestCreateRacingOwnerDeletion(t *testing.T) {
 							mu.Lock()
 							created = append(created, string(r.Data))
 							mu.Unlock()
-						} else if c := codeOf(r); c != subgraph.CodeBadUserInput {
+						} else if c := codeOf(r); c != errcode.BadUserInput {
 							t.Errorf("racing create: %s, want success or BAD_USER_INPUT", r.Raw)
 						}
 					}()

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
@@ -24,7 +24,9 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			ub := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
-			uh, err := users.New(users.Config{Redis: ub.Client, KeyPrefix: ub.Direct.Prefix, CursorSecret: "u"})
+			ucfg := users.DefaultConfig()
+			ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret = ub.Client, ub.Direct.Prefix, "u"
+			uh, err := users.New(ucfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +39,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 				t.Fatal(err)
 			}
 			pr := b.New(t)
-			s, err := newService(Config{Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+			s, err := newService(config(pr.Client, pr.Prefix, owners), time.Nanosecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +65,7 @@ func TestUsersOutageAcrossTheHop(t *testing.T) {
 					outage.begin()
 					before := pr.Dump(t)
 					r := graphqltest.Post(t, ps.URL+"/graphql", create)
-					if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != usersUnavailable {
+					if codeOf(r) != errcode.ServiceUnavailable || r.Errors[0].Message != usersUnavailable {
 						t.Errorf("create: %s, want SERVICE_UNAVAILABLE %q", r.Raw, usersUnavailable)
 					}
 					if strings.Contains(r.Raw, "127.0.0.1") {
@@ -95,7 +97,7 @@ func TestRedisOutages(t *testing.T) {
 			owners := &fakeOwners{users: map[string]bool{}}
 			owner := relay.NewID("User")
 			owners.add(owner)
-			s, err := newService(Config{Redis: rb.Client, KeyPrefix: rb.Direct.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+			s, err := newService(config(rb.Client, rb.Direct.Prefix, owners), time.Nanosecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +116,7 @@ func TestRedisOutages(t *testing.T) {
 						create,
 					} {
 						r := graphqltest.Post(t, srv.URL+"/graphql", req)
-						if codeOf(r) != subgraph.CodeUnavailable || r.Errors[0].Message != "the data store did not answer in time" {
+						if codeOf(r) != errcode.ServiceUnavailable || r.Errors[0].Message != "the data store did not answer in time" {
 							t.Errorf("%s: %s, want one masked SERVICE_UNAVAILABLE", req.Query, r.Raw)
 						}
 					}

@@ -13,11 +13,11 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 // TestService checks the two SDLs the subgraph serves: `_service { sdl }`, what a
@@ -157,7 +157,7 @@ func TestEntities(t *testing.T) {
 		}
 		json.Unmarshal(r.Data, &d)
 		if len(d.Entities) != 2 || !strings.Contains(string(d.Entities[0]), products[0]) || string(d.Entities[1]) != "null" ||
-			r.Code(t) != subgraph.CodeBadUserInput || !slices.Equal(r.Errors[0].Path, []any{"_entities", 1.0}) {
+			r.Code(t) != errcode.BadUserInput || !slices.Equal(r.Errors[0].Path, []any{"_entities", 1.0}) {
 			t.Errorf("a User id as a Product representation: %s", r.Raw)
 		}
 	})
@@ -208,7 +208,7 @@ func TestCursorsAreBoundToTheirList(t *testing.T) {
 	} {
 		r := e.post(`query($after: String, $owner: ID) { products(first: 1, after: $after, ownerId: $owner) { edges { cursor } } }`,
 			map[string]any{"after": c.after, "owner": c.owner})
-		if got := r.Code(t); (got == subgraph.CodeBadUserInput) != c.refuse || (!c.refuse && got != "") {
+		if got := r.Code(t); (got == errcode.BadUserInput) != c.refuse || (!c.refuse && got != "") {
 			t.Errorf("%s: code %q, want refused %v: %s", c.name, got, c.refuse, r.Raw)
 		}
 	}

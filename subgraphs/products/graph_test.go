@@ -37,7 +37,9 @@ type pairOption func(*Config)
 func newPair(t *testing.T, b redistest.Backend, opts ...pairOption) *pair {
 	t.Helper()
 	ur, pr := b.New(t), b.New(t)
-	uh, err := users.New(users.Config{Redis: ur.Client, KeyPrefix: ur.Prefix, CursorSecret: "users"})
+	ucfg := users.DefaultConfig()
+	ucfg.Redis, ucfg.KeyPrefix, ucfg.CursorSecret = ur.Client, ur.Prefix, "users"
+	uh, err := users.New(ucfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +50,10 @@ func newPair(t *testing.T, b redistest.Backend, opts ...pairOption) *pair {
 		t.Fatal(err)
 	}
 	p := &pair{t: t, usersRedis: ur, productsRedis: pr, usersURL: us.URL + "/graphql"}
-	p.cfg = Config{
-		Redis: pr.Client, KeyPrefix: pr.Prefix, CursorSecret: testSecret, Owners: owners,
-		Events: EventsConfig{
-			Redis: ur.Client, Stream: ur.Prefix + events.UsersStream, Consumer: "products-1",
-			MaxDeliveries: 3, RetryAfter: 20 * time.Millisecond, Block: 20 * time.Millisecond,
-		},
-	}
+	p.cfg = config(pr.Client, pr.Prefix, owners)
+	ev := &p.cfg.Events
+	ev.Redis, ev.Stream, ev.Consumer = ur.Client, ur.Prefix+events.UsersStream, "products-1"
+	ev.MaxDeliveries, ev.RetryAfter, ev.Block = 3, 20*time.Millisecond, 20*time.Millisecond
 	for _, o := range opts {
 		o(&p.cfg)
 	}

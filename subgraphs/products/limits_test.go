@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
 // TestDefaultLimitsAdmitGatewayRequests sends what the gateway sends at its own limits
@@ -52,14 +52,15 @@ func TestDefaultLimitsAdmitGatewayRequests(t *testing.T) {
 	if r := graphqltest.Post(t, e.url+"/graphql", deep); len(r.Errors) > 0 {
 		t.Errorf("a document of depth 17: %s", r.Raw)
 	}
-	s16, err := newService(Config{Redis: e.redis.Client, KeyPrefix: e.redis.Prefix, CursorSecret: testSecret, Owners: e.owners,
-		Limits: subgraph.Limits{MaxDepth: 16}}, time.Nanosecond)
+	cfg16 := config(e.redis.Client, e.redis.Prefix, e.owners)
+	cfg16.Limits.MaxDepth = 16
+	s16, err := newService(cfg16, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s16.Handler())
 	defer srv.Close()
-	if r := graphqltest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != subgraph.CodeMaxDepthExceeded {
+	if r := graphqltest.Post(t, srv.URL+"/graphql", deep); codeOf(r) != errcode.MaxDepthExceeded {
 		t.Errorf("the depth-17 document under a limit of 16: %s, want MAX_DEPTH_EXCEEDED", r.Raw)
 	}
 }

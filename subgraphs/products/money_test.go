@@ -16,7 +16,7 @@ import (
 func TestMoney(t *testing.T) {
 	r := redistest.New(t)
 	owner := relay.NewID("User")
-	h, err := New(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: &fakeOwners{users: map[string]bool{owner: true}}})
+	h, err := New(config(r.Client, r.Prefix, &fakeOwners{users: map[string]bool{owner: true}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
@@ -139,7 +140,7 @@ func (c *UsersClient) UserExists(ctx context.Context, id string) (bool, error) {
 		e := reply.Errors[0]
 		err := fmt.Errorf("products: check user %q: users subgraph: %s (%s)", id, e.Message, e.Extensions.Code)
 		switch e.Extensions.Code {
-		case subgraph.CodeUnavailable, subgraph.CodeRequestTimeout:
+		case errcode.ServiceUnavailable, errcode.RequestTimeout:
 			return false, subgraph.Unavailable(usersUnavailable, err)
 		}
 		return false, err

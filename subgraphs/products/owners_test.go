@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -93,9 +94,9 @@ func TestUsersClient(t *testing.T) {
 		{"found", known, true, "", ""},
 		{"not found", unknown, false, "", ""},
 		{"status 500", broken, false, "500", ""},
-		{"users store unavailable", failing, false, "did not answer in time", subgraph.CodeUnavailable},
-		{"users timed out", timedOut, false, "504", subgraph.CodeUnavailable},
-		{"status 503", overloaded, false, "503", subgraph.CodeUnavailable},
+		{"users store unavailable", failing, false, "did not answer in time", errcode.ServiceUnavailable},
+		{"users timed out", timedOut, false, "504", errcode.ServiceUnavailable},
+		{"status 503", overloaded, false, "503", errcode.ServiceUnavailable},
 		{"internal error", internal, false, "INTERNAL_SERVER_ERROR", ""},
 		{"another user's id", other, false, "answered user", ""},
 		{"not json", garbled, false, "decode", ""},
@@ -142,7 +143,7 @@ func TestUsersClientUnreachable(t *testing.T) {
 			}
 			id := relay.NewID("User")
 			got, err := c.UserExists(context.Background(), id)
-			checkOwnerError(t, got, err, id, tt.wantErr, subgraph.CodeUnavailable)
+			checkOwnerError(t, got, err, id, tt.wantErr, errcode.ServiceUnavailable)
 		})
 	}
 }
@@ -204,7 +205,7 @@ func TestCreateProductAsksTheUsersSubgraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := redistest.New(t)
-	h, err := New(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners})
+	h, err := New(config(r.Client, r.Prefix, owners))
 	if err != nil {
 		t.Fatal(err)
 	}

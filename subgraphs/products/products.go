@@ -7,8 +7,8 @@ package products
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,34 +30,39 @@ import (
 // OwnerChecker tells whether a user exists; UsersClient asks the users subgraph.
 type OwnerChecker = graph.OwnerChecker
 
-// Config is what the products subgraph needs.
+// Config is what the products subgraph needs. Start from DefaultConfig and set Redis
+// and Owners: a zero setting means what its comment says or is refused by Validate,
+// never taken for its default.
 type Config struct {
 	// Redis holds the products. Required.
 	Redis redis.UniversalClient
 	// KeyPrefix starts every key the subgraph writes. default: "" (none)
 	KeyPrefix string
-	// CursorSecret signs pagination cursors; replicas must share it. Required.
+	// CursorSecret signs pagination cursors; replicas must share it.
+	// default: subgraph.DevCursorSecret, for development only (the binary warns)
 	CursorSecret string
 	// Owners checks that a new product's owner exists, usually a UsersClient. Required.
 	Owners OwnerChecker
 	// IdempotencyTTL is how long a createProduct idempotency key is kept: a retry within
-	// it answers the first create's product. default: 24h (subgraph.DefaultIdempotencyTTL)
+	// it answers the first create's product; it must be positive.
+	// default: 24h (subgraph.DefaultIdempotencyTTL)
 	IdempotencyTTL time.Duration
 	// OwnerTombstoneTTL is how long the products subgraph remembers a deleted owner
 	// once it has deleted their products, refusing new products for them. It must
 	// outlive any create that asked the users subgraph about the owner before the
 	// deletion, which RequestTimeout bounds; days leave a wide margin, and ids are
-	// never reused. default: 720h (30 days, DefaultOwnerTombstoneTTL)
+	// never reused. It must be positive. default: 720h (30 days, DefaultOwnerTombstoneTTL)
 	OwnerTombstoneTTL time.Duration
 	// Events is where user.deleted events come from. Only NewService consumes them.
-	// default: no consumer (Events.Redis nil): the products of deleted users stay
+	// default: DefaultEventsConfig(), no consumer (Events.Redis nil): the products of
+	// deleted users stay
 	Events EventsConfig
-	// Limits are what the subgraph refuses on its own. default: subgraph.Limits' defaults
+	// Limits are what the subgraph refuses on its own. default: subgraph.DefaultLimits()
 	Limits subgraph.Limits
 	// MaxSubscriptions bounds the productCreated streams the subgraph serves at once,
 	// whoever asks (the gateway's front bounds them per client too); one more is refused
 	// with SUBSCRIPTION_LIMIT_EXCEEDED. Every stream shares one Redis connection.
-	// default: 10000 (DefaultMaxSubscriptions)
+	// Zero: no bound. default: 10000 (DefaultMaxSubscriptions)
 	MaxSubscriptions int
 	// Logger receives errors that clients see only as generic messages.
 	// default: a logger that discards
@@ -76,26 +81,28 @@ type Config struct {
 }
 
 // EventsConfig is where the products subgraph reads the users subgraph's events and
-// how. Zero fields take their defaults.
+// how. Start from DefaultEventsConfig.
 type EventsConfig struct {
 	// Redis is the users subgraph's Redis. The products subgraph reads its events stream
 	// there, in its own consumer group, and no other key. default: nil, no consumer
 	Redis redis.UniversalClient
 	// Stream is the users subgraph's events stream: its key prefix followed by
-	// events.UsersStream. default: events.UsersStream (users without a key prefix)
+	// events.UsersStream. Required. default: events.UsersStream (users without a key
+	// prefix)
 	Stream string
-	// Group is the consumer group all products replicas share. default: "products"
+	// Group is the consumer group all products replicas share. Required.
+	// default: "products"
 	Group string
-	// Consumer names this replica in the group. default: the host name
+	// Consumer names this replica in the group; empty: the host name. default: empty
 	Consumer string
 	// MaxDeliveries is how many times an event is handled before it goes to the
-	// dead-letter stream. default: 5 (events.DefaultMaxDeliveries)
+	// dead-letter stream; it must be positive. default: 5 (events.DefaultMaxDeliveries)
 	MaxDeliveries int64
 	// RetryAfter is how long a failed or abandoned event waits before it is handled
-	// again. default: 30s (events.DefaultRetryAfter)
+	// again; it must be positive. default: 30s (events.DefaultRetryAfter)
 	RetryAfter time.Duration
 	// Block is how long one read waits for new events; a stopping consumer waits for
-	// it to end. default: 1s (events.DefaultBlock)
+	// it to end; it must be positive. default: 1s (events.DefaultBlock)
 	Block time.Duration
 }
 
@@ -105,6 +112,85 @@ const (
 	DefaultEventsGroup       = "products"
 	DefaultMaxSubscriptions  = 10000
 )
+
+// DefaultConfig returns the configuration with every documented default, and no Redis
+// and no owner checker.
+func DefaultConfig() Config {
+	return Config{
+		CursorSecret:      subgraph.DevCursorSecret,
+		IdempotencyTTL:    subgraph.DefaultIdempotencyTTL,
+		OwnerTombstoneTTL: DefaultOwnerTombstoneTTL,
+		Events:            DefaultEventsConfig(),
+		Limits:            subgraph.DefaultLimits(),
+		MaxSubscriptions:  DefaultMaxSubscriptions,
+	}
+}
+
+// DefaultEventsConfig returns the events settings with every documented default, and
+// no Redis: no consumer.
+func DefaultEventsConfig() EventsConfig {
+	return EventsConfig{
+		Stream:        events.UsersStream,
+		Group:         DefaultEventsGroup,
+		MaxDeliveries: events.DefaultMaxDeliveries,
+		RetryAfter:    events.DefaultRetryAfter,
+		Block:         events.DefaultBlock,
+	}
+}
+
+// RegisterFlags binds the settings that flags give to fs, each flag defaulting to c's
+// current value.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	subgraph.RegisterServiceFlags(fs, &c.KeyPrefix, &c.CursorSecret, &c.IdempotencyTTL, &c.Limits)
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "productCreated streams served at once (SUBSCRIPTION_LIMIT_EXCEEDED past it); 0: no bound")
+	fs.DurationVar(&c.OwnerTombstoneTTL, "owner-tombstone-ttl", c.OwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")
+	ev := &c.Events
+	fs.StringVar(&ev.Stream, "events-stream", ev.Stream, "the users subgraph's events stream: its key prefix followed by "+events.UsersStream)
+	fs.StringVar(&ev.Group, "events-group", ev.Group, "consumer group every products replica shares")
+	fs.StringVar(&ev.Consumer, "events-consumer", ev.Consumer, "this replica's name in the consumer group; empty: the host name")
+	fs.Int64Var(&ev.MaxDeliveries, "events-max-deliveries", ev.MaxDeliveries, "deliveries of a failing event before it goes to the dead-letter stream")
+	fs.DurationVar(&ev.RetryAfter, "events-retry-after", ev.RetryAfter, "how long a failed event waits before it is handled again")
+}
+
+// Validate reports every invalid setting at once; the dependencies (Redis, Owners) are
+// New's to check.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := relay.NewCursors(c.CursorSecret); err != nil {
+		errs = append(errs, err)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"idempotency-ttl", c.IdempotencyTTL}, {"owner-tombstone-ttl", c.OwnerTombstoneTTL}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("products: %s must be positive, got %s", d.name, d.v))
+		}
+	}
+	if c.MaxSubscriptions < 0 {
+		errs = append(errs, fmt.Errorf("products: max-subscriptions must be 0 (no bound) or positive, got %d", c.MaxSubscriptions))
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("products: %w", err))
+	}
+	ev := c.Events
+	if ev.Stream == "" {
+		errs = append(errs, errors.New("products: events-stream must not be empty"))
+	}
+	if ev.Group == "" {
+		errs = append(errs, errors.New("products: events-group must not be empty"))
+	}
+	if ev.MaxDeliveries <= 0 {
+		errs = append(errs, fmt.Errorf("products: events-max-deliveries must be positive, got %d", ev.MaxDeliveries))
+	}
+	if ev.RetryAfter <= 0 {
+		errs = append(errs, fmt.Errorf("products: events-retry-after must be positive, got %s", ev.RetryAfter))
+	}
+	if ev.Block <= 0 {
+		errs = append(errs, fmt.Errorf("products: events block must be positive, got %s", ev.Block))
+	}
+	return errors.Join(errs...)
+}
 
 // Service is the products subgraph: its HTTP handler, and the consumer of user.deleted
 // events that Run runs.
@@ -161,43 +247,24 @@ func newService(cfg Config, loaderWait time.Duration) (*Service, error) {
 	if cfg.Owners == nil {
 		errs = append(errs, errors.New("products: no owner checker"))
 	}
+	errs = append(errs, cfg.Validate())
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	cursors, err := relay.NewCursors(cfg.CursorSecret)
 	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"idempotency-ttl", cfg.IdempotencyTTL}, {"owner-tombstone-ttl", cfg.OwnerTombstoneTTL}} {
-		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("products: %s must not be negative, got %s", d.name, d.v))
-		}
-	}
-	if cfg.MaxSubscriptions < 0 {
-		errs = append(errs, fmt.Errorf("products: max-subscriptions must be positive (0: the default, %d), got %d", DefaultMaxSubscriptions, cfg.MaxSubscriptions))
-	}
-	if err := cfg.Limits.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("products: %w", err))
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, err
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if cfg.IdempotencyTTL == 0 {
-		cfg.IdempotencyTTL = subgraph.DefaultIdempotencyTTL
-	}
-	if cfg.OwnerTombstoneTTL == 0 {
-		cfg.OwnerTombstoneTTL = DefaultOwnerTombstoneTTL
-	}
-	if cfg.MaxSubscriptions == 0 {
-		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	st := store.New(cfg.Redis, cfg.KeyPrefix, store.WithLogger(cfg.Logger))
 	res := &graph.Resolver{Store: st, Cursors: cursors, Owners: cfg.Owners, LoaderWait: loaderWait, IdempotencyTTL: cfg.IdempotencyTTL, Access: subgraph.AccessFor(cfg.Verifier), MaxSubscriptions: cfg.MaxSubscriptions}
-	gql := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
+	gql, err := subgraph.NewHandler(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()}), schema.Standalone(schema.Products()), cfg.Logger, cfg.Limits, cfg.Tracer,
 		cfg.Verifier, subgraph.Metrics(cfg.Metrics, "products", cfg.Redis))
+	if err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -228,12 +295,6 @@ func complexity() graph.ComplexityRoot {
 // dead-letter stream.
 func newConsumer(cfg Config, st *store.Store) (*events.Consumer, error) {
 	ec := cfg.Events
-	if ec.Stream == "" {
-		ec.Stream = events.UsersStream
-	}
-	if ec.Group == "" {
-		ec.Group = DefaultEventsGroup
-	}
 	logger := cfg.Logger.With("component", "events")
 	handle := func(ctx context.Context, m events.Message) error {
 		typ, _ := m.Values[events.FieldType].(string)
@@ -257,11 +318,11 @@ func newConsumer(cfg Config, st *store.Store) (*events.Consumer, error) {
 			Stream: ec.Stream, ID: m.ID, Values: m.Values, Deliveries: m.Deliveries, Err: cause, At: time.Now(),
 		})
 	}
-	c, err := events.NewConsumer(events.ConsumerConfig{
-		Redis: ec.Redis, Stream: ec.Stream, Group: ec.Group, Consumer: ec.Consumer,
-		Handler: handle, DeadLetter: dead,
-		MaxDeliveries: ec.MaxDeliveries, RetryAfter: ec.RetryAfter, Block: ec.Block, Logger: logger,
-	})
+	cc := events.DefaultConsumerConfig()
+	cc.Redis, cc.Stream, cc.Group, cc.Consumer = ec.Redis, ec.Stream, ec.Group, ec.Consumer
+	cc.Handler, cc.DeadLetter, cc.Logger = handle, dead, logger
+	cc.MaxDeliveries, cc.RetryAfter, cc.Block = ec.MaxDeliveries, ec.RetryAfter, ec.Block
+	c, err := events.NewConsumer(cc)
 	if err != nil {
 		return nil, fmt.Errorf("products: %w", err)
 	}

@@ -15,14 +15,23 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
 const testSecret = "test cursor secret"
+
+// config is DefaultConfig() on rdb, its keys under prefix, with the tests' cursor
+// secret and owners.
+func config(rdb redis.UniversalClient, prefix string, owners OwnerChecker) Config {
+	cfg := DefaultConfig()
+	cfg.Redis, cfg.KeyPrefix, cfg.CursorSecret, cfg.Owners = rdb, prefix, testSecret, owners
+	return cfg
+}
 
 // fakeOwners is an OwnerChecker over a fixed set of users.
 type fakeOwners struct {
@@ -71,7 +80,7 @@ func newEnv(t *testing.T) *env { return newEnvOn(t, redistest.New(t)) }
 func newEnvOn(t *testing.T, r redistest.Redis) *env {
 	t.Helper()
 	owners := &fakeOwners{users: map[string]bool{}}
-	s, err := newService(Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: testSecret, Owners: owners}, time.Nanosecond)
+	s, err := newService(config(r.Client, r.Prefix, owners), time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,10 +736,10 @@ func TestHandlerServesSchemaAndHealth(t *testing.T) {
 }
 
 func TestNewReportsEveryMissingSetting(t *testing.T) {
-	_, err := NewService(Config{
-		IdempotencyTTL: -time.Second, OwnerTombstoneTTL: -time.Second, MaxSubscriptions: -1,
-		Limits: subgraph.Limits{MaxDepth: -1, RequestTimeout: -time.Second},
-	})
+	bad := DefaultConfig()
+	bad.CursorSecret, bad.IdempotencyTTL, bad.OwnerTombstoneTTL, bad.MaxSubscriptions = "", -time.Second, -time.Second, -1
+	bad.Limits.MaxDepth, bad.Limits.RequestTimeout = -1, -time.Second
+	_, err := NewService(bad)
 	if err == nil {
 		t.Fatal("NewService(bad config) succeeded")
 	}
@@ -741,10 +750,13 @@ func TestNewReportsEveryMissingSetting(t *testing.T) {
 	}
 	// New serves no consumer, so it refuses a configuration that expects one.
 	r := redistest.New(t)
-	if _, err := New(Config{Redis: r.Client, CursorSecret: "s", Owners: &fakeOwners{}, Events: EventsConfig{Redis: r.Client}}); err == nil || !strings.Contains(err.Error(), "NewService") {
+	withEvents := config(r.Client, "", &fakeOwners{})
+	withEvents.Events.Redis = r.Client
+	if _, err := New(withEvents); err == nil || !strings.Contains(err.Error(), "NewService") {
 		t.Errorf("New with an events Redis = %v, want an error pointing to NewService", err)
 	}
-	if _, err := NewService(Config{Redis: r.Client, CursorSecret: "s", Owners: &fakeOwners{}, Events: EventsConfig{Redis: r.Client, MaxDeliveries: -1}}); err == nil || !strings.Contains(err.Error(), "max deliveries") {
+	withEvents.Events.MaxDeliveries = -1
+	if _, err := NewService(withEvents); err == nil || !strings.Contains(err.Error(), "events-max-deliveries") {
 		t.Errorf("NewService with bad events settings = %v, want an error", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
@@ -28,15 +29,16 @@ func TestQueryAsAStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeRedis)
-	s, err := newService(Config{Redis: rdb, CursorSecret: testSecret, Owners: &fakeOwners{users: map[string]bool{}},
-		Limits: subgraph.Limits{RequestTimeout: 50 * time.Millisecond}}, time.Nanosecond)
+	cfg := config(rdb, "", &fakeOwners{users: map[string]bool{}})
+	cfg.Limits.RequestTimeout = 50 * time.Millisecond
+	s, err := newService(cfg, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	if body := sseQuery(t, srv.URL, `{"query":"{ products(first: 1) { edges { cursor } } }"}`); !strings.Contains(body, subgraph.CodeRequestTimeout) {
-		t.Errorf("a query as a stream on a silent Redis: %q, want %s", body, subgraph.CodeRequestTimeout)
+	if body := sseQuery(t, srv.URL, `{"query":"{ products(first: 1) { edges { cursor } } }"}`); !strings.Contains(body, errcode.RequestTimeout) {
+		t.Errorf("a query as a stream on a silent Redis: %q, want %s", body, errcode.RequestTimeout)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -159,7 +160,7 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 				fragments: fragment("_fgS0", "(first: 2)"),
 				lookups: []lookup{
 					{user: u1, sel: s0, want: first(u1, 2)},
-					{user: u2, sel: inline("(first: 0)"), code: subgraph.CodeBadUserInput, msg: "between 1 and 100"},
+					{user: u2, sel: inline("(first: 0)"), code: errcode.BadUserInput, msg: "between 1 and 100"},
 					{user: u3, sel: s0, want: first(u3, 2)},
 				},
 				roundTrips: 1,
@@ -169,9 +170,9 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 				varDefs: "$after: String, $big: Int", vars: map[string]any{"after": forgedCursor, "big": 101},
 				fragments: fragment("_fgS0", "(first: 2)"),
 				lookups: []lookup{
-					{user: u1, sel: inline("(after: $after)"), code: subgraph.CodeBadUserInput, msg: "not issued by this server"},
+					{user: u1, sel: inline("(after: $after)"), code: errcode.BadUserInput, msg: "not issued by this server"},
 					{user: u2, sel: s0, want: first(u2, 2)},
-					{user: u3, sel: inline("(first: $big)"), code: subgraph.CodeBadUserInput, msg: "between 1 and 100"},
+					{user: u3, sel: inline("(first: $big)"), code: errcode.BadUserInput, msg: "between 1 and 100"},
 					{user: u3, sel: s0, want: first(u3, 2)},
 				},
 				roundTrips: 1,
@@ -180,7 +181,7 @@ func TestUserProductsOfRootUsers(t *testing.T) {
 				name: "skipped and bad fields read nothing",
 				lookups: []lookup{
 					{user: u1, sel: "... on User @skip(if: true) { products { edges { cursor } } }"},
-					{user: u2, sel: inline("(first: 101)"), code: subgraph.CodeBadUserInput, msg: "between 1 and 100"},
+					{user: u2, sel: inline("(first: 101)"), code: errcode.BadUserInput, msg: "between 1 and 100"},
 				},
 				roundTrips: 0,
 			},
@@ -323,12 +324,12 @@ func TestUserProductsWhenRedisDoesNotAnswer(t *testing.T) {
 	u1, u2, u3 := e.user(), e.user(), e.user()
 
 	unavailable := func(u string) lookup {
-		return lookup{user: u, sel: "..._fgS0", code: subgraph.CodeUnavailable, msg: "did not answer in time"}
+		return lookup{user: u, sel: "..._fgS0", code: errcode.ServiceUnavailable, msg: "did not answer in time"}
 	}
 	lookups := []lookup{
 		unavailable(u1),
 		unavailable(u2),
-		{user: u3, sel: "... on User { products(first: 0) { edges { cursor } } }", code: subgraph.CodeBadUserInput, msg: "between 1 and 100"},
+		{user: u3, sel: "... on User { products(first: 0) { edges { cursor } } }", code: errcode.BadUserInput, msg: "between 1 and 100"},
 		unavailable(u3),
 	}
 	query, vars := batched("", "fragment _fgS0 on User { products(first: 2) { edges { cursor } } }\n", nil, lookups)

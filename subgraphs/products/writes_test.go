@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
@@ -72,7 +73,7 @@ func TestIdempotentProductCreates(t *testing.T) {
 			{"name": "Lamp", "ownerId": e.user(), "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
 			{"name": "Lamp", "description": "other", "ownerId": owner, "price": map[string]any{"amount": "1.5", "currencyCode": "USD"}},
 		} {
-			if r := e.send(graphqltest.Request{Query: keyedCreate, Variables: withKey("k", in)}); codeOf(r) != subgraph.CodeIdempotencyKeyReused {
+			if r := e.send(graphqltest.Request{Query: keyedCreate, Variables: withKey("k", in)}); codeOf(r) != errcode.IdempotencyKeyReused {
 				t.Errorf("other input %v under a used key: %s, want IDEMPOTENCY_KEY_REUSED", in, r.Raw)
 			}
 		}
@@ -174,14 +175,14 @@ func TestProductVersions(t *testing.T) {
 		}
 		before := e.redis.Dump(t)
 		for _, v := range []int{1, 2, 4} {
-			if r := update(map[string]any{"name": "X", "expectedVersion": v}); codeOf(r) != subgraph.CodeConflict || !strings.Contains(r.Raw, fmt.Sprint("version ", v)) {
+			if r := update(map[string]any{"name": "X", "expectedVersion": v}); codeOf(r) != errcode.Conflict || !strings.Contains(r.Raw, fmt.Sprint("version ", v)) {
 				t.Errorf("update expecting version %d of a product at 3: %s, want CONFLICT", v, r.Raw)
 			}
 		}
-		if r := update(map[string]any{"expectedVersion": -1}); codeOf(r) != subgraph.CodeBadUserInput {
+		if r := update(map[string]any{"expectedVersion": -1}); codeOf(r) != errcode.BadUserInput {
 			t.Errorf("expectedVersion -1: %s, want BAD_USER_INPUT", r.Raw)
 		}
-		if r := e.send(graphqltest.Request{Query: updateQ, Variables: map[string]any{"id": relay.NewID("Product"), "in": map[string]any{"expectedVersion": 1}}}); codeOf(r) != subgraph.CodeNotFound {
+		if r := e.send(graphqltest.Request{Query: updateQ, Variables: map[string]any{"id": relay.NewID("Product"), "in": map[string]any{"expectedVersion": 1}}}); codeOf(r) != errcode.NotFound {
 			t.Errorf("update of a missing product with expectedVersion: %s, want NOT_FOUND", r.Raw)
 		}
 		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
@@ -230,7 +231,7 @@ func TestConcurrentProductUpdatesConflict(t *testing.T) {
 				switch o.code {
 				case "":
 					winner = o.name
-				case subgraph.CodeConflict:
+				case errcode.Conflict:
 					conflicts++
 				}
 			}

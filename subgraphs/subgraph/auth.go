@@ -6,12 +6,7 @@ import (
 	"net/http"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
-)
-
-// Codes of the authentication and authorization refusals, as the gateway answers them.
-const (
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // AdminScope is the scope that may write any user's data.
@@ -33,7 +28,7 @@ func authenticate(v *auth.Verifier, logger *slog.Logger, h http.Handler) http.Ha
 			// The reason is logged, never the token.
 			logger.InfoContext(r.Context(), "bearer token refused", slog.String("reason", err.Error()))
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			refuse(w, r, http.StatusUnauthorized, CodeUnauthenticated, "The bearer token is not valid.")
+			refuse(w, r, http.StatusUnauthorized, errcode.Unauthenticated, "The bearer token is not valid.")
 			return
 		}
 		if claims != nil {
@@ -71,7 +66,7 @@ func (a Access) Owner(ctx context.Context, owner, what string) error {
 	if c.Subject == owner || c.HasScope(AdminScope) {
 		return nil
 	}
-	return &Error{Code: CodeForbidden, Message: "You may not " + what + ": it is not yours, and your token has no " + AdminScope + " scope."}
+	return &Error{Code: errcode.Forbidden, Message: "You may not " + what + ": it is not yours, and your token has no " + AdminScope + " scope."}
 }
 
 // Admin returns nil when the request's caller has AdminScope (or rules are not
@@ -87,7 +82,7 @@ func (a Access) Admin(ctx context.Context, what string) error {
 	if c.HasScope(AdminScope) {
 		return nil
 	}
-	return &Error{Code: CodeForbidden, Message: "You may not " + what + ": it needs a token with the " + AdminScope + " scope."}
+	return &Error{Code: errcode.Forbidden, Message: "You may not " + what + ": it needs a token with the " + AdminScope + " scope."}
 }
 
 // Signed returns nil when the request has a verified caller (or rules are not
@@ -103,5 +98,5 @@ func (a Access) Signed(ctx context.Context, what string) error {
 // Unauthenticated returns an Error with code UNAUTHENTICATED for a write by an anonymous
 // caller.
 func Unauthenticated(what string) error {
-	return &Error{Code: CodeUnauthenticated, Message: "You must be signed in to " + what + ": send a bearer token."}
+	return &Error{Code: errcode.Unauthenticated, Message: "You must be signed in to " + what + ": send a bearer token."}
 }

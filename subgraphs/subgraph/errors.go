@@ -1,7 +1,7 @@
 // Package subgraph is what the users and products subgraphs share at run time: the
-// GraphQL error codes a client sees, the HTTP handler around a gqlgen schema with the
-// limits each subgraph enforces on its own, the Redis connection with its deadlines and
-// embedded default, and idempotency keys.
+// errors a client sees (coded with internal/errcode's codes), the HTTP handler around a
+// gqlgen schema with the limits each subgraph enforces on its own, the Redis connection
+// with its deadlines and embedded default, and idempotency keys.
 package subgraph
 
 import (
@@ -16,39 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// Codes a client finds in a GraphQL error's extensions.code.
-const (
-	CodeBadUserInput = "BAD_USER_INPUT"
-	CodeNotFound     = "NOT_FOUND"
-	// CodeConflict refuses an update whose expectedVersion is not the stored version.
-	CodeConflict = "CONFLICT"
-	// CodeIdempotencyKeyReused refuses a create whose idempotency key was used with
-	// different input.
-	CodeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
-	// CodeUnavailable is a dependency that did not answer: the subgraph's Redis, or
-	// another subgraph it asks. Retrying later may succeed.
-	CodeUnavailable = "SERVICE_UNAVAILABLE"
-	CodeInternal    = "INTERNAL_SERVER_ERROR"
-)
-
-// Codes of the limits a subgraph enforces on its own (see Limits). They are the strings
-// the gateway's front uses for the same refusals, so a client sees one vocabulary
-// whether or not a request went through the gateway.
-const (
-	CodeBadRequest        = "BAD_REQUEST"
-	CodeBodyTooLarge      = "BODY_TOO_LARGE"
-	CodeMaxDepthExceeded  = "MAX_DEPTH_EXCEEDED"
-	CodeMaxFieldsExceeded = "MAX_FIELDS_EXCEEDED"
-	CodeCostLimitExceeded = "COST_LIMIT_EXCEEDED"
-	CodeRequestTimeout    = "REQUEST_TIMEOUT"
-	// CodeSubscriptionLimitExceeded refuses a subscription past the subgraph's bound on
-	// the subscriptions it serves at once.
-	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
-	// CodeResponseTooLarge is an answer past Limits.MaxResponseBytes: the request's
-	// work stopped, and its data is null.
-	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // Error is an error whose message is safe to show a client, with its code. Err, when
@@ -77,28 +46,28 @@ type Coded interface {
 
 // BadInput returns an Error with code BAD_USER_INPUT.
 func BadInput(format string, args ...any) error {
-	return &Error{Code: CodeBadUserInput, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: errcode.BadUserInput, Message: fmt.Sprintf(format, args...)}
 }
 
 // NotFound returns an Error with code NOT_FOUND.
 func NotFound(format string, args ...any) error {
-	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: errcode.NotFound, Message: fmt.Sprintf(format, args...)}
 }
 
 // Conflict returns an Error with code CONFLICT.
 func Conflict(format string, args ...any) error {
-	return &Error{Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: errcode.Conflict, Message: fmt.Sprintf(format, args...)}
 }
 
 // KeyReused returns an Error with code IDEMPOTENCY_KEY_REUSED.
 func KeyReused(format string, args ...any) error {
-	return &Error{Code: CodeIdempotencyKeyReused, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: errcode.IdempotencyKeyReused, Message: fmt.Sprintf(format, args...)}
 }
 
 // Unavailable returns an Error with code SERVICE_UNAVAILABLE, the message a client
 // sees and the cause the log gets.
 func Unavailable(message string, cause error) error {
-	return &Error{Code: CodeUnavailable, Message: message, Err: cause}
+	return &Error{Code: errcode.ServiceUnavailable, Message: message, Err: cause}
 }
 
 // storeUnavailable is what a client learns of a Redis that did not answer.
@@ -122,7 +91,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		path := graphql.GetPath(ctx)
 		var safe Coded
 		if errors.As(err, &safe) {
-			if safe.ErrorCode() == CodeUnavailable {
+			if safe.ErrorCode() == errcode.ServiceUnavailable {
 				logger.WarnContext(ctx, "dependency unavailable", "path", path.String(), "err", err, "cause", errors.Unwrap(safe))
 			}
 			e := gqlerror.WrapPath(path, safe)
@@ -135,7 +104,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil {
 			// Made by gqlgen from the request itself; the message names only the request.
-			code := CodeBadUserInput
+			code := errcode.BadUserInput
 			if c, ok := gqlErr.Extensions["code"].(string); ok {
 				code = c
 			}
@@ -146,10 +115,10 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if IsUnavailable(err) {
 			logger.WarnContext(ctx, "store did not answer in time", "path", path.String(), "err", err)
-			return withCode(gqlerror.WrapPath(path, errors.New(storeUnavailable)), CodeUnavailable)
+			return withCode(gqlerror.WrapPath(path, errors.New(storeUnavailable)), errcode.ServiceUnavailable)
 		}
 		logger.ErrorContext(ctx, "resolver failed", "path", path.String(), "err", err)
-		return withCode(gqlerror.WrapPath(path, errors.New("internal error")), CodeInternal)
+		return withCode(gqlerror.WrapPath(path, errors.New("internal error")), errcode.InternalServerError)
 	}
 }
 
@@ -157,7 +126,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 func Recover(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
 		logger.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String())
-		return &Error{Code: CodeInternal, Message: "internal error"}
+		return &Error{Code: errcode.InternalServerError, Message: "internal error"}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
 
@@ -59,7 +60,7 @@ func TestUnavailableKeepsItsCause(t *testing.T) {
 	cause := errors.New("dial tcp 10.1.2.3:4001: connect: connection refused")
 	err := fmt.Errorf("products: check owner: %w", subgraph.Unavailable("the users subgraph is unavailable", cause))
 	var coded subgraph.Coded
-	if !errors.As(err, &coded) || coded.ErrorCode() != subgraph.CodeUnavailable || coded.Error() != "the users subgraph is unavailable" {
+	if !errors.As(err, &coded) || coded.ErrorCode() != errcode.ServiceUnavailable || coded.Error() != "the users subgraph is unavailable" {
 		t.Fatalf("Unavailable = %v (code %v), want the message and SERVICE_UNAVAILABLE", coded, coded)
 	}
 	if !errors.Is(err, cause) {

@@ -2,6 +2,7 @@ package subgraph
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,54 +11,68 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/fedgraph/fedgraph/internal/auth"
-	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/schema"
 )
 
-// Flags are the settings every subgraph binary takes, each from a flag or from its
-// environment variable (see serve.ParseFlags).
+// Flags are the process settings every subgraph binary takes, each from a flag or from
+// its environment variable (see serve.ParseFlags): the settings every service shares
+// and its Redis. What the subgraph itself is configured with (its key prefix, cursor
+// secret, limits…) is its package's Config, whose flags RegisterServiceFlags binds.
+// Start from DefaultFlags.
 type Flags struct {
-	Addr           string
-	RedisURL       string
-	RedisTimeout   time.Duration
-	KeyPrefix      string
-	CursorSecret   string
-	IdempotencyTTL time.Duration
-	Limits         Limits
-	LogLevel       string
-	LogFormat      string
-	MetricsAddr    string
-	registry       *prometheus.Registry
-	DebugAddr      string
-	Auth           auth.Config
+	serve.Flags
+	// RedisURL is the subgraph's Redis (redis://host:port/db, see ParseRedisURL).
+	// default: "", an embedded in-memory Redis
+	RedisURL string
+	// RedisTimeout bounds each Redis call (OpenRedis); it must be positive.
+	// default: DefaultRedisTimeout
+	RedisTimeout time.Duration
+	registry     *prometheus.Registry
 }
 
-// Register binds the settings to fs; defaultAddr is -listen-addr's default (serve.DefaultAddr:
-// loopback only).
-func (f *Flags) Register(fs *flag.FlagSet, defaultAddr string) {
-	fs.StringVar(&f.Addr, "listen-addr", defaultAddr, "address to serve on; 0.0.0.0:PORT for every interface")
-	fs.StringVar(&f.RedisURL, "redis-url", "", "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
-	fs.DurationVar(&f.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "bound on each Redis call: connection pool wait, dial and command")
-	fs.StringVar(&f.KeyPrefix, "key-prefix", "", "prefix of every Redis key the service writes")
-	fs.StringVar(&f.CursorSecret, "cursor-secret", DevCursorSecret, "secret that signs pagination cursors; replicas must share it")
-	fs.DurationVar(&f.IdempotencyTTL, "idempotency-ttl", DefaultIdempotencyTTL, "how long a create's idempotency key is kept")
-	f.Limits.Register(fs)
-	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
-	fs.StringVar(&f.MetricsAddr, "metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
-	fs.StringVar(&f.DebugAddr, "debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
-	f.Auth.RegisterFlags(fs)
+// DefaultFlags returns the settings of the subgraph named name in the subgraph table
+// (schema.Subgraphs): it listens on the table's port, on the loopback interface.
+func DefaultFlags(name string) Flags {
+	return Flags{Flags: serve.DefaultFlags(schema.MustLookup(name).Port), RedisTimeout: DefaultRedisTimeout}
+}
+
+// RegisterFlags binds the settings to fs, each flag defaulting to f's current value.
+func (f *Flags) RegisterFlags(fs *flag.FlagSet) {
+	f.Flags.RegisterFlags(fs)
+	fs.StringVar(&f.RedisURL, "redis-url", f.RedisURL, "Redis URL (redis://host:port/db); empty starts an embedded in-memory Redis")
+	fs.DurationVar(&f.RedisTimeout, "redis-timeout", f.RedisTimeout, "bound on each Redis call: connection pool wait, dial and command")
+}
+
+// Validate reports every invalid setting at once.
+func (f Flags) Validate() error {
+	var errs []error
+	errs = append(errs, f.Flags.Validate())
+	if f.RedisTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("redis-timeout must be positive, got %s", f.RedisTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// RegisterServiceFlags binds the settings every subgraph's Config has, each flag
+// defaulting to the value it points at: the key prefix, the cursor secret, the
+// idempotency keys' lifetime and the limits.
+func RegisterServiceFlags(fs *flag.FlagSet, keyPrefix, cursorSecret *string, idempotencyTTL *time.Duration, lim *Limits) {
+	fs.StringVar(keyPrefix, "key-prefix", *keyPrefix, "prefix of every Redis key the service writes")
+	fs.StringVar(cursorSecret, "cursor-secret", *cursorSecret, "secret that signs pagination cursors; replicas must share it")
+	fs.DurationVar(idempotencyTTL, "idempotency-ttl", *idempotencyTTL, "how long a create's idempotency key is kept")
+	lim.RegisterFlags(fs)
 }
 
 // Open returns the logger and the Redis client the settings describe, warning about
-// development defaults. closeRedis closes the client and any embedded Redis.
-func (f *Flags) Open(stdout io.Writer) (logger *slog.Logger, rdb redis.UniversalClient, closeRedis func(), err error) {
-	logger, err = serve.NewLogger(stdout, f.LogLevel, f.LogFormat)
+// development settings: an embedded Redis, and cursorSecret, the subgraph's, when it is
+// DevCursorSecret. closeRedis closes the client and any embedded Redis.
+func (f *Flags) Open(stdout io.Writer, cursorSecret string) (logger *slog.Logger, rdb redis.UniversalClient, closeRedis func(), err error) {
+	logger, err = f.Logger(stdout)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -68,7 +83,7 @@ func (f *Flags) Open(stdout io.Writer) (logger *slog.Logger, rdb redis.Universal
 	if f.RedisURL == "" {
 		logger.Warn("no REDIS_URL: using an embedded in-memory Redis; data is lost on exit")
 	}
-	if f.CursorSecret == DevCursorSecret {
+	if cursorSecret == DevCursorSecret {
 		logger.Warn("CURSOR_SECRET not set: using the development secret")
 	}
 	return logger, rdb, closeRedis, nil
@@ -85,7 +100,7 @@ func (f *Flags) Serve(ctx context.Context, name string, h http.Handler, logger *
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", f.Addr)
+	ln, err := net.Listen("tcp", f.ListenAddr)
 	if err != nil {
 		return err
 	}
@@ -105,16 +120,8 @@ func (f *Flags) Metrics() prometheus.Registerer {
 	return f.registry
 }
 
-// Verifier returns the token verifier the auth settings describe (the gateway's own,
-// which the subgraph must share), nil with a warning when authentication is off: then
-// every caller is anonymous and the write rules are not enforced (see Access).
-func (f *Flags) Verifier(ctx context.Context, logger *slog.Logger) (*auth.Verifier, error) {
-	v, err := auth.New(ctx, f.Auth)
-	if err != nil {
-		return nil, err
-	}
-	if v == nil {
-		logger.Warn("no JWKS_URL or JWKS_FILE: authentication is off; tokens are ignored and anyone may write anything")
-	}
-	return v, nil
+// DefaultURL is the GraphQL URL of the subgraph named name in the subgraph table when
+// its binary runs with its default -listen-addr: http://127.0.0.1:PORT/graphql.
+func DefaultURL(name string) string {
+	return "http://" + serve.DefaultAddr(schema.MustLookup(name).Port) + GraphQLPath
 }

@@ -33,13 +33,15 @@ const SSEKeepAlive = 15 * time.Second
 // NewHandler serves the executable schema on GraphQLPath (POST and GET) and its SDL on
 // SchemaPath. sdl must be the text the schema was generated from, with the definitions
 // of the Apollo Federation directives it uses (schema.Standalone). Requests to
-// GraphQLPath are held to lim (zero fields take their defaults); a refusal is one
-// GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
+// GraphQLPath are held to lim (start from DefaultLimits; limits that do not validate
+// are an error); a refusal is one GraphQL error with the gateway front's code for it. tp makes the spans (tracing.go);
 // nil records nothing. v verifies each request's bearer token (auth.go); nil means
 // authentication is off. extra are more gqlgen extensions (such as Metrics); nil ones
 // are skipped.
-func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider, v *auth.Verifier, extra ...graphql.HandlerExtension) http.Handler {
-	lim = lim.WithDefaults()
+func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, lim Limits, tp trace.TracerProvider, v *auth.Verifier, extra ...graphql.HandlerExtension) (http.Handler, error) {
+	if err := lim.Validate(); err != nil {
+		return nil, err
+	}
 	tp = providerOr(tp)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
@@ -69,7 +71,7 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, sdl)
 	})
-	return mux
+	return mux, nil
 }
 
 // withRequestID puts the caller's X-Request-Id (the gateway's id for the client's

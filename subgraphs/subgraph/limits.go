@@ -24,12 +24,14 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
 )
 
 // Limits are what a subgraph refuses on its own: it may be reached without the gateway
-// (docs/failure-modes.md), so it does not trust the gateway's limits to have been applied. A zero
-// field takes its default. The defaults comfortably admit what the gateway sends: a
+// (docs/failure-modes.md), so it does not trust the gateway's limits to have been applied.
+// Start from DefaultLimits: every limit must be positive, and a zero one is refused, never
+// taken for its default. The defaults comfortably admit what the gateway sends: a
 // batched request holds at most 500 aliased `node(id:)` lookups, each spreading one
 // fragment with the client's selection, which the gateway has limited to depth 15, 500
 // fields and cost 10000, two levels below the root.
@@ -97,63 +99,51 @@ const (
 	DefaultMaxResponseBytes   = 16 << 20
 )
 
-// WithDefaults returns l with every zero field set to its default.
-func (l Limits) WithDefaults() Limits {
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = DefaultMaxBodyBytes
+// DefaultLimits returns the limits with every documented default.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBodyBytes:       DefaultMaxBodyBytes,
+		MaxDepth:           DefaultMaxDepth,
+		MaxSelections:      DefaultMaxSelections,
+		MaxComplexity:      DefaultMaxComplexity,
+		MaxRepresentations: DefaultMaxRepresentations,
+		MaxResponseBytes:   DefaultMaxResponseBytes,
+		RequestTimeout:     DefaultRequestTimeout,
 	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxSelections == 0 {
-		l.MaxSelections = DefaultMaxSelections
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = DefaultMaxComplexity
-	}
-	if l.RequestTimeout == 0 {
-		l.RequestTimeout = DefaultRequestTimeout
-	}
-	if l.MaxRepresentations == 0 {
-		l.MaxRepresentations = DefaultMaxRepresentations
-	}
-	if l.MaxResponseBytes == 0 {
-		l.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	return l
 }
 
-// Validate reports every negative limit at once.
+// Validate reports every limit that is not positive, all at once.
 func (l Limits) Validate() error {
 	var errs []error
 	for _, c := range []struct {
 		name string
 		v    int64
+		show string
 	}{
-		{"max-body-bytes", l.MaxBodyBytes},
-		{"max-depth", int64(l.MaxDepth)},
-		{"max-selections", int64(l.MaxSelections)},
-		{"max-complexity", int64(l.MaxComplexity)},
-		{"request-timeout", int64(l.RequestTimeout)},
-		{"max-representations", int64(l.MaxRepresentations)},
-		{"max-response-bytes", l.MaxResponseBytes},
+		{"max-body-bytes", l.MaxBodyBytes, fmt.Sprint(l.MaxBodyBytes)},
+		{"max-depth", int64(l.MaxDepth), fmt.Sprint(l.MaxDepth)},
+		{"max-selections", int64(l.MaxSelections), fmt.Sprint(l.MaxSelections)},
+		{"max-complexity", int64(l.MaxComplexity), fmt.Sprint(l.MaxComplexity)},
+		{"request-timeout", int64(l.RequestTimeout), l.RequestTimeout.String()},
+		{"max-representations", int64(l.MaxRepresentations), fmt.Sprint(l.MaxRepresentations)},
+		{"max-response-bytes", l.MaxResponseBytes, fmt.Sprint(l.MaxResponseBytes)},
 	} {
-		if c.v < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", c.name, c.v))
+		if c.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", c.name, c.show))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Register binds the limits to fs, each flag defaulting to its default.
-func (l *Limits) Register(fs *flag.FlagSet) {
-	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "largest request body (413 BODY_TOO_LARGE)")
-	fs.IntVar(&l.MaxDepth, "max-depth", DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
-	fs.IntVar(&l.MaxSelections, "max-selections", DefaultMaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
-	fs.IntVar(&l.MaxComplexity, "max-complexity", DefaultMaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
-	fs.DurationVar(&l.RequestTimeout, "request-timeout", DefaultRequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT); its work stops then")
-	fs.IntVar(&l.MaxRepresentations, "max-representations", DefaultMaxRepresentations, "most entity representations the _entities fields of one request name (COST_LIMIT_EXCEEDED)")
-	fs.Int64Var(&l.MaxResponseBytes, "max-response-bytes", DefaultMaxResponseBytes, "largest answer to one request; past it the work stops (RESPONSE_TOO_LARGE)")
+// RegisterFlags binds the limits to fs, each flag defaulting to l's current value.
+func (l *Limits) RegisterFlags(fs *flag.FlagSet) {
+	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", l.MaxBodyBytes, "largest request body (413 BODY_TOO_LARGE)")
+	fs.IntVar(&l.MaxDepth, "max-depth", l.MaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED)")
+	fs.IntVar(&l.MaxSelections, "max-selections", l.MaxSelections, "most fields, fragment spreads and inline fragments written in a document (MAX_FIELDS_EXCEEDED)")
+	fs.IntVar(&l.MaxComplexity, "max-complexity", l.MaxComplexity, "highest complexity of an operation, connections multiplied by first (COST_LIMIT_EXCEEDED)")
+	fs.DurationVar(&l.RequestTimeout, "request-timeout", l.RequestTimeout, "deadline for handling one GraphQL request (504 REQUEST_TIMEOUT); its work stops then")
+	fs.IntVar(&l.MaxRepresentations, "max-representations", l.MaxRepresentations, "most entity representations the _entities fields of one request name (COST_LIMIT_EXCEEDED)")
+	fs.Int64Var(&l.MaxResponseBytes, "max-response-bytes", l.MaxResponseBytes, "largest answer to one request; past it the work stops (RESPONSE_TOO_LARGE)")
 }
 
 // ConnectionComplexity is the complexity of a connection field: its selections times
@@ -230,11 +220,11 @@ func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPa
 	for _, op := range doc.Operations {
 		selections = satAdd(selections, countSelections(op.SelectionSet))
 		if s.depth(op.SelectionSet) > l.MaxDepth {
-			return refusal(CodeMaxDepthExceeded, fmt.Sprintf("The operation is nested deeper than %d levels.", l.MaxDepth))
+			return refusal(errcode.MaxDepthExceeded, fmt.Sprintf("The operation is nested deeper than %d levels.", l.MaxDepth))
 		}
 	}
 	if selections > l.MaxSelections {
-		return refusal(CodeMaxFieldsExceeded, fmt.Sprintf("The document has more than %d fields and fragments.", l.MaxSelections))
+		return refusal(errcode.MaxFieldsExceeded, fmt.Sprintf("The document has more than %d fields and fragments.", l.MaxSelections))
 	}
 	l.checked.Add(ctx, key, true)
 	return nil
@@ -244,11 +234,11 @@ func (l *limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPa
 // operation, before anything runs.
 func (l *limits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if n := representations(oc); n > l.MaxRepresentations {
-		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation names %d entity representations; at most %d are answered in one request.", n, l.MaxRepresentations))
+		return refusal(errcode.CostLimitExceeded, fmt.Sprintf("The operation names %d entity representations; at most %d are answered in one request.", n, l.MaxRepresentations))
 	}
 	c := &coster{ctx: ctx, es: l.es, vars: oc.Variables, memo: map[string]int{}}
 	if c.selectionSet(oc.Operation.SelectionSet) > l.MaxComplexity {
-		return refusal(CodeCostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
+		return refusal(errcode.CostLimitExceeded, fmt.Sprintf("The operation's complexity exceeds the limit of %d.", l.MaxComplexity))
 	}
 	return nil
 }
@@ -391,18 +381,18 @@ func (l Limits) protect(h http.Handler, logger *slog.Logger) http.Handler {
 		if r.Body != nil && r.Method == http.MethodPost {
 			tooLarge := fmt.Sprintf("The request body is larger than %d bytes.", l.MaxBodyBytes)
 			if r.ContentLength > l.MaxBodyBytes {
-				refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+				refuse(w, r, http.StatusRequestEntityTooLarge, errcode.BodyTooLarge, tooLarge)
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, l.MaxBodyBytes))
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					refuse(w, r, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, tooLarge)
+					refuse(w, r, http.StatusRequestEntityTooLarge, errcode.BodyTooLarge, tooLarge)
 					return
 				}
 				logger.DebugContext(r.Context(), "read request body", "err", err)
-				refuse(w, r, http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+				refuse(w, r, http.StatusBadRequest, errcode.BadRequest, "The request body could not be read.")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -502,7 +492,7 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 		}
 		if time.Now().Before(deadline) || r.Context().Err() != nil {
 			if errors.Is(context.Cause(base), errResponseTooLarge) {
-				failExecution(w, r, CodeResponseTooLarge, fmt.Sprintf("The response is larger than %d bytes.", maxResponse))
+				failExecution(w, r, errcode.ResponseTooLarge, fmt.Sprintf("The response is larger than %d bytes.", maxResponse))
 				return
 			}
 			tw.mu.Lock()
@@ -522,7 +512,7 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 	tw.mu.Unlock()
 	cancel()                      // first: the work stops while the refusal is written
 	if r.Context().Err() == nil { // the client is still there
-		refuse(w, r, http.StatusGatewayTimeout, CodeRequestTimeout, "The request timed out.")
+		refuse(w, r, http.StatusGatewayTimeout, errcode.RequestTimeout, "The request timed out.")
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}

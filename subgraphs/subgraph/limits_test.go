@@ -2,6 +2,7 @@ package subgraph
 
 import (
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
+	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
 // TestMaxRepresentationsAdmitGatewayBatches checks that a subgraph admits the largest
@@ -24,8 +26,29 @@ func TestMaxRepresentationsAdmitGatewayBatches(t *testing.T) {
 		t.Errorf("DefaultMaxResponseBytes = %d, the gateway reads at most %d of a subgraph's answer: the two caps should agree",
 			DefaultMaxResponseBytes, gateway.DefaultMaxSubgraphResponseBytes)
 	}
-	if got := (Limits{}).WithDefaults().MaxRepresentations; got != DefaultMaxRepresentations {
-		t.Errorf("WithDefaults().MaxRepresentations = %d, want %d", got, DefaultMaxRepresentations)
+	if got := DefaultLimits().MaxRepresentations; got != DefaultMaxRepresentations {
+		t.Errorf("DefaultLimits().MaxRepresentations = %d, want %d", got, DefaultMaxRepresentations)
+	}
+}
+
+// TestZeroLimitsAreRefused checks that a zero limit is refused, naming its flag, rather
+// than taken for its default, and that each flag defaults to the limit it is bound to.
+func TestZeroLimitsAreRefused(t *testing.T) {
+	err := Limits{}.Validate()
+	for _, name := range []string{"max-body-bytes", "max-depth", "max-selections", "max-complexity", "request-timeout", "max-representations", "max-response-bytes"} {
+		if err == nil || !strings.Contains(err.Error(), name+" must be positive") {
+			t.Errorf("Limits{}.Validate() = %v, lacks %s", err, name)
+		}
+	}
+	if err := DefaultLimits().Validate(); err != nil {
+		t.Errorf("DefaultLimits().Validate() = %v", err)
+	}
+	lim := DefaultLimits()
+	lim.MaxDepth = 7
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	lim.RegisterFlags(fs)
+	if got := fs.Lookup("max-depth").DefValue; got != "7" {
+		t.Errorf("-max-depth default = %s, want the limit's 7", got)
 	}
 }
 
@@ -41,8 +64,8 @@ func TestResponseCap(t *testing.T) {
 		want   string // code, or "" for the answer as written
 	}{
 		{"at the cap", []int{600, 400}, ""},
-		{"one byte past it", []int{600, 401}, CodeResponseTooLarge},
-		{"past it in one write", []int{5000}, CodeResponseTooLarge},
+		{"one byte past it", []int{600, 401}, errcode.ResponseTooLarge},
+		{"past it in one write", []int{5000}, errcode.ResponseTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +79,8 @@ func TestResponseCap(t *testing.T) {
 				}
 				stopped <- r.Context().Err() != nil
 			})
-			lim := Limits{MaxResponseBytes: 1000}.WithDefaults()
+			lim := DefaultLimits()
+			lim.MaxResponseBytes = 1000
 			srv := httptest.NewServer(lim.protect(h, slog.New(slog.DiscardHandler)))
 			defer srv.Close()
 			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"query":"{ x }"}`))

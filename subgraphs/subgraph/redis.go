@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DefaultRedisTimeout is OpenRedis's bound on each Redis call when none is given: a
+// DefaultRedisTimeout is the default bound on each Redis call (-redis-timeout): a
 // Redis that is down or frozen costs a request about this long before it is answered
 // SERVICE_UNAVAILABLE. A healthy Redis answers our calls in well under a millisecond.
 const DefaultRedisTimeout = 500 * time.Millisecond
@@ -22,7 +22,7 @@ const DefaultRedisTimeout = 500 * time.Millisecond
 // starts an embedded in-memory Redis (miniredis), for development. The returned func
 // closes the client and, if any, the embedded server.
 //
-// timeout (0 means DefaultRedisTimeout) bounds every call as a whole: waiting for a
+// timeout (positive; DefaultRedisTimeout by default) bounds every call as a whole: waiting for a
 // pooled connection, dialing (go-redis's dial retries included) and the command's
 // write and read. Each of go-redis's own timeouts is set to it, and a hook gives each
 // call a context deadline of timeout, so no path through go-redis waits longer. A call
@@ -33,7 +33,7 @@ const DefaultRedisTimeout = 500 * time.Millisecond
 // recovers without a restart.
 func OpenRedis(url string, timeout time.Duration) (redis.UniversalClient, func(), error) {
 	if timeout <= 0 {
-		timeout = DefaultRedisTimeout
+		return nil, nil, fmt.Errorf("redis-timeout must be positive, got %s", timeout)
 	}
 	var embedded *miniredis.Miniredis
 	if url == "" {

@@ -26,7 +26,7 @@ func TestOpenRedisTimeouts(t *testing.T) {
 		timeout time.Duration
 		want    time.Duration
 	}{
-		{"default", 0, subgraph.DefaultRedisTimeout},
+		{"default", subgraph.DefaultRedisTimeout, subgraph.DefaultRedisTimeout},
 		{"given", 250 * time.Millisecond, 250 * time.Millisecond},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +51,9 @@ func TestOpenRedisTimeouts(t *testing.T) {
 				t.Error("ContextTimeoutEnabled is off: call deadlines would not reach the socket")
 			}
 		})
+	}
+	if _, _, err := subgraph.OpenRedis("redis://"+subgraphtest.Silent(t), 0); err == nil || !strings.Contains(err.Error(), "redis-timeout must be positive") {
+		t.Errorf("OpenRedis with a zero timeout: %v, want refused", err)
 	}
 	if subgraph.DefaultRedisTimeout > time.Second {
 		t.Errorf("DefaultRedisTimeout = %s: a frozen Redis must be answered within about a second", subgraph.DefaultRedisTimeout)
@@ -163,7 +166,7 @@ func TestOpenRedisCluster(t *testing.T) {
 		t.Skip("REDIS_CLUSTER_URL not set")
 	}
 	seed, _, _ := strings.Cut(nodes, ",")
-	rdb, closeRedis, err := subgraph.OpenRedis("redis://"+seed+"?cluster=true", 0)
+	rdb, closeRedis, err := subgraph.OpenRedis("redis://"+seed+"?cluster=true", subgraph.DefaultRedisTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,9 @@ func NewAuth(t testing.TB) Auth {
 	if err := os.WriteFile(file, jwks, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth.New(context.Background(), auth.Config{JWKSFile: file, Issuer: iss.Issuer, Audience: iss.Audience})
+	cfg := auth.DefaultConfig()
+	cfg.JWKSFile, cfg.Issuer, cfg.Audience = file, iss.Issuer, iss.Audience
+	v, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 )
 
@@ -80,7 +81,7 @@ func (b BadInputs) Run(t *testing.T, cases []BadInput) {
 			if strings.Contains(e.Message, "127.0.0.1") || strings.Contains(strings.ToLower(e.Message), "redis") {
 				t.Errorf("message %q leaks the subgraph's internals", e.Message)
 			}
-			if len(e.Path) == 0 && c.Code != "GRAPHQL_VALIDATION_FAILED" && c.Code != "GRAPHQL_PARSE_FAILED" {
+			if len(e.Path) == 0 && c.Code != errcode.ValidationFailed && c.Code != errcode.ParseFailed {
 				t.Errorf("error has no path: %s", r.Raw)
 			}
 			if d := Diff(before, b.Dump(t)); len(d) > 0 {

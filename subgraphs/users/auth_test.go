@@ -9,7 +9,6 @@ import (
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 const (
@@ -24,7 +23,9 @@ const (
 func TestWriteRules(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Verifier = a.Verifier
+	url := serve(t, cfg) + "/graphql"
 	create := func(h http.Header, name, email string) graphqltest.Response {
 		return graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: h,
 			Variables: map[string]any{"in": map[string]any{"name": name, "email": email}}})
@@ -97,7 +98,9 @@ func TestWriteRules(t *testing.T) {
 func TestDirectCallsNeedAValidToken(t *testing.T) {
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Verifier: a.Verifier}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Verifier = a.Verifier
+	url := serve(t, cfg) + "/graphql"
 	var ada struct{ CreateUser user }
 	graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: a.Admin(),
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}}).Decode(t, &ada)
@@ -147,7 +150,7 @@ func TestDirectCallsNeedAValidToken(t *testing.T) {
 // is anonymous, may write, and a token is ignored rather than refused.
 func TestAuthenticationOff(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	url := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	resp := graphqltest.Post(t, url, graphqltest.Request{Query: createUser, Header: http.Header{"Authorization": {"Bearer whatever"}},
 		Variables: map[string]any{"in": map[string]any{"name": "Ada", "email": "ada@example.com"}}})
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -16,11 +19,16 @@ import (
 )
 
 // serve starts the users subgraph with cfg over real HTTP and returns its base URL.
+// config is users.DefaultConfig() on rdb, its keys under prefix, with the tests'
+// cursor secret, "s".
+func config(rdb redis.UniversalClient, prefix string) users.Config {
+	cfg := users.DefaultConfig()
+	cfg.Redis, cfg.KeyPrefix, cfg.CursorSecret = rdb, prefix, "s"
+	return cfg
+}
+
 func serve(t *testing.T, cfg users.Config) string {
 	t.Helper()
-	if cfg.CursorSecret == "" {
-		cfg.CursorSecret = "s"
-	}
 	h, err := users.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +56,7 @@ func TestRedisOutages(t *testing.T) {
 	for _, b := range redistest.ServerBackends() {
 		t.Run(b.Name(), func(t *testing.T) {
 			rb := subgraphtest.ProxiedRedis(t, b, 100*time.Millisecond)
-			url := serve(t, users.Config{Redis: rb.Client, KeyPrefix: rb.Direct.Prefix})
+			url := serve(t, config(rb.Client, rb.Direct.Prefix))
 			gql := url + "/graphql"
 			n := 0
 			create := func() graphqltest.Request {
@@ -74,7 +82,7 @@ func TestRedisOutages(t *testing.T) {
 						create(),
 					} {
 						r := graphqltest.Post(t, gql, req)
-						if r.Code(t) != subgraph.CodeUnavailable {
+						if r.Code(t) != errcode.ServiceUnavailable {
 							t.Errorf("%s: %s, want SERVICE_UNAVAILABLE", req.Query, r.Raw)
 							continue
 						}
@@ -116,9 +124,11 @@ func TestRequestTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeRedis()
-	url := serve(t, users.Config{Redis: rdb, Limits: subgraph.Limits{RequestTimeout: 100 * time.Millisecond}})
+	cfg := config(rdb, "")
+	cfg.Limits.RequestTimeout = 100 * time.Millisecond
+	url := serve(t, cfg)
 	r := graphqltest.Post(t, url+"/graphql", graphqltest.Request{Query: `{ users { edges { cursor } } }`})
-	if r.Status != http.StatusGatewayTimeout || r.Code(t) != subgraph.CodeRequestTimeout || r.Errors[0].Message != "The request timed out." {
+	if r.Status != http.StatusGatewayTimeout || r.Code(t) != errcode.RequestTimeout || r.Errors[0].Message != "The request timed out." {
 		t.Errorf("status %d %s, want 504 REQUEST_TIMEOUT", r.Status, r.Raw)
 	}
 }

@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
-	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 // rawPost sends body as is, with Content-Length unless chunked.
@@ -63,10 +62,10 @@ func bomb(n int) string {
 // (no Redis round trip), and one at the limit runs.
 func TestLimits(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix, Limits: subgraph.Limits{
-		MaxBodyBytes: 200, MaxDepth: 3, MaxSelections: 6, MaxComplexity: 21,
-	}}) + "/graphql"
-	defaults := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	cfg := config(r.Client, r.Prefix)
+	cfg.Limits.MaxBodyBytes, cfg.Limits.MaxDepth, cfg.Limits.MaxSelections, cfg.Limits.MaxComplexity = 200, 3, 6, 21
+	url := serve(t, cfg) + "/graphql"
+	defaults := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	// padded is a request for query of exactly size bytes.
 	padded := func(query string, size int) []byte {
 		b := body(query)
@@ -82,22 +81,22 @@ func TestLimits(t *testing.T) {
 		wantCode   string // "" runs
 	}{
 		{"body at the limit", url, padded(`{ __typename }`, 200), false, 200, ""},
-		{"body past the limit", url, padded(`{ __typename }`, 201), false, 413, subgraph.CodeBodyTooLarge},
-		{"chunked body past the limit", url, padded(`{ __typename }`, 201), true, 413, subgraph.CodeBodyTooLarge},
+		{"body past the limit", url, padded(`{ __typename }`, 201), false, 413, errcode.BodyTooLarge},
+		{"chunked body past the limit", url, padded(`{ __typename }`, 201), true, 413, errcode.BodyTooLarge},
 		{"depth at the limit", url, body(`{ users(first: 10) { edges { cursor } } }`), false, 200, ""},
-		{"depth past the limit", url, body(`{ users(first: 1) { edges { node { id } } } }`), false, 200, subgraph.CodeMaxDepthExceeded},
-		{"depth past the limit through a fragment", url, body(`{ users(first: 1) { ...F } } fragment F on UserConnection { edges { node { id } } }`), false, 200, subgraph.CodeMaxDepthExceeded},
-		{"a mutation past a limit", url, body(`mutation { createUser(input: {name: "A", email: "a@example.com"}) { id name email createdAt version __typename } }`), false, 200, subgraph.CodeMaxFieldsExceeded},
-		{"selections past the limit", url, body(`{ a: __typename b: __typename c: __typename d: __typename e: __typename f: __typename g: __typename }`), false, 200, subgraph.CodeMaxFieldsExceeded},
+		{"depth past the limit", url, body(`{ users(first: 1) { edges { node { id } } } }`), false, 200, errcode.MaxDepthExceeded},
+		{"depth past the limit through a fragment", url, body(`{ users(first: 1) { ...F } } fragment F on UserConnection { edges { node { id } } }`), false, 200, errcode.MaxDepthExceeded},
+		{"a mutation past a limit", url, body(`mutation { createUser(input: {name: "A", email: "a@example.com"}) { id name email createdAt version __typename } }`), false, 200, errcode.MaxFieldsExceeded},
+		{"selections past the limit", url, body(`{ a: __typename b: __typename c: __typename d: __typename e: __typename f: __typename g: __typename }`), false, 200, errcode.MaxFieldsExceeded},
 		{"complexity at the limit", url, body(`{ users(first: 10) { edges { cursor } } }`), false, 200, ""},
-		{"complexity past the limit", url, body(`{ users(first: 11) { edges { cursor } } }`), false, 200, subgraph.CodeCostLimitExceeded},
-		{"complexity of the default page", url, body(`{ users { edges { cursor } } }`), false, 200, subgraph.CodeCostLimitExceeded},
+		{"complexity past the limit", url, body(`{ users(first: 11) { edges { cursor } } }`), false, 200, errcode.CostLimitExceeded},
+		{"complexity of the default page", url, body(`{ users { edges { cursor } } }`), false, 200, errcode.CostLimitExceeded},
 		// With the defaults: hostile documents are refused at once rather than tying
 		// the subgraph up. gqlgen's own complexity would walk 2^60 fields here, and
 		// gqlparser's validation of 20,000 copies of one field takes minutes.
-		{"fragment bomb", defaults, body(bomb(60)), false, 200, subgraph.CodeCostLimitExceeded},
-		{"one field 20,000 times", defaults, body("{ " + strings.Repeat("__typename ", 20000) + "}"), false, 200, subgraph.CodeMaxFieldsExceeded},
-		{"nesting 100 deep", defaults, body(strings.Repeat("{ users { edges { node ", 25) + "{ id }" + strings.Repeat(" } } }", 25)), false, 200, subgraph.CodeMaxDepthExceeded},
+		{"fragment bomb", defaults, body(bomb(60)), false, 200, errcode.CostLimitExceeded},
+		{"one field 20,000 times", defaults, body("{ " + strings.Repeat("__typename ", 20000) + "}"), false, 200, errcode.MaxFieldsExceeded},
+		{"nesting 100 deep", defaults, body(strings.Repeat("{ users { edges { node ", 25) + "{ id }" + strings.Repeat(" } } }", 25)), false, 200, errcode.MaxDepthExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +151,7 @@ func gatewayBatch(ids []string, typ, selection string) []byte {
 // max-fields). The defaults admit it.
 func TestDefaultLimitsAdmitGatewayBatches(t *testing.T) {
 	r := redistest.New(t)
-	url := serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"
+	url := serve(t, config(r.Client, r.Prefix)) + "/graphql"
 	var ids []string
 	for range 500 {
 		ids = append(ids, relay.NewID("User"))

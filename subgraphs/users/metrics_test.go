@@ -19,7 +19,9 @@ import (
 func TestMetrics(t *testing.T) {
 	reg := metrics.NewRegistry()
 	r := redistest.Miniredis.New(t)
-	h, err := users.New(users.Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: "s", Metrics: reg})
+	cfg := config(r.Client, r.Prefix)
+	cfg.Metrics = reg
+	h, err := users.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/schema"
@@ -29,7 +30,7 @@ import (
 func inMemory(t *testing.T) (*client.Client, redistest.Redis) {
 	t.Helper()
 	r := redistest.New(t)
-	h, err := users.New(users.Config{Redis: r.Client, KeyPrefix: r.Prefix, CursorSecret: "s"})
+	h, err := users.New(config(r.Client, r.Prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestNode(t *testing.T) {
 		t.Errorf("node(unknown user), node(Order id) = %+v, %+v; want null, null", got.Unknown, got.Foreign)
 	}
 	err := c.Post(`{ node(id: "User:42") { id } }`, &struct{}{})
-	if err == nil || !strings.Contains(err.Error(), subgraph.CodeBadUserInput) {
+	if err == nil || !strings.Contains(err.Error(), errcode.BadUserInput) {
 		t.Errorf("node of a malformed id: %v, want BAD_USER_INPUT", err)
 	}
 }
@@ -180,7 +181,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		users := func(vars map[string]any) graphqltest.Request {
 			return req(`query($first: Int, $after: String) { users(first: $first, after: $after) { edges { cursor } } }`, vars)
 		}
-		const bad, notFound = subgraph.CodeBadUserInput, subgraph.CodeNotFound
+		const bad, notFound = errcode.BadUserInput, errcode.NotFound
 		subgraphtest.BadInputs{URL: e.gql, Dump: e.redis.Dump}.Run(t, []subgraphtest.BadInput{
 			{Name: "create: empty name", Request: create("", "x@example.com"), Code: bad, Message: "name must not be empty"},
 			{Name: "create: blank name", Request: create(" \t ", "x@example.com"), Code: bad, Message: "name must not be empty"},
@@ -197,7 +198,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{Name: "update: unknown user", Request: update(unknown, map[string]any{"name": "X"}), Code: notFound, Message: "no user with id"},
 			{Name: "update: empty name", Request: update(ada.ID, map[string]any{"name": ""}), Code: bad, Message: "name must not be empty"},
 			{Name: "update: taken email", Request: update(ada.ID, map[string]any{"email": "Bea@example.com"}), Code: bad, Message: "already in use"},
-			{Name: "update: stale expectedVersion", Request: update(ada.ID, map[string]any{"name": "X", "expectedVersion": 7}), Code: subgraph.CodeConflict, Message: "is not at version 7"},
+			{Name: "update: stale expectedVersion", Request: update(ada.ID, map[string]any{"name": "X", "expectedVersion": 7}), Code: errcode.Conflict, Message: "is not at version 7"},
 			{Name: "update: expectedVersion 0", Request: update(ada.ID, map[string]any{"name": "X", "expectedVersion": 0}), Code: bad, Message: "at least 1"},
 			{Name: "delete: malformed id", Request: req(`mutation { deleteUser(id: "User:") }`, nil), Code: bad, Message: "malformed id"},
 			{Name: "delete: unknown user", Request: req(`mutation($id: ID!) { deleteUser(id: $id) }`, map[string]any{"id": unknown}), Code: notFound, Message: "no user with id"},
@@ -416,7 +417,7 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeRedis()
-	url := serve(t, users.Config{Redis: rdb})
+	url := serve(t, config(rdb, ""))
 
 	for _, q := range []string{
 		`{ user(id: "User:0190f3a0-0000-7000-8000-000000000000") { id } }`,
@@ -425,8 +426,8 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 		`{ _entities(representations: [{__typename: "User", id: "User:0190f3a0-0000-7000-8000-000000000000"}]) { ... on User { name } } }`,
 	} {
 		res := graphqltest.Post(t, url+subgraph.GraphQLPath, graphqltest.Request{Query: q})
-		if res.Code(t) != subgraph.CodeUnavailable || strings.Contains(res.Raw, "127.0.0.1") {
-			t.Errorf("%s: %s, want one %s error without the address", q, res.Raw, subgraph.CodeUnavailable)
+		if res.Code(t) != errcode.ServiceUnavailable || strings.Contains(res.Raw, "127.0.0.1") {
+			t.Errorf("%s: %s, want one %s error without the address", q, res.Raw, errcode.ServiceUnavailable)
 		}
 	}
 	if code := ready(t, url); code != http.StatusServiceUnavailable {
@@ -435,13 +436,25 @@ func TestRedisThatDoesNotAnswer(t *testing.T) {
 }
 
 func TestNewReportsEveryBadSetting(t *testing.T) {
-	_, err := users.New(users.Config{IdempotencyTTL: -time.Second, EventsMaxLen: -1, Limits: subgraph.Limits{MaxBodyBytes: -1, MaxComplexity: -1}})
+	bad := users.DefaultConfig()
+	bad.CursorSecret, bad.IdempotencyTTL, bad.EventsMaxLen = "", -time.Second, -1
+	bad.Limits.MaxBodyBytes, bad.Limits.MaxComplexity = -1, -1
+	_, err := users.New(bad)
 	if err == nil {
 		t.Fatal("New(bad config) succeeded")
 	}
 	for _, want := range []string{"redis", "cursor secret", "idempotency-ttl", "events-max-len", "max-body-bytes", "max-complexity"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("New(bad config) error %q does not mention %s", err, want)
+		}
+	}
+	// Zero is not a default: a zero TTL or bound is refused, not replaced.
+	zero := users.DefaultConfig()
+	zero.Redis, zero.IdempotencyTTL, zero.EventsMaxLen, zero.Limits = redistest.Miniredis.New(t).Client, 0, 0, subgraph.Limits{}
+	_, err = users.New(zero)
+	for _, want := range []string{"idempotency-ttl must be positive", "events-max-len must be positive", "max-depth must be positive"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New(zero settings) = %v, lacks %q", err, want)
 		}
 	}
 }

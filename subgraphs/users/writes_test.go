@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/graphqltest"
 	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
-	"github.com/fedgraph/fedgraph/subgraphs/users"
 )
 
 type user struct {
@@ -33,7 +33,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, r redistest.Redis) *env {
-	return &env{t: t, redis: r, gql: serve(t, users.Config{Redis: r.Client, KeyPrefix: r.Prefix}) + "/graphql"}
+	return &env{t: t, redis: r, gql: serve(t, config(r.Client, r.Prefix)) + "/graphql"}
 }
 
 func forEachBackend(t *testing.T, f func(t *testing.T, e *env)) {
@@ -99,7 +99,7 @@ func TestIdempotentCreates(t *testing.T) {
 			{"other email", graphqltest.Request{Query: createUser, Variables: keyed("k1", map[string]any{"name": "Ada", "email": "ada2@example.com"})}},
 		} {
 			r := e.post(tt.req)
-			if r.Code(t) != subgraph.CodeIdempotencyKeyReused {
+			if r.Code(t) != errcode.IdempotencyKeyReused {
 				t.Errorf("%s under a used key: %s, want IDEMPOTENCY_KEY_REUSED", tt.name, r.Raw)
 			}
 			if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
@@ -118,7 +118,7 @@ func TestIdempotentCreates(t *testing.T) {
 			if tt.hdr {
 				req = graphqltest.Request{Query: createUser, Variables: map[string]any{"in": map[string]any{"name": "C", "email": "c@example.com"}}, Header: header(tt.key)}
 			}
-			if r := e.post(req); r.Code(t) != subgraph.CodeBadUserInput {
+			if r := e.post(req); r.Code(t) != errcode.BadUserInput {
 				t.Errorf("%s: %s, want BAD_USER_INPUT", tt.name, r.Raw)
 			}
 		}
@@ -159,7 +159,7 @@ func TestIdempotentCreates(t *testing.T) {
 			}
 			e.redis.Client.Del(ctx, k) // as if expired
 		}
-		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", ada)}); r.Code(t) != subgraph.CodeBadUserInput {
+		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k1", ada)}); r.Code(t) != errcode.BadUserInput {
 			t.Errorf("expired key: %s, want a new create, refused because the email is taken", r.Raw)
 		}
 
@@ -167,7 +167,7 @@ func TestIdempotentCreates(t *testing.T) {
 		var d4 struct{ CreateUser user }
 		e.post(graphqltest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}).Decode(t, &d4)
 		e.post(graphqltest.Request{Query: `mutation($id: ID!) { deleteUser(id: $id) }`, Variables: map[string]any{"id": d4.CreateUser.ID}}).Decode(t, &struct{}{})
-		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}); r.Code(t) != subgraph.CodeNotFound {
+		if r := e.post(graphqltest.Request{Query: createUser, Variables: keyed("k2", map[string]any{"name": "D", "email": "d@example.com"})}); r.Code(t) != errcode.NotFound {
 			t.Errorf("replay of a deleted user's create: %s, want NOT_FOUND", r.Raw)
 		}
 	})
@@ -240,11 +240,11 @@ func TestVersions(t *testing.T) {
 		}
 		before := e.redis.Dump(t)
 		for _, expected := range []int{1, 2, 4} {
-			if r := update(map[string]any{"name": "X", "expectedVersion": expected}); r.Code(t) != subgraph.CodeConflict {
+			if r := update(map[string]any{"name": "X", "expectedVersion": expected}); r.Code(t) != errcode.Conflict {
 				t.Errorf("update expecting version %d of a user at 3: %s, want CONFLICT", expected, r.Raw)
 			}
 		}
-		if r := update(map[string]any{"name": "X", "expectedVersion": 0}); r.Code(t) != subgraph.CodeBadUserInput {
+		if r := update(map[string]any{"name": "X", "expectedVersion": 0}); r.Code(t) != errcode.BadUserInput {
 			t.Errorf("expectedVersion 0: %s, want BAD_USER_INPUT", r.Raw)
 		}
 		if d := subgraphtest.Diff(before, e.redis.Dump(t)); len(d) > 0 {
@@ -290,7 +290,7 @@ func TestConcurrentUpdatesConflict(t *testing.T) {
 				switch c {
 				case "":
 					ok++
-				case subgraph.CodeConflict:
+				case errcode.Conflict:
 					conflict++
 				}
 			}
@@ -325,7 +325,7 @@ func TestDeleteAppendsAnEvent(t *testing.T) {
 		if r := del(u.ID); r.Code(t) != "" {
 			t.Fatal(r.Raw)
 		}
-		if r := del(u.ID); r.Code(t) != subgraph.CodeNotFound {
+		if r := del(u.ID); r.Code(t) != errcode.NotFound {
 			t.Errorf("second delete: %s, want NOT_FOUND", r.Raw)
 		}
 		entries, err := e.redis.Client.XRange(ctx, stream, "-", "+").Result()

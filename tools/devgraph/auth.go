@@ -50,7 +50,9 @@ func newDevAuth(ctx context.Context) (d *devAuth, close func(), err error) {
 		close()
 		return nil, nil, err
 	}
-	v, err := auth.New(ctx, auth.Config{JWKSFile: file, Issuer: devIssuer, Audience: devAudience})
+	cfg := auth.DefaultConfig()
+	cfg.JWKSFile, cfg.Issuer, cfg.Audience = file, devIssuer, devAudience
+	v, err := auth.New(ctx, cfg)
 	if err != nil {
 		close()
 		return nil, nil, err

@@ -24,7 +24,6 @@ import (
 	"syscall"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/internal/wholegraph"
@@ -43,27 +42,34 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("devgraph", flag.ContinueOnError)
-	addr := fs.String("listen-addr", "127.0.0.1:4000", "address of the gateway")
+	// Of the settings every service shares, the gateway's address and the log level
+	// apply; logs are text, for a terminal.
+	shared := serve.DefaultFlags(gateway.DefaultPort)
+	shared.LogLevel, shared.LogFormat = "warn", "text"
+	shared.RegisterListen(fs)
+	shared.RegisterLogLevel(fs)
 	// Each subgraph of the table: -NAME-addr, on its port, and -NAME-redis-url.
 	subgraphs := schema.Subgraphs()
 	addrs, redisURLs := map[string]*string{}, map[string]*string{}
 	for _, s := range subgraphs {
-		addrs[s.Name] = fs.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), "address of the "+s.Name+" subgraph")
+		addrs[s.Name] = fs.String(s.Name+"-addr", serve.DefaultAddr(s.Port), "address of the "+s.Name+" subgraph")
 		redisURLs[s.Name] = fs.String(s.Name+"-redis-url", "", "Redis of the "+s.Name+" subgraph; empty: embedded in-memory")
 	}
 	seed := fs.Bool("seed", true, "create demo users and products when the users store is empty")
 	federation := fs.Bool("federation", false, "serve the graph in federation mode: the gateway plans over the subgraphs' composed supergraph (schema/supergraph.graphql) instead of stitching their SDL")
 	withAuth := fs.Bool("auth", true, "verify bearer tokens in every service against a development key, and print tokens; false: authentication off")
-	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	logger, err := serve.NewLogger(stdout, *logLevel, "text")
+	if err := shared.Validate(); err != nil {
+		return err
+	}
+	logger, err := shared.Logger(stdout)
 	if err != nil {
 		return err
 	}
 
-	listen := map[string]string{wholegraph.GatewayName: *addr}
+	listen := map[string]string{wholegraph.GatewayName: shared.ListenAddr}
 	for name, a := range addrs {
 		listen[name] = *a
 	}
@@ -78,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer closeAuth()
 		dev, verifier = d, d.verifier
 	} else {
-		logger.Warn("authentication is off (-auth=false): tokens are ignored and anyone may write anything")
+		serve.WarnAuthOff(logger, "-auth")
 	}
 
 	var closers []func()
@@ -96,37 +102,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		adminToken = dev.adminToken()
 	}
 	var adaToken string
-	fc := front.DefaultConfig()
-	fc.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
-	graph, err := wholegraph.Start(ctx, wholegraph.Config{
-		Listen: func(name string) (net.Listener, error) { return net.Listen("tcp", listen[name]) },
-		Store: func(name string) (wholegraph.Store, error) {
-			rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[name], 0)
-			if err != nil {
-				return wholegraph.Store{}, err
+	cfg := wholegraph.DefaultConfig()
+	cfg.Listen = func(name string) (net.Listener, error) { return net.Listen("tcp", listen[name]) }
+	cfg.Store = func(name string) (wholegraph.Store, error) {
+		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[name], subgraph.DefaultRedisTimeout)
+		if err != nil {
+			return wholegraph.Store{}, err
+		}
+		closers = append(closers, closeRedis)
+		return wholegraph.Store{Client: rdb}, nil
+	}
+	cfg.EventsConsumer, cfg.Verifier, cfg.Logger, cfg.Federation = "devgraph", verifier, logger, *federation
+	cfg.Gateway.Front.ExposeQueryPlan = true // a development graph: X-Include-Query-Plan: true shows the plan
+	cfg.BeforeGateway = func(ctx context.Context, g *wholegraph.Graph, gc *gateway.Config) error {
+		if *seed {
+			var err error
+			if ada, err = seedDemo(ctx, g.URLs(), adminToken, logger); err != nil {
+				return fmt.Errorf("seed: %w", err)
 			}
-			closers = append(closers, closeRedis)
-			return wholegraph.Store{Client: rdb}, nil
-		},
-		EventsConsumer: "devgraph",
-		Verifier:       verifier,
-		Logger:         logger,
-		Federation:     *federation,
-		Gateway:        gateway.Config{Front: &fc},
-		BeforeGateway: func(ctx context.Context, g *wholegraph.Graph, _ *gateway.Config) error {
-			if *seed {
-				var err error
-				if ada, err = seedDemo(ctx, g.URLs(), adminToken, logger); err != nil {
-					return fmt.Errorf("seed: %w", err)
-				}
-			}
-			if dev != nil && ada != "" {
-				adaToken = dev.token(ada)
-				fc.PlaygroundHeaders = playgroundHeaders(adaToken)
-			}
-			return nil
-		},
-	})
+		}
+		if dev != nil && ada != "" {
+			adaToken = dev.token(ada)
+			gc.Front.PlaygroundHeaders = playgroundHeaders(adaToken)
+		}
+		return nil
+	}
+	graph, err := wholegraph.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func parseSubgraphs(args []string, env map[string]string) ([]gateway.Subgraph, e
 	fs.SetOutput(io.Discard)
 	var l subgraphFlags
 	l.register(fs)
-	var cfg gateway.Config
+	cfg := gateway.DefaultConfig()
 	cfg.RegisterFlags(fs) // -subgraph-timeout, whose name both others start
 	if err := serve.ParseFlags(fs, args, func(k string) string { return env[k] }); err != nil {
 		return nil, err

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/fedgraph/fedgraph/gateway"
-	"github.com/fedgraph/fedgraph/gateway/front"
-	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/internal/tracing"
@@ -36,37 +34,35 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
-	addr := fs.String("listen-addr", serve.DefaultAddr(4000), "address to serve on; 0.0.0.0:PORT for every interface")
+	shared := serve.DefaultFlags(gateway.DefaultPort)
 	var subgraphs subgraphFlags
 	subgraphs.register(fs)
 	supergraphPath := fs.String("supergraph", "", "an Apollo Federation supergraph SDL file to serve in federation mode (watched, reloaded on change); -subgraph NAME=URL then overrides a subgraph's URL")
-	var cfg gateway.Config
+	cfg := gateway.DefaultConfig()
 	cfg.RegisterFlags(fs)
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "json", "json or text")
-	debugAddr := fs.String("debug-addr", "", "address of a separate listener for /debug/pprof/; empty: none")
-	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener for Prometheus /metrics; empty: none")
-	frontCfg := front.DefaultConfig()
-	frontCfg.RegisterFlags(fs)
-	var authCfg auth.Config
-	authCfg.RegisterFlags(fs)
+	shared.RegisterFlags(fs)
+	cfg.Front.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
 	var err error
 	cfg.Supergraph = *supergraphPath
-	cfg.Subgraphs, err = subgraphs.list(fs, cfg.Supergraph != "")
-	if err == nil {
+	if cfg.Subgraphs, err = subgraphs.list(fs, cfg.Supergraph != ""); err != nil {
+		// The list's error says what is wrong with it; every other setting is judged too.
+		rest := cfg
+		rest.Subgraphs, rest.Supergraph = nil, "(any)"
+		err = errors.Join(err, rest.Validate())
+	} else {
 		err = cfg.Validate()
 	}
-	if err := errors.Join(err, frontCfg.Validate()); err != nil {
+	if err := errors.Join(err, shared.Validate()); err != nil {
 		return err
 	}
-	logger, err := serve.NewLogger(stdout, *logLevel, *logFormat)
+	logger, err := shared.Logger(stdout)
 	if err != nil {
 		return err
 	}
-	cfg.Front, cfg.Logger = &frontCfg, logger
+	cfg.Logger = logger
 	tr, err := tracing.Setup(ctx, "gateway", getenv)
 	if err != nil {
 		return err
@@ -77,27 +73,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_ = tr.Shutdown(sctx)
 	}()
 	cfg.Tracer = tr.Provider
-	if cfg.Verifier, err = auth.New(ctx, authCfg); err != nil {
+	if cfg.Verifier, err = shared.Verifier(ctx, logger); err != nil {
 		return err
-	}
-	if cfg.Verifier == nil {
-		logger.Warn("no JWKS_URL or JWKS_FILE: authentication is off; tokens are ignored and every caller is anonymous")
 	}
 	reg := metrics.NewRegistry()
-	if *metricsAddr != "" {
+	if shared.MetricsAddr != "" {
 		cfg.Metrics = reg
 	}
-	if err := serve.Debug(ctx, *debugAddr, logger, stdout); err != nil {
+	if err := serve.Debug(ctx, shared.DebugAddr, logger, stdout); err != nil {
 		return err
 	}
-	if err := metrics.Serve(ctx, *metricsAddr, reg, logger, stdout); err != nil {
+	if err := metrics.Serve(ctx, shared.MetricsAddr, reg, logger, stdout); err != nil {
 		return err
 	}
 	// The listener is bound, and served, before the gateway waits for the subgraphs'
 	// schemas: a restart while a subgraph is down refuses no connection. Requests that
 	// come meanwhile wait for the gateway (at most -startup-timeout, 1s by default);
 	// /healthz answers at once.
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", shared.ListenAddr)
 	if err != nil {
 		return err
 	}
@@ -106,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopServing()
 	st := &starting{ready: make(chan struct{})}
 	served := make(chan error, 1)
-	go func() { served <- serve.Run(sctx, frontCfg.HTTPServer(st), ln, logger) }()
+	go func() { served <- serve.Run(sctx, cfg.Front.HTTPServer(st), ln, logger) }()
 	gw, h, err := newGateway(ctx, cfg)
 	if err != nil {
 		st.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

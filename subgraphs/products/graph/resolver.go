@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/fedgraph/fedgraph/internal/errcode"
 	"github.com/fedgraph/fedgraph/internal/serve"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/relay"
@@ -530,7 +531,7 @@ func (r *subscriptionResolver) ProductCreated(ctx context.Context, ownerID *stri
 	}
 	if n := r.subscriptions.Add(1); r.MaxSubscriptions > 0 && n > int64(r.MaxSubscriptions) {
 		r.subscriptions.Add(-1)
-		return nil, &subgraph.Error{Code: subgraph.CodeSubscriptionLimitExceeded,
+		return nil, &subgraph.Error{Code: errcode.SubscriptionLimitExceeded,
 			Message: "the products subgraph serves as many subscriptions as it may: retry later"}
 	}
 	// The stream ends with the subscriber, or when the server begins to shut down.

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fedgraph/fedgraph/internal/serve"
-	"github.com/fedgraph/fedgraph/subgraphs/events"
 	"github.com/fedgraph/fedgraph/subgraphs/products"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
 )
@@ -31,31 +30,25 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("products", flag.ContinueOnError)
-	var f subgraph.Flags
-	f.Register(fs, serve.DefaultAddr(4002))
-	usersURL := fs.String("users-url", "http://localhost:4001/graphql", "GraphQL URL of the users subgraph, asked whether an owner exists")
+	f := subgraph.DefaultFlags("products")
+	f.RegisterFlags(fs)
+	cfg := products.DefaultConfig()
+	cfg.RegisterFlags(fs)
+	usersURL := fs.String("users-url", subgraph.DefaultURL("users"), "GraphQL URL of the users subgraph, asked whether an owner exists")
 	usersTimeout := fs.Duration("users-timeout", products.UsersTimeout, "bound on one call to the users subgraph")
-	maxSubs := fs.Int("max-subscriptions", products.DefaultMaxSubscriptions, "productCreated streams served at once (SUBSCRIPTION_LIMIT_EXCEEDED past it)")
-	tombstoneTTL := fs.Duration("owner-tombstone-ttl", products.DefaultOwnerTombstoneTTL, "how long a deleted owner is remembered, refusing new products for them")
 	eventsURL := fs.String("events-redis-url", "", "Redis URL of the users subgraph, read for its events stream only; required unless -events=off")
 	eventsMode := fs.String("events", eventsOn, "on: consume the users subgraph's user.deleted events from -events-redis-url; off: run without, and the products of deleted users stay")
-	var ev products.EventsConfig
-	fs.StringVar(&ev.Stream, "events-stream", events.UsersStream, "the users subgraph's events stream: its key prefix followed by "+events.UsersStream)
-	fs.StringVar(&ev.Group, "events-group", products.DefaultEventsGroup, "consumer group every products replica shares")
-	fs.StringVar(&ev.Consumer, "events-consumer", "", "this replica's name in the consumer group; empty: the host name")
-	fs.Int64Var(&ev.MaxDeliveries, "events-max-deliveries", events.DefaultMaxDeliveries, "deliveries of a failing event before it goes to the dead-letter stream")
-	fs.DurationVar(&ev.RetryAfter, "events-retry-after", events.DefaultRetryAfter, "how long a failed event waits before it is handled again")
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if err := checkEvents(*eventsMode, *eventsURL); err != nil {
+	if err := errors.Join(f.Validate(), cfg.Validate(), checkEvents(*eventsMode, *eventsURL)); err != nil {
 		return err
 	}
 	owners, err := products.NewUsersClientTimeout(*usersURL, *usersTimeout)
 	if err != nil {
 		return err
 	}
-	logger, rdb, closeRedis, err := f.Open(stdout)
+	logger, rdb, closeRedis, err := f.Open(stdout, cfg.CursorSecret)
 	if err != nil {
 		return err
 	}
@@ -66,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("events redis: %w", err)
 		}
 		defer closeEvents()
-		ev.Redis = erdb
+		cfg.Events.Redis = erdb
 	} else {
 		logger.Warn("EVENTS=off: user.deleted events are not consumed; products of deleted users stay")
 	}
@@ -79,12 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	svc, err := products.NewService(products.Config{
-		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, Owners: owners,
-		IdempotencyTTL: f.IdempotencyTTL, OwnerTombstoneTTL: *tombstoneTTL, Events: ev, Limits: f.Limits, Logger: logger,
-		Tracer: tp, Metrics: f.Metrics(), Verifier: verifier,
-		MaxSubscriptions: *maxSubs,
-	})
+	cfg.Redis, cfg.Owners, cfg.Logger, cfg.Tracer, cfg.Metrics, cfg.Verifier = rdb, owners, logger, tp, f.Metrics(), verifier
+	svc, err := products.NewService(cfg)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,11 @@ func TestEventsSource(t *testing.T) {
 		{"EVENTS=off", nil, map[string]string{"EVENTS": "off"}, nil},
 		{"-events=off and a source", []string{"-events=off", "-events-redis-url", "redis://" + users.Addr()}, nil, []string{"both set"}},
 		{"-events=maybe", []string{"-events=maybe", "-events-redis-url", "redis://" + users.Addr()}, nil, []string{"-events must be on or off"}},
+		// Zero is a setting, not a default: no bound on subscriptions, and a TTL that is
+		// refused, with the other bad settings, before anything starts.
+		{"-max-subscriptions 0", []string{"-events=off", "-max-subscriptions", "0"}, nil, nil},
+		{"zero TTLs", []string{"-events=off", "-idempotency-ttl", "0", "-owner-tombstone-ttl", "0", "-redis-timeout", "0"}, nil,
+			[]string{"idempotency-ttl must be positive", "owner-tombstone-ttl must be positive", "redis-timeout must be positive"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,13 +27,17 @@ func main() {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
-	var f subgraph.Flags
-	f.Register(fs, serve.DefaultAddr(4001))
-	eventsMaxLen := fs.Int64("events-max-len", users.DefaultEventsMaxLen, "approximate bound on the events stream (user.deleted)")
+	f := subgraph.DefaultFlags("users")
+	f.RegisterFlags(fs)
+	cfg := users.DefaultConfig()
+	cfg.RegisterFlags(fs)
 	if err := serve.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	logger, rdb, closeRedis, err := f.Open(stdout)
+	if err := errors.Join(f.Validate(), cfg.Validate()); err != nil {
+		return err
+	}
+	logger, rdb, closeRedis, err := f.Open(stdout, cfg.CursorSecret)
 	if err != nil {
 		return err
 	}
@@ -46,11 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	h, err := users.New(users.Config{
-		Redis: rdb, KeyPrefix: f.KeyPrefix, CursorSecret: f.CursorSecret, IdempotencyTTL: f.IdempotencyTTL,
-		EventsMaxLen: *eventsMaxLen, Limits: f.Limits, Logger: logger, Tracer: tp, Metrics: f.Metrics(),
-		Verifier: verifier,
-	})
+	cfg.Redis, cfg.Logger, cfg.Tracer, cfg.Metrics, cfg.Verifier = rdb, logger, tp, f.Metrics(), verifier
+	h, err := users.New(cfg)
 	if err != nil {
 		return err
 	}
