@@ -196,7 +196,7 @@ func buildBinaries(dir string) (root string, bins map[string]*binary, err error)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		return "", nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	bins = map[string]*binary{}
 	for _, c := range cmds {
@@ -310,11 +310,11 @@ func (b *binary) checkEnv(env map[string]*string) error {
 			continue
 		}
 		if err := parseAs(f.kind, *v); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: -%s takes a %s: %v", name, *v, f.name, f.kind, err))
+			errs = append(errs, fmt.Errorf("%s=%q: -%s takes a %s: %w", name, *v, f.name, f.kind, err))
 		}
 		if b.name == "gateway" && name == subgraphsEnv {
 			if _, err := gateway.ParseSubgraphs(*v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", name, *v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, *v, err))
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,7 +42,7 @@ func (m *subgraphMetrics) record(a *answer, err error, d time.Duration) {
 	}
 	m.duration.Observe(d.Seconds())
 	switch {
-	case err == errBreakerOpen:
+	case errors.Is(err, errBreakerOpen):
 		m.open.Inc()
 	case err != nil:
 		m.unavailable.Inc()

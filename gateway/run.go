@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -873,7 +874,7 @@ func (r *run) fail(s *step, path ast.Path, err error) {
 		Path:       path,
 		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": s.sg.Name},
 	}
-	if err == errTooLarge {
+	if errors.Is(err, errTooLarge) {
 		e.Message = fmt.Sprintf("subgraph %s answered more than %d bytes", s.sg.Name, s.sg.maxResponse)
 		e.Extensions["code"] = errcode.SubgraphResponseTooLarge
 	}

@@ -239,7 +239,7 @@ func (h *handler) guard(next http.Handler) http.Handler {
 			if v == nil {
 				return
 			}
-			if v == http.ErrAbortHandler {
+			if v == http.ErrAbortHandler { //nolint:errorlint // a recovered panic value, never wrapped
 				panic(v)
 			}
 			h.logger.Error("front: panic serving request",

@@ -129,7 +129,7 @@ func TestHandlingAnEventTwiceIsHarmless(t *testing.T) {
 			subgraphtest.Eventually(t, "handle both", func() error {
 				info, err := p.usersRedis.Client.XInfoGroups(context.Background(), p.cfg.Events.Stream).Result()
 				if err != nil || len(info) != 1 || info[0].LastDeliveredID != last {
-					return fmt.Errorf("groups %+v, %v; want the last delivered %s", info, err, last)
+					return fmt.Errorf("groups %+v, %w; want the last delivered %s", info, err, last)
 				}
 				if n := p.pending(); n != 0 {
 					return fmt.Errorf("%d pending", n)

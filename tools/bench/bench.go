@@ -342,7 +342,7 @@ func (b *bench) sample(gw *proc) (sample, error) {
 	for role, p := range roles {
 		select {
 		case <-p.done:
-			errs = append(errs, fmt.Errorf("%s exited: %v\n%s", p.name, p.err, p.output()))
+			errs = append(errs, fmt.Errorf("%s exited: %w\n%s", p.name, p.err, p.output()))
 			continue
 		default:
 		}

@@ -102,7 +102,7 @@ func composeSupergraph(ctx context.Context, env []string, web, out string, subgr
 	stdout, err := cmd.Output()
 	var rep composition
 	if jerr := json.Unmarshal(stdout, &rep); jerr != nil || err != nil {
-		return 0, fmt.Errorf("compose the supergraph: %v\n%s", errors.Join(err, jerr), lastLines(stderr.Bytes(), 20))
+		return 0, fmt.Errorf("compose the supergraph: %w\n%s", errors.Join(err, jerr), lastLines(stderr.Bytes(), 20))
 	}
 	return len(rep.Hints), nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -65,7 +66,7 @@ func fieldsOf(set ast.SelectionSet) []selection {
 func inSelectionOrder(data json.RawMessage, sel []selection) (bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	ok, err := walkOrdered(dec, sel)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	return ok, err

@@ -125,7 +125,7 @@ func start(ctx context.Context, env []string, name, path string, want []string, 
 				p.url = a.url
 			}
 		case <-p.done:
-			return nil, fmt.Errorf("%s exited before serving: %v\n%s", name, p.err, p.output())
+			return nil, fmt.Errorf("%s exited before serving: %w\n%s", name, p.err, p.output())
 		case <-timer.C:
 			p.stop()
 			return nil, fmt.Errorf("%s printed no address within %s\n%s", name, startTimeout, p.output())

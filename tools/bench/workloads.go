@@ -69,7 +69,7 @@ func seed(ctx context.Context, c *client, usersURL, productsURL string) (*graph,
 			check: decodeInto(&got),
 		})
 		if err != nil || got.CreateUser.ID == "" {
-			return nil, fmt.Errorf("seed: create user %d: %v", i, errors.Join(err, errors.New("no id")))
+			return nil, fmt.Errorf("seed: create user %d: %w", i, errors.Join(err, errors.New("no id")))
 		}
 		u.id = got.CreateUser.ID
 		g.users = append(g.users, u)
@@ -87,7 +87,7 @@ func seed(ctx context.Context, c *client, usersURL, productsURL string) (*graph,
 			check: decodeInto(&got),
 		})
 		if err != nil || got.CreateProduct.ID == "" {
-			return nil, fmt.Errorf("seed: create product %d: %v", i, errors.Join(err, errors.New("no id")))
+			return nil, fmt.Errorf("seed: create product %d: %w", i, errors.Join(err, errors.New("no id")))
 		}
 		id := got.CreateProduct.ID
 		g.products = append(g.products, seedProduct{id: id, owner: owner})
