@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -188,16 +189,28 @@ func TestSubscriptionsPerClient(t *testing.T) {
 	type transport = func(*subClient, *testing.T, string) subscription
 	sse, ws := (*subClient).subscribeSSE, (*subClient).subscribeWS
 
+	// Each subtest's clients are new ones (their own addresses and subjects): the server
+	// releases a previous subtest's subscriptions when it sees them end, which may be
+	// after the next subtest starts.
+	run := 0
 	for _, tc := range []struct {
 		name string
-		a, b func(t *testing.T) *subClient
+		a, b func(t *testing.T, run int) *subClient
 	}{
 		{"anonymous, by address",
-			func(t *testing.T) *subClient { return newSubClient(t, "A", "127.0.0.1", "") },
-			func(t *testing.T) *subClient { return newSubClient(t, "B", "127.0.0.2", "") }},
+			func(t *testing.T, run int) *subClient {
+				return newSubClient(t, "A", fmt.Sprintf("127.0.%d.1", run), "")
+			},
+			func(t *testing.T, run int) *subClient {
+				return newSubClient(t, "B", fmt.Sprintf("127.0.%d.2", run), "")
+			}},
 		{"authenticated, by subject from one address",
-			func(t *testing.T) *subClient { return newSubClient(t, "A", "127.0.0.1", token("User:alice")) },
-			func(t *testing.T) *subClient { return newSubClient(t, "B", "127.0.0.1", token("User:bob")) }},
+			func(t *testing.T, run int) *subClient {
+				return newSubClient(t, "A", "127.0.0.1", token(fmt.Sprintf("User:alice-%d", run)))
+			},
+			func(t *testing.T, run int) *subClient {
+				return newSubClient(t, "B", "127.0.0.1", token(fmt.Sprintf("User:bob-%d", run)))
+			}},
 	} {
 		for _, tr := range []struct {
 			name       string
@@ -208,8 +221,9 @@ func TestSubscriptionsPerClient(t *testing.T) {
 			{"SSE then WebSocket", sse, ws},
 			{"WebSocket then SSE", ws, sse},
 		} {
+			run++
 			t.Run(tc.name+"/"+tr.name, func(t *testing.T) {
-				a, b := tc.a(t), tc.b(t)
+				a, b := tc.a(t, run), tc.b(t, run)
 				var held []subscription
 				for range 2 {
 					s := tr.hold(a, t, srv.URL)
