@@ -33,7 +33,7 @@ func Debug(ctx context.Context, addr string, logger *slog.Logger, stdout io.Writ
 // "NAME on http://ADDR/PATH…" once the listener is bound, the line benchmarks and
 // tests read the address from, and logs a server that stops by itself.
 func Aside(ctx context.Context, name, addr, path string, h http.Handler, logger *slog.Logger, stdout io.Writer) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("%s listener: %w", name, err)
 	}

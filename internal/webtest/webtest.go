@@ -73,7 +73,7 @@ func install(t testing.TB, dir, target string, pkgs ...string) {
 		t.Fatalf("%s/node_modules is missing and npm is not installed: run `%s`", name, target)
 	}
 	t.Logf("installing %s's packages: npm ci --prefix %s", name, dir)
-	cmd := exec.Command(npm, "ci", "--prefix", dir, "--no-audit", "--no-fund")
+	cmd := exec.CommandContext(t.Context(), npm, "ci", "--prefix", dir, "--no-audit", "--no-fund")
 	cmd.Env = append(os.Environ(), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm ci --prefix %s failed: %v\n%s", name, err, Tail(out, 2000))
@@ -102,7 +102,7 @@ func PlaygroundDir(t testing.TB, node string) string {
 	pkg := PlaygroundPackage(t)
 	install(t, pkg, "make web", "graphiql", "react", "react-dom")
 	dir := t.TempDir()
-	out, err := exec.Command(node, filepath.Join(pkg, "build.mjs"), dir).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), node, filepath.Join(pkg, "build.mjs"), dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("build playground assets: %v\n%s", err, out)
 	}

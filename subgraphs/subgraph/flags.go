@@ -100,7 +100,7 @@ func (f *Flags) Serve(ctx context.Context, name string, h http.Handler, logger *
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", f.ListenAddr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", f.ListenAddr)
 	if err != nil {
 		return err
 	}

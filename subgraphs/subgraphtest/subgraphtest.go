@@ -7,6 +7,7 @@
 package subgraphtest
 
 import (
+	"context"
 	"io"
 	"net"
 	"sync"
@@ -24,7 +25,7 @@ import (
 // nor closes them, as a frozen process does; it stops when the test ends.
 func Silent(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ type Proxy struct {
 // NewProxy starts a proxy to target (host:port), closed when the test ends.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func (p *Proxy) Resume() {
 		close(p.thawed)
 	}
 	if p.stopped {
-		ln, err := net.Listen("tcp", p.addr)
+		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", p.addr)
 		if err != nil {
 			p.t.Fatalf("proxy: listen again on %s: %v", p.addr, err)
 		}
@@ -150,7 +151,7 @@ func (p *Proxy) accept(ln net.Listener) {
 }
 
 func (p *Proxy) serve(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
+	up, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", p.target)
 	if err != nil {
 		c.Close()
 		return

@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	var adaToken string
 	cfg := wholegraph.DefaultConfig()
-	cfg.Listen = func(name string) (net.Listener, error) { return net.Listen("tcp", listen[name]) }
+	cfg.Listen = func(name string) (net.Listener, error) { return (&net.ListenConfig{}).Listen(ctx, "tcp", listen[name]) }
 	cfg.Store = func(name string) (wholegraph.Store, error) {
 		rdb, closeRedis, err := subgraph.OpenRedis(*redisURLs[name], subgraph.DefaultRedisTimeout)
 		if err != nil {

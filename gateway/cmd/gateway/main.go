@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// schemas: a restart while a subgraph is down refuses no connection. Requests that
 	// come meanwhile wait for the gateway (at most -startup-timeout, 1s by default);
 	// /healthz answers at once.
-	ln, err := net.Listen("tcp", shared.ListenAddr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", shared.ListenAddr)
 	if err != nil {
 		return err
 	}

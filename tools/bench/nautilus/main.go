@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, _ func(string) string, stdout io.Wr
 	if err != nil {
 		return fmt.Errorf("merge subgraph schemas: %w", err)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
 	if err != nil {
 		return err
 	}
