@@ -78,7 +78,9 @@ type Config struct {
 // DefaultConfig returns the configuration with every documented default, and no Store.
 func DefaultConfig() Config {
 	return Config{
-		Listen:       func(string) (net.Listener, error) { return (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0") },
+		Listen: func(string) (net.Listener, error) {
+			return (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		},
 		CursorSecret: func(string) string { return subgraph.DevCursorSecret },
 		Gateway:      gateway.DefaultConfig(),
 	}
