@@ -185,14 +185,7 @@ func authorizationDirectives(t *testing.T, federation bool) {
 			t.Fatal(err)
 		}
 	}
-	gw, err := gateway.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
-	h, _ := gw.Handler()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	_, url := serveGateway(t, ctx, cfg)
 	token := func(scopes ...string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + iss.Token(issuer.Claims{Subject: "User:1", Scopes: scopes})}
 	}
@@ -226,7 +219,7 @@ func authorizationDirectives(t *testing.T, federation bool) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake.take()
-			exact(t, postHeaders(t, srv.URL+"/graphql", tt.query, tt.header), tt.data, tt.errs)
+			exact(t, postHeaders(t, url, tt.query, tt.header), tt.data, tt.errs)
 			for _, q := range fake.take() {
 				if tt.unsent != "" && strings.Contains(q, tt.unsent) {
 					t.Errorf("the subgraph was asked for %s: %s", tt.unsent, q)

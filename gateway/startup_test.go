@@ -30,6 +30,13 @@ func startOn(t *testing.T, g *graph, opts ...option) (*gateway.Gateway, string) 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	return serveGateway(t, ctx, cfg)
+}
+
+// serveGateway starts a gateway on cfg, serves it on a loopback server until t ends, and
+// returns it and its GraphQL URL.
+func serveGateway(t testing.TB, ctx context.Context, cfg gateway.Config) (*gateway.Gateway, string) {
+	t.Helper()
 	gw, err := gateway.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

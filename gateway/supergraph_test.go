@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,18 +85,8 @@ func federated(t *testing.T, file string, poll time.Duration, log *syncLog) (end
 		{Name: "users", URL: users.url()},
 		{Name: "products", URL: products.url()},
 	}
-	gw, err := gateway.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gw.Close)
-	h, err := gw.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/graphql", users, products
+	_, url := serveGateway(t, ctx, cfg)
+	return url, users, products
 }
 
 // TestSupergraphStartsWithoutSubgraphs checks that a gateway given a supergraph asks no

@@ -38,6 +38,12 @@ func authFront(t testing.TB, exec front.Executor) (*issuer.Issuer, *httptest.Ser
 // authFrontWith is authFront with the front configured as cfg.
 func authFrontWith(t testing.TB, cfg front.Config, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
 	t.Helper()
+	return authFrontOn(t, cfg, testSchema(t), exec)
+}
+
+// authFrontOn is authFrontWith over schema.
+func authFrontOn(t testing.TB, cfg front.Config, schema *ast.Schema, exec front.Executor) (*issuer.Issuer, *httptest.Server) {
+	t.Helper()
 	iss, err := issuer.New("https://issuer.test", "fedgraph")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,6 @@ func authFrontWith(t testing.TB, cfg front.Config, exec front.Executor) (*issuer
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := testSchema(t)
 	h, err := front.New(cfg, func() *ast.Schema { return schema }, exec, testLogger(t), front.WithVerifier(v))
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
-	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/auth/issuer"
 	"github.com/fedgraph/fedgraph/internal/errcode"
 )
@@ -37,31 +36,11 @@ func (tickingExecutor) Subscribe(ctx context.Context, _ *front.Operation, next f
 // issuer, on 127.0.0.1.
 func limitFront(t *testing.T, cfg front.Config) (*issuer.Issuer, *httptest.Server) {
 	t.Helper()
-	iss, err := issuer.New("https://issuer.test", "fedgraph")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := httptest.NewServer(iss.Handler())
-	t.Cleanup(jwks.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	acfg := auth.DefaultConfig()
-	acfg.JWKSURL, acfg.Issuer, acfg.Audience, acfg.UnknownKeyRefresh = jwks.URL, iss.Issuer, iss.Audience, time.Millisecond
-	v, err := auth.New(ctx, acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "merged", Input: mergedSDL + "type Subscription { tick: Int! }"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := front.New(cfg, func() *ast.Schema { return schema }, tickingExecutor{newStaticExecutor(t)}, testLogger(t), front.WithVerifier(v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return iss, srv
+	return authFrontOn(t, cfg, schema, tickingExecutor{newStaticExecutor(t)})
 }
 
 // subClient is one client of the front: a source address and, when token is set, a

@@ -13,11 +13,11 @@ import (
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 )
 
-// TestWriteRules checks, over real HTTP with authentication on, who may write products:
-// a user creates, updates and deletes only products they own, an admin anyone's, an
-// anonymous caller nothing. Every refusal leaves the store as it was, and a refused
-// create does not even ask the users subgraph about the owner. Reads stay anonymous.
-func TestWriteRules(t *testing.T) {
+// serveAuthenticated serves products with authentication on, over real HTTP, with a
+// fake users subgraph that knows only the owners added to it; it returns the issuer of
+// accepted tokens, the products Redis and the GraphQL URL.
+func serveAuthenticated(t *testing.T) (subgraphtest.Auth, redistest.Redis, *fakeOwners, string) {
+	t.Helper()
 	a := subgraphtest.NewAuth(t)
 	r := redistest.New(t)
 	owners := &fakeOwners{users: map[string]bool{}}
@@ -29,7 +29,15 @@ func TestWriteRules(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	url := srv.URL + "/graphql"
+	return a, r, owners, srv.URL + "/graphql"
+}
+
+// TestWriteRules checks, over real HTTP with authentication on, who may write products:
+// a user creates, updates and deletes only products they own, an admin anyone's, an
+// anonymous caller nothing. Every refusal leaves the store as it was, and a refused
+// create does not even ask the users subgraph about the owner. Reads stay anonymous.
+func TestWriteRules(t *testing.T) {
+	a, r, owners, url := serveAuthenticated(t)
 
 	ada, bob := relay.NewID("User"), relay.NewID("User")
 	owners.add(ada)
@@ -130,17 +138,7 @@ func TestWriteRules(t *testing.T) {
 // nor is refused), while Ada reusing her key still replays her create with the same
 // input and is refused IDEMPOTENCY_KEY_REUSED with other input.
 func TestIdempotencyKeysPerCaller(t *testing.T) {
-	a := subgraphtest.NewAuth(t)
-	r := redistest.New(t)
-	owners := &fakeOwners{users: map[string]bool{}}
-	cfg := config(r.Client, r.Prefix, owners)
-	cfg.Verifier = a.Verifier
-	s, err := NewService(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	a, _, owners, url := serveAuthenticated(t)
 	ada, bob := relay.NewID("User"), relay.NewID("User")
 	owners.add(ada)
 	owners.add(bob)
@@ -159,7 +157,7 @@ func TestIdempotencyKeysPerCaller(t *testing.T) {
 				} else {
 					h.Set(subgraph.IdempotencyHeader, key)
 				}
-				return graphqltest.Post(t, srv.URL+"/graphql", graphqltest.Request{Query: keyed, Variables: map[string]any{"in": in}, Header: h})
+				return graphqltest.Post(t, url, graphqltest.Request{Query: keyed, Variables: map[string]any{"in": in}, Header: h})
 			}
 			id := func(r graphqltest.Response) string {
 				t.Helper()
