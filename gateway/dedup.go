@@ -3,11 +3,11 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
-	"strings"
+	"strconv"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -58,26 +58,34 @@ func (o *operations) execute(ctx context.Context, op *front.Operation, run func(
 func notShared(name string) bool { return name == "Traceparent" || name == "Tracestate" }
 
 // operationKey is op's identity for sharing; false when its variables cannot be written
-// as JSON (never, for coerced variables), which is then not shared.
+// as JSON (never, for coerced variables), which is then not shared. Each part is written
+// with its length first, so that no two operations write the same key.
 func operationKey(op *front.Operation) (string, bool) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%p\x00%t\x00%d:%s\x00%d:%s\x00", op.Schema, op.IncludePlan, len(op.OperationName), op.OperationName, len(op.Query), op.Query)
+	b := make([]byte, 0, 64+len(op.Query)+len(op.OperationName))
+	b = strconv.AppendUint(b, uint64(uintptr(unsafe.Pointer(op.Schema))), 16)
+	b = strconv.AppendBool(append(b, 0), op.IncludePlan)
+	b = appendPart(append(b, 0), op.OperationName)
+	b = appendPart(b, op.Query)
 	if len(op.Variables) > 0 {
 		// encoding/json writes a map's keys in order: one text per set of values.
 		vars, err := json.Marshal(op.Variables)
 		if err != nil {
 			return "", false
 		}
-		b.Write(vars)
+		b = appendPart(b, unsafeString(vars))
 	}
-	b.WriteByte(0)
-	writeHeaders(&b, op.Header)
-	return b.String(), true
+	b = appendHeaders(append(b, 0), op.Header)
+	return string(b), true
 }
 
-// writeHeaders writes h's shared headers in name order, lengths first so that no two
-// header sets write the same text.
-func writeHeaders(b *strings.Builder, h http.Header) {
+// appendPart appends s after its length.
+func appendPart(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	return append(append(b, ':'), s...)
+}
+
+// appendHeaders appends h's shared headers in name order.
+func appendHeaders(b []byte, h http.Header) []byte {
 	names := make([]string, 0, len(h))
 	for name := range h {
 		if !notShared(name) {
@@ -86,10 +94,11 @@ func writeHeaders(b *strings.Builder, h http.Header) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		fmt.Fprintf(b, "%d:%s=%d", len(name), name, len(h[name]))
+		b = appendPart(b, name)
+		b = strconv.AppendInt(append(b, '='), int64(len(h[name])), 10)
 		for _, v := range h[name] {
-			fmt.Fprintf(b, ",%d:%s", len(v), v)
+			b = appendPart(append(b, ','), v)
 		}
-		b.WriteByte(0)
 	}
+	return b
 }
