@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -57,8 +56,8 @@ func (o *operations) execute(ctx context.Context, op *front.Operation, run func(
 // span.
 func notShared(name string) bool { return name == "Traceparent" || name == "Tracestate" }
 
-// operationKey is op's identity for sharing; false when its variables cannot be written
-// as JSON (never, for coerced variables), which is then not shared. Each part is written
+// operationKey is op's identity for sharing; false when a variable holds a value of a
+// type coerced variables never hold, which is then not shared. Each part is written
 // with its length first, so that no two operations write the same key.
 func operationKey(op *front.Operation) (string, bool) {
 	b := make([]byte, 0, 64+len(op.Query)+len(op.OperationName))
@@ -67,15 +66,55 @@ func operationKey(op *front.Operation) (string, bool) {
 	b = appendPart(append(b, 0), op.OperationName)
 	b = appendPart(b, op.Query)
 	if len(op.Variables) > 0 {
-		// encoding/json writes a map's keys in order: one text per set of values.
-		vars, err := json.Marshal(op.Variables)
-		if err != nil {
+		var ok bool
+		if b, ok = appendValue(b, op.Variables); !ok {
 			return "", false
 		}
-		b = appendPart(b, unsafeString(vars))
 	}
 	b = appendHeaders(append(b, 0), op.Header)
-	return string(b), true
+	return unsafe.String(unsafe.SliceData(b), len(b)), true // b is not written again
+}
+
+// appendValue appends v, a coerced variable value (front.Operation.Variables: plain Go
+// values only), one text per value: maps in key order, each part after its length or
+// type; false for a value of another type.
+func appendValue(b []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, 'n'), true
+	case bool:
+		return strconv.AppendBool(append(b, 'b'), v), true
+	case string:
+		return appendPart(append(b, 's'), v), true
+	case int64:
+		return strconv.AppendInt(append(b, 'i'), v, 10), true
+	case float64:
+		return strconv.AppendFloat(append(b, 'f'), v, 'g', -1, 64), true
+	case []any:
+		b = strconv.AppendInt(append(b, 'l'), int64(len(v)), 10)
+		for _, e := range v {
+			var ok bool
+			if b, ok = appendValue(append(b, ','), e); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = strconv.AppendInt(append(b, 'm'), int64(len(v)), 10)
+		for _, k := range keys {
+			var ok bool
+			if b, ok = appendValue(appendPart(append(b, ','), k), v[k]); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	}
+	return b, false
 }
 
 // appendPart appends s after its length.

@@ -2,11 +2,12 @@
 // caller of a key starts the work, callers of the same key that come while it runs wait
 // for its value instead of doing it again.
 //
-// Unlike golang.org/x/sync/singleflight, every caller keeps its own context: a caller
-// whose context ends stops waiting and returns at once, without cancelling the work for
-// the others; the work's own context is cancelled when the last caller has left, and
-// otherwise ends at the first caller's deadline. The value is shared, so it must be
-// read-only once returned.
+// Unlike golang.org/x/sync/singleflight, every caller keeps its own context: a waiting
+// caller whose context ends returns at once, and no caller's cancellation cancels the
+// work for the others; the work's own context is cancelled when the last caller has
+// left, and otherwise ends at the first caller's deadline. The work runs on the first
+// caller's goroutine, so a call that nobody shares costs no goroutine. The value is
+// shared, so it must be read-only once returned.
 package inflight
 
 import (
@@ -32,35 +33,60 @@ type call[V any] struct {
 }
 
 // Do returns fn's value for key. When a call of key is running, Do waits for its value
-// and reports shared; otherwise it starts fn on a goroutine of its own, with a context
-// that carries ctx's values and deadline but not its cancellation, and waits for it.
-// When ctx ends first, Do returns ctx's error (and the zero V): the work goes on for the
-// other callers, and is cancelled when none is left. A panic of fn is raised again in
-// every caller still waiting.
+// and reports shared; when ctx ends first, it returns ctx's error (and the zero V) at
+// once, and the call goes on for the others.
+//
+// Otherwise Do runs fn on the caller's goroutine, with a context that carries ctx's
+// values and deadline but not its cancellation: should ctx be cancelled while others
+// wait, fn goes on for them, and Do returns fn's value when it is done. The context is
+// cancelled when every caller, this one included, has left. A panic of fn is raised
+// again in every caller still waiting, and in this one.
 func (g *Group[V]) Do(ctx context.Context, key string, fn func(context.Context) V) (v V, shared bool, err error) {
 	g.mu.Lock()
-	c, shared := g.calls[key]
-	if shared {
+	if c, ok := g.calls[key]; ok {
 		c.waiters++
-	} else {
-		c = g.start(ctx, key, fn)
+		g.mu.Unlock()
+		return g.wait(ctx, key, c)
 	}
+	c, work := g.start(ctx, key)
 	g.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { g.leave(key, c) })
+	defer func() {
+		c.panicked = recover()
+		g.mu.Lock()
+		if g.calls[key] == c {
+			delete(g.calls, key)
+		}
+		g.mu.Unlock()
+		stop()
+		c.cancel()
+		close(c.done)
+		if c.panicked != nil {
+			panic(c.panicked)
+		}
+	}()
+	c.val = fn(work)
+	return c.val, false, nil
+}
+
+// wait waits for c's value or ctx's end.
+func (g *Group[V]) wait(ctx context.Context, key string, c *call[V]) (v V, shared bool, err error) {
 	select {
 	case <-c.done:
 		if c.panicked != nil {
 			panic(c.panicked)
 		}
-		return c.val, shared, nil
+		return c.val, true, nil
 	case <-ctx.Done():
 		g.leave(key, c)
 		var zero V
-		return zero, shared, ctx.Err()
+		return zero, true, ctx.Err()
 	}
 }
 
-// start begins the call of key, with its first waiter; g.mu is held.
-func (g *Group[V]) start(ctx context.Context, key string, fn func(context.Context) V) *call[V] {
+// start records the call of key, with its first caller, and returns its context; g.mu
+// is held.
+func (g *Group[V]) start(ctx context.Context, key string) (*call[V], context.Context) {
 	work := context.WithoutCancel(ctx)
 	var cancel context.CancelFunc
 	if d, ok := ctx.Deadline(); ok {
@@ -73,20 +99,7 @@ func (g *Group[V]) start(ctx context.Context, key string, fn func(context.Contex
 		g.calls = map[string]*call[V]{}
 	}
 	g.calls[key] = c
-	go func() {
-		defer func() {
-			c.panicked = recover()
-			g.mu.Lock()
-			if g.calls[key] == c {
-				delete(g.calls, key)
-			}
-			g.mu.Unlock()
-			cancel()
-			close(c.done)
-		}()
-		c.val = fn(work)
-	}()
-	return c
+	return c, work
 }
 
 // leave records that a waiter of c stopped waiting; the last one cancels the work, and

@@ -97,8 +97,9 @@ func TestKeysApart(t *testing.T) {
 	}
 }
 
-// One waiter leaving does not cancel the work for the others; the last one leaving
-// does, and the key then starts afresh.
+// A caller leaving does not cancel the work for the others: a waiting one returns at
+// once, the one whose goroutine runs the work returns its value when it is done. When
+// every caller has left, the work is cancelled and the key starts afresh.
 func TestLeaving(t *testing.T) {
 	var g Group[int]
 	release := make(chan struct{})
@@ -112,49 +113,58 @@ func TestLeaving(t *testing.T) {
 			return -1
 		}
 	}
+	type out struct {
+		v   int
+		err error
+	}
 	first, cancelFirst := context.WithCancel(t.Context())
-	firstDone := make(chan error, 1)
-	go func() { _, _, err := g.Do(first, "k", fn); firstDone <- err }()
+	firstDone := make(chan out, 1)
+	go func() { v, _, err := g.Do(first, "k", fn); firstDone <- out{v, err} }()
 	work := <-workCtx
-	second := make(chan int, 1)
-	go func() { v, _, _ := g.Do(t.Context(), "k", fn); second <- v }()
-	waitWaiters(t, &g, "k", 2)
+	waiter, cancelWaiter := context.WithCancel(t.Context())
+	waiterDone := make(chan error, 1)
+	go func() { _, _, err := g.Do(waiter, "k", fn); waiterDone <- err }()
+	third := make(chan int, 1)
+	go func() { v, _, _ := g.Do(t.Context(), "k", fn); third <- v }()
+	waitWaiters(t, &g, "k", 3)
 
-	cancelFirst()
-	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+	cancelWaiter()
+	if err := <-waiterDone; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v, want context.Canceled", err)
 	}
+	cancelFirst()
+	waitWaiters(t, &g, "k", 1)
 	if work.Err() != nil {
-		t.Fatalf("work cancelled while a waiter is left: %v", work.Err())
+		t.Fatalf("work cancelled while a caller is left: %v", work.Err())
 	}
 	close(release)
-	if v := <-second; v != 1 {
-		t.Fatalf("remaining waiter got %d, want 1", v)
+	if v := <-third; v != 1 {
+		t.Fatalf("remaining caller got %d, want 1", v)
+	}
+	if o := <-firstDone; o.v != 1 || o.err != nil {
+		t.Fatalf("first caller got %d, %v; want the work's 1", o.v, o.err)
 	}
 
-	// Every waiter leaves: the work is cancelled and a new caller starts a new call.
-	release2 := make(chan struct{})
+	// Every caller leaves: the work is cancelled, and a new caller starts a new call.
 	only, cancelOnly := context.WithCancel(t.Context())
-	onlyDone := make(chan error, 1)
+	onlyDone := make(chan int, 1)
 	go func() {
-		_, _, err := g.Do(only, "k", func(ctx context.Context) int {
+		v, _, _ := g.Do(only, "k", func(ctx context.Context) int {
 			workCtx <- ctx
-			select {
-			case <-release2:
-			case <-ctx.Done():
-			}
-			return 0
+			<-ctx.Done()
+			return -1
 		})
-		onlyDone <- err
+		onlyDone <- v
 	}()
 	work = <-workCtx
 	cancelOnly()
-	<-onlyDone
 	<-work.Done()
-	if v, shared, err := g.Do(t.Context(), "k", func(context.Context) int { return 7 }); v != 7 || shared || err != nil {
-		t.Fatalf("after every waiter left: %d, shared %v, %v; want a new call's 7", v, shared, err)
+	if v := <-onlyDone; v != -1 {
+		t.Fatalf("cancelled work returned %d, want -1", v)
 	}
-	close(release2)
+	if v, shared, err := g.Do(t.Context(), "k", func(context.Context) int { return 7 }); v != 7 || shared || err != nil {
+		t.Fatalf("after every caller left: %d, shared %v, %v; want a new call's 7", v, shared, err)
+	}
 }
 
 func TestDeadlineCarried(t *testing.T) {
@@ -176,11 +186,23 @@ type keyType struct{}
 
 func TestPanicRaisedInWaiters(t *testing.T) {
 	var g Group[int]
-	defer func() {
-		if v := recover(); v != "boom" {
-			t.Fatalf("recovered %v, want boom", v)
+	release := make(chan struct{})
+	recovered := make(chan any, 2)
+	do := func(fn func(context.Context) int) {
+		defer func() { recovered <- recover() }()
+		g.Do(t.Context(), "k", fn)
+	}
+	go do(func(context.Context) int {
+		<-release
+		panic("boom")
+	})
+	waitWaiters(t, &g, "k", 1)
+	go do(func(context.Context) int { return 0 })
+	waitWaiters(t, &g, "k", 2)
+	close(release)
+	for range 2 {
+		if v := <-recovered; v != "boom" {
+			t.Fatalf("recovered %v, want boom in the caller and the waiter", v)
 		}
-	}()
-	g.Do(t.Context(), "k", func(context.Context) int { panic("boom") })
-	t.Fatal("Do returned after a panic")
+	}
 }
