@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/introspection"
 	"github.com/fedgraph/fedgraph/internal/errcode"
+	"github.com/fedgraph/fedgraph/internal/jsonesc"
 )
 
 // The answer is written in one pass over the client's selection, compiled per plan into
@@ -165,7 +165,7 @@ func (s *shapes) shape(obj *ast.Definition, sets []ast.SelectionSet, root bool) 
 	sh := &shape{typ: obj}
 	for _, g := range s.collect(obj, sets) {
 		f0 := g.fields[0]
-		fs := &fieldShape{key: g.key, keyJSON: append(appendJSONString(nil, g.key), ':'), fields: g.fields,
+		fs := &fieldShape{key: g.key, keyJSON: append(jsonesc.AppendString(nil, g.key), ':'), fields: g.fields,
 			where: obj.Name + "." + f0.Name}
 		sh.fields = append(sh.fields, fs)
 		switch {
@@ -267,7 +267,7 @@ func (w *writer) object(s *shape, obj *fastjson.Value) bool {
 		w.buf = append(w.buf, f.keyJSON...)
 		switch f.kind {
 		case kindTypename:
-			w.buf = appendJSONString(w.buf, s.typ.Name)
+			w.buf = jsonesc.AppendString(w.buf, s.typ.Name)
 			continue
 		case kindNull:
 			w.buf = append(w.buf, "null"...)
@@ -536,53 +536,4 @@ func comparePaths(a, b ast.Path) int {
 		}
 	}
 	return len(a) - len(b)
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	dst = appendJSONEscaped(dst, s)
-	return append(dst, '"')
-}
-
-// appendJSONEscaped appends s escaped for the inside of a JSON string; invalid UTF-8
-// becomes U+FFFD.
-func appendJSONEscaped(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
@@ -53,30 +54,24 @@ type plan struct {
 // or `_entities(representations:)` by each object's representation (federation).
 type step struct {
 	index int
-	sg    *subgraph
+	sg    *transport.Client
+	// query is what the step's requests send, whatever their keys and variables: its
+	// document or fragment, and the client's variables it uses.
+	query *transport.Query
 	// root steps:
 	root     bool
-	body     []byte   // the request body up to the variables object: {"query":…,"variables":
 	rootKeys []string // response keys of its root fields, for error paths
-	// vars are the client's variables the step's document uses.
-	vars []string
 	// dependent steps:
 	// path leads from the response's root to the objects this step fetches; lists are
 	// crossed item by item.
 	path []keyElem
 	// deps are the steps that must answer first; dependents those that wait for this one.
 	deps, dependents []*step
-	lookup           lookupKind
+	lookup           transport.LookupKind
 	// idKey holds the id in each object a node lookup fetches.
 	idKey string
 	// entities say how an entities lookup represents objects, by runtime type.
 	entities []*entityRep
-	// fragment is the step's selection as the JSON-escaped text of a named fragment (on
-	// the parent type for node, on _Entity for entities), and fragmentName that name.
-	fragment     []byte
-	fragmentName string
-	// varDefs are the JSON-escaped definitions of vars, `$name:Type,`.
-	varDefs []byte
 	// renames restore the response keys of fields asked under another alias (federation:
 	// fedplan.Rename), in each object of the answer's data or entities before it merges.
 	renames []rename
@@ -99,13 +94,6 @@ type keyElem struct {
 	types []string
 }
 
-type lookupKind uint8
-
-const (
-	lookupNode lookupKind = iota
-	lookupEntities
-)
-
 // entityRep is how an entities lookup represents objects of one runtime type.
 type entityRep struct {
 	// typ is the runtime type, "" for objects without a typename.
@@ -125,7 +113,7 @@ type repField struct {
 
 // locator is what nautilus's planner gets as the queryer of a subgraph: the gateway
 // never lets nautilus execute, it only reads which subgraph a plan step goes to.
-type locator struct{ sg *subgraph }
+type locator struct{ sg *transport.Client }
 
 func (l locator) Query(context.Context, *graphql.QueryInput, any) error {
 	return errors.New("gateway: nautilus must not execute plans")
@@ -138,8 +126,8 @@ func (g *graph) compile(o *operation, v *variant) (*plan, error) {
 		return g.compileFederated(o, v)
 	}
 	p := &plan{prefix: o.prefix, mutation: o.op.Operation == ast.Mutation}
-	var planned []*ast.Field // root fields for nautilus, in order
-	var owners []*subgraph   // for mutations: who owns each planned field
+	var planned []*ast.Field       // root fields for nautilus, in order
+	var owners []*transport.Client // for mutations: who owns each planned field
 	for _, rf := range o.rootFields(v) {
 		if rf.node != nil && rf.node.bad != "" {
 			p.errs = append(p.errs, &gqlerror.Error{
@@ -241,8 +229,7 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *ste
 		p.finishRoot(o, s, set)
 		return s, nil
 	}
-	s.fragmentName = o.prefix + "S" + strconv.Itoa(s.index)
-	p.finishLookup(o, s, &ast.FragmentDefinition{Name: s.fragmentName, TypeCondition: ns.ParentType, SelectionSet: set})
+	p.finishLookup(o, s, &ast.FragmentDefinition{Name: o.prefix + "S" + strconv.Itoa(s.index), TypeCondition: ns.ParentType, SelectionSet: set})
 	return s, nil
 }
 
@@ -259,45 +246,45 @@ func (o *operation) subgraphOperation(set ast.SelectionSet) *ast.OperationDefini
 	return op
 }
 
-// finishRoot sets a root step's variables, request body and root keys from its
-// document's text and selection.
+// finishRoot sets a root step's query and root keys from its document's text and
+// selection.
 func (p *plan) finishRoot(o *operation, s *step, set ast.SelectionSet) {
 	used := usedVariables(set)
+	var vars []string
 	for _, d := range o.op.VariableDefinitions {
 		if used[d.Variable] {
-			s.vars = append(s.vars, d.Variable)
+			vars = append(vars, d.Variable)
 		}
 	}
-	s.body = append(s.body, `{"query":`...)
-	s.body = appendJSONString(s.body, s.text)
-	s.body = append(s.body, `,"variables":`...)
+	s.query = transport.RootQuery(s.text, vars)
 	for _, sel := range set {
 		if f, ok := sel.(*ast.Field); ok {
 			s.rootKeys = append(s.rootKeys, f.Alias)
 		}
 	}
-	p.cost += len(s.body) + len(s.text)
+	p.cost += s.query.Size() + len(s.text)
 }
 
-// finishLookup sets a dependent step's fragment, text and variables from its fragment.
+// finishLookup sets a dependent step's query and text from its fragment, and its
+// lookup kind.
 func (p *plan) finishLookup(o *operation, s *step, frag *ast.FragmentDefinition) {
 	used := usedVariables(frag.SelectionSet)
+	var vars []transport.Variable
 	for _, d := range o.op.VariableDefinitions {
 		if used[d.Variable] {
-			s.vars = append(s.vars, d.Variable)
 			def := "$" + d.Variable + ":" + d.Type.String()
 			if d.DefaultValue != nil {
 				// A nullable variable with a default may stand for a non-null argument:
 				// the subgraph must see the default too.
 				def += "=" + d.DefaultValue.String()
 			}
-			s.varDefs = appendJSONEscaped(s.varDefs, def+",")
+			vars = append(vars, transport.Variable{Name: d.Variable, Definition: def})
 		}
 	}
 	text := format(&ast.QueryDocument{Fragments: ast.FragmentDefinitionList{frag}})
-	s.fragment = appendJSONEscaped(nil, text)
+	s.query = transport.LookupQuery(s.lookup, frag.Name, text, vars)
 	s.text = text
-	p.cost += len(s.fragment) + len(text)
+	p.cost += s.query.Size() + len(text)
 }
 
 func format(doc *ast.QueryDocument) string {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/fedplan"
 	"github.com/fedgraph/fedgraph/gateway/supergraph"
+	"github.com/fedgraph/fedgraph/gateway/transport"
+	"github.com/fedgraph/fedgraph/internal/jsonesc"
 )
 
 // Federation mode: the gateway serves an Apollo Federation supergraph (Config.Supergraph)
@@ -29,7 +31,7 @@ import (
 // of each of its graphs.
 type federation struct {
 	sg        *supergraph.Supergraph
-	subgraphs []*subgraph // by supergraph.Graph.Index
+	subgraphs []*transport.Client // by supergraph.Graph.Index
 	// sum identifies the file's text, to see it change.
 	sum [sha256.Size]byte
 }
@@ -73,10 +75,10 @@ func (g *Gateway) buildFederated(sg *supergraph.Supergraph, sum [sha256.Size]byt
 	if len(unknown) > 0 {
 		g.logger.Warn("gateway: the changed supergraph has no subgraph of these names; their -subgraph URLs are ignored", "subgraphs", unknown)
 	}
-	fed := &federation{sg: sg, sum: sum, subgraphs: make([]*subgraph, len(list))}
+	fed := &federation{sg: sg, sum: sum, subgraphs: make([]*transport.Client, len(list))}
 	for i, sc := range list {
 		for _, have := range g.subgraphs {
-			if have.Name == sc.Name && have.URL == sc.URL {
+			if have.Name() == sc.Name && have.URL() == sc.URL {
 				fed.subgraphs[i] = have
 			}
 		}
@@ -84,7 +86,11 @@ func (g *Gateway) buildFederated(sg *supergraph.Supergraph, sum [sha256.Size]byt
 			if sc.URL == "" {
 				return nil, fmt.Errorf("subgraph %s has no URL: give it with -subgraph %s=URL", sc.Name, sc.Name)
 			}
-			fed.subgraphs[i] = newSubgraph(sc, g.subgraphTimeout, g.transport, g.resilience, g.maxSubgraphResponse, g.logger)
+			c, err := g.newClient(sc)
+			if err != nil {
+				return nil, err
+			}
+			fed.subgraphs[i] = c
 		}
 	}
 	gr := &graph{generation: gen, schema: publicSchema(sg.API), fed: fed, subgraphs: fed.subgraphs,
@@ -125,7 +131,7 @@ func (gr *graph) compileFederated(o *operation, v *variant) (*plan, error) {
 				p.finishRoot(o, s, f.Selection)
 				continue
 			}
-			s.lookup = lookupEntities
+			s.lookup = transport.LookupEntities
 			s.path = keyElems(f.Path)
 			for _, d := range f.Deps {
 				ds := p.steps[d.Index]
@@ -134,10 +140,9 @@ func (gr *graph) compileFederated(o *operation, v *variant) (*plan, error) {
 			}
 			for _, e := range f.Entities {
 				s.entities = append(s.entities, &entityRep{typ: e.Type,
-					typename: appendJSONString([]byte(`"__typename":`), e.Typename), fields: repFields(e.Fields)})
+					typename: jsonesc.AppendString([]byte(`"__typename":`), e.Typename), fields: repFields(e.Fields)})
 			}
-			s.fragmentName = o.prefix + "S" + strconv.Itoa(s.index)
-			p.finishLookup(o, s, &ast.FragmentDefinition{Name: s.fragmentName, TypeCondition: "_Entity", SelectionSet: f.Selection})
+			p.finishLookup(o, s, &ast.FragmentDefinition{Name: o.prefix + "S" + strconv.Itoa(s.index), TypeCondition: "_Entity", SelectionSet: f.Selection})
 		}
 		p.groups = append(p.groups, group)
 	}
@@ -164,7 +169,7 @@ func keyElems(path []fedplan.PathElem) []keyElem {
 func repFields(fields []fedplan.RepField) []repField {
 	out := make([]repField, len(fields))
 	for i, f := range fields {
-		out[i] = repField{name: append(appendJSONString(nil, f.Name), ':'), from: f.From, key: f.Key, fields: repFields(f.Fields)}
+		out[i] = repField{name: append(jsonesc.AppendString(nil, f.Name), ':'), from: f.From, key: f.Key, fields: repFields(f.Fields)}
 	}
 	return out
 }

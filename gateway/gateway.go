@@ -25,6 +25,7 @@ import (
 
 	"github.com/fedgraph/fedgraph/gateway/fedplan"
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/errcode"
 )
@@ -42,14 +43,7 @@ type Subgraph struct {
 }
 
 // SchemaURL is where the subgraph serves its SDL: /schema.graphql beside URL.
-func (s Subgraph) SchemaURL() (string, error) {
-	u, err := url.Parse(s.URL)
-	if err != nil {
-		return "", err
-	}
-	u.Path, u.RawQuery = "/schema.graphql", ""
-	return u.String(), nil
-}
+func (s Subgraph) SchemaURL() (string, error) { return transport.SchemaURL(s.URL) }
 
 // Config is what the gateway needs. Start from DefaultConfig: a zero setting means what
 // its comment says (a zero StartupTimeout does not wait), or Validate refuses it; it
@@ -92,7 +86,7 @@ type Config struct {
 	// be positive. default: DefaultPlanCacheSize
 	PlanCacheSize int
 	// Resilience says how failing subgraphs are treated: retries and circuit breakers.
-	// default: the defaults of Resilience
+	// default: DefaultResilience()
 	Resilience Resilience
 	// Metrics receives the gateway's Prometheus series (see metrics.go). default: none
 	Metrics prometheus.Registerer
@@ -104,7 +98,7 @@ type Config struct {
 	// authentication off
 	Verifier *auth.Verifier
 	// Transport carries the requests to the subgraphs. default: a pooled transport per
-	// subgraph (see transport.go); tests and benchmarks put fakes here.
+	// subgraph (see package transport); tests and benchmarks put fakes here.
 	Transport http.RoundTripper
 	// MaxBatch bounds the entity lookups of one subgraph request; a plan step with more
 	// is sent as several requests of at most MaxBatch lookups; it must be positive.
@@ -143,13 +137,20 @@ const (
 	// DefaultStartupTimeout is short: the listener is bound before New is called, and a
 	// subgraph that does not answer within it is taken in when it does (reload.go).
 	DefaultStartupTimeout     = time.Second
-	DefaultSubgraphTimeout    = 10 * time.Second
+	DefaultSubgraphTimeout    = transport.DefaultTimeout
 	DefaultPlanCacheSize      = 1000
 	DefaultSchemaPollInterval = 10 * time.Second
 	DefaultMaxBatch           = 500
 	// DefaultMaxSubgraphResponseBytes is the subgraphs' own -max-response-bytes default.
-	DefaultMaxSubgraphResponseBytes = 16 << 20
+	DefaultMaxSubgraphResponseBytes = transport.DefaultMaxResponseBytes
 )
+
+// Resilience is how the gateway treats a failing subgraph: each subgraph's client
+// (transport.Client) retries and breaks by it.
+type Resilience = transport.Resilience
+
+// DefaultResilience returns the resilience settings with every documented default.
+func DefaultResilience() Resilience { return transport.DefaultResilience() }
 
 // DefaultConfig returns the configuration with every documented default and no
 // subgraphs: the caller adds them (or a Supergraph). A zero setting is not a default:
@@ -246,9 +247,9 @@ type Gateway struct {
 	logger   *slog.Logger
 	maxBatch int
 	plans    *planCache
-	// subgraphs are the configured subgraphs, in order; every graph shares them, with
-	// their connections, breakers and retry budgets.
-	subgraphs []*subgraph
+	// subgraphs are the configured subgraphs' clients, in order; every graph shares
+	// them, with their connections, breakers and retry budgets.
+	subgraphs []*transport.Client
 	// cached says, by position in subgraphs, which of them the graph holds only by the
 	// SDL the gateway started from the schema cache: they have not served it since.
 	cached       []atomic.Bool
@@ -266,13 +267,12 @@ type Gateway struct {
 	closed  context.CancelFunc
 	// subscriptions streaming now, and the events they have sent (metrics.go).
 	subscriptions, events atomic.Int64
-	// What a subgraph that a supergraph reload adds is made with.
-	subgraphTimeout time.Duration
-	transport       http.RoundTripper
-	resilience      Resilience
-	// maxSubgraphResponse and exposeSubgraphErrors are Config's MaxSubgraphResponseBytes
-	// and ExposeSubgraphErrors.
-	maxSubgraphResponse  int64
+	// client is what every subgraph's client is made with, but its name, URL and own
+	// timeout (newClient): a subgraph that a supergraph reload adds gets one too.
+	client transport.Config
+	// series are the subgraphs' metrics, nil without Config.Metrics.
+	series *subgraphSeries
+	// exposeSubgraphErrors is Config's ExposeSubgraphErrors.
 	exposeSubgraphErrors bool
 	// operations shares identical queries in flight; nil when Config.Dedup is off.
 	operations *operations
@@ -287,11 +287,11 @@ type graph struct {
 	schema     *ast.Schema
 	planner    *nautilus.Gateway
 	// subgraphs are those merged in; missing names those without an SDL yet.
-	subgraphs []*subgraph
+	subgraphs []*transport.Client
 	missing   []string
 	sdls      sdls
 	// mutationOwner is the subgraph that owns each mutation field.
-	mutationOwner map[string]*subgraph
+	mutationOwner map[string]*transport.Client
 	// fed is set in federation mode (federated.go), where planner is nil.
 	fed *federation
 }
@@ -311,19 +311,24 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{front: *cfg.Front, logger: cfg.Logger, maxBatch: cfg.MaxBatch,
 		plans: newPlanCache(cfg.PlanCacheSize), pollInterval: cfg.SchemaPollInterval, tracer: cfg.Tracer, verifier: cfg.Verifier,
-		subgraphTimeout: cfg.SubgraphTimeout, transport: cfg.Transport, resilience: cfg.Resilience,
-		exposeSubgraphErrors: cfg.ExposeSubgraphErrors, maxSubgraphResponse: cfg.MaxSubgraphResponseBytes}
+		exposeSubgraphErrors: cfg.ExposeSubgraphErrors, series: newSubgraphSeries(cfg.Metrics)}
 	if g.tracer == nil {
 		g.tracer = noop.NewTracerProvider()
 	}
 	if cfg.Dedup {
 		g.operations = &operations{}
 	}
+	g.client = transport.Config{Timeout: cfg.SubgraphTimeout, Transport: cfg.Transport, Resilience: cfg.Resilience,
+		MaxResponseBytes: cfg.MaxSubgraphResponseBytes, Logger: cfg.Logger, Tracer: g.tracer}
 	if cfg.Supergraph != "" {
 		return g.newFederated(cfg)
 	}
 	for _, sc := range cfg.Subgraphs {
-		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.MaxSubgraphResponseBytes, cfg.Logger))
+		c, err := g.newClient(sc)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		g.subgraphs = append(g.subgraphs, c)
 	}
 	g.cached = make([]atomic.Bool, len(g.subgraphs))
 	g.cache = openSchemaCache(cfg.SchemaCacheDir, cfg.Logger)
@@ -375,7 +380,11 @@ func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
 		if sc.Timeout == 0 {
 			sc.Timeout = cfg.SubgraphTimeouts[sc.Name]
 		}
-		g.subgraphs = append(g.subgraphs, newSubgraph(sc, cfg.SubgraphTimeout, cfg.Transport, cfg.Resilience, cfg.MaxSubgraphResponseBytes, cfg.Logger))
+		c, err := g.newClient(sc)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %s: %w", cfg.Supergraph, err)
+		}
+		g.subgraphs = append(g.subgraphs, c)
 	}
 	g.cached = make([]atomic.Bool, len(g.subgraphs)) // a supergraph's schemas are never a cache's
 	gr, err := g.buildFederated(sg, sum, cfg.Subgraphs, 1)
@@ -395,6 +404,18 @@ func (g *Gateway) newFederated(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
+// newClient makes the client of the subgraph sc: with sc's own timeout when it has one,
+// else Config.SubgraphTimeout.
+func (g *Gateway) newClient(sc Subgraph) (*transport.Client, error) {
+	cfg := g.client
+	cfg.Name, cfg.URL = sc.Name, sc.URL
+	if sc.Timeout > 0 {
+		cfg.Timeout = sc.Timeout
+	}
+	cfg.Record = g.series.recorder(sc.Name)
+	return transport.New(cfg)
+}
+
 // publicSchema is the merged schema as clients see it: without the directives the
 // gateway does not honour (gqlparser declares @defer, which the gateway never streams).
 func publicSchema(s *ast.Schema) *ast.Schema {
@@ -410,7 +431,7 @@ func (g *Gateway) Close() {
 	g.stopPoll()
 	<-g.polled
 	for _, sg := range g.subgraphs {
-		sg.closeIdle()
+		sg.CloseIdle()
 	}
 }
 

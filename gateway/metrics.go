@@ -1,11 +1,11 @@
 package gateway
 
 import (
-	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/metrics"
 )
 
@@ -30,26 +30,47 @@ type gatewayMetrics struct {
 	duration *prometheus.HistogramVec
 }
 
-// subgraphMetrics are one subgraph's series, curried once.
-type subgraphMetrics struct {
-	ok, graphqlErrors, unavailable, open prometheus.Counter
-	duration                             prometheus.Observer
+// subgraphSeries are the series of the subgraphs' requests, which each subgraph's
+// client records through its recorder. They exist before the clients, which are made
+// with them, and are registered with the rest (registerMetrics).
+type subgraphSeries struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
 }
 
-func (m *subgraphMetrics) record(a *answer, err error, d time.Duration) {
-	if m == nil {
-		return
+// newSubgraphSeries returns the subgraphs' series; nil, recording nothing, without a
+// registry.
+func newSubgraphSeries(reg prometheus.Registerer) *subgraphSeries {
+	if reg == nil {
+		return nil
 	}
-	m.duration.Observe(d.Seconds())
-	switch {
-	case errors.Is(err, errBreakerOpen):
-		m.open.Inc()
-	case err != nil:
-		m.unavailable.Inc()
-	case len(a.errors) > 0:
-		m.graphqlErrors.Inc()
-	default:
-		m.ok.Inc()
+	return &subgraphSeries{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fedgraph_gateway_subgraph_requests_total",
+			Help: "Requests to subgraphs, by subgraph and outcome (ok, graphql_errors, unavailable, breaker_open).",
+		}, []string{"subgraph", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "fedgraph_gateway_subgraph_request_duration_seconds",
+			Help:    "Time of a request to a subgraph, retries included.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"subgraph"}),
+	}
+}
+
+// recorder is the transport.Config.Record of the subgraph called name, its series
+// curried once; nil without series.
+func (s *subgraphSeries) recorder(name string) func(transport.Outcome, time.Duration) {
+	if s == nil {
+		return nil
+	}
+	outcomes := map[transport.Outcome]prometheus.Counter{}
+	for _, o := range []transport.Outcome{transport.OK, transport.GraphQLErrors, transport.Unavailable, transport.BreakerOpen} {
+		outcomes[o] = s.requests.WithLabelValues(name, string(o))
+	}
+	duration := s.duration.WithLabelValues(name)
+	return func(o transport.Outcome, d time.Duration) {
+		duration.Observe(d.Seconds())
+		outcomes[o].Inc()
 	}
 }
 
@@ -69,35 +90,14 @@ func (g *Gateway) registerMetrics(reg prometheus.Registerer) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"operation"}),
 	}
-	subRequests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fedgraph_gateway_subgraph_requests_total",
-		Help: "Requests to subgraphs, by subgraph and outcome (ok, graphql_errors, unavailable, breaker_open).",
-	}, []string{"subgraph", "outcome"})
-	subDuration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "fedgraph_gateway_subgraph_request_duration_seconds",
-		Help:    "Time of a request to a subgraph, retries included.",
-		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-	}, []string{"subgraph"})
-	reg.MustRegister(m.requests, m.duration, subRequests, subDuration)
+	reg.MustRegister(m.requests, m.duration, g.series.requests, g.series.duration)
 	for i, sg := range g.subgraphs {
-		sg.metrics = &subgraphMetrics{
-			ok:            subRequests.WithLabelValues(sg.Name, "ok"),
-			graphqlErrors: subRequests.WithLabelValues(sg.Name, "graphql_errors"),
-			unavailable:   subRequests.WithLabelValues(sg.Name, "unavailable"),
-			open:          subRequests.WithLabelValues(sg.Name, "breaker_open"),
-			duration:      subDuration.WithLabelValues(sg.Name),
-		}
-		labels := prometheus.Labels{"subgraph": sg.Name}
+		labels := prometheus.Labels{"subgraph": sg.Name()}
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "fedgraph_gateway_subgraph_breaker_state", ConstLabels: labels,
 				Help: "A subgraph's circuit breaker: 0 closed, 1 half-open, 2 open, -1 off.",
-			}, func() float64 {
-				if sg.guard.breaker == nil {
-					return -1
-				}
-				return float64(sg.guard.breaker.State())
-			}),
+			}, sg.BreakerGauge),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "fedgraph_gateway_subgraph_schema_loaded", ConstLabels: labels,
 				Help: "1 when the subgraph's SDL is merged into the served graph.",

@@ -1,6 +1,10 @@
 package gateway
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/fedgraph/fedgraph/gateway/transport"
+)
 
 // The plan a client sees when it asks for it (front.Config.ExposeQueryPlan), in the
 // response's extensions.queryPlan: the groups of steps in the order they run (a query
@@ -57,7 +61,7 @@ func (p *plan) describe() planView {
 
 // describe is a step with the steps nested under it: those whose last dependency it is.
 func (s *step) describe(ids bool) stepView {
-	v := stepView{Subgraph: s.sg.Name}
+	v := stepView{Subgraph: s.sg.Name()}
 	if ids {
 		id := s.index
 		v.ID = &id
@@ -66,7 +70,7 @@ func (s *step) describe(ids bool) stepView {
 		v.Query = s.text
 	} else {
 		v.Lookup, v.Fragment = "node", s.text
-		if s.lookup == lookupEntities {
+		if s.lookup == transport.LookupEntities {
 			v.Lookup = "_entities"
 		}
 		for _, el := range s.path {

@@ -15,6 +15,8 @@ import (
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/gateway/transport"
 )
 
 // The gateway keeps its graph current while it runs. A poller fetches every subgraph's
@@ -64,10 +66,10 @@ func (g *Gateway) fetchSDLs(ctx context.Context, prev sdls) (out sdls, answered 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text, err := getSDL(ctx, sg.http, sg.Subgraph)
+			text, err := sg.SDL(ctx)
 			if err != nil {
 				if prev[i] == "" {
-					g.logger.DebugContext(ctx, "subgraph schema not available", "subgraph", sg.Name, "err", err)
+					g.logger.DebugContext(ctx, "subgraph schema not available", "subgraph", sg.Name(), "err", err)
 				}
 				return
 			}
@@ -109,9 +111,9 @@ func (g *Gateway) first(texts sdls) (*graph, error) {
 	var cached []string
 	for i, sg := range g.subgraphs {
 		// Every file is read, so that an unchanged SDL is not written again.
-		if saved := g.cache.load(sg.Name); withCache[i] == "" && saved != "" {
+		if saved := g.cache.load(sg.Name()); withCache[i] == "" && saved != "" {
 			withCache[i] = saved
-			cached = append(cached, sg.Name)
+			cached = append(cached, sg.Name())
 		}
 	}
 	if len(cached) > 0 {
@@ -136,9 +138,9 @@ func (g *Gateway) first(texts sdls) (*graph, error) {
 // emptyGraph is the graph of a gateway that has no SDL yet: generation 0, no schema
 // (Schema returns nil), every subgraph missing.
 func (g *Gateway) emptyGraph() *graph {
-	gr := &graph{sdls: make(sdls, len(g.subgraphs)), mutationOwner: map[string]*subgraph{}}
+	gr := &graph{sdls: make(sdls, len(g.subgraphs)), mutationOwner: map[string]*transport.Client{}}
 	for _, sg := range g.subgraphs {
-		gr.missing = append(gr.missing, sg.Name)
+		gr.missing = append(gr.missing, sg.Name())
 	}
 	return gr
 }
@@ -152,7 +154,7 @@ func (g *Gateway) settle(gr *graph, texts sdls, answered []bool) {
 			g.cached[i].Store(false)
 		}
 		if gr.sdls[i] != "" && !g.cached[i].Load() {
-			g.cache.save(sg.Name, gr.sdls[i])
+			g.cache.save(sg.Name(), gr.sdls[i])
 		}
 	}
 }
@@ -173,21 +175,21 @@ func (g *Gateway) unsettled(gr *graph) bool {
 
 // build merges the subgraphs that have an SDL into a graph of generation gen.
 func (g *Gateway) build(texts sdls, gen uint64) (*graph, error) {
-	gr := &graph{generation: gen, mutationOwner: map[string]*subgraph{}, sdls: texts}
-	byURL := map[string]*subgraph{}
+	gr := &graph{generation: gen, mutationOwner: map[string]*transport.Client{}, sdls: texts}
+	byURL := map[string]*transport.Client{}
 	var sources []*graphql.RemoteSchema
 	for i, sg := range g.subgraphs {
 		if texts[i] == "" {
-			gr.missing = append(gr.missing, sg.Name)
+			gr.missing = append(gr.missing, sg.Name())
 			continue
 		}
-		s, err := loadSubgraphSchema(sg.Name, texts[i])
+		s, err := loadSubgraphSchema(sg.Name(), texts[i])
 		if err != nil {
-			return nil, fmt.Errorf("subgraph %s: parse SDL: %w", sg.Name, err)
+			return nil, fmt.Errorf("subgraph %s: parse SDL: %w", sg.Name(), err)
 		}
 		gr.subgraphs = append(gr.subgraphs, sg)
-		byURL[sg.URL] = sg
-		sources = append(sources, &graphql.RemoteSchema{URL: sg.URL, Schema: s})
+		byURL[sg.URL()] = sg
+		sources = append(sources, &graphql.RemoteSchema{URL: sg.URL(), Schema: s})
 		if s.Mutation != nil {
 			for _, f := range s.Mutation.Fields {
 				if gr.mutationOwner[f.Name] == nil {
@@ -336,7 +338,7 @@ func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
 	}
 	var wg sync.WaitGroup
 	for i, sg := range g.subgraphs {
-		st := subgraphStatus{Name: sg.Name, Schema: schemaLoaded, Breaker: sg.guard.state()}
+		st := subgraphStatus{Name: sg.Name(), Schema: schemaLoaded, Breaker: sg.Breaker()}
 		switch {
 		case gr.sdls[i] == "":
 			st.Schema = schemaMissing
@@ -346,7 +348,7 @@ func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.Reachable = sg.ping(ctx) == nil
+			st.Reachable = sg.Ping(ctx) == nil
 			out.Subgraphs[i] = st
 		}()
 	}

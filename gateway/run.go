@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
@@ -32,15 +32,14 @@ type run struct {
 	logger *slog.Logger
 	// maxBatch bounds the lookups of one subgraph request.
 	maxBatch int
-	// headers go with every subgraph request; rootHeaders with a mutation's root
-	// requests, adding the idempotency key.
-	headers, rootHeaders []header
-
-	varJSON map[string][]byte // each variable encoded once
-	root    *fastjson.Value   // the merged data
+	// fwd is what the client's request passes on to every subgraph request.
+	fwd transport.Forward
+	// enc writes the subgraph requests' bodies, each variable encoded once.
+	enc     transport.Encoder
+	root    *fastjson.Value // the merged data
 	arena   fastjson.Arena
 	marks   map[*fastjson.Value]mark
-	answers []*answer
+	answers []*transport.Answer
 	errs    []stepError
 	results chan fetched
 	pending int
@@ -103,7 +102,7 @@ func (t *target) path() ast.Path {
 // batch is one subgraph request: a root step, or the lookups of dependent steps that
 // became ready together for the same subgraph.
 type batch struct {
-	sg    *subgraph
+	sg    *transport.Client
 	root  *step
 	parts []part
 	n     int // how many lookups
@@ -125,7 +124,7 @@ type part struct {
 
 type fetched struct {
 	b   *batch
-	ans *answer
+	ans *transport.Answer
 	err error
 }
 
@@ -135,14 +134,9 @@ func (p *plan) run(ctx context.Context, op *front.Operation, g *Gateway, maxBatc
 
 // runFrom runs the plan; a non-nil event is a subscription's event, which is the answer
 // of the plan's one root step: the run starts from it and fetches the rest.
-func (p *plan) runFrom(ctx context.Context, op *front.Operation, g *Gateway, maxBatch int, event *answer) *run {
-	r := &run{ctx: ctx, plan: p, vars: op.Variables, g: g, logger: g.logger, maxBatch: maxBatch}
-	id := front.RequestID(ctx)
-	r.headers = forwardedHeaders(id, op.Header, false)
-	r.rootHeaders = r.headers
-	if p.mutation {
-		r.rootHeaders = forwardedHeaders(id, op.Header, true)
-	}
+func (p *plan) runFrom(ctx context.Context, op *front.Operation, g *Gateway, maxBatch int, event *transport.Answer) *run {
+	r := &run{ctx: ctx, plan: p, vars: op.Variables, g: g, logger: g.logger, maxBatch: maxBatch,
+		fwd: transport.Forward{RequestID: front.RequestID(ctx), Header: op.Header}, enc: transport.NewEncoder(op.Variables)}
 	r.root = r.arena.NewObject()
 	r.results = make(chan fetched, len(p.steps)+1)
 	if len(p.steps) > len(p.groups) { // some step waits for another
@@ -178,7 +172,7 @@ func (p *plan) runFrom(ctx context.Context, op *front.Operation, g *Gateway, max
 // release returns every answer's parser; the result's values die with them.
 func (r *run) release() {
 	for _, a := range r.answers {
-		a.release()
+		a.Release()
 	}
 	r.answers = nil
 }
@@ -208,28 +202,10 @@ func (r *run) launch() {
 	}
 }
 
-// fetch sends a batch's request in its span.
-func (r *run) fetch(b *batch, body []byte) (*answer, error) {
-	ctx, span, trace := r.g.startSubgraphSpan(r.ctx, b.sg, b.n)
-	hdr := r.headersOf(b)
-	if trace != nil {
-		hdr = append(slices.Clip(hdr), trace...)
-	}
-	ans, err := b.sg.fetch(ctx, body, hdr, r.retryable(b))
-	endSpan(span, err)
-	return ans, err
+// fetch sends a batch's request: a mutation's root fields are a write, never sent again.
+func (r *run) fetch(b *batch, body []byte) (*transport.Answer, error) {
+	return b.sg.Fetch(r.ctx, transport.Request{Body: body, Forward: r.fwd, Write: b.root != nil && r.plan.mutation, Lookups: b.n})
 }
-
-// headersOf returns the headers a batch's request carries.
-func (r *run) headersOf(b *batch) []header {
-	if b.root != nil {
-		return r.rootHeaders
-	}
-	return r.headers
-}
-
-// retryable reports whether a batch may be sent again: a mutation's root fields never are.
-func (r *run) retryable(b *batch) bool { return b.root == nil || !r.plan.mutation }
 
 // spawn sends a batch in its own goroutine, which reports on results.
 func (r *run) spawn(b *batch) {
@@ -239,7 +215,7 @@ func (r *run) spawn(b *batch) {
 		defer func() {
 			if v := recover(); v != nil {
 				r.logger.Error("gateway: subgraph request panicked", "panic", v, "stack", string(debug.Stack()))
-				r.results <- fetched{b: b, err: errUnavailable}
+				r.results <- fetched{b: b, err: transport.ErrUnavailable}
 			}
 		}()
 		ans, err := r.fetch(b, body)
@@ -250,155 +226,13 @@ func (r *run) spawn(b *batch) {
 // body builds a batch's request body.
 func (r *run) body(b *batch) []byte {
 	if b.root != nil {
-		out := slices.Clip(b.root.body)
-		return r.appendVariables(out, b.root.vars, nil)
+		return r.enc.Root(b.root.query)
 	}
-	// node:     query($_f0:ID!,…,$v:T,){_f0:node(id:$_f0){..._fS3} …} fragment _fS3 on T {…}
-	// entities: query($_f0:[_Any!]!,…,$v:T,){_f0:_entities(representations:$_f0){..._fS3} …} fragment _fS3 on _Entity {…}
-	prefix := r.plan.prefix
-	size := 256
-	for _, pt := range b.parts {
-		for _, k := range pt.keys {
-			size += len(k) + 16
-		}
+	parts := make([]transport.Lookups, len(b.parts))
+	for i, pt := range b.parts {
+		parts[i] = transport.Lookups{Query: pt.step.query, Keys: pt.keys, Base: pt.base}
 	}
-	out := make([]byte, 0, size)
-	out = append(out, `{"query":"query(`...)
-	for i := range b.aliases {
-		out = append(out, '$')
-		out = append(out, prefix...)
-		out = strconv.AppendInt(out, int64(i), 10)
-		if b.parts[0].step.lookup == lookupEntities {
-			out = append(out, ":[_Any!]!,"...)
-		} else {
-			out = append(out, ":ID!,"...)
-		}
-	}
-	var vars []string
-	for _, pt := range b.parts {
-		for _, v := range pt.step.vars {
-			if !slices.Contains(vars, v) {
-				vars = append(vars, v)
-				i := slices.Index(pt.step.vars, v)
-				out = append(out, varDef(pt.step, i)...)
-			}
-		}
-	}
-	out = append(out, "){"...)
-	alias := func(n int) {
-		out = append(out, prefix...)
-		out = strconv.AppendInt(out, int64(n), 10)
-	}
-	for _, pt := range b.parts {
-		if pt.step.lookup == lookupEntities {
-			alias(pt.base)
-			out = append(out, ":_entities(representations:$"...)
-			alias(pt.base)
-			out = append(out, "){..."...)
-			out = append(out, pt.step.fragmentName...)
-			out = append(out, '}')
-			continue
-		}
-		for i := range pt.keys {
-			alias(pt.base + i)
-			out = append(out, ":node(id:$"...)
-			alias(pt.base + i)
-			out = append(out, "){..."...)
-			out = append(out, pt.step.fragmentName...)
-			out = append(out, '}')
-		}
-	}
-	out = append(out, '}')
-	seen := map[*step]bool{}
-	for _, pt := range b.parts {
-		if !seen[pt.step] {
-			seen[pt.step] = true
-			out = append(out, ' ')
-			out = append(out, pt.step.fragment...)
-		}
-	}
-	out = append(out, `","variables":`...)
-	keys := func(out []byte) []byte {
-		for _, pt := range b.parts {
-			if pt.step.lookup == lookupEntities {
-				out = append(out, '"')
-				out = append(out, prefix...)
-				out = strconv.AppendInt(out, int64(pt.base), 10)
-				out = append(out, `":[`...)
-				for i, k := range pt.keys {
-					if i > 0 {
-						out = append(out, ',')
-					}
-					out = append(out, k...)
-				}
-				out = append(out, "],"...)
-				continue
-			}
-			for i, k := range pt.keys {
-				out = append(out, '"')
-				out = append(out, prefix...)
-				out = strconv.AppendInt(out, int64(pt.base+i), 10)
-				out = append(out, `":`...)
-				out = append(out, k...)
-				out = append(out, ',')
-			}
-		}
-		return out
-	}
-	return r.appendVariables(out, vars, keys)
-}
-
-// varDef returns the definition text of a step's i-th variable.
-func varDef(s *step, i int) []byte {
-	// varDefs holds `$name:Type,` per variable, in vars order, JSON-escaped.
-	defs := s.varDefs
-	for ; i > 0; i-- {
-		defs = defs[indexComma(defs)+1:]
-	}
-	return defs[:indexComma(defs)+1]
-}
-
-// indexComma finds the comma ending a variable definition: types hold no commas.
-func indexComma(b []byte) int {
-	for i, c := range b {
-		if c == ',' {
-			return i
-		}
-	}
-	return len(b) - 1
-}
-
-// appendVariables writes the variables object and closes the body.
-func (r *run) appendVariables(out []byte, names []string, extra func([]byte) []byte) []byte {
-	out = append(out, '{')
-	if extra != nil {
-		out = extra(out)
-	}
-	for _, n := range names {
-		v, ok := r.vars[n]
-		if !ok {
-			continue
-		}
-		if r.varJSON == nil {
-			r.varJSON = map[string][]byte{}
-		}
-		js, ok := r.varJSON[n]
-		if !ok {
-			var err error
-			if js, err = json.Marshal(v); err != nil {
-				js = []byte("null")
-			}
-			r.varJSON[n] = js
-		}
-		out = appendJSONString(out, n)
-		out = append(out, ':')
-		out = append(out, js...)
-		out = append(out, ',')
-	}
-	if out[len(out)-1] == ',' {
-		out = out[:len(out)-1]
-	}
-	return append(out, "}}"...)
+	return r.enc.Lookups(r.plan.prefix, parts)
 }
 
 // receive merges one subgraph answer and starts the steps it was the last to wait for.
@@ -406,7 +240,7 @@ func (r *run) receive(f fetched) {
 	r.pending--
 	if f.ans != nil {
 		r.answers = append(r.answers, f.ans)
-		r.answered += f.ans.size
+		r.answered += f.ans.Size
 	}
 	if f.b.root != nil {
 		r.receiveRoot(f)
@@ -428,15 +262,15 @@ func (r *run) receiveRoot(f fetched) {
 		r.mark(r.root, markFailed)
 		return
 	}
-	for _, e := range f.ans.errors {
+	for _, e := range f.ans.Errors {
 		r.addError(s, r.subgraphError(s.sg, e, func(p []any) ast.Path { return clientPath(nil, p) }))
 	}
-	if f.ans.data == nil {
+	if f.ans.Data == nil {
 		r.mark(r.root, markFailed)
 		return
 	}
-	r.rename(s, f.ans.data)
-	merge(r.root, f.ans.data)
+	r.rename(s, f.ans.Data)
+	merge(r.root, f.ans.Data)
 }
 
 // rename restores, in a step's answer data (or one entity), the response keys of the
@@ -485,8 +319,8 @@ func (r *run) finished(s *step) {
 // subgraph (split when larger than maxBatch). A step with nothing to fetch is finished
 // at once.
 func (r *run) startSteps(steps []*step) {
-	bySubgraph := map[*subgraph][]part{}
-	var order []*subgraph
+	bySubgraph := map[*transport.Client][]part{}
+	var order []*transport.Client
 	var empty []*step
 	var stack []int32
 	for _, c := range steps {
@@ -512,7 +346,7 @@ func (r *run) startSteps(steps []*step) {
 				chunk := part{step: pt.step, keys: pt.keys[lo:hi], base: b.aliases}
 				for _, t := range pt.targets {
 					if t.lookup >= lo && t.lookup < hi {
-						if pt.step.lookup == lookupEntities {
+						if pt.step.lookup == transport.LookupEntities {
 							t.alias, t.item = chunk.base, t.lookup-lo
 						} else {
 							t.alias, t.item = chunk.base+t.lookup-lo, -1
@@ -522,7 +356,7 @@ func (r *run) startSteps(steps []*step) {
 				}
 				b.parts = append(b.parts, chunk)
 				b.n += hi - lo
-				if pt.step.lookup == lookupEntities {
+				if pt.step.lookup == transport.LookupEntities {
 					b.aliases++
 				} else {
 					b.aliases += hi - lo
@@ -557,7 +391,7 @@ func (r *run) collect(c *step, stack *[]int32) part {
 		// the slab only grows, so the keys cut from it stay valid.
 		start := len(r.keys)
 		switch c.lookup {
-		case lookupEntities:
+		case transport.LookupEntities:
 			var ok bool
 			if r.keys, ok = r.representation(c, obj, r.keys); !ok {
 				r.keys = r.keys[:start]
@@ -739,7 +573,7 @@ func (r *run) receiveLookups(f fetched) {
 		byCause[cause] = len(kept)
 		kept = append(kept, ge)
 	}
-	for _, e := range f.ans.errors {
+	for _, e := range f.ans.Errors {
 		ge := r.subgraphError(b.sg, e, func(p []any) ast.Path {
 			if len(p) == 0 {
 				return nil
@@ -777,10 +611,10 @@ func (r *run) receiveLookups(f fetched) {
 	for _, pt := range b.parts {
 		var list []*fastjson.Value
 		var listOK bool
-		if pt.step.lookup == lookupEntities && f.ans.data != nil {
+		if pt.step.lookup == transport.LookupEntities && f.ans.Data != nil {
 			// The list has one item per representation sent, in order (Federation's
 			// _entities contract): a list of another length cannot be matched to them.
-			if v := f.ans.data.Get(r.plan.prefix + strconv.Itoa(pt.base)); v != nil && v.Type() == fastjson.TypeArray {
+			if v := f.ans.Data.Get(r.plan.prefix + strconv.Itoa(pt.base)); v != nil && v.Type() == fastjson.TypeArray {
 				list = v.GetArray()
 				listOK = len(list) == len(pt.keys)
 			}
@@ -788,13 +622,13 @@ func (r *run) receiveLookups(f fetched) {
 		for _, t := range pt.targets {
 			var v *fastjson.Value
 			switch {
-			case f.ans.data == nil:
-			case pt.step.lookup == lookupEntities:
+			case f.ans.Data == nil:
+			case pt.step.lookup == transport.LookupEntities:
 				if listOK {
 					v = list[t.item]
 				}
 			default:
-				v = f.ans.data.Get(r.plan.prefix + strconv.Itoa(t.alias))
+				v = f.ans.Data.Get(r.plan.prefix + strconv.Itoa(t.alias))
 			}
 			switch {
 			case v != nil && v.Type() == fastjson.TypeObject:
@@ -803,15 +637,15 @@ func (r *run) receiveLookups(f fetched) {
 					r.rename(pt.step, v)
 				}
 				merge(t.obj, v)
-			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.data == nil:
+			case erred[at{t.alias, t.item}] || erred[at{t.alias, -2}] || f.ans.Data == nil:
 				r.mark(t.obj, markFailed)
-			case pt.step.lookup == lookupEntities && !listOK:
+			case pt.step.lookup == transport.LookupEntities && !listOK:
 				// No list where the representations were sent, or one of another
 				// length: a broken answer.
 				keep(r.invalidLookup(pt.step, t))
 				r.mark(t.obj, markFailed)
 			case v == nil || v.Type() == fastjson.TypeNull:
-				if pt.step.lookup == lookupNode {
+				if pt.step.lookup == transport.LookupNode {
 					r.mark(t.obj, markMissing)
 				}
 				// An entity the subgraph does not know: its fields stay null.
@@ -831,9 +665,9 @@ func (r *run) receiveLookups(f fetched) {
 // an object or null.
 func (r *run) invalidLookup(s *step, t *target) *gqlerror.Error {
 	return &gqlerror.Error{
-		Message:    fmt.Sprintf("subgraph %s returned an invalid value for an object it was asked for", s.sg.Name),
+		Message:    fmt.Sprintf("subgraph %s returned an invalid value for an object it was asked for", s.sg.Name()),
 		Path:       t.path(),
-		Extensions: map[string]any{"code": errcode.InternalServerError, "subgraph": s.sg.Name},
+		Extensions: map[string]any{"code": errcode.InternalServerError, "subgraph": s.sg.Name()},
 	}
 }
 
@@ -866,16 +700,16 @@ func (r *run) mark(v *fastjson.Value, m mark) {
 	}
 }
 
-// fail records that a step's subgraph gave no answer (err is errUnavailable), or one too
-// large to read (errTooLarge).
+// fail records that a step's subgraph gave no answer (err is transport.ErrUnavailable),
+// or one too large to read (transport.ErrTooLarge).
 func (r *run) fail(s *step, path ast.Path, err error) {
 	e := &gqlerror.Error{
-		Message:    fmt.Sprintf("subgraph %s did not answer", s.sg.Name),
+		Message:    fmt.Sprintf("subgraph %s did not answer", s.sg.Name()),
 		Path:       path,
-		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": s.sg.Name},
+		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": s.sg.Name()},
 	}
-	if errors.Is(err, errTooLarge) {
-		e.Message = fmt.Sprintf("subgraph %s answered more than %d bytes", s.sg.Name, s.sg.maxResponse)
+	if errors.Is(err, transport.ErrTooLarge) {
+		e.Message = fmt.Sprintf("subgraph %s answered more than %d bytes", s.sg.Name(), s.sg.MaxResponseBytes())
 		e.Extensions["code"] = errcode.SubgraphResponseTooLarge
 	}
 	r.addError(s, e)
@@ -899,18 +733,18 @@ func (r *run) addError(s *step, e *gqlerror.Error) {
 // them, keeping a code of the subgraph's own (ownCode), else INTERNAL_SERVER_ERROR; the
 // message is logged. expose (-expose-subgraph-errors)
 // keeps every message, for development.
-func (r *run) subgraphError(sg *subgraph, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
-	ge := &gqlerror.Error{Message: string(e.GetStringBytes("message")), Extensions: map[string]any{"subgraph": sg.Name}}
+func (r *run) subgraphError(sg *transport.Client, e *fastjson.Value, path func([]any) ast.Path) *gqlerror.Error {
+	ge := &gqlerror.Error{Message: string(e.GetStringBytes("message")), Extensions: map[string]any{"subgraph": sg.Name()}}
 	code := string(e.GetStringBytes("extensions", "code"))
 	if !r.g.exposeSubgraphErrors && !clientMessage(code) {
-		r.logger.WarnContext(r.ctx, "subgraph error redacted", "subgraph", sg.Name, "code", code, "message", ge.Message)
+		r.logger.WarnContext(r.ctx, "subgraph error redacted", "subgraph", sg.Name(), "code", code, "message", ge.Message)
 		ge.Message = ""
 		if !ownCode(code) {
 			code = errcode.InternalServerError
 		}
 	}
 	if ge.Message == "" {
-		ge.Message = "subgraph " + sg.Name + " returned an error"
+		ge.Message = "subgraph " + sg.Name() + " returned an error"
 	}
 	if code == "" {
 		code = errcode.InternalServerError

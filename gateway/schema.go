@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,44 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fedgraph/fedgraph/gateway/transport"
 )
-
-// maxSDL bounds the size of a subgraph's SDL.
-const maxSDL = 4 << 20
-
-// getSDL fetches the SDL a subgraph serves at /schema.graphql beside its GraphQL URL.
-// The gateway parses SDL with gqlparser: nautilus's own introspection reader rejects
-// directive locations current gqlparser declares (docs/architecture.md).
-func getSDL(ctx context.Context, client *http.Client, sg Subgraph) (string, error) {
-	u, err := sg.SchemaURL()
-	if err != nil {
-		return "", fmt.Errorf("schema url: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSDL+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxSDL {
-		return "", fmt.Errorf("SDL larger than %d bytes", maxSDL)
-	}
-	return string(b), nil
-}
 
 // schemaCache keeps each subgraph's last good SDL (one that merged into a served graph)
 // in a directory, one file per subgraph named NAME.graphql, so that a gateway started
@@ -117,7 +84,7 @@ func (c *schemaCache) read(name string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	limit := int64(maxSDL + len(cacheHeader(name, [sha256.Size]byte{})))
+	limit := int64(transport.MaxSDLBytes + len(cacheHeader(name, [sha256.Size]byte{})))
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return "", err

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/schema"
 )
 
@@ -107,7 +108,7 @@ func TestSchemaCacheIgnoresBadFiles(t *testing.T) {
 		{"empty", func(_ *schemaCache, path string) { os.WriteFile(path, nil, 0o600) }},
 		{"binary", func(_ *schemaCache, path string) { os.WriteFile(path, []byte{0, 1, 2, 0xff, '\n', 0xfe}, 0o600) }},
 		{"too large", func(_ *schemaCache, path string) {
-			big := strings.Repeat("# padding\n", maxSDL/10+1)
+			big := strings.Repeat("# padding\n", transport.MaxSDLBytes/10+1)
 			os.WriteFile(path, []byte(cacheHeader("products", sha256Sum(big))+big), 0o600)
 		}},
 		{"a directory", func(_ *schemaCache, path string) { os.Mkdir(path, 0o700) }},

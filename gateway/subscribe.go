@@ -1,17 +1,14 @@
 package gateway
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/errcode"
 )
 
@@ -41,17 +38,18 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 	g.subscriptions.Add(1)
 	defer g.subscriptions.Add(-1)
 	root := p.groups[0][0]
-	body := (&run{vars: op.Variables}).body(&batch{sg: root.sg, root: root})
-	stream, err := root.sg.subscribe(ctx, body, forwardedHeaders(front.RequestID(ctx), op.Header, false))
+	enc := transport.NewEncoder(op.Variables)
+	stream, err := root.sg.Subscribe(ctx, transport.Request{Body: enc.Root(root.query),
+		Forward: transport.Forward{RequestID: front.RequestID(ctx), Header: op.Header}})
 	if err != nil {
 		if ctx.Err() == nil {
-			g.logger.WarnContext(ctx, "subscription could not start", "subgraph", root.sg.Name, "err", err)
+			g.logger.WarnContext(ctx, "subscription could not start", "subgraph", root.sg.Name(), "err", err)
 		}
 		return unavailableResult(root)
 	}
-	defer stream.close()
+	defer stream.Close()
 	for {
-		event, err := stream.next()
+		event, err := stream.Next()
 		switch {
 		case errors.Is(err, io.EOF):
 			return nil
@@ -59,7 +57,7 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 			if ctx.Err() != nil {
 				return nil
 			}
-			g.logger.WarnContext(ctx, "subscription stream failed", "subgraph", root.sg.Name, "err", err)
+			g.logger.WarnContext(ctx, "subscription stream failed", "subgraph", root.sg.Name(), "err", err)
 			return unavailableResult(root)
 		}
 		r := p.runFrom(ctx, op, g, g.maxBatch, event)
@@ -75,80 +73,10 @@ func (g *Gateway) Subscribe(ctx context.Context, op *front.Operation, next func(
 
 // unavailableResult is a subscription's last event when its subgraph stream failed.
 func unavailableResult(root *step) *front.Result {
-	e := &gqlerror.Error{Message: "The " + root.sg.Name + " subgraph did not answer.",
-		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": root.sg.Name}}
+	e := &gqlerror.Error{Message: "The " + root.sg.Name() + " subgraph did not answer.",
+		Extensions: map[string]any{"code": errcode.SubgraphUnavailable, "subgraph": root.sg.Name()}}
 	if p := firstRootPath(root); p != nil {
 		e.Path = p
 	}
 	return &front.Result{Errors: gqlerror.List{e}}
 }
-
-// sseStream is a subgraph's subscription stream.
-type sseStream struct {
-	resp *http.Response
-	sc   *bufio.Scanner
-}
-
-// subscribe opens a subscription stream: body is the root step's request.
-func (s *subgraph) subscribe(ctx context.Context, body []byte, hdr []header) (*sseStream, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header = http.Header{"Content-Type": jsonType, "Accept": {"text/event-stream"}}
-	for _, h := range hdr {
-		req.Header.Add(h.name, h.value)
-	}
-	// The transport alone, without the client's timeout: the stream lasts as long as
-	// the subscription.
-	resp, err := s.http.Transport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, min(64<<10, int(s.maxResponse))), int(s.maxResponse))
-	return &sseStream{resp: resp, sc: sc}, nil
-}
-
-// next returns the next event's answer, io.EOF once the subgraph completed the stream.
-// An event that is not a GraphQL response ends the stream with an error.
-func (st *sseStream) next() (*answer, error) {
-	var name string
-	var data []byte
-	for st.sc.Scan() {
-		line := st.sc.Bytes()
-		switch {
-		case len(line) == 0:
-			switch name {
-			case "complete":
-				return nil, io.EOF
-			case "next", "":
-				if data == nil {
-					continue // a keep-alive comment's end
-				}
-				return decodeBody(http.StatusOK, data)
-			default:
-				return nil, fmt.Errorf("unknown event %q", name)
-			}
-		case line[0] == ':': // a comment: keep-alive
-		case bytes.HasPrefix(line, []byte("event:")):
-			name = string(bytes.TrimSpace(line[len("event:"):]))
-		case bytes.HasPrefix(line, []byte("data:")):
-			d := bytes.TrimPrefix(line[len("data:"):], []byte(" "))
-			if data != nil {
-				data = append(data, '\n')
-			}
-			data = append(data, d...)
-		}
-	}
-	if err := st.sc.Err(); err != nil {
-		return nil, err
-	}
-	return nil, errors.New("the stream ended without completing")
-}
-
-func (st *sseStream) close() { st.resp.Body.Close() }

@@ -1,13 +1,10 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fedgraph/fedgraph/internal/tracing"
@@ -15,9 +12,10 @@ import (
 
 // The gateway's spans: "POST /graphql" for each request (a server span, child of the
 // client's trace context when it sends one), "plan" for each planning (a plan cache
-// miss), and "subgraph NAME" for each subgraph request (a client span; its trace
-// context goes to the subgraph in traceparent). With tracing off the provider records
-// nothing, and the client's own trace context still reaches the subgraphs.
+// miss), and "subgraph NAME" for each subgraph request (a client span the subgraph's
+// transport.Client starts; its trace context goes to the subgraph in traceparent). With
+// tracing off the provider records nothing, and the client's own trace context still
+// reaches the subgraphs.
 
 const tracerName = "github.com/fedgraph/fedgraph/gateway"
 
@@ -28,23 +26,6 @@ func (g *Gateway) traceHandler(h http.Handler) http.Handler {
 		otelhttp.WithPropagators(tracing.Propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 	)
-}
-
-// startSubgraphSpan starts the client span of one subgraph request and returns the
-// headers that carry its trace context.
-func (g *Gateway) startSubgraphSpan(ctx context.Context, sg *subgraph, lookups int) (context.Context, trace.Span, []header) {
-	ctx, span := g.tracer.Tracer(tracerName).Start(ctx, "subgraph "+sg.Name, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("graphql.subgraph", sg.Name), attribute.Int("graphql.lookups", lookups)))
-	if !span.SpanContext().IsValid() {
-		return ctx, span, nil
-	}
-	carrier := propagation.MapCarrier{}
-	tracing.Propagator.Inject(ctx, carrier)
-	hdr := make([]header, 0, len(carrier))
-	for k, v := range carrier {
-		hdr = append(hdr, header{http.CanonicalHeaderKey(k), v})
-	}
-	return ctx, span, hdr
 }
 
 // endSpan records a call's outcome on its span and ends it.

@@ -1,4 +1,4 @@
-package gateway
+package transport
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Resilience is how the gateway treats a failing subgraph. Start from
+// Resilience is how a client treats a failing subgraph. Start from
 // DefaultResilience: zero turns retries or breakers off, it is not a default.
 type Resilience struct {
 	// Retries is how many times, from 0 (none) to 10, a query's subgraph request is sent
@@ -88,14 +88,14 @@ var errBreakerOpen = errors.New("circuit breaker open")
 // guard wraps one subgraph's requests: a circuit breaker, and retries within a budget.
 type guard struct {
 	res     Resilience
-	breaker *gobreaker.CircuitBreaker[*answer] // nil when breakers are off
+	breaker *gobreaker.CircuitBreaker[*Answer] // nil when breakers are off
 	budget  *retryBudget
 }
 
 func newGuard(name string, res Resilience, onChange func(name string, from, to gobreaker.State)) *guard {
 	g := &guard{res: res, budget: newRetryBudget(res.RetryBudget)}
 	if res.BreakerFailures > 0 {
-		g.breaker = gobreaker.NewCircuitBreaker[*answer](gobreaker.Settings{
+		g.breaker = gobreaker.NewCircuitBreaker[*Answer](gobreaker.Settings{
 			Name:        name,
 			MaxRequests: 1,
 			Timeout:     res.BreakerOpen,
@@ -120,7 +120,7 @@ func (g *guard) state() string {
 
 // do runs attempt, through the breaker, again after a connection error when retry is
 // set and the budget allows.
-func (g *guard) do(ctx context.Context, retry bool, attempt func() (*answer, error)) (*answer, error) {
+func (g *guard) do(ctx context.Context, retry bool, attempt func() (*Answer, error)) (*Answer, error) {
 	g.budget.deposit()
 	for n := 0; ; n++ {
 		a, err := g.once(attempt)
@@ -138,7 +138,7 @@ func (g *guard) do(ctx context.Context, retry bool, attempt func() (*answer, err
 	}
 }
 
-func (g *guard) once(attempt func() (*answer, error)) (*answer, error) {
+func (g *guard) once(attempt func() (*Answer, error)) (*Answer, error) {
 	if g.breaker == nil {
 		return attempt()
 	}
