@@ -39,3 +39,12 @@ func (g *Gateway) PlanForBench(op *front.Operation, cold bool) error {
 	_, err := g.plans.plan(e, &v, compile)
 	return err
 }
+
+// SharedWaiting returns the client requests waiting now on a query execution in
+// flight, their own or an identical one's (Config.Dedup); 0 with Dedup off.
+func (g *Gateway) SharedWaiting() int {
+	if g.operations == nil {
+		return 0
+	}
+	return g.operations.group.Waiting()
+}

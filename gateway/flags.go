@@ -95,6 +95,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		"pass every subgraph error's message to clients (development); off: only messages of documented codes, the others become INTERNAL_SERVER_ERROR naming the subgraph")
 	fs.Int64Var(&c.MaxSubgraphResponseBytes, "max-subgraph-response-bytes", c.MaxSubgraphResponseBytes,
 		"most bytes read of one subgraph answer; past it the subgraph's fields answer SUBGRAPH_RESPONSE_TOO_LARGE")
+	fs.BoolVar(&c.Dedup, "dedup", c.Dedup,
+		"share identical work in flight: identical queries (document, variables and forwarded headers, Authorization included) share one execution, identical subgraph requests of queries one fetch; never mutations or subscriptions")
 }
 
 // timeoutsFlag parses -subgraph-timeout: a duration for every subgraph, NAME=DURATION

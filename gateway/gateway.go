@@ -127,6 +127,10 @@ type Config struct {
 	// the fields the request was for answer SUBGRAPH_RESPONSE_TOO_LARGE. It must be
 	// positive. default: DefaultMaxSubgraphResponseBytes
 	MaxSubgraphResponseBytes int64
+	// Dedup shares identical work in flight: identical queries (dedup.go) share one
+	// execution and its answer, and identical subgraph requests of queries share one
+	// fetch. Mutations and subscriptions are never shared. default: true
+	Dedup bool
 }
 
 // DefaultPort is the gateway's default port: its binary's -listen-addr
@@ -161,6 +165,7 @@ func DefaultConfig() Config {
 		MaxBatch:                 DefaultMaxBatch,
 		Front:                    &f,
 		MaxSubgraphResponseBytes: DefaultMaxSubgraphResponseBytes,
+		Dedup:                    true,
 	}
 }
 
@@ -269,6 +274,8 @@ type Gateway struct {
 	// and ExposeSubgraphErrors.
 	maxSubgraphResponse  int64
 	exposeSubgraphErrors bool
+	// operations shares identical queries in flight; nil when Config.Dedup is off.
+	operations *operations
 }
 
 // graph is one merged view of the subgraphs. It is immutable: a schema change builds a
@@ -308,6 +315,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		exposeSubgraphErrors: cfg.ExposeSubgraphErrors, maxSubgraphResponse: cfg.MaxSubgraphResponseBytes}
 	if g.tracer == nil {
 		g.tracer = noop.NewTracerProvider()
+	}
+	if cfg.Dedup {
+		g.operations = &operations{}
 	}
 	if cfg.Supergraph != "" {
 		return g.newFederated(cfg)
@@ -414,9 +424,18 @@ func (g *Gateway) Missing() []string { return g.graph.Load().missing }
 func (g *Gateway) Schema() *ast.Schema { return g.graph.Load().schema }
 
 // Execute implements front.Executor: it plans (or finds the plan of) one operation the
-// front has parsed and validated, runs it, and writes the answer. Errors come back as
-// GraphQL errors with an extensions.code.
+// front has parsed and validated, runs it, and writes the answer, or shares the answer
+// of an identical query in flight (Config.Dedup). Errors come back as GraphQL errors
+// with an extensions.code.
 func (g *Gateway) Execute(ctx context.Context, op *front.Operation) *front.Result {
+	if g.operations != nil {
+		return g.operations.execute(ctx, op, func(ctx context.Context) *front.Result { return g.execute(ctx, op) })
+	}
+	return g.execute(ctx, op)
+}
+
+// execute is Execute without sharing.
+func (g *Gateway) execute(ctx context.Context, op *front.Operation) *front.Result {
 	pl, failed := g.planFor(ctx, op)
 	if failed != nil {
 		return failed

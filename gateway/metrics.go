@@ -131,6 +131,12 @@ func (g *Gateway) registerMetrics(reg prometheus.Registerer) {
 			Help: "Events sent to subscribers.",
 		}, func() float64 { return float64(g.events.Load()) }),
 	)
+	if g.operations != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fedgraph_gateway_shared_executions_total",
+			Help: "Queries answered by an identical query's execution in flight (-dedup), not run again.",
+		}, func() float64 { return float64(g.operations.shared.Load()) }))
+	}
 	g.metrics = m
 }
 
