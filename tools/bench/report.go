@@ -35,9 +35,8 @@ func (rs rows) find(workload, target string) *row {
 func tableIntro(name string) string {
 	switch name {
 	case tableDefaults:
-		return "Each gateway as it ships: ours and Hive Gateway share identical requests in flight " +
-			"(ours: identical client operations and identical subgraph requests; Hive Gateway: identical subgraph requests); " +
-			"nautilus and Apollo Gateway share none; a peer runs as it was started."
+		return "Each gateway as it ships: ours (-dedup, on by default) and Hive Gateway (identical subgraph requests) " +
+			"share identical requests in flight; nautilus and Apollo Gateway share none; a peer runs as it was started."
 	case tableNoDedup:
 		return "Ours with -dedup=false, Hive Gateway with its in-flight deduplication off (hive-gateway.mjs --no-inflight-dedup); " +
 			"nautilus and Apollo Gateway as they ship (they share nothing); a peer runs as it was started."
