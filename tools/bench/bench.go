@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -59,10 +60,7 @@ type bench struct {
 	graph    *graph
 	users    *proc
 	products *proc
-	gateway  *proc // ours, when started
-	// federated is ours in federation mode, when started.
-	federated *proc
-	baseline  *proc // nautilus, when started
+	gateway  *proc // ours with its defaults, when started
 	// metrics reads the subgraphs' request counters (count.go).
 	metrics *http.Client
 	// federation describes the supergraph and the Node gateways, for the report; empty
@@ -70,13 +68,70 @@ type bench struct {
 	federation []string
 }
 
-// target is one thing a workload runs against.
+// gatewayProcess is the process of a gateway whose CPU is measured: one the benchmark
+// started (*proc) or a peer's (*external).
+type gatewayProcess interface {
+	cpuTicks() (int64, error)
+	// exited says why the process is gone, nil while it runs.
+	exited() error
+}
+
+// target is one thing a workload runs against, in one table.
 type target struct {
-	name   string
+	name   string // its -targets name, or a peer's name
 	label  string
 	url    string
-	gw     *proc // the gateway process, nil for the products subgraph
-	direct bool  // whether owners are asked for as ids only
+	gw     gatewayProcess // the gateway process, nil for the products subgraph
+	direct bool           // whether owners are asked for as ids only
+	// key names what is measured: a target that runs the same in every table (it has
+	// no deduplication to turn off) has one key for all and is measured once.
+	key  string
+	peer bool // started outside the benchmark (-peer)
+}
+
+// dedupOf says how each target's gateway runs in a table: the flags that turn its
+// deduplication off in the nodedup table, and whether it has any to turn off (else it
+// runs alike in every table). nautilus and Apollo Gateway share no request in flight;
+// the products subgraph alone has no gateway.
+func dedupOf(name, table string) (args []string, knob bool) {
+	switch name {
+	case targetOurs, targetFederation:
+		if table == tableNoDedup {
+			return []string{"-dedup=false"}, true
+		}
+		return nil, true
+	case targetHive:
+		if table == tableNoDedup {
+			return []string{"--no-inflight-dedup"}, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// targetKey is the key (see target) of target name in table.
+func targetKey(name, table string) string {
+	if _, knob := dedupOf(name, table); knob {
+		return name + "/" + table
+	}
+	return name
+}
+
+// peerKey is the key of a peer in table.
+func peerKey(p Peer, table string) string {
+	if p.Table == "" {
+		return "peer:" + p.Name
+	}
+	return "peer:" + p.Name + "/" + table
+}
+
+// section is one table of the report: its rows, in the order they ran.
+type section struct {
+	name    string
+	rows    rows
+	skipped []string
+	// shared are the labels of targets whose rows were measured once for every table.
+	shared []string
 }
 
 func (b *bench) run(ctx context.Context) error {
@@ -126,7 +181,12 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}()
 	startProc := func(name, bin string, want []string, args ...string) (*proc, error) {
-		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), want, append([]string{"-listen-addr", "127.0.0.1:0"}, args...)...)
+		listen := "127.0.0.1:0"
+		if port, ok := b.cfg.SubgraphPorts[name]; ok { // a subgraph's process is named after it
+
+			listen = fmt.Sprintf("127.0.0.1:%d", port)
+		}
+		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), want, append([]string{"-listen-addr", listen}, args...)...)
 		if err == nil {
 			procs = append(procs, p)
 		}
@@ -141,7 +201,7 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	// Each subgraph counts the requests it answers, on a metrics listener of its own
 	// (count.go): the gateways talk to the subgraphs directly, as deployed.
-	if b.users, err = startProc("users", "users", []string{wantMetrics}, sub("users")...); err != nil {
+	if b.users, err = startProc(roleUsers, "users", []string{wantMetrics}, sub("users")...); err != nil {
 		return err
 	}
 	// products asks users about owners when a product is created; those requests are
@@ -150,7 +210,7 @@ func (b *bench) run(ctx context.Context) error {
 	// deployed (it refuses to start without an events source).
 	productsArgs := append(sub("products"), "-users-url", b.users.url,
 		"-events-redis-url", b.redis.url, "-events-stream", prefix+"users:"+events.UsersStream)
-	if b.products, err = startProc("products", "products", []string{wantMetrics}, productsArgs...); err != nil {
+	if b.products, err = startProc(roleProducts, "products", []string{wantMetrics}, productsArgs...); err != nil {
 		return err
 	}
 	b.metrics = &http.Client{Timeout: 5 * time.Second}
@@ -158,6 +218,12 @@ func (b *bench) run(ctx context.Context) error {
 
 	if b.graph, err = seed(ctx, b.client, b.users.url, b.products.url); err != nil {
 		return err
+	}
+	for _, p := range b.cfg.Peers {
+		fmt.Fprintf(b.out, "Waiting for peer %s at %s to answer (a), over users on %s and products on %s...\n", p.Name, p.URL, b.users.url, b.products.url)
+		if err := waitForPeer(ctx, b.client, p, b.cfg.PeerWait, productWithOwner(b.graph, repeatedProduct, false)); err != nil {
+			return err
+		}
 	}
 
 	// Our gateway and nautilus take the subgraphs alike: -subgraph NAME=URL, in merge order.
@@ -171,87 +237,154 @@ func (b *bench) run(ctx context.Context) error {
 		}
 		defer os.RemoveAll(filepath.Dir(supergraph))
 	}
-	var targets []target
-	for _, name := range b.cfg.Targets {
+	// Federation mode serves the subgraphs' supergraph as committed (TestComposition
+	// keeps it their composition), routed to the running subgraphs.
+	var committed string
+	if slices.Contains(b.cfg.Targets, targetFederation) {
+		dir, err := os.MkdirTemp("", "fedgraph-bench-federation-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		committed = filepath.Join(dir, "supergraph.graphql")
+		if err := os.WriteFile(committed, []byte(schema.Supergraph()), 0o644); err != nil {
+			return err
+		}
+	}
+
+	// Each target of each table, its process started once per key: a target with no
+	// deduplication to turn off is one process, and one measurement, for every table.
+	started := map[string]target{}
+	targetOf := func(name, table string) (target, error) {
+		key := targetKey(name, table)
+		if t, ok := started[key]; ok {
+			return t, nil
+		}
+		dedup, _ := dedupOf(name, table)
+		suffix := ""
+		if table == tableNoDedup && len(dedup) > 0 {
+			suffix = " (dedup off)"
+		}
+		t := target{name: name, key: key}
 		switch name {
 		case targetOurs:
-			targets = append(targets, target{name: name, label: "fedgraph"})
-		case targetFederation:
-			// The subgraphs' supergraph as committed (TestComposition keeps it their
-			// composition), routed to the running subgraphs.
-			dir, err := os.MkdirTemp("", "fedgraph-bench-federation-")
+			p, err := startProc("gateway"+suffix, "gateway", []string{wantDebug}, slices.Concat(gwArgs, dedup, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})...)
 			if err != nil {
-				return err
+				return t, err
 			}
-			defer os.RemoveAll(dir)
-			file := filepath.Join(dir, "supergraph.graphql")
-			if err := os.WriteFile(file, []byte(schema.Supergraph()), 0o644); err != nil {
-				return err
+			if table == tableDefaults {
+				b.gateway = p
 			}
-			args := slices.Concat([]string{"-supergraph", file}, gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})
-			if b.federated, err = startProc("gateway (federation)", "gateway", []string{wantDebug}, args...); err != nil {
-				return err
+			t.label, t.url, t.gw = "fedgraph", p.url, p
+		case targetFederation:
+			args := slices.Concat([]string{"-supergraph", committed}, gwArgs, dedup, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})
+			p, err := startProc("gateway (federation)"+suffix, "gateway", []string{wantDebug}, args...)
+			if err != nil {
+				return t, err
 			}
-			targets = append(targets, target{name: name, label: "fedgraph federation", url: b.federated.url, gw: b.federated})
+			t.label, t.url, t.gw = "fedgraph federation", p.url, p
 		case targetBaseline:
-			if b.baseline, err = startProc("nautilus", "nautilus", nil, gwArgs...); err != nil {
-				return err
+			p, err := startProc("nautilus", "nautilus", nil, gwArgs...)
+			if err != nil {
+				return t, err
 			}
-			targets = append(targets, target{name: name, label: "nautilus", url: b.baseline.url, gw: b.baseline})
+			t.label, t.url, t.gw = "nautilus", p.url, p
 		case targetHive, targetApollo:
 			ng := nodeGatewayOf(name)
-			args := slices.Concat([]string{filepath.Join(b.cfg.Web, ng.script)}, ng.args, []string{supergraph})
-			p, err := start(ctx, nodeEnv(b.env), ng.label, "node", nil, args...)
+			args := slices.Concat([]string{filepath.Join(b.cfg.Web, ng.script)}, dedup, []string{supergraph})
+			p, err := start(ctx, nodeEnv(b.env), ng.label+suffix, "node", nil, args...)
 			if err != nil {
-				return err
+				return t, err
 			}
 			procs = append(procs, p)
-			t := target{name: name, label: ng.label, url: p.url, gw: p}
+			t.label, t.url, t.gw = ng.label, p.url, p
 			// V8 compiles a gateway's hot paths as they run: a second of warmup before
 			// the first workload would measure the interpreter. Each Node gateway runs
 			// the mixed workload first, unmeasured.
 			if b.cfg.NodeWarmup > 0 {
-				fmt.Fprintf(b.out, "  warming %s up: (d) for %s\n", ng.label, b.cfg.NodeWarmup)
+				fmt.Fprintf(b.out, "  warming %s%s up: (d) for %s\n", ng.label, suffix, b.cfg.NodeWarmup)
 				var seq atomic.Uint64
 				load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.NodeWarmup, &seq, func(n uint64) request { return mixed(b.graph, n, false) })
 			}
-			targets = append(targets, t)
 		case targetDirect:
-			targets = append(targets, target{name: name, label: "products (direct)", url: b.products.url, direct: true})
+			t.label, t.url, t.direct = "products (direct)", b.products.url, true
+		}
+		started[key] = t
+		return t, nil
+	}
+	tables := map[string][]target{}
+	for _, table := range b.cfg.Tables {
+		for _, name := range b.cfg.Targets {
+			if name == targetDirect {
+				continue // last, after the peers
+			}
+			t, err := targetOf(name, table)
+			if err != nil {
+				return err
+			}
+			tables[table] = append(tables[table], t)
+		}
+		for _, p := range b.cfg.Peers {
+			if p.inTable(table) {
+				tables[table] = append(tables[table], target{name: p.Name, label: p.Name, url: p.URL,
+					gw: &external{name: p.Name, pid: p.PID}, key: peerKey(p, table), peer: true})
+			}
+		}
+		if slices.Contains(b.cfg.Targets, targetDirect) {
+			t, _ := targetOf(targetDirect, table)
+			tables[table] = append(tables[table], t)
 		}
 	}
-	if slices.Contains(b.cfg.Targets, targetOurs) || b.cfg.Soak > 0 {
+	if b.cfg.Soak > 0 && b.gateway == nil {
 		if b.gateway, err = startProc("gateway", "gateway", []string{wantDebug}, slices.Concat(gwArgs, []string{"-log-level", "warn", "-debug-addr", "127.0.0.1:0"})...); err != nil {
 			return err
-		}
-		for i := range targets {
-			if targets[i].name == targetOurs {
-				targets[i].url, targets[i].gw = b.gateway.url, b.gateway
-			}
 		}
 	}
 
 	rep := &report{header: b.header()}
-	for _, w := range workloads() {
-		if !slices.Contains(b.cfg.Workloads, w.name) {
-			continue
-		}
-		for _, t := range targets {
-			if t.direct && !w.direct {
-				rep.skipped = append(rep.skipped, fmt.Sprintf("%s skipped for %s: %s.", t.label, w.title, w.why))
+	// done holds each measurement by target key and workload, with the note that
+	// replaces it when it failed, for the tables that share it.
+	type result struct {
+		r    *row
+		note string
+	}
+	done := map[string]result{}
+	for _, table := range b.cfg.Tables {
+		sec := &section{name: table}
+		for _, w := range workloads() {
+			if !slices.Contains(b.cfg.Workloads, w.name) {
 				continue
 			}
-			r, err := b.measure(ctx, w, t)
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted: %w", ctx.Err())
+			for _, t := range tables[table] {
+				if t.direct && !w.direct {
+					sec.skipped = append(sec.skipped, fmt.Sprintf("%s skipped for %s: %s.", t.label, w.title, w.why))
+					continue
+				}
+				k := t.key + "\x00" + w.name
+				res, again := done[k]
+				if !again {
+					r, err := b.measure(ctx, w, t)
+					if ctx.Err() != nil {
+						return fmt.Errorf("interrupted: %w", ctx.Err())
+					}
+					if err != nil {
+						res.note = fmt.Sprintf("%s failed for %s: %v", t.label, w.title, err)
+					} else {
+						res.r = r
+						fmt.Fprintf(b.out, "  %-8s %-28s %-20s %9.1f rps %6d errors\n", table, w.title, t.label, r.rps(), r.st.errors)
+					}
+					done[k] = res
+				} else if !slices.Contains(sec.shared, t.label) {
+					sec.shared = append(sec.shared, t.label)
+				}
+				if res.note != "" {
+					sec.skipped = append(sec.skipped, res.note)
+					continue
+				}
+				sec.rows = append(sec.rows, res.r)
 			}
-			if err != nil {
-				rep.skipped = append(rep.skipped, fmt.Sprintf("%s failed for %s: %v", t.label, w.title, err))
-				continue
-			}
-			fmt.Fprintf(b.out, "  %-28s %-18s %9.1f rps %6d errors\n", w.title, t.label, r.rps(), r.st.errors)
-			rep.rows = append(rep.rows, r)
 		}
+		rep.sections = append(rep.sections, sec)
 	}
 	if b.cfg.Soak > 0 {
 		fmt.Fprintf(b.out, "  soak: (d) against fedgraph for %s\n", b.cfg.Soak)
@@ -297,7 +430,7 @@ func (b *bench) composeSupergraph(ctx context.Context) (string, error) {
 	b.federation = []string{
 		fmt.Sprintf("supergraph: composed in this run by @apollo/composition %s from the subgraphs' `_service { sdl }`, routed to them; %d description hints, no other hint",
 			packageVersion(b.cfg.Web, composePkg), hints),
-		fmt.Sprintf("Node gateways: Node %s, NODE_ENV=production, one process each, each warmed up by (d) for %s once before its first workload; Hive Gateway: @graphql-hive/gateway %s (its runtime on node:http, tools/web/hive-gateway.mjs, in-flight deduplication of subgraph requests off); Apollo Gateway: @apollo/gateway %s in @apollo/server %s (tools/web/apollo-gateway.mjs)",
+		fmt.Sprintf("Node gateways: Node %s, NODE_ENV=production, one process each, each warmed up by (d) for %s once before its first workload; Hive Gateway: @graphql-hive/gateway %s (its runtime on node:http, tools/web/hive-gateway.mjs; its in-flight deduplication of subgraph requests on, its default, in the defaults table, off in the nodedup table); Apollo Gateway: @apollo/gateway %s in @apollo/server %s (tools/web/apollo-gateway.mjs)",
 			nodeVersion(ctx, b.env), b.cfg.NodeWarmup, packageVersion(b.cfg.Web, "@graphql-hive/gateway"), packageVersion(b.cfg.Web, "@apollo/gateway"), packageVersion(b.cfg.Web, "@apollo/server")),
 	}
 	return file, nil
@@ -332,19 +465,17 @@ type sample struct {
 	reqs map[string]int64 // GraphQL requests by subgraph
 }
 
-func (b *bench) sample(gw *proc) (sample, error) {
+func (b *bench) sample(gw gatewayProcess) (sample, error) {
 	s := sample{cpu: map[string]int64{}, reqs: map[string]int64{}}
-	roles := map[string]*proc{roleUsers: b.users, roleProducts: b.products}
+	roles := map[string]gatewayProcess{roleUsers: b.users, roleProducts: b.products}
 	if gw != nil {
 		roles[roleGateway] = gw
 	}
 	var errs []error
 	for role, p := range roles {
-		select {
-		case <-p.done:
-			errs = append(errs, fmt.Errorf("%s exited: %w\n%s", p.name, p.err, p.output()))
+		if err := p.exited(); err != nil {
+			errs = append(errs, err)
 			continue
-		default:
 		}
 		t, err := p.cpuTicks()
 		errs = append(errs, err)
@@ -474,8 +605,35 @@ func (b *bench) header() []string {
 		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine",
 			b.ticks),
 		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",
+		"workloads: (a), (b) and (c) each send one request, identical every time (the same query and variables), as the field's public gateway benchmarks do; (d) varies its products and writes",
 		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values",
-	}, b.federation...)
+		"fedgraph: its defaults in the defaults table (-dedup on, its default: identical requests in flight shared); -dedup=false in the nodedup table",
+	}, slices.Concat(b.federation, b.peerLines())...)
+}
+
+// peerLines describe the peers and the subgraphs they call, for the report.
+func (b *bench) peerLines() []string {
+	if len(b.cfg.Peers) == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range b.cfg.Peers {
+		tables := "every table, as it was started"
+		if p.Table != "" {
+			tables = "the " + p.Table + " table only"
+		}
+		out = append(out, fmt.Sprintf("peer %s: %s, process %d (%s), started by hand; in %s", p.Name, p.URL, p.PID, commOf(p.PID), tables))
+	}
+	return append(out, fmt.Sprintf("peers' subgraphs: the benchmark's own, on fixed ports (-subgraph-ports %s)", formatPorts(b.cfg.SubgraphPorts)))
+}
+
+// commOf is the command name of process pid, or "?".
+func commOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // vcsRevision describes the commit a binary was built from, as go build stamps it;

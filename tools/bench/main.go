@@ -4,14 +4,28 @@
 // seeds the graph through mutations, composes the subgraphs' Federation v2 SDL into a
 // supergraph (tools/web/compose.mjs) that Hive Gateway and Apollo Gateway serve on Node
 // (tools/web), and puts each workload under a bounded closed-loop load against each
-// target in turn: our gateway, the baseline, Hive Gateway, Apollo Gateway, and the
-// products subgraph directly. It prints throughput, latency, CPU per query of every
-// process and subgraph requests per client query (counted by each subgraph on its
-// metrics listener), the four gateways side by side with the ratios issue 8 targets, then stops
-// everything it started.
+// target in turn: our gateway, the baseline, Hive Gateway, Apollo Gateway, any peer
+// started by hand (-peer), and the products subgraph directly.
+//
+// It measures two tables. The first has every gateway with its defaults, as it ships:
+// ours and Hive Gateway deduplicate identical requests in flight. The second has
+// deduplication off on every side: ours with -dedup=false, Hive Gateway with its
+// in-flight deduplication off; nautilus, Apollo Gateway and the products subgraph have
+// none, and are measured once for both. It prints throughput, latency, CPU per query of
+// every process and subgraph requests per client query (counted by each subgraph on its
+// metrics listener), the gateways side by side with our gateway's ratios to each, and
+// the targets of issues 8 and 17, then stops everything it started.
 //
 //	go run ./tools/bench [-duration 3s] [-warmup 1s] [-node-warmup 5s] [-concurrency 16] [-workloads a,b,c,d]
-//	                     [-targets fedgraph,nautilus,hive,apollo,products] [-soak 0] [-bin DIR] [-web DIR]
+//	                     [-targets fedgraph,federation,nautilus,hive,apollo,products] [-tables defaults,nodedup]
+//	                     [-subgraph-ports users=4001,products=4002] [-peer NAME=URL,PID[,TABLE]]... [-peer-wait 1m]
+//	                     [-write-graph DIR] [-soak 0] [-bin DIR] [-web DIR]
+//
+// A peer such as Cosmo's router serves the same graph over the same subgraphs: run
+// `go run ./tools/bench -subgraph-ports users=4001,products=4002 -write-graph DIR` once
+// to get each subgraph's SDL and a `wgc router compose` input routed to those ports,
+// start the peer on them, then run the benchmark with the same -subgraph-ports and
+// -peer NAME=URL,PID. It waits up to -peer-wait for the peer to answer before measuring.
 package main
 
 import (
@@ -50,6 +64,29 @@ const (
 	targetDirect     = "products" // the products subgraph alone
 )
 
+// The tables, by their -tables name, in the order they are measured.
+const (
+	// tableDefaults has every gateway with its own defaults: ours and Hive Gateway
+	// share identical requests in flight.
+	tableDefaults = "defaults"
+	// tableNoDedup has deduplication off on every side: ours with -dedup=false, Hive
+	// Gateway without its in-flight deduplication.
+	tableNoDedup = "nodedup"
+)
+
+func tableNames() []string { return []string{tableDefaults, tableNoDedup} }
+
+// tableTitle is the heading of a table in the report.
+func tableTitle(name string) string {
+	switch name {
+	case tableDefaults:
+		return "Every gateway with its defaults"
+	case tableNoDedup:
+		return "Deduplication off on every side"
+	}
+	return name
+}
+
 // targetNames are the -targets names, in the order the targets run.
 func targetNames() []string {
 	return []string{targetOurs, targetFederation, targetBaseline, targetHive, targetApollo, targetDirect}
@@ -78,6 +115,23 @@ type Config struct {
 	// once, unmeasured, before its first workload, so that V8 has compiled its hot paths.
 	// default: 5s
 	NodeWarmup time.Duration
+	// Tables are the tables to measure (defaults, nodedup): every gateway with its
+	// defaults, and deduplication off on every side. default: both
+	Tables []string
+	// Peers are gateways started outside the benchmark that join the tables, each over
+	// the subgraphs on SubgraphPorts (-peer NAME=URL,PID[,TABLE], repeatable). default: none
+	Peers []Peer
+	// SubgraphPorts are fixed loopback ports for the subgraphs, by name, so that a peer
+	// started beforehand can be pointed at them; every subgraph needs one, and a peer
+	// needs them. default: none (free ports)
+	SubgraphPorts map[string]int
+	// PeerWait bounds how long the benchmark waits, once the graph is seeded, for each
+	// peer to answer workload (a) right. default: 1m
+	PeerWait time.Duration
+	// WriteGraph, when set, is a directory into which the benchmark writes each
+	// subgraph's SDL and a `wgc router compose` input for the subgraphs on
+	// SubgraphPorts, then exits without measuring anything. default: empty
+	WriteGraph string
 	// Soak, when positive, runs the mixed workload against our gateway for that long after
 	// the tables and reports the gateway's memory and goroutines before and after.
 	// default: 0 (off)
@@ -105,6 +159,8 @@ func DefaultConfig() Config {
 		Timeout:     5 * time.Second,
 		Workloads:   workloadNames(),
 		Targets:     targetNames(),
+		Tables:      tableNames(),
+		PeerWait:    time.Minute,
 	}
 }
 
@@ -131,6 +187,17 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, checkList("-workloads", c.Workloads, workloadNames()))
 	errs = append(errs, checkList("-targets", c.Targets, targetNames()))
+	errs = append(errs, checkList("-tables", c.Tables, tableNames()))
+	if c.PeerWait <= 0 {
+		errs = append(errs, fmt.Errorf("-peer-wait %s: want more than 0", c.PeerWait))
+	}
+	errs = append(errs, checkPeers(c.Peers, c.Tables))
+	if len(c.Peers) > 0 && len(c.SubgraphPorts) == 0 {
+		errs = append(errs, errors.New("-peer: give -subgraph-ports too, the ports the peer calls the subgraphs on"))
+	}
+	if c.WriteGraph != "" && len(c.SubgraphPorts) == 0 {
+		errs = append(errs, errors.New("-write-graph: give -subgraph-ports too, the ports the graph routes to"))
+	}
 	if needsNode(c.Targets) {
 		errs = append(errs, lookNode())
 		if c.Web != "" {
@@ -182,6 +249,11 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on one client request; no answer by then is an error")
 	workloadsFlag := fs.String("workloads", strings.Join(cfg.Workloads, ","), "workloads to run: a (product + owner), b (100 products + owners), c (user + 50 products), d (mixed, 10% writes)")
 	targetsFlag := fs.String("targets", strings.Join(cfg.Targets, ","), "targets: fedgraph (our gateway), federation (our gateway in federation mode), nautilus (plain nautilus/gateway), hive (Hive Gateway), apollo (Apollo Gateway), products (the products subgraph alone)")
+	tablesFlag := fs.String("tables", strings.Join(cfg.Tables, ","), "tables: defaults (every gateway with its defaults), nodedup (deduplication off on every side: ours with -dedup=false, Hive Gateway without in-flight deduplication)")
+	fs.Var(peerFlags{&cfg.Peers}, "peer", "`NAME=URL,PID[,TABLE]`: a gateway started by hand over the subgraphs on -subgraph-ports joins the tables (or only TABLE): the workloads go to URL, the CPU of PID is measured; repeatable")
+	portsFlag := fs.String("subgraph-ports", "", "`NAME=PORT,...`: serve every subgraph on this loopback port, for a peer; empty: free ports")
+	fs.DurationVar(&cfg.PeerWait, "peer-wait", cfg.PeerWait, "how long to wait, once the graph is seeded, for each peer to answer (a) right")
+	fs.StringVar(&cfg.WriteGraph, "write-graph", "", "write each subgraph's SDL and a `wgc router compose` input routed to -subgraph-ports into this directory, and exit")
 	fs.DurationVar(&cfg.Soak, "soak", cfg.Soak, "after the tables, run the mixed load against our gateway this long and report its memory and goroutines; 0: off")
 	fs.StringVar(&cfg.Bin, "bin", cfg.Bin, "directory with prebuilt users, products, gateway and nautilus binaries; empty: build them")
 	fs.StringVar(&cfg.Web, "web", cfg.Web, "tools/web, whose scripts compose the supergraph and serve Hive Gateway and Apollo Gateway; empty: the module's")
@@ -197,6 +269,11 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	}
 	cfg.Workloads = splitList(*workloadsFlag)
 	cfg.Targets = splitList(*targetsFlag)
+	cfg.Tables = splitList(*tablesFlag)
+	var perr error
+	if cfg.SubgraphPorts, perr = parsePorts(*portsFlag); perr != nil {
+		return cfg, errors.Join(perr, cfg.Validate())
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -214,6 +291,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg, err := parseConfig(args, getenv)
 	if err != nil {
 		return err
+	}
+	if cfg.WriteGraph != "" {
+		files, err := writeGraph(cfg.WriteGraph, cfg.SubgraphPorts)
+		if err != nil {
+			return fmt.Errorf("-write-graph: %w", err)
+		}
+		fmt.Fprintf(stdout, "Wrote %s.\nCompose it for Cosmo's router with `npx wgc router compose -i %s -o config.json`,\nstart the router on that config, then run the benchmark with -subgraph-ports %s -peer NAME=URL,PID.\n",
+			strings.Join(files, ", "), filepath.Join(cfg.WriteGraph, "graph.yaml"), formatPorts(cfg.SubgraphPorts))
+		return nil
 	}
 	b := &bench{cfg: cfg, out: stdout, env: childEnv(getenv), client: newClient(cfg.Concurrency, cfg.Timeout)}
 	defer b.client.http.CloseIdleConnections()

@@ -12,11 +12,15 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err) // the defaults run Node: node must be on PATH
 	}
-	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second {
+	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
+		cfg.PeerWait != time.Minute || len(cfg.Peers) != 0 || cfg.SubgraphPorts != nil || cfg.WriteGraph != "" {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "federation", "nautilus", "hive", "apollo", "products"}) {
 		t.Errorf("default workloads %v, targets %v", cfg.Workloads, cfg.Targets)
+	}
+	if !slices.Equal(cfg.Tables, []string{"defaults", "nodedup"}) {
+		t.Errorf("default tables %v, want both", cfg.Tables)
 	}
 }
 
@@ -38,11 +42,11 @@ func TestParseConfigReadsOnlyRedisURL(t *testing.T) {
 // error.
 func TestParseConfigReportsEveryBadSetting(t *testing.T) {
 	_, err := parseConfig([]string{"-duration", "0s", "-warmup", "-1s", "-concurrency", "0", "-timeout", "0s",
-		"-soak", "-1m", "-node-warmup", "-1s", "-workloads", "a,z", "-targets", "", "-bin", t.TempDir()}, func(string) string { return "" })
+		"-soak", "-1m", "-node-warmup", "-1s", "-workloads", "a,z", "-targets", "", "-tables", "", "-peer-wait", "0s", "-bin", t.TempDir()}, func(string) string { return "" })
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"-duration", "-warmup", "-node-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "users: no such file"} {
+	for _, want := range []string{"-duration", "-warmup", "-node-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "-tables: empty", "-peer-wait", "users: no such file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

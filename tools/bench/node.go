@@ -15,10 +15,9 @@ import (
 // nodeGateway is a gateway of another kind that tools/web serves on Node over a
 // supergraph composed in the run: Apollo Gateway or Hive Gateway.
 type nodeGateway struct {
-	target string   // its -targets name
-	label  string   // its name in the tables
-	script string   // the tools/web script that serves it
-	args   []string // the script's flags
+	target string // its -targets name
+	label  string // its name in the tables
+	script string // the tools/web script that serves it
 	pkgs   []string
 }
 
@@ -26,10 +25,13 @@ type nodeGateway struct {
 func nodeGateways() []nodeGateway {
 	return []nodeGateway{
 		// Hive Gateway shares one subgraph request between identical ones in flight, of
-		// different client requests too; the workloads send identical queries at once,
-		// which real traffic seldom does, so that is off: each client query costs its own
-		// subgraph requests through every gateway.
-		{target: targetHive, label: "Hive Gateway", script: "hive-gateway.mjs", args: []string{"--no-inflight-dedup"}, pkgs: []string{"@graphql-hive/gateway"}},
+		// different client requests too, by default (@graphql-tools/executor-http
+		// deduplicates a query unless its transport's deduplicateInflightRequests is
+		// false): so it runs in the defaults table. The nodedup table turns that off
+		// (dedupOf: hive-gateway.mjs --no-inflight-dedup).
+		{target: targetHive, label: "Hive Gateway", script: "hive-gateway.mjs", pkgs: []string{"@graphql-hive/gateway"}},
+		// Apollo Gateway shares no request in flight (RemoteGraphQLDataSource sends each
+		// fetch): it runs as it ships, alike in both tables.
 		{target: targetApollo, label: "Apollo Gateway", script: "apollo-gateway.mjs", pkgs: []string{"@apollo/gateway", "@apollo/server"}},
 	}
 }

@@ -150,6 +150,16 @@ func (p *proc) output() string {
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 
+// exited says why the process is gone, with its last lines; nil while it runs.
+func (p *proc) exited() error {
+	select {
+	case <-p.done:
+		return fmt.Errorf("%s exited: %w\n%s", p.name, p.err, p.output())
+	default:
+		return nil
+	}
+}
+
 // cpuTicks is the process's user plus system CPU time in clock ticks.
 func (p *proc) cpuTicks() (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid()))

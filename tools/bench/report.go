@@ -14,10 +14,34 @@ import (
 // report is what a run prints once every workload has run: aligned Markdown tables,
 // readable as text and pasted as they are into a README.
 type report struct {
-	header  []string
-	rows    []*row
-	skipped []string
-	soak    *soakResult
+	header   []string
+	sections []*section // one per table, in the order they were measured
+	soak     *soakResult
+}
+
+// rows are the rows of one table.
+type rows []*row
+
+func (rs rows) find(workload, target string) *row {
+	for _, r := range rs {
+		if r.w.name == workload && r.target.name == target {
+			return r
+		}
+	}
+	return nil
+}
+
+// tableIntro says what sets a table apart, under its heading.
+func tableIntro(name string) string {
+	switch name {
+	case tableDefaults:
+		return "Each gateway as it ships: ours (-dedup, on by default) and Hive Gateway (identical subgraph requests) " +
+			"share identical requests in flight; nautilus and Apollo Gateway share none; a peer runs as it was started."
+	case tableNoDedup:
+		return "Ours with -dedup=false, Hive Gateway with its in-flight deduplication off (hive-gateway.mjs --no-inflight-dedup); " +
+			"nautilus and Apollo Gateway as they ship (they share nothing); a peer runs as it was started."
+	}
+	return ""
 }
 
 func (rep *report) write(w io.Writer) {
@@ -26,59 +50,67 @@ func (rep *report) write(w io.Writer) {
 	for _, h := range rep.header {
 		fmt.Fprintln(w, "- "+h)
 	}
-	fmt.Fprintln(w)
 
-	t := table{
-		head:  []string{"workload", "target", "rps", "p50 ms", "p99 ms", "gateway CPU ms/q", "users CPU ms/q", "products CPU ms/q", "users req/q", "products req/q", "errors"},
-		right: []bool{false, false, true, true, true, true, true, true, true, true, true},
-	}
-	for _, r := range rep.rows {
-		gw := "-"
-		if r.target.gw != nil {
-			gw = fmt.Sprintf("%.3f", r.cpuMS[roleGateway])
+	for _, sec := range rep.sections {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "### %s (-tables %s)\n", tableTitle(sec.name), sec.name)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, tableIntro(sec.name))
+		fmt.Fprintln(w)
+		sec.rows.main().write(w)
+		notes := slices.Clone(sec.skipped)
+		if len(sec.shared) > 0 {
+			notes = append(notes, fmt.Sprintf("%s: the same process and settings as in the table before, measured once, there.", strings.Join(sec.shared, ", ")))
 		}
-		t.rows = append(t.rows, []string{
-			r.w.title, r.target.label, formatRPS(r.rps()), formatMS(r.p50), formatMS(r.p99),
-			gw, fmt.Sprintf("%.3f", r.cpuMS[roleUsers]), fmt.Sprintf("%.3f", r.cpuMS[roleProducts]),
-			fmt.Sprintf("%.2f", r.reqs["users"]), fmt.Sprintf("%.2f", r.reqs["products"]),
-			formatErrors(r.st),
-		})
-	}
-	t.write(w)
-	if len(rep.skipped) > 0 {
-		fmt.Fprintln(w)
-		for _, s := range rep.skipped {
-			fmt.Fprintln(w, "- "+s)
+		if len(notes) > 0 {
+			fmt.Fprintln(w)
+			for _, s := range notes {
+				fmt.Fprintln(w, "- "+s)
+			}
+		}
+		if ratios := sec.rows.ratios(); len(ratios.rows) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "Ratios (CPU per query, each from the run against that gateway):")
+			fmt.Fprintln(w)
+			ratios.write(w)
+		}
+		if side := sec.rows.gateways(); len(side.rows) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "The gateways side by side (rps, and the gateway process's CPU ms per client query):")
+			fmt.Fprintln(w)
+			side.write(w)
+		}
+		if vs := sec.rows.versus(); len(vs.rows) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "fedgraph against each gateway (fedgraph's rps over theirs; fedgraph's gateway CPU per query over theirs):")
+			fmt.Fprintln(w)
+			vs.write(w)
 		}
 	}
 
-	if ratios := rep.ratios(); len(ratios.rows) > 0 {
+	if goals := rep.issue17(); len(goals.rows) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Ratios (CPU per query, each from the run against that gateway):")
+		fmt.Fprintln(w, "### Targets")
 		fmt.Fprintln(w)
-		ratios.write(w)
-	}
-
-	if four := rep.gateways(); len(four.rows) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "The gateways side by side (rps, and the gateway process's CPU ms per client query):")
-		fmt.Fprintln(w)
-		four.write(w)
-	}
-
-	if goals := rep.targets(); len(goals.rows) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Issue 8's targets, in this run (ceiling: the products subgraph's own rps on the workload,")
-		fmt.Fprintln(w, "measured directly, over the other gateway's; no gateway in front of that subgraph can")
-		fmt.Fprintln(w, "answer faster than the subgraph alone, so no gateway could show a higher ratio here):")
+		fmt.Fprintln(w, "Issue 17's targets, in this run (a peer, -peer, is held to what the issue asks against Cosmo's router):")
 		fmt.Fprintln(w)
 		goals.write(w)
 	}
+	if sec := rep.issue8Section(); sec != nil {
+		if goals := sec.rows.issue8(); len(goals.rows) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "Issue 8's targets, in the %q table (ceiling: the products subgraph's own rps on the workload,\n", sec.name)
+			fmt.Fprintln(w, "measured directly, over the other gateway's; no gateway in front of that subgraph can")
+			fmt.Fprintln(w, "answer faster than the subgraph alone, so no gateway could show a higher ratio here):")
+			fmt.Fprintln(w)
+			goals.write(w)
+		}
+	}
 
 	var unordered []string
-	for _, r := range rep.rows {
+	for sec, r := range rep.distinct() {
 		if ok := r.st.requests() - r.st.errors; r.st.unordered > 0 && ok > 0 {
-			unordered = append(unordered, fmt.Sprintf("%s, %s: %.1f%% of correct answers", r.w.title, r.target.label, 100*float64(r.st.unordered)/float64(ok)))
+			unordered = append(unordered, fmt.Sprintf("%s, %s, %s: %.1f%% of correct answers", sec, r.w.title, r.target.label, 100*float64(r.st.unordered)/float64(ok)))
 		}
 	}
 	if len(unordered) > 0 {
@@ -113,14 +145,78 @@ func (rep *report) write(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
+// distinct yields every row once, with the table it was measured in: a row that
+// several tables share is measured in the first.
+func (rep *report) distinct() func(yield func(string, *row) bool) {
+	return func(yield func(string, *row) bool) {
+		seen := map[*row]bool{}
+		for _, sec := range rep.sections {
+			for _, r := range sec.rows {
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				if !yield(sec.name, r) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// section returns the table named name, nil when it was not measured.
+func (rep *report) section(name string) *section {
+	for _, s := range rep.sections {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// issue8Section is the table issue 8's targets are judged in: they were set with
+// deduplication off on every side (Hive Gateway's was turned off, ours had none), so
+// the nodedup table when it ran, else the first.
+func (rep *report) issue8Section() *section {
+	if s := rep.section(tableNoDedup); s != nil {
+		return s
+	}
+	if len(rep.sections) > 0 {
+		return rep.sections[0]
+	}
+	return nil
+}
+
+// main is the table's every row: throughput, latency, CPU per query by process and
+// subgraph requests per client query.
+func (rs rows) main() table {
+	t := table{
+		head:  []string{"workload", "target", "rps", "p50 ms", "p99 ms", "gateway CPU ms/q", "users CPU ms/q", "products CPU ms/q", "users req/q", "products req/q", "errors"},
+		right: []bool{false, false, true, true, true, true, true, true, true, true, true},
+	}
+	for _, r := range rs {
+		gw := "-"
+		if r.target.gw != nil {
+			gw = fmt.Sprintf("%.3f", r.cpuMS[roleGateway])
+		}
+		t.rows = append(t.rows, []string{
+			r.w.title, r.target.label, formatRPS(r.rps()), formatMS(r.p50), formatMS(r.p99),
+			gw, fmt.Sprintf("%.3f", r.cpuMS[roleUsers]), fmt.Sprintf("%.3f", r.cpuMS[roleProducts]),
+			fmt.Sprintf("%.2f", r.reqs["users"]), fmt.Sprintf("%.2f", r.reqs["products"]),
+			formatErrors(r.st),
+		})
+	}
+	return t
+}
+
 // ratios compares our gateway with the baseline per workload.
-func (rep *report) ratios() table {
+func (rs rows) ratios() table {
 	t := table{
 		head:  []string{"workload", "fedgraph rps / nautilus rps", "fedgraph CPU / products CPU", "nautilus CPU / products CPU"},
 		right: []bool{false, true, true, true},
 	}
 	for _, w := range workloads() {
-		ours, base := rep.find(w.name, targetOurs), rep.find(w.name, targetBaseline)
+		ours, base := rs.find(w.name, targetOurs), rs.find(w.name, targetBaseline)
 		if ours == nil && base == nil {
 			continue
 		}
@@ -133,23 +229,36 @@ func (rep *report) ratios() table {
 	return t
 }
 
-// gatewayTargets are the gateways the comparison sets side by side, in its order.
-func gatewayTargets() []string {
-	return []string{targetOurs, targetFederation, targetBaseline, targetHive, targetApollo}
+// gatewayTargets are the gateways the comparison sets side by side, in its order: the
+// benchmark's own, then the peers in the order they were given.
+func (rs rows) gatewayTargets() []string {
+	names := []string{targetOurs, targetFederation, targetBaseline, targetHive, targetApollo}
+	for _, r := range rs {
+		if r.target.peer && !slices.Contains(names, r.target.name) {
+			names = append(names, r.target.name)
+		}
+	}
+	return names
 }
 
-// gateways is one row per workload with each gateway's rps and CPU per query, for the
-// gateways that ran.
-func (rep *report) gateways() table {
-	var ran []*row // one row of each gateway that ran, for its label
-	for _, g := range gatewayTargets() {
-		for _, r := range rep.rows {
+// ran returns one row of each gateway of names that ran, for its label.
+func (rs rows) ran(names []string) []*row {
+	var ran []*row
+	for _, g := range names {
+		for _, r := range rs {
 			if r.target.name == g {
 				ran = append(ran, r)
 				break
 			}
 		}
 	}
+	return ran
+}
+
+// gateways is one row per workload with each gateway's rps and CPU per query, for the
+// gateways that ran.
+func (rs rows) gateways() table {
+	ran := rs.ran(rs.gatewayTargets())
 	if len(ran) < 2 {
 		return table{}
 	}
@@ -162,7 +271,7 @@ func (rep *report) gateways() table {
 		cells := []string{w.title}
 		anyRan := false
 		for _, g := range ran {
-			r := rep.find(w.name, g.target.name)
+			r := rs.find(w.name, g.target.name)
 			if r == nil {
 				cells = append(cells, "-", "-")
 				continue
@@ -177,17 +286,154 @@ func (rep *report) gateways() table {
 	return t
 }
 
-// targets checks the figures issue 8 asks of our gateway: its RPS at least 2× Hive
+// others are the gateways our gateway is compared with: every gateway but ours, in
+// either mode.
+func (rs rows) others() []*row {
+	var names []string
+	for _, n := range rs.gatewayTargets() {
+		if n != targetOurs && n != targetFederation {
+			names = append(names, n)
+		}
+	}
+	return rs.ran(names)
+}
+
+// versus is, per workload, our gateway's rps and CPU per query over each other
+// gateway's, in one table.
+func (rs rows) versus() table {
+	others := rs.others()
+	if len(others) == 0 {
+		return table{}
+	}
+	t := table{head: []string{"workload"}, right: []bool{false}}
+	for _, o := range others {
+		t.head = append(t.head, "vs "+o.target.label)
+		t.right = append(t.right, true)
+	}
+	for _, w := range workloads() {
+		ours := rs.find(w.name, targetOurs)
+		if ours == nil {
+			continue
+		}
+		cells := []string{w.title}
+		anyRan := false
+		for _, o := range others {
+			theirs := rs.find(w.name, o.target.name)
+			if theirs == nil || theirs.rps() <= 0 {
+				cells = append(cells, "-")
+				continue
+			}
+			anyRan = true
+			cpu := "n/a CPU"
+			if theirs.cpuMS[roleGateway] > 0 {
+				cpu = fmt.Sprintf("%.2f× CPU", ours.cpuMS[roleGateway]/theirs.cpuMS[roleGateway])
+			}
+			cells = append(cells, fmt.Sprintf("%.2f× rps, %s", ours.rps()/theirs.rps(), cpu))
+		}
+		if anyRan {
+			t.rows = append(t.rows, cells)
+		}
+	}
+	return t
+}
+
+// issue17 checks the figures issue 17 asks of our gateway, in each table that ran: with
+// every gateway's defaults, its rps at least 1.2× Cosmo's (any peer's, here) on (a)
+// and (b) and ahead of every other gateway; with deduplication off on every side, at
+// least 1.5× Cosmo's on both; and its CPU per query the lowest of all gateways on every
+// workload of both tables. A peer's row that did not run is n/a.
+func (rep *report) issue17() table {
+	t := table{head: []string{"table", "target", "measured", "met"}, right: []bool{false, false, true, false}}
+	for _, sec := range rep.sections {
+		rs := sec.rows
+		for _, wn := range []string{"a", "b"} {
+			ours := rs.find(wn, targetOurs)
+			if ours == nil {
+				continue
+			}
+			for _, o := range rs.others() {
+				theirs := rs.find(wn, o.target.name)
+				var goal string
+				atLeast, strict := 0.0, false
+				switch {
+				case o.target.peer && sec.name == tableDefaults:
+					atLeast = 1.2
+				case o.target.peer && sec.name == tableNoDedup:
+					atLeast = 1.5
+				case sec.name == tableDefaults:
+					atLeast, strict = 1, true
+				default:
+					continue // the issue sets no rps target against the others without deduplication
+				}
+				if strict {
+					goal = fmt.Sprintf("%s: fedgraph rps > %s's", workloadTitle(wn), o.target.label)
+				} else {
+					goal = fmt.Sprintf("%s: fedgraph rps ≥ %g × %s's", workloadTitle(wn), atLeast, o.target.label)
+				}
+				if theirs == nil || theirs.rps() <= 0 {
+					t.rows = append(t.rows, []string{sec.name, goal, "n/a", "n/a"})
+					continue
+				}
+				x := ours.rps() / theirs.rps()
+				met := x >= atLeast
+				if strict {
+					met = x > atLeast
+				}
+				t.rows = append(t.rows, []string{sec.name, goal, fmt.Sprintf("%.2f×", x), yesNo(met)})
+			}
+		}
+		for _, w := range workloads() {
+			if row := rs.lowestCPU(w.name, rs.others()); row != nil {
+				t.rows = append(t.rows, append([]string{sec.name}, row...))
+			}
+		}
+	}
+	return t
+}
+
+// lowestCPU is the verdict on whether our gateway's CPU per query on workload is the
+// lowest of itself and others (rows of other gateways, any workload), nil when either
+// side did not run it.
+func (rs rows) lowestCPU(workload string, others []*row) []string {
+	ours := rs.find(workload, targetOurs)
+	if ours == nil {
+		return nil
+	}
+	lowest := true
+	var next *row // the cheapest other gateway
+	for _, o := range others {
+		r := rs.find(workload, o.target.name)
+		if r == nil {
+			continue
+		}
+		if next == nil || r.cpuMS[roleGateway] < next.cpuMS[roleGateway] {
+			next = r
+		}
+		if r.cpuMS[roleGateway] <= ours.cpuMS[roleGateway] {
+			lowest = false
+		}
+	}
+	if next == nil {
+		return nil
+	}
+	return []string{
+		workloadTitle(workload) + ": fedgraph CPU per query the lowest of the gateways",
+		fmt.Sprintf("%.3f ms vs %.3f ms (%s)", ours.cpuMS[roleGateway], next.cpuMS[roleGateway], next.target.label),
+		yesNo(lowest),
+	}
+}
+
+// issue8 checks the figures issue 8 asks of our gateway: its RPS at least 2× Hive
 // Gateway's and 5× Apollo Gateway's on the 100-product list (b), ahead of both on the
 // single product (a), and its CPU per query the lowest of the gateways on every workload.
 // A target whose rows did not run is n/a. Each RPS target also shows its ceiling: the
 // products subgraph's direct rps on the workload over the other gateway's, the most that
 // any gateway in front of the same subgraph could reach on this machine (n/a without the
 // direct row).
-func (rep *report) targets() table {
+func (rs rows) issue8() table {
 	t := table{head: []string{"target", "measured", "ceiling", "met"}, right: []bool{false, true, true, false}}
 	speed := func(workload, other string, atLeast float64, strict bool) {
-		ours, theirs := rep.find(workload, targetOurs), rep.find(workload, other)
+		ours, theirs := rs.find(workload, targetOurs), rs.find(workload, other)
 		if ours == nil && theirs == nil {
 			return
 		}
@@ -202,7 +448,7 @@ func (rep *report) targets() table {
 			return
 		}
 		ceiling := "n/a"
-		if direct := rep.find(workload, targetDirect); direct != nil {
+		if direct := rs.find(workload, targetDirect); direct != nil {
 			ceiling = fmt.Sprintf("%.2f×", direct.rps()/theirs.rps())
 		}
 		x := ours.rps() / theirs.rps()
@@ -215,7 +461,7 @@ func (rep *report) targets() table {
 	// Federation mode against stitch mode, the same gateway over the same subgraphs:
 	// within 10% on every workload.
 	for _, w := range workloads() {
-		fed, stitch := rep.find(w.name, targetFederation), rep.find(w.name, targetOurs)
+		fed, stitch := rs.find(w.name, targetFederation), rs.find(w.name, targetOurs)
 		if fed == nil || stitch == nil || stitch.rps() <= 0 {
 			continue
 		}
@@ -227,33 +473,9 @@ func (rep *report) targets() table {
 	speed("a", targetHive, 1, true)
 	speed("a", targetApollo, 1, true)
 	for _, w := range workloads() {
-		ours := rep.find(w.name, targetOurs)
-		if ours == nil {
-			continue
+		if row := rs.lowestCPU(w.name, rs.ran([]string{targetBaseline, targetHive, targetApollo})); row != nil {
+			t.rows = append(t.rows, []string{row[0], row[1], "-", row[2]})
 		}
-		lowest, others := true, 0
-		var next *row // the cheapest other gateway
-		for _, g := range []string{targetBaseline, targetHive, targetApollo} {
-			r := rep.find(w.name, g)
-			if r == nil {
-				continue
-			}
-			others++
-			if next == nil || r.cpuMS[roleGateway] < next.cpuMS[roleGateway] {
-				next = r
-			}
-			if r.cpuMS[roleGateway] <= ours.cpuMS[roleGateway] {
-				lowest = false
-			}
-		}
-		if others == 0 {
-			continue
-		}
-		t.rows = append(t.rows, []string{
-			w.title + ": fedgraph CPU per query the lowest of the gateways",
-			fmt.Sprintf("%.3f ms vs %.3f ms (%s)", ours.cpuMS[roleGateway], next.cpuMS[roleGateway], next.target.label),
-			"-", yesNo(lowest),
-		})
 	}
 	return t
 }
@@ -284,15 +506,6 @@ func labelOf(target string) string {
 	return target
 }
 
-func (rep *report) find(workload, target string) *row {
-	for _, r := range rep.rows {
-		if r.w.name == workload && r.target.name == target {
-			return r
-		}
-	}
-	return nil
-}
-
 func cpuRatio(r *row) string {
 	if r == nil || r.cpuMS[roleProducts] <= 0 {
 		return "n/a"
@@ -303,7 +516,7 @@ func cpuRatio(r *row) string {
 // errorKinds lists, per row with errors, its most frequent kinds of error.
 func (rep *report) errorKinds() []string {
 	var out []string
-	for _, r := range rep.rows {
+	for sec, r := range rep.distinct() {
 		if r.st.errors == 0 {
 			continue
 		}
@@ -312,10 +525,10 @@ func (rep *report) errorKinds() []string {
 		})
 		for i, k := range kinds {
 			if i == 3 {
-				out = append(out, fmt.Sprintf("%s, %s: %d more kinds", r.w.title, r.target.label, len(kinds)-3))
+				out = append(out, fmt.Sprintf("%s, %s, %s: %d more kinds", sec, r.w.title, r.target.label, len(kinds)-3))
 				break
 			}
-			out = append(out, fmt.Sprintf("%s, %s: %d × %s", r.w.title, r.target.label, r.st.kinds[k], k))
+			out = append(out, fmt.Sprintf("%s, %s, %s: %d × %s", sec, r.w.title, r.target.label, r.st.kinds[k], k))
 		}
 	}
 	return out

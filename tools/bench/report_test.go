@@ -51,14 +51,14 @@ func TestRatios(t *testing.T) {
 		return &row{w: w, target: targetOf(target), st: &stats{latencies: make([]time.Duration, n), elapsed: time.Second},
 			cpuMS: map[string]float64{roleGateway: gwCPU, roleProducts: productsCPU}}
 	}
-	rep := &report{rows: []*row{
+	rs := rows{
 		mk(ws[0], targetOurs, 300, 0.6, 0.2),
 		mk(ws[0], targetBaseline, 200, 0.9, 0.2),
 		mk(ws[0], targetDirect, 900, 0, 0.1),
 		mk(ws[1], targetBaseline, 10, 30, 3),
-	}}
+	}
 	var b strings.Builder
-	rep.ratios().write(&b)
+	rs.ratios().write(&b)
 	got := b.String()
 	for _, want := range []string{
 		"| (a) product + owner       |                        1.50 |                         3.0 |                         4.5 |",
@@ -84,7 +84,7 @@ func TestGatewaysAndTargets(t *testing.T) {
 		return &row{w: w, target: target{name: name, label: label}, st: &stats{latencies: make([]time.Duration, n), elapsed: time.Second},
 			cpuMS: map[string]float64{roleGateway: gwCPU}}
 	}
-	rep := &report{rows: []*row{
+	rs := rows{
 		mk(ws[0], targetOurs, "fedgraph", 3000, 0.3),
 		mk(ws[0], targetBaseline, "nautilus", 2000, 0.5),
 		mk(ws[0], targetHive, "Hive Gateway", 1000, 0.9),
@@ -94,9 +94,9 @@ func TestGatewaysAndTargets(t *testing.T) {
 		mk(ws[1], targetApollo, "Apollo Gateway", 110, 9),
 		mk(ws[1], targetDirect, "products (direct)", 600, 0), // the most any gateway could do on (b)
 		mk(ws[3], targetBaseline, "nautilus", 10, 30),
-	}}
+	}
 	var b strings.Builder
-	rep.gateways().write(&b)
+	rs.gateways().write(&b)
 	four := b.String()
 	for _, want := range []string{
 		"| workload                  | fedgraph rps | fedgraph CPU ms/q | nautilus rps | nautilus CPU ms/q | Hive Gateway rps | Hive Gateway CPU ms/q | Apollo Gateway rps | Apollo Gateway CPU ms/q |",
@@ -113,7 +113,7 @@ func TestGatewaysAndTargets(t *testing.T) {
 	}
 
 	b.Reset()
-	rep.targets().write(&b)
+	rs.issue8().write(&b)
 	goals := b.String()
 	for _, want := range []string{
 		"| (b) 100 products + owners: fedgraph rps ≥ 2 × Hive Gateway's | 2.50× | 3.00× | yes |",
@@ -132,10 +132,96 @@ func TestGatewaysAndTargets(t *testing.T) {
 	}
 
 	// A run without the Node gateways has n/a targets, not failed ones.
-	rep = &report{rows: []*row{mk(ws[1], targetOurs, "fedgraph", 500, 2)}}
+	rs = rows{mk(ws[1], targetOurs, "fedgraph", 500, 2)}
 	b.Reset()
-	rep.targets().write(&b)
+	rs.issue8().write(&b)
 	if got := b.String(); !strings.Contains(got, "| n/a |") || strings.Contains(got, " no ") {
 		t.Errorf("targets without the other gateways:\n%s", got)
 	}
 }
+
+// TestIssue17AndVersus checks our gateway's ratios to every other gateway, a peer
+// included, and issue 17's verdicts in each table: a peer held to 1.2× with every
+// gateway's defaults and 1.5× without deduplication, the other gateways to "ahead"
+// with defaults, and our CPU per query the lowest of all gateways in both.
+func TestIssue17AndVersus(t *testing.T) {
+	ws := workloads()
+	mk := func(w workload, name string, peer bool, n int, gwCPU float64) *row {
+		return &row{w: w, target: target{name: name, label: name, peer: peer}, st: &stats{latencies: make([]time.Duration, n), elapsed: time.Second},
+			cpuMS: map[string]float64{roleGateway: gwCPU}}
+	}
+	apolloA, apolloB := mk(ws[0], targetApollo, false, 700, 3), mk(ws[1], targetApollo, false, 200, 3.5)
+	defaults := &section{name: tableDefaults, rows: rows{
+		mk(ws[0], targetOurs, false, 3000, 0.3),
+		apolloA,
+		mk(ws[0], "cosmo", true, 2400, 0.2), // cheaper than ours
+		mk(ws[1], targetOurs, false, 400, 0.6),
+		apolloB,
+		mk(ws[1], "cosmo", true, 2600, 0.18),
+	}}
+	nodedup := &section{name: tableNoDedup, rows: rows{
+		mk(ws[0], targetOurs, false, 3000, 0.3),
+		apolloA,
+		mk(ws[0], "cosmo", true, 1600, 1.3),
+		mk(ws[1], targetOurs, false, 400, 0.6),
+		apolloB,
+	}, shared: []string{targetApollo}}
+	rep := &report{sections: []*section{defaults, nodedup}}
+
+	var b strings.Builder
+	defaults.rows.versus().write(&b)
+	for _, want := range []string{
+		"| workload | vs apollo | vs cosmo |",
+		"| (a) product + owner | 4.29× rps, 0.10× CPU | 1.25× rps, 1.50× CPU |",
+		"| (b) 100 products + owners | 2.00× rps, 0.17× CPU | 0.15× rps, 3.33× CPU |",
+	} {
+		if !strings.Contains(squeeze(b.String()), want) {
+			t.Errorf("versus:\n%s\nwant a line\n%s", b.String(), want)
+		}
+	}
+
+	b.Reset()
+	rep.issue17().write(&b)
+	goals := squeeze(b.String())
+	for _, want := range []string{
+		"| defaults | (a) product + owner: fedgraph rps > apollo's | 4.29× | yes |",
+		"| defaults | (a) product + owner: fedgraph rps ≥ 1.2 × cosmo's | 1.25× | yes |",
+		"| defaults | (b) 100 products + owners: fedgraph rps ≥ 1.2 × cosmo's | 0.15× | no |",
+		"| defaults | (a) product + owner: fedgraph CPU per query the lowest of the gateways | 0.300 ms vs 0.200 ms (cosmo) | no |",
+		"| nodedup | (a) product + owner: fedgraph rps ≥ 1.5 × cosmo's | 1.88× | yes |",
+		"| nodedup | (b) 100 products + owners: fedgraph rps ≥ 1.5 × cosmo's | n/a | n/a |",
+		"| nodedup | (a) product + owner: fedgraph CPU per query the lowest of the gateways | 0.300 ms vs 1.300 ms (cosmo) | yes |",
+	} {
+		if !strings.Contains(goals, want) {
+			t.Errorf("issue 17's targets:\n%s\nwant a line\n%s", b.String(), want)
+		}
+	}
+	if strings.Contains(goals, "nodedup | (a) product + owner: fedgraph rps > apollo's") {
+		t.Errorf("issue 17's targets judge Apollo Gateway's rps without deduplication, which the issue does not ask:\n%s", b.String())
+	}
+
+	// A row shared by both tables is counted once among the errors, in the table it
+	// was measured in.
+	apolloA.st.errors, apolloA.st.kinds = 2, map[string]int{"HTTP 502": 2}
+	if got := rep.errorKinds(); len(got) != 1 || got[0] != "defaults, (a) product + owner, apollo: 2 × HTTP 502" {
+		t.Errorf("errorKinds = %q, want the shared row once, in the defaults table", got)
+	}
+	b.Reset()
+	rep.write(&b)
+	out := b.String()
+	for _, want := range []string{
+		"### Every gateway with its defaults (-tables defaults)",
+		"### Deduplication off on every side (-tables nodedup)",
+		"- apollo: the same process and settings as in the table before, measured once, there.",
+		"Issue 17's targets",
+		`Issue 8's targets, in the "nodedup" table`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// squeeze collapses runs of spaces, so that a test can name a table's line without its
+// padding.
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fedgraph/fedgraph/schema"
 )
 
 // TestRunEndToEnd runs the whole benchmark briefly, soak included, and checks that it
@@ -20,8 +24,27 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := build(context.Background(), bin); err != nil {
 		t.Fatal(err)
 	}
+	// A peer: our gateway in federation mode, started here as a gateway started by hand
+	// would be, over the subgraphs on the ports the benchmark is told to serve them on.
+	// It starts before they serve (federation mode needs no live subgraph), so the
+	// benchmark must wait for it to answer.
+	ports := freePorts(t, 2)
+	dir := t.TempDir()
+	supergraph := filepath.Join(dir, "supergraph.graphql")
+	if err := os.WriteFile(supergraph, []byte(schema.Supergraph()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := start(t.Context(), childEnv(os.Getenv), "peer", filepath.Join(bin, "gateway"), nil,
+		"-listen-addr", "127.0.0.1:0", "-supergraph", supergraph, "-log-level", "warn",
+		"-subgraph", "users="+subgraphURL(ports[0]), "-subgraph", "products="+subgraphURL(ports[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(peer.stop)
+
 	var out strings.Builder
-	args := []string{"-bin", bin, "-duration", "300ms", "-warmup", "100ms", "-concurrency", "4", "-node-warmup", "300ms", "-soak", "300ms"}
+	args := []string{"-bin", bin, "-duration", "300ms", "-warmup", "100ms", "-concurrency", "4", "-node-warmup", "300ms", "-soak", "300ms",
+		"-subgraph-ports", fmt.Sprintf("users=%d,products=%d", ports[0], ports[1]), "-peer", fmt.Sprintf("other=%s,%d", peer.url, peer.pid())}
 	if err := run(context.Background(), args, os.Getenv, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
@@ -31,7 +54,9 @@ func TestRunEndToEnd(t *testing.T) {
 		"| (a) product + owner ", "| fedgraph ", "| nautilus ", "| Hive Gateway ", "| Apollo Gateway ", "| products (direct) ",
 		"products (direct) skipped for (c)", "fedgraph rps / nautilus rps",
 		"- supergraph: composed in this run", "The gateways side by side", "| Apollo Gateway CPU ms/q |",
-		"Issue 8's targets", "fedgraph rps ≥ 2 × Hive Gateway's",
+		"### Every gateway with its defaults", "### Deduplication off on every side", "| other ", " vs other |",
+		"Waiting for peer other at " + peer.url, "- peer other: " + peer.url, "fedgraph rps ≥ 1.5 × other's",
+		"Issue 17's targets", "Issue 8's targets", "fedgraph rps ≥ 2 × Hive Gateway's",
 		"Soak: (d) against fedgraph", "| RSS MiB ", "| goroutines ",
 	} {
 		if !strings.Contains(got, want) {
@@ -51,12 +76,17 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("errors: %s", line)
 		}
 	}
-	// Subgraph requests are counted by the subgraphs: on the list, our gateway asks each
-	// once per client query, and nautilus asks users once per product.
+	// Subgraph requests are counted by the subgraphs: on the list, without
+	// deduplication, our gateway asks each once per client query, and nautilus asks
+	// users once per product.
 	var counted int
+	table := ""
 	for line := range strings.Lines(got) {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			table = h
+		}
 		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 11 || !strings.Contains(cells[0], "(b) 100 products") {
+		if len(cells) != 11 || !strings.Contains(cells[0], "(b) 100 products") || !strings.HasPrefix(table, "Deduplication off") {
 			continue
 		}
 		users, products := strings.TrimSpace(cells[8]), strings.TrimSpace(cells[9])
@@ -76,12 +106,32 @@ func TestRunEndToEnd(t *testing.T) {
 	if counted != 2 {
 		t.Errorf("found %d of the (b) rows of fedgraph and nautilus, want 2", counted)
 	}
+	peer.stop() // the test's own; the benchmark must have stopped everything else
 	if left := running(t, bin); len(left) > 0 {
 		t.Errorf("processes left running: %v", left)
 	}
 	if left := runningNode(t); len(left) > 0 {
 		t.Errorf("Node gateways left running: %v", left)
 	}
+}
+
+// freePorts returns n loopback ports that were free a moment ago.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
 }
 
 // runningNode lists the processes that serve a supergraph of the benchmark's (its

@@ -214,3 +214,31 @@ func TestWorkloadQueriesParse(t *testing.T) {
 		}
 	}
 }
+
+// TestComparisonWorkloadsRepeat checks that the workloads that compare the gateways
+// send one request, identical every time, as public gateway benchmarks do, and that
+// the mixed workload still varies.
+func TestComparisonWorkloadsRepeat(t *testing.T) {
+	g := testGraph()
+	body := func(r request) string {
+		b, err := json.Marshal(map[string]any{"query": r.query, "variables": r.vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, w := range workloads() {
+		for _, direct := range []bool{false, true} {
+			if direct && !w.direct {
+				continue
+			}
+			seen := map[string]bool{}
+			for n := range uint64(2 * seedProducts) {
+				seen[body(w.next(g, n, direct))] = true
+			}
+			if repeated := len(seen) == 1; repeated != (w.name != "d") {
+				t.Errorf("%s (direct %v): %d distinct requests in %d", w.title, direct, len(seen), 2*seedProducts)
+			}
+		}
+	}
+}

@@ -9,11 +9,13 @@
 // --listen defaults to 127.0.0.1:0 (a free port). Once it serves, it prints
 // "hive gateway on http://HOST:PORT/graphql". It stops on SIGINT and SIGTERM.
 //
-// By default, as Hive Gateway has it, identical subgraph queries in flight at once are
-// sent once and their answer shared, even between client requests.
-// --no-inflight-dedup turns that off (the HTTP transport's deduplicateInflightRequests),
-// so that every client request does its own subgraph requests, as our gateway's and
-// Apollo Gateway's do: tools/bench compares them so.
+// By default, as Hive Gateway ships, identical subgraph queries in flight at once are
+// sent once and their answer shared, even between client requests: its HTTP executor
+// (@graphql-tools/executor-http) deduplicates every query unless the transport's
+// deduplicateInflightRequests is false. --no-inflight-dedup sets it false for every
+// HTTP subgraph, so that every client request does its own subgraph requests.
+// tools/bench runs it as it ships in its "defaults" table and with --no-inflight-dedup
+// in its "nodedup" table, beside our gateway with -dedup=false.
 // Hive Gateway 2.15 declares Node >= 20 but some of its dependencies ask for 22; it runs
 // on Node 20.
 import { access } from 'node:fs/promises';
