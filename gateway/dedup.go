@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/gateway/transport"
 	"github.com/fedgraph/fedgraph/internal/inflight"
 )
 
@@ -29,9 +29,9 @@ type operations struct {
 }
 
 // execute runs op through run, or waits for the identical execution in flight. Each
-// waiter keeps its own context: one that ends returns nil at once (the front answers it
-// by its context) while the execution goes on for the others, until the last one leaves
-// or the first one's deadline passes.
+// waiter keeps its own context: one whose context ends gets an empty result at once (the
+// front answers it by its context) while the execution goes on for the others, until
+// the last one leaves or the first one's deadline passes (internal/inflight).
 func (o *operations) execute(ctx context.Context, op *front.Operation, run func(context.Context) *front.Result) *front.Result {
 	def := op.Document.Operations.ForName(op.OperationName)
 	if def == nil || def.Operation != ast.Query {
@@ -51,11 +51,6 @@ func (o *operations) execute(ctx context.Context, op *front.Operation, run func(
 	return res
 }
 
-// notShared are forwarded headers that differ per request without changing what the
-// subgraphs answer: the trace context, which each subgraph request takes from its own
-// span.
-func notShared(name string) bool { return name == "Traceparent" || name == "Tracestate" }
-
 // operationKey is op's identity for sharing; false when a variable holds a value of a
 // type coerced variables never hold, which is then not shared. Each part is written
 // with its length first, so that no two operations write the same key.
@@ -71,7 +66,7 @@ func operationKey(op *front.Operation) (string, bool) {
 			return "", false
 		}
 	}
-	b = appendHeaders(append(b, 0), op.Header)
+	b = transport.AppendSharedHeaders(append(b, 0), op.Header)
 	return unsafe.String(unsafe.SliceData(b), len(b)), true // b is not written again
 }
 
@@ -121,23 +116,4 @@ func appendValue(b []byte, v any) ([]byte, bool) {
 func appendPart(b []byte, s string) []byte {
 	b = strconv.AppendInt(b, int64(len(s)), 10)
 	return append(append(b, ':'), s...)
-}
-
-// appendHeaders appends h's shared headers in name order.
-func appendHeaders(b []byte, h http.Header) []byte {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		if !notShared(name) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		b = appendPart(b, name)
-		b = strconv.AppendInt(append(b, '='), int64(len(h[name])), 10)
-		for _, v := range h[name] {
-			b = appendPart(append(b, ','), v)
-		}
-	}
-	return b
 }

@@ -1,15 +1,19 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"github.com/fedgraph/fedgraph/gateway"
@@ -50,17 +54,24 @@ func postAsync(ctx context.Context, url string, req graphqltest.Request) <-chan 
 	return out
 }
 
-// counterValue returns the value of the counter name that reg holds, and whether it
-// holds one.
-func counterValue(t *testing.T, reg *prometheus.Registry, name string) (float64, bool) {
+// counterValue returns the value of the counter name that reg holds, of the subgraph
+// called subgraph ("" for a series without one), and whether it holds one.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string, subgraph ...string) (float64, bool) {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetCounter().GetValue(), true
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if len(subgraph) == 0 || slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+				return l.GetName() == "subgraph" && l.GetValue() == subgraph[0]
+			}) {
+				return m.GetCounter().GetValue(), true
+			}
 		}
 	}
 	return 0, false
@@ -202,39 +213,118 @@ func TestDedupWaiterLeaves(t *testing.T) {
 		goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer.func2"))
 }
 
-// TestDedupNeverSharesMutations sends N identical mutations at once while products holds
-// its requests: each runs, and each creates its own product.
+// TestDedupNeverSharesMutations sends N identical mutations at once, each reading its
+// product's owner from users, while users holds the gateway's lookups: each mutation
+// runs and creates its own product, and each reads its owner with a request of its own.
 func TestDedupNeverSharesMutations(t *testing.T) {
 	t.Parallel()
 	const n = 4
 	g := startGraph(t, redistest.Miniredis)
 	owner := g.createUser(t, "Ada", "ada@example.com")
 	g.products.requests.Store(0)
-	release := hold(g.products)
+	// products asks users itself whether the owner exists (OwnerExists): those pass.
+	var lookups atomic.Int64
+	gate := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(gate) }) }
 	defer release()
-	req := graphqltest.Request{Query: `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
+	defer g.users.inject(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if !bytes.Contains(body, []byte("OwnerExists")) {
+			lookups.Add(1)
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		g.users.next.ServeHTTP(w, withBody(r, body))
+	})()
+	req := graphqltest.Request{Query: `mutation($in: CreateProductInput!) { createProduct(input: $in) { id owner { name } } }`,
 		Variables: map[string]any{"in": map[string]any{"name": "Twin", "ownerId": owner,
 			"price": map[string]any{"amount": "1.00", "currencyCode": "GBP"}}}}
 	var outs []<-chan posted
 	for range n {
 		outs = append(outs, postAsync(t.Context(), g.url, req))
 	}
-	// Shared, they would wait on one execution instead of reaching products.
-	eventually(t, 10*time.Second, "the mutations in flight", func() bool {
-		return g.products.requests.Load() == n || g.gateway.SharedWaiting() == n
+	// Shared, they would wait on one execution or one users request instead.
+	eventually(t, 10*time.Second, "the mutations' users requests in flight", func() bool {
+		return lookups.Load() == n || g.gateway.SharedWaiting() == n || g.gateway.FetchesWaiting("users") == n
 	})
 	release()
 	ids := map[string]bool{}
 	for i, out := range outs {
 		o := <-out
-		var d struct{ CreateProduct struct{ ID string } }
+		var d struct {
+			CreateProduct struct {
+				ID    string
+				Owner struct{ Name string }
+			}
+		}
 		if o.err != nil || len(o.resp.Errors) > 0 {
 			t.Fatalf("mutation %d: %v %+v", i, o.err, o.resp.Errors)
 		}
 		o.resp.Decode(t, &d)
+		if d.CreateProduct.Owner.Name != "Ada" {
+			t.Fatalf("mutation %d: %s", i, o.resp.Data)
+		}
 		ids[d.CreateProduct.ID] = true
 	}
-	if got := g.products.requests.Load(); got != n || len(ids) != n {
-		t.Fatalf("products got %d requests and made %d products, want %d of each", got, len(ids), n)
+	if p, u := g.products.requests.Load(), lookups.Load(); p != n || u != n || len(ids) != n {
+		t.Fatalf("products got %d requests, users %d lookups, and %d products were made; want %d of each", p, u, len(ids), n)
+	}
+}
+
+// TestDedupSharesSubgraphRequests sends two different queries at once whose users steps
+// ask the same thing, while users holds its requests: with Config.Dedup they share one
+// users request; without it each sends its own.
+func TestDedupSharesSubgraphRequests(t *testing.T) {
+	for _, dedup := range []bool{true, false} {
+		t.Run(fmt.Sprintf("dedup=%t", dedup), func(t *testing.T) {
+			t.Parallel()
+			reg := prometheus.NewRegistry()
+			g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Metrics, c.Dedup = reg, dedup })
+			owner := g.createUser(t, "Ada", "ada@example.com")
+			g.createProduct(t, "Engine", "1.00", "GBP", owner)
+			g.users.requests.Store(0)
+			release := hold(g.users)
+			defer release()
+			a := postAsync(t.Context(), g.url, graphqltest.Request{Query: `{ products(first: 5) { edges { node { id owner { id name } } } } }`})
+			b := postAsync(t.Context(), g.url, graphqltest.Request{Query: `{ products(first: 5) { edges { node { name owner { id name } } } } }`})
+			eventually(t, 10*time.Second, "both queries' users steps in flight", func() bool {
+				if dedup {
+					return g.users.requests.Load() == 1 && g.gateway.FetchesWaiting("users") == 2
+				}
+				return g.users.requests.Load() == 2
+			})
+			release()
+			for _, out := range []<-chan posted{a, b} {
+				o := <-out
+				var d struct {
+					Products struct {
+						Edges []struct {
+							Node struct{ Owner struct{ Name string } }
+						}
+					}
+				}
+				if o.err != nil || len(o.resp.Errors) > 0 {
+					t.Fatalf("%v %+v", o.err, o.resp.Errors)
+				}
+				o.resp.Decode(t, &d)
+				if len(d.Products.Edges) != 1 || d.Products.Edges[0].Node.Owner.Name != "Ada" {
+					t.Fatalf("got %s, want Engine owned by Ada", o.resp.Data)
+				}
+			}
+			want := int64(2)
+			if dedup {
+				want = 1
+			}
+			if got := g.users.requests.Load(); got != want {
+				t.Errorf("users got %d requests, want %d", got, want)
+			}
+			v, _ := counterValue(t, reg, "fedgraph_gateway_subgraph_shared_fetches_total", "users")
+			if dedup && v != 1 || !dedup && v != 0 {
+				t.Errorf("shared fetches %v with dedup %t", v, dedup)
+			}
+		})
 	}
 }

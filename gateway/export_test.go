@@ -48,3 +48,14 @@ func (g *Gateway) SharedWaiting() int {
 	}
 	return g.operations.group.Waiting()
 }
+
+// FetchesWaiting returns the requests to the subgraph called name waiting now on
+// shareable requests in flight (Config.Dedup).
+func (g *Gateway) FetchesWaiting(name string) int {
+	for _, c := range g.subgraphs {
+		if c.Name() == name {
+			return c.Waiting()
+		}
+	}
+	return 0
+}

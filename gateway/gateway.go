@@ -319,7 +319,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		g.operations = &operations{}
 	}
 	g.client = transport.Config{Timeout: cfg.SubgraphTimeout, Transport: cfg.Transport, Resilience: cfg.Resilience,
-		MaxResponseBytes: cfg.MaxSubgraphResponseBytes, Logger: cfg.Logger, Tracer: g.tracer}
+		MaxResponseBytes: cfg.MaxSubgraphResponseBytes, Logger: cfg.Logger, Tracer: g.tracer, Dedup: cfg.Dedup}
 	if cfg.Supergraph != "" {
 		return g.newFederated(cfg)
 	}

@@ -51,6 +51,10 @@ func withFederation(t testing.TB) option {
 	return func(c *gateway.Config) { c.Supergraph = file }
 }
 
+// noDedup turns off the sharing of identical work in flight, for a test that counts
+// requests which may overlap.
+func noDedup(c *gateway.Config) { c.Dedup = false }
+
 // withVerifier turns authentication on with v, in the gateway and in every subgraph,
 // which verify the forwarded token again with the same settings, as deployed.
 func withVerifier(v *auth.Verifier) option {

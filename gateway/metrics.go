@@ -16,11 +16,13 @@ import (
 //	fedgraph_gateway_subgraph_requests_total{subgraph,outcome} ok, graphql_errors, unavailable, breaker_open
 //	fedgraph_gateway_subgraph_request_duration_seconds{subgraph}
 //	fedgraph_gateway_subgraph_breaker_state{subgraph}          0 closed, 1 half-open, 2 open, -1 off
+//	fedgraph_gateway_subgraph_shared_fetches_total{subgraph}   answered by an identical request in flight (-dedup)
 //	fedgraph_gateway_subgraph_schema_loaded{subgraph}          1 when its SDL is merged in
 //	fedgraph_gateway_schema_generation
 //	fedgraph_gateway_plan_cache_lookups_total{result}          hit, miss
 //	fedgraph_gateway_subscriptions                             streaming now
 //	fedgraph_gateway_subscription_events_total                 events sent to subscribers
+//	fedgraph_gateway_shared_executions_total                   answered by an identical query in flight (-dedup)
 //
 // Operation names are bounded (internal/metrics.Operations), so a client cannot make a
 // series per name it invents.
@@ -98,6 +100,10 @@ func (g *Gateway) registerMetrics(reg prometheus.Registerer) {
 				Name: "fedgraph_gateway_subgraph_breaker_state", ConstLabels: labels,
 				Help: "A subgraph's circuit breaker: 0 closed, 1 half-open, 2 open, -1 off.",
 			}, sg.BreakerGauge),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "fedgraph_gateway_subgraph_shared_fetches_total", ConstLabels: labels,
+				Help: "Subgraph requests answered by an identical request in flight (-dedup), not sent.",
+			}, func() float64 { return float64(sg.SharedFetches()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "fedgraph_gateway_subgraph_schema_loaded", ConstLabels: labels,
 				Help: "1 when the subgraph's SDL is merged into the served graph.",

@@ -202,9 +202,12 @@ func (r *run) launch() {
 	}
 }
 
-// fetch sends a batch's request: a mutation's root fields are a write, never sent again.
+// fetch sends a batch's request: a mutation's root fields are a write, never sent again;
+// a query's requests may share identical ones in flight (Config.Dedup), a mutation's
+// never.
 func (r *run) fetch(b *batch, body []byte) (*transport.Answer, error) {
-	return b.sg.Fetch(r.ctx, transport.Request{Body: body, Forward: r.fwd, Write: b.root != nil && r.plan.mutation, Lookups: b.n})
+	return b.sg.Fetch(r.ctx, transport.Request{Body: body, Forward: r.fwd, Write: b.root != nil && r.plan.mutation,
+		Lookups: b.n, Shareable: !r.plan.mutation})
 }
 
 // spawn sends a batch in its own goroutine, which reports on results.

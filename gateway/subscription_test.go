@@ -49,15 +49,23 @@ func live(t *testing.T, g *graph, owner string, streams ...*graphqltest.Stream) 
 // TestSubscriptionOverSSE: a subscription through the gateway streams each new product
 // with its owner from the users subgraph, one users request per event, filtered by the
 // subscription's argument; each subgraph sees one request per step as for a query.
+//
+// Dedup is off: the two streams' lookups of the first event's owner are identical, and
+// shared when they happen to be in flight together (TestDedupSharesSubgraphRequests).
 func TestSubscriptionOverSSE(t *testing.T) {
-	forEachBackend(t, subscriptionOverSSE)
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name(), func(t *testing.T) {
+			t.Parallel()
+			subscriptionOverSSE(t, startGraph(t, b, noDedup))
+		})
+	}
 }
 
 // TestSubscriptionFederated is TestSubscriptionOverSSE with the gateway in federation
 // mode: the subscription's root fetch streams from products, and each event's owner
 // comes from users by an _entities lookup.
 func TestSubscriptionFederated(t *testing.T) {
-	subscriptionOverSSE(t, startGraph(t, redistest.Miniredis, withFederation(t)))
+	subscriptionOverSSE(t, startGraph(t, redistest.Miniredis, withFederation(t), noDedup))
 }
 
 func subscriptionOverSSE(t *testing.T, g *graph) {

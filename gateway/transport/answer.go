@@ -32,6 +32,32 @@ func (a *Answer) Release() {
 	}
 }
 
+// appendResponse appends a GraphQL response of a's data and errors as the subgraph sent
+// them, for the callers that shared a's request (Config.Dedup) to decode for themselves:
+// the first caller's executor goes on to change a's values. fastjson writes back verbatim
+// every key and string it has not unescaped, and decodeAnswer reads nothing under data
+// or inside an error, so the text is the subgraph's own (as jsonesc normalised it). It
+// must be called before the answer is read further.
+func (a *Answer) appendResponse(dst []byte) []byte {
+	dst = append(dst, `{"data":`...)
+	if a.Data == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = a.Data.MarshalTo(dst)
+	}
+	if len(a.Errors) > 0 {
+		dst = append(dst, `,"errors":[`...)
+		for i, e := range a.Errors {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = e.MarshalTo(dst)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
 // decodeBody decodes an answer's body with a pooled parser, which copies it: the body
 // can be reused as soon as this returns.
 func (c *Client) decodeBody(status int, body []byte) (*Answer, error) {

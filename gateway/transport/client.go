@@ -20,7 +20,9 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/sony/gobreaker/v2"
 	"github.com/valyala/fasthttp"
@@ -29,6 +31,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/fedgraph/fedgraph/internal/inflight"
 )
 
 // Config is what one subgraph's client needs. Start from DefaultConfig and set Name and
@@ -63,6 +67,10 @@ type Config struct {
 	// Record, when set, is told the outcome and duration (retries included) of every
 	// Fetch: the gateway's per-subgraph metrics. default: nil, none
 	Record func(o Outcome, d time.Duration)
+	// Dedup shares identical requests in flight: a Fetch of a Shareable request that
+	// comes while the same request (body and shared headers, AppendSharedHeaders) is
+	// being sent waits for its answer instead of sending it again. default: false
+	Dedup bool
 }
 
 // Defaults of Config.
@@ -128,6 +136,10 @@ type Client struct {
 	parsers fastjson.ParserPool
 	// bodies are the buffers answers are read into over net/http.
 	bodies sync.Pool
+	// inflight shares identical requests in flight (Config.Dedup); nil when off.
+	inflight *inflight.Group[fetched]
+	// shared counts the Fetches answered by another's request.
+	shared atomic.Int64
 }
 
 // tracerName is the instrumentation scope of the client's spans: the gateway's, whose
@@ -148,6 +160,9 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{name: cfg.Name, url: cfg.URL, timeout: cfg.Timeout, record: cfg.Record, logger: cfg.Logger,
 		tracer: cfg.Tracer.Tracer(tracerName), span: "subgraph " + cfg.Name, maxResponse: cfg.MaxResponseBytes}
 	c.bodies.New = func() any { return new(bytes.Buffer) }
+	if cfg.Dedup {
+		c.inflight = &inflight.Group[fetched]{}
+	}
 	rt := cfg.Transport
 	if rt == nil {
 		rt = &http.Transport{
@@ -214,6 +229,10 @@ type Request struct {
 	// Lookups is how many entity lookups Body batches, 0 for a root document: an
 	// attribute of the request's span.
 	Lookups int
+	// Shareable marks a request of a query (or of a subscription's event, past its
+	// stream): with Config.Dedup it shares an identical request in flight. A mutation's
+	// requests never do, not even its reads, which must see its writes.
+	Shareable bool
 }
 
 // Request headers of every subgraph call, shared and never modified.
@@ -241,7 +260,13 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Answer, error) {
 	ctx, span := c.tracer.Start(ctx, c.span, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("graphql.subgraph", c.name), attribute.Int("graphql.lookups", req.Lookups)))
 	hdr := headers(req.Forward, req.Write, span.SpanContext())
-	a, err := c.fetch(ctx, req.Body, hdr, !req.Write)
+	var a *Answer
+	var err error
+	if c.inflight != nil && req.Shareable && !req.Write {
+		a, err = c.fetchShared(ctx, req, hdr, span)
+	} else {
+		a, err = c.fetch(ctx, req.Body, hdr, !req.Write)
+	}
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
@@ -249,6 +274,55 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Answer, error) {
 	span.End()
 	return a, err
 }
+
+// fetched is a shared request's outcome: the first caller's answer, or, for the callers
+// that shared it, the response they decode for themselves.
+type fetched struct {
+	answer   *Answer
+	response []byte
+	err      error
+}
+
+// fetchShared is fetch for a request that may share an identical one in flight. The
+// callers that share it each decode the answer anew: the executor changes an answer's
+// values as it merges them.
+func (c *Client) fetchShared(ctx context.Context, req Request, hdr []header, span trace.Span) (*Answer, error) {
+	key := AppendSharedHeaders(append(append(make([]byte, 0, len(req.Body)+64), req.Body...), 0), req.Forward.Header)
+	f, shared, err := c.inflight.DoWith(ctx, unsafe.String(unsafe.SliceData(key), len(key)), func(ctx context.Context) fetched {
+		a, err := c.fetch(ctx, req.Body, hdr, true)
+		return fetched{answer: a, err: err}
+	}, func(f fetched) fetched {
+		if f.err == nil {
+			f.response = f.answer.appendResponse(nil)
+		}
+		return fetched{response: f.response, err: f.err}
+	})
+	if !shared {
+		return f.answer, f.err
+	}
+	span.SetAttributes(attribute.Bool("graphql.shared", true))
+	if err != nil { // this caller's context ended first
+		return nil, ErrUnavailable
+	}
+	c.shared.Add(1)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return c.decodeBody(http.StatusOK, f.response)
+}
+
+// Waiting is how many Fetches are waiting now on shareable requests in flight, their own
+// or identical ones (Config.Dedup); 0 with Dedup off.
+func (c *Client) Waiting() int {
+	if c.inflight == nil {
+		return 0
+	}
+	return c.inflight.Waiting()
+}
+
+// SharedFetches is how many Fetches were answered by an identical request in flight
+// rather than sent (Config.Dedup).
+func (c *Client) SharedFetches() int64 { return c.shared.Load() }
 
 func (c *Client) fetch(ctx context.Context, body []byte, hdr []header, retry bool) (*Answer, error) {
 	start := time.Now()

@@ -3,6 +3,8 @@ package transport
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strconv"
 
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -36,7 +38,7 @@ func headers(fwd Forward, write bool, sc trace.SpanContext) []header {
 		out = append(out, header{front.RequestIDHeader, fwd.RequestID})
 	}
 	for name, values := range fwd.Header {
-		if name == "Idempotency-Key" && !write || name == "Traceparent" || name == "Tracestate" {
+		if name == "Idempotency-Key" && !write || notShared(name) {
 			continue
 		}
 		for _, v := range values {
@@ -52,4 +54,39 @@ func headers(fwd Forward, write bool, sc trace.SpanContext) []header {
 		out = append(out, header{http.CanonicalHeaderKey(k), v})
 	}
 	return out
+}
+
+// notShared are the forwarded headers that differ from request to request without
+// changing what a subgraph answers: the trace context, which each subgraph request takes
+// from its own span, and the request id, which is not a forwarded header.
+func notShared(name string) bool { return name == "Traceparent" || name == "Tracestate" }
+
+// AppendSharedHeaders appends, in name order, the headers of h (front.Operation.Header)
+// that decide what the subgraphs answer, Authorization included: the part of a request's
+// identity that its headers make, for sharing identical work in flight (Config.Dedup,
+// and the gateway's sharing of identical operations). Every name and value is written
+// after its length, so that no two header sets append the same bytes.
+func AppendSharedHeaders(b []byte, h http.Header) []byte {
+	var buf [8]string
+	names := buf[:0]
+	for name := range h {
+		if !notShared(name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b = appendPart(b, name)
+		b = strconv.AppendInt(append(b, '='), int64(len(h[name])), 10)
+		for _, v := range h[name] {
+			b = appendPart(append(b, ','), v)
+		}
+	}
+	return b
+}
+
+// appendPart appends s after its length.
+func appendPart(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	return append(append(b, ':'), s...)
 }

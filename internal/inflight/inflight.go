@@ -27,6 +27,8 @@ type call[V any] struct {
 	done    chan struct{} // closed when val (or panicked) is set
 	val     V
 	waiters int
+	// joined says a caller other than the first has waited on the call.
+	joined bool
 	// panicked is what fn panicked with, re-raised in every waiter; nil: it returned.
 	panicked any
 	cancel   context.CancelFunc
@@ -42,9 +44,18 @@ type call[V any] struct {
 // cancelled when every caller, this one included, has left. A panic of fn is raised
 // again in every caller still waiting, and in this one.
 func (g *Group[V]) Do(ctx context.Context, key string, fn func(context.Context) V) (v V, shared bool, err error) {
+	return g.DoWith(ctx, key, fn, nil)
+}
+
+// DoWith is Do, with the value the other callers get made by forOthers from the first
+// caller's, when any joined: for a value the first caller goes on to change, forOthers
+// makes what they may read. It runs on the first caller's goroutine once fn has
+// returned, before that caller gets its value; no caller joins the call after it.
+func (g *Group[V]) DoWith(ctx context.Context, key string, fn func(context.Context) V, forOthers func(V) V) (v V, shared bool, err error) {
 	g.mu.Lock()
 	if c, ok := g.calls[key]; ok {
 		c.waiters++
+		c.joined = true
 		g.mu.Unlock()
 		return g.wait(ctx, key, c)
 	}
@@ -57,16 +68,22 @@ func (g *Group[V]) Do(ctx context.Context, key string, fn func(context.Context) 
 		if g.calls[key] == c {
 			delete(g.calls, key)
 		}
+		joined := c.joined
 		g.mu.Unlock()
 		stop()
 		c.cancel()
+		if c.panicked == nil {
+			c.val = v
+			if joined && forOthers != nil {
+				c.val = forOthers(v)
+			}
+		}
 		close(c.done)
 		if c.panicked != nil {
 			panic(c.panicked)
 		}
 	}()
-	c.val = fn(work)
-	return c.val, false, nil
+	return fn(work), false, nil
 }
 
 // wait waits for c's value or ctx's end.

@@ -206,3 +206,36 @@ func TestPanicRaisedInWaiters(t *testing.T) {
 		}
 	}
 }
+
+// DoWith gives the callers that joined forOthers' value, the first caller its own, and
+// calls forOthers only when someone joined.
+func TestDoWith(t *testing.T) {
+	var g Group[[]int]
+	var copies atomic.Int32
+	forOthers := func(v []int) []int {
+		copies.Add(1)
+		return append([]int(nil), v...)
+	}
+	v, _, _ := g.DoWith(t.Context(), "k", func(context.Context) []int { return []int{1} }, forOthers)
+	if len(v) != 1 || copies.Load() != 0 {
+		t.Fatalf("alone: %v and %d copies, want [1] and none", v, copies.Load())
+	}
+
+	release := make(chan struct{})
+	own := []int{2}
+	first := make(chan []int, 1)
+	go func() {
+		v, _, _ := g.DoWith(t.Context(), "k", func(context.Context) []int { <-release; return own }, forOthers)
+		first <- v
+	}()
+	waitWaiters(t, &g, "k", 1)
+	joiner := make(chan []int, 1)
+	go func() { v, _, _ := g.Do(t.Context(), "k", nil); joiner <- v }()
+	waitWaiters(t, &g, "k", 2)
+	close(release)
+	mine, theirs := <-first, <-joiner
+	if &mine[0] != &own[0] || &theirs[0] == &own[0] || theirs[0] != 2 || copies.Load() != 1 {
+		t.Fatalf("first got its own value %t, joiner a copy %t (%v), %d copies; want true, true, [2], 1",
+			&mine[0] == &own[0], &theirs[0] != &own[0], theirs, copies.Load())
+	}
+}
