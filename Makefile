@@ -29,8 +29,9 @@ test: web tooling
 	$(GO) test -race -count=1 ./...
 
 ## bench: every Go benchmark, with allocations, then the whole-graph load benchmark
-## (tools/bench: our gateway against plain nautilus and the products subgraph, about a
-## minute; `go run ./tools/bench -h` for its settings)
+## (tools/bench: two tables, every gateway with its defaults and deduplication off on
+## every side; about four minutes; `go run ./tools/bench -h` for its settings, -peer for
+## a gateway started by hand)
 bench: tooling
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./tools/bench
