@@ -23,7 +23,7 @@ const tracerName = "github.com/fedgraph/fedgraph/gateway"
 func (g *Gateway) traceHandler(h http.Handler) http.Handler {
 	return otelhttp.NewHandler(h, "POST /graphql",
 		otelhttp.WithTracerProvider(g.tracer),
-		otelhttp.WithPropagators(tracing.Propagator),
+		otelhttp.WithPropagators(tracing.Propagator()),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 	)
 }

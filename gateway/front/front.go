@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -125,21 +126,23 @@ const (
 
 // handler is the front's state; it is immutable once built.
 type handler struct {
-	cfg        Config
-	schema     func() *ast.Schema
-	exec       Executor
-	logger     *slog.Logger
-	playground http.Handler
-	origins    originMatcher
-	allowHdrs  string
-	csrfHdrs   []string
-	apq        *apqStore          // nil when APQ is off
-	documents  *Documents         // nil: no persisted documents
-	limiter    *rateLimiter       // nil: no rate limit
-	subscriber Subscriber         // the executor, when it runs subscriptions
-	streams    subscriptionCounts // subscriptions streaming now, in all and per client
-	docs       *docCache          // nil when the document cache is off
-	verifier   *auth.Verifier     // nil: authentication off
+	// bodyParsers parse request bodies (decodeObject).
+	bodyParsers fastjson.ParserPool
+	cfg         Config
+	schema      func() *ast.Schema
+	exec        Executor
+	logger      *slog.Logger
+	playground  http.Handler
+	origins     originMatcher
+	allowHdrs   string
+	csrfHdrs    []string
+	apq         *apqStore          // nil when APQ is off
+	documents   *Documents         // nil: no persisted documents
+	limiter     *rateLimiter       // nil: no rate limit
+	subscriber  Subscriber         // the executor, when it runs subscriptions
+	streams     subscriptionCounts // subscriptions streaming now, in all and per client
+	docs        *docCache          // nil when the document cache is off
+	verifier    *auth.Verifier     // nil: authentication off
 	// clientHeader names anonymous clients for MaxSubscriptionsPerClient: RateLimitKey's
 	// header:NAME, or "" (their address).
 	clientHeader string

@@ -13,11 +13,6 @@ import (
 // one, made up otherwise, returned in the response and forwarded to every subgraph.
 const RequestIDHeader = "X-Request-Id"
 
-// Headers the gateway forwards to the subgraphs besides Config.PropagateHeaders: the
-// request id, the W3C trace context as the client sent it, and on mutations the
-// idempotency key that makes a retried create return its first result.
-var alwaysForwarded = []string{"Traceparent", "Tracestate", "Idempotency-Key"}
-
 type requestKey struct{}
 
 // requestInfo is what the front keeps of a request in its context.
@@ -62,7 +57,10 @@ func (h *handler) forwarded(r *http.Request) http.Header {
 			out[http.CanonicalHeaderKey(name)] = v
 		}
 	}
-	for _, name := range alwaysForwarded {
+	// Forwarded besides Config.PropagateHeaders: the W3C trace context as the client
+	// sent it, and on mutations the idempotency key that makes a retried create return
+	// its first result (the request id goes in the context).
+	for _, name := range [...]string{"Traceparent", "Tracestate", "Idempotency-Key"} {
 		add(name)
 	}
 	for _, name := range h.cfg.PropagateHeaders {

@@ -294,7 +294,7 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 	jsonesc.ReplaceLoneSurrogates(body)
 	switch body[0] {
 	case '{':
-		req, ok := decodeObject(body, h.cfg.MaxVariablesBytes)
+		req, ok := h.decodeObject(body, h.cfg.MaxVariablesBytes)
 		if !ok {
 			return nil, false, newFailure(http.StatusBadRequest, errcode.InvalidJSON, "The request body is not valid JSON.")
 		}
@@ -318,7 +318,7 @@ func (h *handler) decodePOST(w http.ResponseWriter, r *http.Request) ([]rawReque
 		}
 		reqs := make([]rawRequest, len(elems))
 		for i, e := range elems {
-			req, ok := decodeObject(e, h.cfg.MaxVariablesBytes)
+			req, ok := h.decodeObject(e, h.cfg.MaxVariablesBytes)
 			if !ok {
 				req = rawRequest{invalid: true}
 			}
@@ -389,12 +389,12 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // the last counts). body is valid JSON. It parses once: a query and operation name that are
 // strings, and variables that are an object, come out decoded (variables' numbers as
 // json.Number, as coercion expects); anything else stays raw for params to refuse.
-func decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
+func (h *handler) decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
 	if len(body) == 0 || body[0] != '{' {
 		return rawRequest{}, false
 	}
-	p := bodyParsers.Get()
-	defer bodyParsers.Put(p)
+	p := h.bodyParsers.Get()
+	defer h.bodyParsers.Put(p)
 	v, err := p.ParseBytes(body)
 	if err != nil {
 		return rawRequest{}, false
@@ -430,8 +430,6 @@ func decodeObject(body []byte, maxVariables int) (rawRequest, bool) {
 	})
 	return req, true
 }
-
-var bodyParsers fastjson.ParserPool
 
 // name is the request's operationName when it was sent as a JSON string, for metrics.
 func (req rawRequest) name() string {

@@ -132,9 +132,14 @@ func (h *handler) subscriptionClient(r *http.Request, claims *auth.Claims) strin
 	return anonymousClient(r, h.clientHeader)
 }
 
-// keepAlive is how often an idle stream carries a heartbeat (SSE: a comment; multipart:
-// an empty part, every 5 s as Apollo's protocol asks).
-var keepAlive = map[streamKind]time.Duration{sseStream: 12 * time.Second, multipartStream: 5 * time.Second}
+// keepAlive is how often an idle stream of kind carries a heartbeat (SSE: a comment;
+// multipart: an empty part, every 5 s as Apollo's protocol asks).
+func keepAlive(kind streamKind) time.Duration {
+	if kind == multipartStream {
+		return 5 * time.Second
+	}
+	return 12 * time.Second
+}
 
 // stream answers op, which passed every check, as a stream of kind.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request, ctx context.Context, kind streamKind, op *Operation, typ ast.Operation) {
@@ -218,7 +223,7 @@ func startStream(w http.ResponseWriter, kind streamKind, logger *slog.Logger) *s
 
 func (s *streamWriter) heartbeat() {
 	defer close(s.done)
-	t := time.NewTicker(keepAlive[s.kind])
+	t := time.NewTicker(keepAlive(s.kind))
 	defer t.Stop()
 	for {
 		select {

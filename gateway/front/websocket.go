@@ -252,7 +252,7 @@ func (ws *wsConn) subscribe(msg *wsMessage) (websocket.StatusCode, string) {
 		payload, _ := json.Marshal(f.errs)
 		_ = ws.send(wsMessage{ID: msg.ID, Type: "error", Payload: payload})
 	}
-	req, ok := decodeObject(msg.Payload, h.cfg.MaxVariablesBytes)
+	req, ok := h.decodeObject(msg.Payload, h.cfg.MaxVariablesBytes)
 	if !ok {
 		fail(newFailure(http.StatusBadRequest, errcode.BadRequest, "The subscribe payload must be a JSON object."))
 		return 0, ""

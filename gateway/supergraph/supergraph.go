@@ -217,9 +217,6 @@ const (
 	specTag          = "https://specs.apollo.dev/tag"
 )
 
-// joinVersions are the join specification's versions Parse reads.
-var joinVersions = []string{"v0.2", "v0.3", "v0.4", "v0.5"}
-
 // Parse reads a supergraph SDL. It reports every problem it finds with the text: not a
 // supergraph (no link or join), a join version it does not read, a subgraph without a
 // name or URL, a field set that does not parse, and whatever makes either schema
@@ -237,6 +234,8 @@ func Parse(sdl string) (*Supergraph, error) {
 	if join == nil {
 		return nil, errors.New("supergraph: the schema links no join specification (" + specJoin + "): it is not a supergraph")
 	}
+	// The join specification's versions Parse reads.
+	joinVersions := []string{"v0.2", "v0.3", "v0.4", "v0.5"}
 	if !slices.Contains(joinVersions, join.version) {
 		return nil, fmt.Errorf("supergraph: join %s is not supported: want one of %s", join.version, strings.Join(joinVersions, ", "))
 	}

@@ -235,10 +235,10 @@ type Request struct {
 	Shareable bool
 }
 
-// Request headers of every subgraph call, shared and never modified.
-var (
-	jsonType      = []string{"application/json"}
-	graphqlAccept = []string{"application/graphql-response+json, application/json"}
+// Request headers of every subgraph call.
+const (
+	jsonType      = "application/json"
+	graphqlAccept = "application/graphql-response+json, application/json"
 )
 
 // ErrUnavailable is what a client learns of a subgraph that did not answer, or answered
@@ -380,7 +380,7 @@ func (c *Client) post(ctx context.Context, body []byte, hdr []header) (*Answer, 
 	req.SetRequestURI(c.url)
 	req.Header.SetMethod(http.MethodPost)
 	req.Header.SetContentType("application/json")
-	req.Header.Set("Accept", graphqlAccept[0])
+	req.Header.Set("Accept", graphqlAccept)
 	for _, h := range hdr {
 		req.Header.Add(h.name, h.value)
 	}
@@ -411,7 +411,7 @@ func (c *Client) postHTTP(ctx context.Context, body []byte, hdr []header) (*Answ
 	if err != nil {
 		return nil, err
 	}
-	req.Header = http.Header{"Content-Type": jsonType, "Accept": graphqlAccept}
+	req.Header = http.Header{"Content-Type": {jsonType}, "Accept": {graphqlAccept}}
 	for _, h := range hdr {
 		req.Header.Add(h.name, h.value)
 	}

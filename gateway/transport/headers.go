@@ -49,7 +49,7 @@ func headers(fwd Forward, write bool, sc trace.SpanContext) []header {
 		return out
 	}
 	carrier := propagation.MapCarrier{}
-	tracing.Propagator.Inject(trace.ContextWithSpanContext(context.Background(), sc), carrier)
+	tracing.Propagator().Inject(trace.ContextWithSpanContext(context.Background(), sc), carrier)
 	for k, v := range carrier {
 		out = append(out, header{http.CanonicalHeaderKey(k), v})
 	}

@@ -29,7 +29,7 @@ func (c *Client) Subscribe(ctx context.Context, req Request) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Header = http.Header{"Content-Type": jsonType, "Accept": {"text/event-stream"}}
+	r.Header = http.Header{"Content-Type": {jsonType}, "Accept": {"text/event-stream"}}
 	for _, h := range headers(req.Forward, req.Write, trace.SpanContext{}) {
 		r.Header.Add(h.name, h.value)
 	}

@@ -79,28 +79,28 @@ type Safe @key(fields: "id") {
 			{
 				Name:     "a hidden field",
 				Query:    `{ safes { id code } }`,
-				Errors:   invalid,
+				Errors: invalid(),
 				Requests: map[string]int{"vault": 0, "sites": 0},
 			},
 			{
 				Name:   "a hidden field of another subgraph",
 				Query:  `{ safes { alarmCode } }`,
-				Errors: invalid,
+				Errors: invalid(),
 			},
 			{
 				Name:   "a hidden argument",
 				Query:  `{ safe(id: "s1", pin: "0000") { id } }`,
-				Errors: invalid,
+				Errors: invalid(),
 			},
 			{
 				Name:   "a hidden enum value",
 				Query:  `{ safes(filter: { metal: GOLD }) { id } }`,
-				Errors: invalid,
+				Errors: invalid(),
 			},
 			{
 				Name:   "a hidden input field",
 				Query:  `{ safes(filter: { owner: "Ada" }) { id } }`,
-				Errors: invalid,
+				Errors: invalid(),
 			},
 			{
 				Name:      "a hidden enum value in a variable",

@@ -107,7 +107,7 @@ func TestErrorsMatch(t *testing.T) {
 		{"any code", []Error{{Path: `["a"]`, Code: "X"}}, []Error{{Path: `["a"]`}}, true},
 		{"another code", []Error{{Path: `["a"]`, Code: "Y"}}, []Error{{Path: `["a"]`, Code: "X"}}, false},
 		{"another path", []Error{{Path: `["b"]`}}, []Error{{Path: `["a"]`}}, false},
-		{"no path", []Error{{Code: errcode.ValidationFailed}}, invalid, true},
+		{"no path", []Error{{Code: errcode.ValidationFailed}}, invalid(), true},
 		{
 			"in any order, each matched once",
 			[]Error{{Path: `["a"]`, Code: "X"}, {Path: `["a"]`}},

@@ -194,30 +194,6 @@ func numbers(v any) any {
 	return v
 }
 
-// federationDirectives are the definitions of the federation directives (v1 and v2)
-// that gqlparser needs to accept a subgraph's SDL, each added when the SDL does not
-// define it itself.
-var federationDirectives = []struct{ name, def string }{
-	{"link", `directive @link(url: String!, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA`},
-	{"key", `directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE`},
-	{"requires", `directive @requires(fields: FieldSet!) on FIELD_DEFINITION`},
-	{"provides", `directive @provides(fields: FieldSet!) on FIELD_DEFINITION`},
-	{"external", `directive @external(reason: String) on OBJECT | FIELD_DEFINITION`},
-	{"extends", `directive @extends on OBJECT | INTERFACE`},
-	{"shareable", `directive @shareable repeatable on OBJECT | FIELD_DEFINITION`},
-	{"inaccessible", `directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION`},
-	{"override", `directive @override(from: String!, label: String) on FIELD_DEFINITION`},
-	{"interfaceObject", `directive @interfaceObject on OBJECT`},
-	{"tag", `directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA`},
-	{"composeDirective", `directive @composeDirective(name: String!) repeatable on SCHEMA`},
-	{"authenticated", `directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
-	{"requiresScopes", `directive @requiresScopes(scopes: [[federation__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
-	{"policy", `directive @policy(policies: [[federation__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
-}
-
-// federationScalars are the scalars the directives above use, and _Any.
-var federationScalars = []string{"_Any", "FieldSet", "link__Import", "federation__Scope", "federation__Policy"}
-
 // loadSchema parses sdl as a subgraph schema and adds the federation definitions the
 // subgraph serves: the directives and scalars it lacks, `_Service`, the `_Entity` union
 // of its object types with a @key (when it has any), and the `_service` and `_entities`
@@ -243,12 +219,12 @@ func loadSchema(sdl string) (*ast.Schema, error) {
 	}
 
 	var b strings.Builder
-	for _, d := range federationDirectives {
+	for _, d := range federationDirectives() {
 		if !defined["@"+d.name] {
 			b.WriteString(d.def + "\n")
 		}
 	}
-	for _, s := range federationScalars {
+	for _, s := range federationScalars() {
 		if !defined[s] {
 			b.WriteString("scalar " + s + "\n")
 		}
@@ -289,4 +265,33 @@ func keyFieldSets(def *ast.Definition) ([]ast.SelectionSet, error) {
 		sets = append(sets, doc.Operations[0].SelectionSet)
 	}
 	return sets, nil
+}
+
+// federationDirectives returns the definitions of the federation directives (v1 and v2)
+// that gqlparser needs to accept a subgraph's SDL, each added when the SDL does not
+// define it itself.
+func federationDirectives() []struct{ name, def string } {
+	return []struct{ name, def string }{
+		{"link", `directive @link(url: String!, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA`},
+		{"key", `directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE`},
+		{"requires", `directive @requires(fields: FieldSet!) on FIELD_DEFINITION`},
+		{"provides", `directive @provides(fields: FieldSet!) on FIELD_DEFINITION`},
+		{"external", `directive @external(reason: String) on OBJECT | FIELD_DEFINITION`},
+		{"extends", `directive @extends on OBJECT | INTERFACE`},
+		{"shareable", `directive @shareable repeatable on OBJECT | FIELD_DEFINITION`},
+		{"inaccessible", `directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION`},
+		{"override", `directive @override(from: String!, label: String) on FIELD_DEFINITION`},
+		{"interfaceObject", `directive @interfaceObject on OBJECT`},
+		{"tag", `directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA`},
+		{"composeDirective", `directive @composeDirective(name: String!) repeatable on SCHEMA`},
+		{"authenticated", `directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
+		{"requiresScopes", `directive @requiresScopes(scopes: [[federation__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
+		{"policy", `directive @policy(policies: [[federation__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM`},
+	}
+
+}
+
+// federationScalars are the scalars the directives above use, and _Any.
+func federationScalars() []string {
+	return []string{"_Any", "FieldSet", "link__Import", "federation__Scope", "federation__Policy"}
 }

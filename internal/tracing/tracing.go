@@ -22,7 +22,7 @@ import (
 )
 
 // Propagator is the W3C trace context, the only one the services speak.
-var Propagator propagation.TextMapPropagator = propagation.TraceContext{}
+func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
 
 // Tracing is a service's tracer provider and how to flush it.
 type Tracing struct {

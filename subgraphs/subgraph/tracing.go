@@ -36,7 +36,7 @@ func providerOr(tp trace.TracerProvider) trace.TracerProvider {
 
 // traceHTTP wraps h with the request's server span.
 func traceHTTP(h http.Handler, tp trace.TracerProvider) http.Handler {
-	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(tracing.Propagator))
+	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(tracing.Propagator()))
 }
 
 // tracer is the gqlgen extension that makes the operation's and the resolvers' spans.

@@ -16,14 +16,14 @@ import (
 // the gateways and the subgraphs.
 const requestsMetric = "fedgraph_subgraph_requests_total"
 
-// notFromGateways are operations a subgraph answers for another subgraph rather than for
-// a gateway: products' owner check on users, when a product is created
-// (subgraphs/products/owners.go). They are left out of the count.
-var notFromGateways = map[string]bool{"OwnerExists": true}
+// notFromGateway is the operation a subgraph answers for another subgraph rather than
+// for a gateway: products' owner check on users, when a product is created
+// (subgraphs/products/owners.go). It is left out of the count.
+const notFromGateway = "OwnerExists"
 
 // subgraphRequests returns the GraphQL requests the subgraph whose /metrics is at
 // metricsURL has answered for gateways: requestsMetric summed over every operation but
-// notFromGateways, and every outcome.
+// notFromGateway, and every outcome.
 func subgraphRequests(ctx context.Context, client *http.Client, metricsURL string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
@@ -47,7 +47,7 @@ func subgraphRequests(ctx context.Context, client *http.Client, metricsURL strin
 		for _, m := range f.GetMetric() {
 			skip := false
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "operation" && notFromGateways[l.GetValue()] {
+				if l.GetName() == "operation" && l.GetValue() == notFromGateway {
 					skip = true
 				}
 			}

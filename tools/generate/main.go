@@ -29,16 +29,18 @@ type extra struct {
 	resolved map[string][]string
 }
 
-// extras are the subgraphs' own gqlgen settings, by name; a subgraph that binds no Go
-// type of its own and forces no resolver needs no entry.
-var extras = map[string]extra{
-	"products": {
-		models: map[string]string{
-			"Decimal":      "github.com/fedgraph/fedgraph/subgraphs/products/graph.Decimal",
-			"CurrencyCode": "github.com/fedgraph/fedgraph/subgraphs/products/graph.CurrencyCode",
+// extras returns the subgraphs' own gqlgen settings, by name; a subgraph that binds no
+// Go type of its own and forces no resolver needs no entry.
+func extras() map[string]extra {
+	return map[string]extra{
+		"products": {
+			models: map[string]string{
+				"Decimal":      "github.com/fedgraph/fedgraph/subgraphs/products/graph.Decimal",
+				"CurrencyCode": "github.com/fedgraph/fedgraph/subgraphs/products/graph.CurrencyCode",
+			},
+			resolved: map[string][]string{"User": {"products"}},
 		},
-		resolved: map[string][]string{"User": {"products"}},
-	},
+	}
 }
 
 func main() {
@@ -49,6 +51,7 @@ func main() {
 }
 
 func run() error {
+	extras := extras()
 	for name := range extras {
 		if _, ok := schema.Lookup(name); !ok {
 			return fmt.Errorf("extras for %q, which is not in schema.Subgraphs", name)
