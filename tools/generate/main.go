@@ -7,9 +7,16 @@
 // take a resolver, so this command loads gqlgen.yml and sets those per subgraph: the
 // schema file and the package from the table, and the few gqlgen settings of its own a
 // subgraph may have from extras. Run it from the module root (`make generate`).
+//
+// It then rewrites one call in the generated code: gqlgen marshals every list of objects
+// with one goroutine per element (graphql.MarshalSliceConcurrently) and has no setting to
+// do otherwise, so each such call becomes a call of the graph package's own
+// marshalList, with the list's selection set, which marshals in order what waits on no
+// I/O (subgraphs/subgraph/lists.go). Each subgraph's graph package defines marshalList.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,8 +43,14 @@ var extras = map[string]extra{
 		models: map[string]string{
 			"Decimal":      "github.com/fedgraph/fedgraph/subgraphs/products/graph.Decimal",
 			"CurrencyCode": "github.com/fedgraph/fedgraph/subgraphs/products/graph.CurrencyCode",
+			"ProductEdge":  "github.com/fedgraph/fedgraph/subgraphs/products/graph.ProductEdge",
 		},
 		resolved: map[string][]string{"User": {"products"}},
+	},
+	"users": {
+		models: map[string]string{
+			"UserEdge": "github.com/fedgraph/fedgraph/subgraphs/users/graph.UserEdge",
+		},
 	},
 }
 
@@ -94,5 +107,32 @@ func generate(sg schema.Subgraph, ex extra) error {
 		}
 		cfg.Models[typ] = entry
 	}
-	return api.Generate(cfg)
+	if err := api.Generate(cfg); err != nil {
+		return err
+	}
+	return rewriteLists(cfg.Exec.Filename)
+}
+
+// concurrentLists is how gqlgen's code marshals a list of objects, and inOrder what it
+// becomes: the graph package's marshalList, given the list's selection set (every
+// generated marshaller of a list names it sel).
+var (
+	concurrentLists = []byte("graphql.MarshalSliceConcurrently(ctx, len(v), ")
+	inOrder         = []byte("marshalList(ctx, sel, len(v), ")
+)
+
+// rewriteLists makes the generated exec file call marshalList for every list of
+// objects. It fails when it finds none, or any other use of MarshalSliceConcurrently
+// remains: a gqlgen that spells the call otherwise must not pass unnoticed.
+func rewriteLists(file string) error {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	n := bytes.Count(src, concurrentLists)
+	out := bytes.ReplaceAll(src, concurrentLists, inOrder)
+	if n == 0 || bytes.Contains(out, []byte("MarshalSliceConcurrently")) {
+		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewriteLists", file, concurrentLists)
+	}
+	return os.WriteFile(file, out, 0o644)
 }

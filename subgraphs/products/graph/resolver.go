@@ -318,18 +318,18 @@ func (r *userResolver) Products(ctx context.Context, obj *User, first *int, afte
 // follow the page's start: one more than the page tells whether another page follows.
 func connection(cursors *relay.Cursors, list relay.List, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
 	conn := &ProductConnection{
-		Edges:    []*ProductEdge{}, // [] rather than null on an empty page
+		Edges:    make([]*ProductEdge, 0, min(len(ps), n)), // [] rather than null on an empty page
 		PageInfo: &PageInfo{HasPreviousPage: hasPrevious, HasNextPage: len(ps) > n},
 	}
 	if len(ps) > n {
 		ps = ps[:n]
 	}
 	for _, p := range ps {
-		conn.Edges = append(conn.Edges, &ProductEdge{Cursor: cursors.Encode(list, p.Pos), Node: toProduct(p)})
+		conn.Edges = append(conn.Edges, &ProductEdge{Node: toProduct(p), at: cursors.At(list, p.Pos)})
 	}
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	if len(ps) > 0 {
+		start, end := conn.Edges[0].Cursor(), conn.Edges[len(ps)-1].Cursor()
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
 	}
 	return conn
 }

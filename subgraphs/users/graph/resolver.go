@@ -160,13 +160,13 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	if len(us) > n {
 		us = us[:n]
 	}
+	conn.Edges = make([]*UserEdge, 0, len(us)) // [] rather than null on an empty page
 	for _, u := range us {
-		conn.Edges = append(conn.Edges, &UserEdge{Cursor: r.Cursors.Encode(usersList, u.Pos), Node: toUser(u)})
+		conn.Edges = append(conn.Edges, &UserEdge{Node: toUser(u), at: r.Cursors.At(usersList, u.Pos)})
 	}
-	conn.Edges = append([]*UserEdge{}, conn.Edges...) // [] rather than null on an empty page
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	if len(us) > 0 {
+		start, end := conn.Edges[0].Cursor(), conn.Edges[len(us)-1].Cursor()
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
 	}
 	return conn, nil
 }
