@@ -8,11 +8,15 @@
 // schema file and the package from the table, and the few gqlgen settings of its own a
 // subgraph may have from extras. Run it from the module root (`make generate`).
 //
-// It then rewrites one call in the generated code: gqlgen marshals every list of objects
-// with one goroutine per element (graphql.MarshalSliceConcurrently) and has no setting to
-// do otherwise, so each such call becomes a call of the graph package's own
-// marshalList, with the list's selection set, which marshals in order what waits on no
-// I/O (subgraphs/subgraph/lists.go). Each subgraph's graph package defines marshalList.
+// It then rewrites two things in the generated code, which gqlgen has no setting for:
+//   - it marshals every list of objects with one goroutine per element
+//     (graphql.MarshalSliceConcurrently), so each such call becomes a call of the graph
+//     package's own marshalList, with the list's selection set, which marshals in order
+//     what waits on no I/O (subgraphs/subgraph/lists.go). Each subgraph's graph package
+//     defines marshalList;
+//   - every object's marshaller makes a group for its @defer'd fields, its path
+//     included, a sixth of a list's allocations; only a field resolved concurrently can
+//     be deferred, so an object with none gets an empty group, which it never uses.
 package main
 
 import (
@@ -110,7 +114,7 @@ func generate(sg schema.Subgraph, ex extra) error {
 	if err := api.Generate(cfg); err != nil {
 		return err
 	}
-	return rewriteLists(cfg.Exec.Filename)
+	return rewrite(cfg.Exec.Filename)
 }
 
 // concurrentLists is how gqlgen's code marshals a list of objects, and inOrder what it
@@ -121,10 +125,21 @@ var (
 	inOrder         = []byte("marshalList(ctx, sel, len(v), ")
 )
 
-// rewriteLists makes the generated exec file call marshalList for every list of
-// objects. It fails when it finds none, or any other use of MarshalSliceConcurrently
-// remains: a gqlgen that spells the call otherwise must not pass unnoticed.
-func rewriteLists(file string) error {
+// deferredGroup is how an object's marshaller makes its group of deferred fields,
+// noDeferredGroup the empty group an object without concurrent fields gets instead, and
+// deferrable how the marshaller of one with concurrent fields hands them the group.
+var (
+	deferredGroup   = []byte("deferred := graphql.NewDeferredGroup(ctx)")
+	noDeferredGroup = []byte("var deferred graphql.DeferredGroup // no field is resolved concurrently: none is deferred")
+	deferrable      = []byte("&deferred")
+)
+
+// rewrite makes the generated exec file call marshalList for every list of objects,
+// and gives the objects without concurrent fields an empty group of deferred fields.
+// It fails when it finds no list or no group, or any other use of
+// MarshalSliceConcurrently remains: a gqlgen that spells them otherwise must not pass
+// unnoticed.
+func rewrite(file string) error {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -132,7 +147,17 @@ func rewriteLists(file string) error {
 	n := bytes.Count(src, concurrentLists)
 	out := bytes.ReplaceAll(src, concurrentLists, inOrder)
 	if n == 0 || bytes.Contains(out, []byte("MarshalSliceConcurrently")) {
-		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewriteLists", file, concurrentLists)
+		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewrite", file, concurrentLists)
 	}
-	return os.WriteFile(file, out, 0o644)
+	if !bytes.Contains(out, deferredGroup) {
+		return fmt.Errorf("%s: gqlgen's objects make no %q: update rewrite", file, deferredGroup)
+	}
+	// Each function on its own: the group is the marshaller's local variable.
+	funcs := bytes.Split(out, []byte("\nfunc "))
+	for i, f := range funcs {
+		if !bytes.Contains(f, deferrable) {
+			funcs[i] = bytes.ReplaceAll(f, deferredGroup, noDeferredGroup)
+		}
+	}
+	return os.WriteFile(file, bytes.Join(funcs, []byte("\nfunc ")), 0o644)
 }
