@@ -107,15 +107,15 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		var a answer
 		a.Data.Products.Edges = make([]edge, len(entries))
 		for i, e := range entries {
-			minor, err := strconv.ParseInt(e.Record["priceMinor"], 10, 64)
+			minor, err := strconv.ParseInt(hashstore.Get(e.Fields, "priceMinor"), 10, 64)
 			if err != nil {
 				b.Fatal(err)
 			}
-			price := store.Money{Minor: minor, Currency: e.Record["currency"]}
+			price := store.Money{Minor: minor, Currency: hashstore.Get(e.Fields, "currency")}
 			a.Data.Products.Edges[i].Node = node{
-				ID: e.Record["id"], Name: e.Record["name"],
+				ID: hashstore.Get(e.Fields, "id"), Name: hashstore.Get(e.Fields, "name"),
 				Price: money{Amount: price.Amount(), CurrencyCode: price.Currency},
-				Owner: id{ID: e.Record["ownerId"]},
+				Owner: id{ID: hashstore.Get(e.Fields, "ownerId")},
 			}
 		}
 		w := httptest.NewRecorder()
