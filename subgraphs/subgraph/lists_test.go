@@ -61,7 +61,7 @@ func TestSelects(t *testing.T) {
 		{`{ users { ...F } } fragment F on User { friends { id } }`, false},
 	}
 	for _, tt := range tests {
-		doc, errs := gqlparser.LoadQuery(schema, tt.query)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, tt.query, nil)
 		if errs != nil {
 			t.Fatalf("%s: %v", tt.query, errs)
 		}
