@@ -79,7 +79,7 @@ type Safe @key(fields: "id") {
 			{
 				Name:     "a hidden field",
 				Query:    `{ safes { id code } }`,
-				Errors: invalid(),
+				Errors:   invalid(),
 				Requests: map[string]int{"vault": 0, "sites": 0},
 			},
 			{

@@ -14,6 +14,39 @@ import (
 // Record is one hash's fields.
 type Record map[string]string
 
+// Lookup returns the value of field and whether the hash has it.
+func (r Record) Lookup(field string) (string, bool) {
+	v, ok := r[field]
+	return v, ok
+}
+
+// Fields is one hash's fields as a script answers them: field, value, field, value…
+// Finding a field scans them, which for a record of ten fields costs less than making
+// the map of a Record: on a page of 100 records the maps were a tenth of what the
+// products subgraph spent decoding a page.
+type Fields []any
+
+// Lookup returns the value of field and whether the hash has it.
+func (f Fields) Lookup(field string) (string, bool) {
+	for i := 0; i+1 < len(f); i += 2 {
+		if k, _ := f[i].(string); k == field {
+			return Text(f[i+1]), true
+		}
+	}
+	return "", false
+}
+
+// Hash is one hash's fields, as a Record or as Fields.
+type Hash interface {
+	Lookup(field string) (string, bool)
+}
+
+// Get returns the value of field in h, "" when h has none.
+func Get[H Hash](h H, field string) string {
+	v, _ := h.Lookup(field)
+	return v
+}
+
 // GetAll returns the hash at each key, in order; a missing hash is a nil Record. All keys
 // travel in one pipeline.
 func GetAll(ctx context.Context, rdb redis.UniversalClient, keys []string) ([]Record, error) {
@@ -59,7 +92,7 @@ return out
 // Entry is one record of a page with its position in the index.
 type Entry struct {
 	Pos    int64
-	Record Record
+	Fields Fields
 }
 
 // Page returns up to limit records of index whose position is greater than after (-1
@@ -80,11 +113,7 @@ func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix
 		if err != nil {
 			return nil, fmt.Errorf("hashstore: page %s: position: %w", index, err)
 		}
-		rec := make(Record, len(fields)/2)
-		for i := 1; i+1 < len(fields); i += 2 {
-			rec[Text(fields[i])] = Text(fields[i+1])
-		}
-		out = append(out, Entry{Pos: pos, Record: rec})
+		out = append(out, Entry{Pos: pos, Fields: fields[1:]})
 	}
 	return out, nil
 }
@@ -135,8 +164,8 @@ func Pairs(reply any) (Record, error) {
 // Version reads a record's version: 1 when it was created, one more after each
 // update. A record stored before versions existed has none, which reads as 1; the
 // update scripts read it the same way.
-func Version(r Record) (int64, error) {
-	v, ok := r["version"]
+func Version[H Hash](r H) (int64, error) {
+	v, ok := r.Lookup("version")
 	if !ok {
 		return 1, nil
 	}

@@ -139,6 +139,22 @@ func (c *Cursors) Encode(list List, pos int64) string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// Position is an item's place in a list. Its cursor is signed when it is asked for
+// (Cursor), so that a page whose cursors no query selects signs none.
+type Position struct {
+	cursors *Cursors
+	list    List
+	pos     int64
+}
+
+// At returns the Position of the item at position pos of list.
+func (c *Cursors) At(list List, pos int64) Position {
+	return Position{cursors: c, list: list, pos: pos}
+}
+
+// Cursor returns the position's cursor, as Encode does.
+func (p Position) Cursor() string { return p.cursors.Encode(p.list, p.pos) }
+
 // Decode returns the position in list that a cursor stands for: ErrBadCursor when this
 // server did not issue it (forged, edited, of another secret or an older version), and
 // ErrForeignCursor when it did, for another list.

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
@@ -55,7 +56,11 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.Use(extension.Introspection{})
 	// First, so that a stopped request's fields reach no other extension.
 	srv.Use(stopFields{})
-	srv.Use(tracer{t: tp.Tracer(tracerName)})
+	// With tracing off the tracer would make no span, yet as a field interceptor it
+	// would sit in the chain of every field of every answer.
+	if _, off := tp.(noop.TracerProvider); !off {
+		srv.Use(tracer{t: tp.Tracer(tracerName)})
+	}
 	for _, x := range extra {
 		if x != nil {
 			srv.Use(x)

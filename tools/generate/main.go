@@ -7,9 +7,20 @@
 // take a resolver, so this command loads gqlgen.yml and sets those per subgraph: the
 // schema file and the package from the table, and the few gqlgen settings of its own a
 // subgraph may have from extras. Run it from the module root (`make generate`).
+//
+// It then rewrites two things in the generated code, which gqlgen has no setting for:
+//   - it marshals every list of objects with one goroutine per element
+//     (graphql.MarshalSliceConcurrently), so each such call becomes a call of the graph
+//     package's own marshalList, with the list's selection set, which marshals in order
+//     what waits on no I/O (subgraphs/subgraph/lists.go). Each subgraph's graph package
+//     defines marshalList;
+//   - every object's marshaller makes a group for its @defer'd fields, its path
+//     included, a sixth of a list's allocations; only a field resolved concurrently can
+//     be deferred, so an object with none gets an empty group, which it never uses.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,8 +48,14 @@ func extras() map[string]extra {
 			models: map[string]string{
 				"Decimal":      "github.com/fedgraph/fedgraph/subgraphs/products/graph.Decimal",
 				"CurrencyCode": "github.com/fedgraph/fedgraph/subgraphs/products/graph.CurrencyCode",
+				"ProductEdge":  "github.com/fedgraph/fedgraph/subgraphs/products/graph.ProductEdge",
 			},
 			resolved: map[string][]string{"User": {"products"}},
+		},
+		"users": {
+			models: map[string]string{
+				"UserEdge": "github.com/fedgraph/fedgraph/subgraphs/users/graph.UserEdge",
+			},
 		},
 	}
 }
@@ -97,5 +114,53 @@ func generate(sg schema.Subgraph, ex extra) error {
 		}
 		cfg.Models[typ] = entry
 	}
-	return api.Generate(cfg)
+	if err := api.Generate(cfg); err != nil {
+		return err
+	}
+	return rewrite(cfg.Exec.Filename)
+}
+
+// concurrentLists is how gqlgen's code marshals a list of objects, and inOrder what it
+// becomes: the graph package's marshalList, given the list's selection set (every
+// generated marshaller of a list names it sel).
+var (
+	concurrentLists = []byte("graphql.MarshalSliceConcurrently(ctx, len(v), ")
+	inOrder         = []byte("marshalList(ctx, sel, len(v), ")
+)
+
+// deferredGroup is how an object's marshaller makes its group of deferred fields,
+// noDeferredGroup the empty group an object without concurrent fields gets instead, and
+// deferrable how the marshaller of one with concurrent fields hands them the group.
+var (
+	deferredGroup   = []byte("deferred := graphql.NewDeferredGroup(ctx)")
+	noDeferredGroup = []byte("var deferred graphql.DeferredGroup // no field is resolved concurrently: none is deferred")
+	deferrable      = []byte("&deferred")
+)
+
+// rewrite makes the generated exec file call marshalList for every list of objects,
+// and gives the objects without concurrent fields an empty group of deferred fields.
+// It fails when it finds no list or no group, or any other use of
+// MarshalSliceConcurrently remains: a gqlgen that spells them otherwise must not pass
+// unnoticed.
+func rewrite(file string) error {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	n := bytes.Count(src, concurrentLists)
+	out := bytes.ReplaceAll(src, concurrentLists, inOrder)
+	if n == 0 || bytes.Contains(out, []byte("MarshalSliceConcurrently")) {
+		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewrite", file, concurrentLists)
+	}
+	if !bytes.Contains(out, deferredGroup) {
+		return fmt.Errorf("%s: gqlgen's objects make no %q: update rewrite", file, deferredGroup)
+	}
+	// Each function on its own: the group is the marshaller's local variable.
+	funcs := bytes.Split(out, []byte("\nfunc "))
+	for i, f := range funcs {
+		if !bytes.Contains(f, deferrable) {
+			funcs[i] = bytes.ReplaceAll(f, deferredGroup, noDeferredGroup)
+		}
+	}
+	return os.WriteFile(file, bytes.Join(funcs, []byte("\nfunc ")), 0o644)
 }

@@ -101,14 +101,6 @@ type ProductConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 }
 
-// One product in a page of products.
-type ProductEdge struct {
-	// Pass as `after` to get the products that follow this one.
-	Cursor string `json:"cursor"`
-	// The product.
-	Node *Product `json:"node"`
-}
-
 type Query struct {
 }
 

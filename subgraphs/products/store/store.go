@@ -387,7 +387,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Product, error) {
 	if err != nil {
 		return nil, fmt.Errorf("products: get products: %w", err)
 	}
-	return hashstore.Decode(recs, fromRecord)
+	return hashstore.Decode(recs, fromRecord[hashstore.Record])
 }
 
 // List returns up to limit products created after position after (-1 for the first),
@@ -409,7 +409,7 @@ func (s *Store) page(ctx context.Context, index string, after int64, limit int) 
 	}
 	out := make([]*Product, len(entries))
 	for i, e := range entries {
-		if out[i], err = fromRecord(e.Record); err != nil {
+		if out[i], err = fromRecord(e.Fields); err != nil {
 			return nil, err
 		}
 	}
@@ -474,11 +474,7 @@ func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Produ
 			if !ok || len(fields)%2 != 0 {
 				return nil, fmt.Errorf("products: list products of %d owners: unexpected reply %T", len(pages), r)
 			}
-			rec := make(hashstore.Record, len(fields)/2)
-			for j := 0; j+1 < len(fields); j += 2 {
-				rec[hashstore.Text(fields[j])] = hashstore.Text(fields[j+1])
-			}
-			p, err := fromRecord(rec)
+			p, err := fromRecord(hashstore.Fields(fields))
 			if err != nil {
 				return nil, err
 			}
@@ -488,26 +484,27 @@ func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Produ
 	return out, nil
 }
 
-func fromRecord(r hashstore.Record) (*Product, error) {
-	created, err := time.Parse(time.RFC3339Nano, r["createdAt"])
+func fromRecord[H hashstore.Hash](h H) (*Product, error) {
+	r := func(field string) string { return hashstore.Get(h, field) }
+	created, err := time.Parse(time.RFC3339Nano, r("createdAt"))
 	if err != nil {
-		return nil, fmt.Errorf("products: product %q: createdAt: %w", r["id"], err)
+		return nil, fmt.Errorf("products: product %q: createdAt: %w", r("id"), err)
 	}
-	pos, err := strconv.ParseInt(r["pos"], 10, 64)
+	pos, err := strconv.ParseInt(r("pos"), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("products: product %q: pos: %w", r["id"], err)
+		return nil, fmt.Errorf("products: product %q: pos: %w", r("id"), err)
 	}
-	minor, err := strconv.ParseInt(r["priceMinor"], 10, 64)
+	minor, err := strconv.ParseInt(r("priceMinor"), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("products: product %q: priceMinor: %w", r["id"], err)
+		return nil, fmt.Errorf("products: product %q: priceMinor: %w", r("id"), err)
 	}
-	version, err := hashstore.Version(r)
+	version, err := hashstore.Version(h)
 	if err != nil {
-		return nil, fmt.Errorf("products: product %q: %w", r["id"], err)
+		return nil, fmt.Errorf("products: product %q: %w", r("id"), err)
 	}
 	return &Product{
-		ID: r["id"], Name: r["name"], Description: r["description"],
-		Price:   Money{Minor: minor, Currency: r["currency"]},
-		OwnerID: r["ownerId"], CreatedAt: created, Pos: pos, Version: version,
+		ID: r("id"), Name: r("name"), Description: r("description"),
+		Price:   Money{Minor: minor, Currency: r("currency")},
+		OwnerID: r("ownerId"), CreatedAt: created, Pos: pos, Version: version,
 	}, nil
 }

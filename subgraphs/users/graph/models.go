@@ -96,11 +96,3 @@ type UserConnection struct {
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
-
-// One user in a page of users.
-type UserEdge struct {
-	// Pass as `after` to get the users that follow this one.
-	Cursor string `json:"cursor"`
-	// The user.
-	Node *User `json:"node"`
-}

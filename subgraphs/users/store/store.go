@@ -307,7 +307,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: get users: %w", err)
 	}
-	return hashstore.Decode(recs, fromRecord)
+	return hashstore.Decode(recs, fromRecord[hashstore.Record])
 }
 
 // List returns up to limit users created after position after (-1 for the first).
@@ -318,25 +318,26 @@ func (s *Store) List(ctx context.Context, after int64, limit int) ([]*User, erro
 	}
 	out := make([]*User, len(entries))
 	for i, e := range entries {
-		if out[i], err = fromRecord(e.Record); err != nil {
+		if out[i], err = fromRecord(e.Fields); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func fromRecord(r hashstore.Record) (*User, error) {
-	created, err := time.Parse(time.RFC3339Nano, r["createdAt"])
+func fromRecord[H hashstore.Hash](h H) (*User, error) {
+	r := func(field string) string { return hashstore.Get(h, field) }
+	created, err := time.Parse(time.RFC3339Nano, r("createdAt"))
 	if err != nil {
-		return nil, fmt.Errorf("users: user %q: createdAt: %w", r["id"], err)
+		return nil, fmt.Errorf("users: user %q: createdAt: %w", r("id"), err)
 	}
-	pos, err := strconv.ParseInt(r["pos"], 10, 64)
+	pos, err := strconv.ParseInt(r("pos"), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("users: user %q: pos: %w", r["id"], err)
+		return nil, fmt.Errorf("users: user %q: pos: %w", r("id"), err)
 	}
-	version, err := hashstore.Version(r)
+	version, err := hashstore.Version(h)
 	if err != nil {
-		return nil, fmt.Errorf("users: user %q: %w", r["id"], err)
+		return nil, fmt.Errorf("users: user %q: %w", r("id"), err)
 	}
-	return &User{ID: r["id"], Name: r["name"], Email: r["email"], CreatedAt: created, Pos: pos, Version: version}, nil
+	return &User{ID: r("id"), Name: r("name"), Email: r("email"), CreatedAt: created, Pos: pos, Version: version}, nil
 }

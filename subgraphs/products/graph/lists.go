@@ -1,0 +1,23 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+)
+
+// marshalList marshals the elements of a list of objects; the generated code calls it
+// where gqlgen's calls graphql.MarshalSliceConcurrently (tools/generate, and
+// subgraph.InOrder for why). The elements go in order on the calling goroutine unless
+// they select User.products, the one field below a list whose resolver waits: on the
+// owned loader, which reads the pages of every element's user in one script only while
+// the elements wait together.
+func marshalList(ctx context.Context, sel ast.SelectionSet, n int, workerLimit int64, omitPanicHandler bool, marshal func(context.Context, int) graphql.Marshaler) graphql.Array {
+	if subgraph.Selects(sel, "products") {
+		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
+	}
+	return subgraph.InOrder(ctx, n, omitPanicHandler, marshal)
+}

@@ -1,0 +1,18 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/fedgraph/fedgraph/subgraphs/subgraph"
+)
+
+// marshalList marshals the elements of a list of objects; the generated code calls it
+// where gqlgen's calls graphql.MarshalSliceConcurrently (tools/generate, and
+// subgraph.InOrder for why). No field below a list of this subgraph has a resolver:
+// every element is marshalled in order on the calling goroutine.
+func marshalList(ctx context.Context, _ ast.SelectionSet, n int, _ int64, omitPanicHandler bool, marshal func(context.Context, int) graphql.Marshaler) graphql.Array {
+	return subgraph.InOrder(ctx, n, omitPanicHandler, marshal)
+}
