@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -125,7 +126,7 @@ func TestFetchSharedCallerLeaves(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	if err := <-second; err != ErrUnavailable {
+	if err := <-second; !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("leaving caller: %v, want ErrUnavailable", err)
 	}
 	close(release)

@@ -138,11 +138,6 @@ func withCode(e *gqlerror.Error, code string) *gqlerror.Error {
 	return e
 }
 
-// unavailableReplies are the prefixes of Redis error replies that mean "not now" rather
-// than "wrong": a server loading its data set after a restart, running a slow script,
-// failing over, refusing writes while it cannot persist, or a replica after a failover.
-var unavailableReplies = []string{"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "MISCONF", "NOREPLICAS"}
-
 // IsUnavailable reports whether err means that a dependency did not answer, so that
 // the same request may succeed later: a deadline, a network error (refused, reset,
 // timed out), a connection closed mid-reply, go-redis's pool timeout or closed client,
@@ -167,7 +162,10 @@ func IsUnavailable(err error) bool {
 	var re redis.Error
 	if errors.As(err, &re) {
 		msg := re.Error()
-		for _, p := range unavailableReplies {
+		// The prefixes of Redis error replies that mean "not now" rather than "wrong": a
+		// server loading its data set after a restart, running a slow script, failing
+		// over, refusing writes while it cannot persist, or a replica after a failover.
+		for _, p := range [...]string{"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "MISCONF", "NOREPLICAS"} {
 			if strings.HasPrefix(msg, p+" ") || msg == p {
 				return true
 			}

@@ -20,10 +20,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen/config"
@@ -123,18 +123,18 @@ func generate(sg schema.Subgraph, ex extra) error {
 // concurrentLists is how gqlgen's code marshals a list of objects, and inOrder what it
 // becomes: the graph package's marshalList, given the list's selection set (every
 // generated marshaller of a list names it sel).
-var (
-	concurrentLists = []byte("graphql.MarshalSliceConcurrently(ctx, len(v), ")
-	inOrder         = []byte("marshalList(ctx, sel, len(v), ")
+const (
+	concurrentLists = "graphql.MarshalSliceConcurrently(ctx, len(v), "
+	inOrder         = "marshalList(ctx, sel, len(v), "
 )
 
 // deferredGroup is how an object's marshaller makes its group of deferred fields,
 // noDeferredGroup the empty group an object without concurrent fields gets instead, and
 // deferrable how the marshaller of one with concurrent fields hands them the group.
-var (
-	deferredGroup   = []byte("deferred := graphql.NewDeferredGroup(ctx)")
-	noDeferredGroup = []byte("var deferred graphql.DeferredGroup // no field is resolved concurrently: none is deferred")
-	deferrable      = []byte("&deferred")
+const (
+	deferredGroup   = "deferred := graphql.NewDeferredGroup(ctx)"
+	noDeferredGroup = "var deferred graphql.DeferredGroup // no field is resolved concurrently: none is deferred"
+	deferrable      = "&deferred"
 )
 
 // rewrite makes the generated exec file call marshalList for every list of objects,
@@ -147,20 +147,20 @@ func rewrite(file string) error {
 	if err != nil {
 		return err
 	}
-	n := bytes.Count(src, concurrentLists)
-	out := bytes.ReplaceAll(src, concurrentLists, inOrder)
-	if n == 0 || bytes.Contains(out, []byte("MarshalSliceConcurrently")) {
+	n := strings.Count(string(src), concurrentLists)
+	out := strings.ReplaceAll(string(src), concurrentLists, inOrder)
+	if n == 0 || strings.Contains(out, "MarshalSliceConcurrently") {
 		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewrite", file, concurrentLists)
 	}
-	if !bytes.Contains(out, deferredGroup) {
+	if !strings.Contains(out, deferredGroup) {
 		return fmt.Errorf("%s: gqlgen's objects make no %q: update rewrite", file, deferredGroup)
 	}
 	// Each function on its own: the group is the marshaller's local variable.
-	funcs := bytes.Split(out, []byte("\nfunc "))
+	funcs := strings.Split(out, "\nfunc ")
 	for i, f := range funcs {
-		if !bytes.Contains(f, deferrable) {
-			funcs[i] = bytes.ReplaceAll(f, deferredGroup, noDeferredGroup)
+		if !strings.Contains(f, deferrable) {
+			funcs[i] = strings.ReplaceAll(f, deferredGroup, noDeferredGroup)
 		}
 	}
-	return os.WriteFile(file, bytes.Join(funcs, []byte("\nfunc ")), 0o644)
+	return os.WriteFile(file, []byte(strings.Join(funcs, "\nfunc ")), 0o644)
 }
