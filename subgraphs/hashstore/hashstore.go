@@ -76,6 +76,7 @@ func GetAll(ctx context.Context, rdb redis.UniversalClient, keys []string) ([]Re
 // ARGV[1], each as {position, field, value, …}; a record's key is ARGV[3] .. member.
 // The record keys are not in KEYS: they share the index's hash tag, so they live in its
 // Redis Cluster slot, and reading them here keeps a page to one round trip.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var pageScript = redis.NewScript(`
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))

@@ -126,6 +126,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 // createScript stores a product unless its owner has a tombstone (KEYS[5]); with an
 // idempotency key (KEYS[6]) it first answers an earlier create's product, or refuses
 // other input, and records the key with the product.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var createScript = redis.NewScript(`
 if KEYS[6] then
@@ -198,6 +199,7 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 // at version ARGV[1] when that is given, and raises its version; it answers the whole
 // product as it is afterwards. No index depends on the fields it may change, so it
 // touches one key.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var updateScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
@@ -247,6 +249,7 @@ func (s *Store) Update(ctx context.Context, id string, name, description *string
 
 // deleteScript removes a product whose owner is still ARGV[1]; it answers "stale" when
 // the product changed since the caller read it, so the caller reads again.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var deleteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
@@ -288,6 +291,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // the creation index KEYS[2] and the owner index itself, and sets the owner's
 // tombstone KEYS[3] to ARGV[2] for ARGV[3] milliseconds; ARGV[1] .. id is a product's
 // key, in the indexes' slot as in hashstore. It answers how many products it deleted.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var deleteOwnerScript = redis.NewScript(`
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -432,6 +436,7 @@ type OwnerPage struct {
 // indexes, ARGV[1] the record key prefix, then a position and a limit per index. It
 // answers one page per index, each a list of {field, value, …} records. As in
 // hashstore, the record keys share the indexes' hash tag, so they live in their slot.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var pageManyScript = redis.NewScript(`
 local out = {}

@@ -118,6 +118,7 @@ func (s *Store) EventsKey() string { return s.keys.events() }
 // createScript claims the email and stores the user; with an idempotency key
 // (KEYS[5]) it first answers an earlier create's user, or refuses other input, and
 // records the key with the user.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var createScript = redis.NewScript(`
 if KEYS[5] then
@@ -177,6 +178,7 @@ func (s *Store) Create(ctx context.Context, name, email string, idem *Idempotenc
 // updateScript changes a user still at version ARGV[1], the one the caller read: it
 // answers "stale" when the user changed since, so the caller reads again, and
 // "conflict" when the caller's client expected another version (ARGV[2]).
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var updateScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
@@ -249,6 +251,7 @@ func (s *Store) Update(ctx context.Context, id string, name, email *string, expe
 // deleteScript removes a user still at version ARGV[1], its email claim and its place
 // in the index, and appends the event (ARGV[4] on, field/value pairs) to the events
 // stream, trimmed to about ARGV[3] entries: the deletion and its event are one write.
+//
 //nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
 var deleteScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
