@@ -21,11 +21,12 @@
 //	                     [-subgraph-ports users=4001,products=4002] [-peer NAME=URL,PID[,TABLE]]... [-peer-wait 1m]
 //	                     [-write-graph DIR] [-soak 0] [-bin DIR] [-web DIR]
 //
-// A peer such as Cosmo's router serves the same graph over the same subgraphs: run
-// `go run ./tools/bench -subgraph-ports users=4001,products=4002 -write-graph DIR` once
-// to get each subgraph's SDL and a `wgc router compose` input routed to those ports,
-// start the peer on them, then run the benchmark with the same -subgraph-ports and
-// -peer NAME=URL,PID. It waits up to -peer-wait for the peer to answer before measuring.
+// A peer, another gateway started by hand, serves the same graph over the same
+// subgraphs: `go run ./tools/bench -subgraph-ports users=4001,products=4002 -write-graph
+// DIR` writes each subgraph's SDL and a list of the subgraphs with their URLs on those
+// ports, for composing the peer's graph; the benchmark then runs with the same
+// -subgraph-ports and -peer NAME=URL,PID, and waits up to -peer-wait for the peer to
+// answer before measuring.
 package main
 
 import (
@@ -129,8 +130,8 @@ type Config struct {
 	// peer to answer workload (a) right. default: 1m
 	PeerWait time.Duration
 	// WriteGraph, when set, is a directory into which the benchmark writes each
-	// subgraph's SDL and a `wgc router compose` input for the subgraphs on
-	// SubgraphPorts, then exits without measuring anything. default: empty
+	// subgraph's SDL and graph.yaml, the subgraphs with their URLs on SubgraphPorts,
+	// then exits without measuring anything. default: empty
 	WriteGraph string
 	// Soak, when positive, runs the mixed workload against our gateway for that long after
 	// the tables and reports the gateway's memory and goroutines before and after.
@@ -253,7 +254,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.Var(peerFlags{&cfg.Peers}, "peer", "`NAME=URL,PID[,TABLE]`: a gateway started by hand over the subgraphs on -subgraph-ports joins the tables (or only TABLE): the workloads go to URL, the CPU of PID is measured; repeatable")
 	portsFlag := fs.String("subgraph-ports", "", "`NAME=PORT,...`: serve every subgraph on this loopback port, for a peer; empty: free ports")
 	fs.DurationVar(&cfg.PeerWait, "peer-wait", cfg.PeerWait, "how long to wait, once the graph is seeded, for each peer to answer (a) right")
-	fs.StringVar(&cfg.WriteGraph, "write-graph", "", "write each subgraph's SDL and a `wgc router compose` input routed to -subgraph-ports into this directory, and exit")
+	fs.StringVar(&cfg.WriteGraph, "write-graph", "", "write each subgraph's SDL and graph.yaml, the subgraphs with their URLs on -subgraph-ports, into this directory, and exit")
 	fs.DurationVar(&cfg.Soak, "soak", cfg.Soak, "after the tables, run the mixed load against our gateway this long and report its memory and goroutines; 0: off")
 	fs.StringVar(&cfg.Bin, "bin", cfg.Bin, "directory with prebuilt users, products, gateway and nautilus binaries; empty: build them")
 	fs.StringVar(&cfg.Web, "web", cfg.Web, "tools/web, whose scripts compose the supergraph and serve Hive Gateway and Apollo Gateway; empty: the module's")
@@ -297,8 +298,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return fmt.Errorf("-write-graph: %w", err)
 		}
-		fmt.Fprintf(stdout, "Wrote %s.\nCompose it for Cosmo's router with `npx wgc router compose -i %s -o config.json`,\nstart the router on that config, then run the benchmark with -subgraph-ports %s -peer NAME=URL,PID.\n",
-			strings.Join(files, ", "), filepath.Join(cfg.WriteGraph, "graph.yaml"), formatPorts(cfg.SubgraphPorts))
+		fmt.Fprintf(stdout, "Wrote %s.\nServe the graph they describe with the gateway to compare, then run the benchmark with -subgraph-ports %s -peer NAME=URL,PID.\n",
+			strings.Join(files, ", "), formatPorts(cfg.SubgraphPorts))
 		return nil
 	}
 	b := &bench{cfg: cfg, out: stdout, env: childEnv(getenv), client: newClient(cfg.Concurrency, cfg.Timeout)}

@@ -17,8 +17,7 @@ import (
 )
 
 // Peer is a gateway that runs outside the benchmark, started by hand over the
-// subgraphs the benchmark runs on fixed ports (-subgraph-ports): WunderGraph Cosmo's
-// router, for one. It joins the tables as a target of its own: the workloads are sent
+// subgraphs the benchmark runs on fixed ports (-subgraph-ports). It joins the tables as a target of its own: the workloads are sent
 // to URL and the CPU of process PID is read from /proc, as it is for the gateways the
 // benchmark starts.
 type Peer struct {
@@ -200,16 +199,15 @@ func subgraphURL(port int) string { return fmt.Sprintf("http://127.0.0.1:%d/grap
 
 // writeGraph writes into dir what a gateway needs to serve the benchmark's graph over
 // subgraphs on the fixed ports: each subgraph's SDL, as it answers `_service { sdl }`
-// (NAME.graphql), and graph.yaml, the input of WunderGraph Cosmo's
-// `wgc router compose`, which routes each subgraph to its port on loopback.
+// (NAME.graphql), and graph.yaml, which lists each subgraph with its URL on loopback and
+// its SDL file, the shape composition tools take.
 func writeGraph(dir string, ports map[string]int) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var files []string
 	var y strings.Builder
-	y.WriteString("# The benchmark's graph over its subgraphs on fixed ports (go run ./tools/bench -subgraph-ports " + formatPorts(ports) + "),\n")
-	y.WriteString("# for `npx wgc router compose -i graph.yaml -o config.json`.\n")
+	y.WriteString("# The benchmark's graph over its subgraphs on fixed ports (go run ./tools/bench -subgraph-ports " + formatPorts(ports) + ").\n")
 	y.WriteString("version: 1\nsubgraphs:\n")
 	for _, sg := range schema.Subgraphs() {
 		file := sg.Name + ".graphql"
