@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -274,6 +275,9 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 // system is the whole graph as processes: a Redis per subgraph, users, products
 // (consuming users' events) and the gateway.
 type system struct {
+	// redis is each subgraph's Redis, by name (startSystem); usersRedis and productsRedis
+	// are those the tests name, and so are users and products.
+	redis                     map[string]*redisServer
 	usersRedis, productsRedis *redisServer
 	users, products, gateway  *process
 }
@@ -285,15 +289,37 @@ var gatewayArgs = []string{
 	"-breaker-failures", "5", "-breaker-open", "500ms",
 }
 
-// startSystem starts the whole graph; gatewayExtra are more gateway flags.
+// startSystem starts the whole graph from the table of subgraphs (schema.Subgraphs), each
+// on a Redis of its own, in table order (products asks users, which comes first), then
+// the gateway over all of them; gatewayExtra are more gateway flags. A subgraph added to
+// the table is in every test that starts the system.
 func startSystem(t *testing.T, gatewayExtra ...string) *system {
 	t.Helper()
-	s := &system{usersRedis: startRedis(t), productsRedis: startRedis(t)}
-	s.users = startProcess(t, "users", 0, "-redis-url", s.usersRedis.url(), "-cursor-secret", "system-test")
-	s.products = startProcess(t, "products", 0, s.productsArgs()...)
-	args := append([]string{"-subgraph", "users=" + s.users.url(), "-subgraph", "products=" + s.products.url()}, gatewayArgs...)
+	s := &system{redis: map[string]*redisServer{}}
+	args := slices.Clone(gatewayArgs)
+	for _, sg := range schema.Subgraphs() {
+		s.redis[sg.Name] = startRedis(t)
+		s.usersRedis, s.productsRedis = s.redis["users"], s.redis["products"]
+		p := startProcess(t, sg.Name, 0, s.subgraphArgs(sg.Name)...)
+		switch sg.Name {
+		case "users":
+			s.users = p
+		case "products":
+			s.products = p
+		}
+		args = append(args, "-subgraph", sg.Name+"="+p.url())
+	}
 	s.gateway = startProcess(t, "gateway", 0, append(args, gatewayExtra...)...)
 	return s
+}
+
+// subgraphArgs are the flags of the subgraph called name in the system: its own Redis
+// and the tests' cursor secret, and for products what productsArgs adds.
+func (s *system) subgraphArgs(name string) []string {
+	if name == "products" {
+		return s.productsArgs()
+	}
+	return []string{"-redis-url", s.redis[name].url(), "-cursor-secret", "system-test"}
 }
 
 // metric returns the value of a series from a Prometheus text page, 0 when absent.
