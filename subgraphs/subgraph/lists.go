@@ -19,10 +19,18 @@ import (
 // InOrder marshals a list's n elements one after the other on the calling goroutine,
 // each as graphql.MarshalSliceConcurrently would: with its index in a field context of
 // its own and, unless omitPanicHandler, a panic turned into the element's error and a
-// null.
+// null. Once ctx is done (the request timed out, went, or grew past MaxResponseBytes)
+// the elements left are not marshalled but null: nobody reads that answer
+// (stopFields).
 func InOrder(ctx context.Context, n int, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, n)
 	for i := range n {
+		if ctx.Err() != nil {
+			for j := i; j < n; j++ {
+				ret[j] = graphql.Null
+			}
+			return ret
+		}
 		fc := &graphql.FieldContext{Index: &i}
 		ctx := graphql.WithFieldContext(ctx, fc)
 		if omitPanicHandler {

@@ -72,3 +72,23 @@ func TestSelects(t *testing.T) {
 		}
 	}
 }
+
+// TestInOrderStops checks that once its request's context is done, InOrder marshals no
+// more elements: those left are null.
+func TestInOrderStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var marshalled int
+	got := InOrder(ctx, 4, false, func(_ context.Context, i int) graphql.Marshaler {
+		marshalled++
+		if i == 1 {
+			cancel() // the request times out while its second element is marshalled
+		}
+		return graphql.MarshalInt(i)
+	})
+	var b strings.Builder
+	got.MarshalGQL(&b)
+	if marshalled != 2 || b.String() != "[0,1,null,null]" {
+		t.Errorf("marshalled %d elements as %s, want 2 as [0,1,null,null]", marshalled, b.String())
+	}
+}
