@@ -75,3 +75,19 @@ func Selects(sel ast.SelectionSet, name string) bool {
 	}
 	return false
 }
+
+// DeferredGroup is the group of an object's @defer'd fields as gqlgen's marshaller
+// makes it (graphql.NewDeferredGroup) when one of the object's collected fields is
+// deferred, and an empty group, which the marshaller then never uses, when none is:
+// a group costs the object's path, a field set and a map, ten allocations for the owner
+// of each product of a list, for a query that defers nothing. tools/generate makes the
+// marshallers of objects with concurrent fields, the only ones that can be deferred,
+// call it through their graph package's deferredGroup.
+func DeferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{}
+}

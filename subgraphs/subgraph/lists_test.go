@@ -92,3 +92,25 @@ func TestInOrderStops(t *testing.T) {
 		t.Errorf("marshalled %d elements as %s, want 2 as [0,1,null,null]", marshalled, b.String())
 	}
 }
+
+// TestDeferredGroup checks that DeferredGroup makes gqlgen's group when a field is
+// deferred, one that can take the field, and an empty group otherwise.
+func TestDeferredGroup(t *testing.T) {
+	plain := graphql.CollectedField{Field: &ast.Field{Alias: "id"}}
+	deferred := graphql.CollectedField{Field: &ast.Field{Alias: "products"}, Deferrables: []*graphql.Deferrable{{Label: "p"}}}
+	tests := []struct {
+		name   string
+		fields []graphql.CollectedField
+		group  bool
+	}{
+		{"no field", nil, false},
+		{"none deferred", []graphql.CollectedField{plain}, false},
+		{"one deferred", []graphql.CollectedField{plain, deferred}, true},
+	}
+	for _, tt := range tests {
+		g := DeferredGroup(context.Background(), tt.fields)
+		if got := g.FieldSet != nil && g.Defers != nil; got != tt.group {
+			t.Errorf("%s: a group made: %v, want %v", tt.name, got, tt.group)
+		}
+	}
+}

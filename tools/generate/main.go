@@ -16,7 +16,9 @@
 //     defines marshalList;
 //   - every object's marshaller makes a group for its @defer'd fields, its path
 //     included, a sixth of a list's allocations; only a field resolved concurrently can
-//     be deferred, so an object with none gets an empty group, which it never uses.
+//     be deferred, so an object with none gets an empty group, which it never uses, and
+//     one with some gets its group from the graph package's deferredGroup, which makes
+//     one only when the query defers one of them (subgraph.DeferredGroup).
 package main
 
 import (
@@ -129,16 +131,21 @@ const (
 )
 
 // deferredGroup is how an object's marshaller makes its group of deferred fields,
-// noDeferredGroup the empty group an object without concurrent fields gets instead, and
-// deferrable how the marshaller of one with concurrent fields hands them the group.
+// noDeferredGroup the empty group an object without concurrent fields gets instead,
+// deferrable how the marshaller of one with concurrent fields hands them the group, and
+// whenDeferred how that one makes its group instead: from the graph package's
+// deferredGroup, given the object's collected fields (every generated marshaller of an
+// object names them fields).
 const (
 	deferredGroup   = "deferred := graphql.NewDeferredGroup(ctx)"
 	noDeferredGroup = "var deferred graphql.DeferredGroup // no field is resolved concurrently: none is deferred"
 	deferrable      = "&deferred"
+	whenDeferred    = "deferred := deferredGroup(ctx, fields)"
 )
 
 // rewrite makes the generated exec file call marshalList for every list of objects,
-// and gives the objects without concurrent fields an empty group of deferred fields.
+// gives the objects without concurrent fields an empty group of deferred fields and
+// the others one from deferredGroup.
 // It fails when it finds no list or no group, or any other use of
 // MarshalSliceConcurrently remains: a gqlgen that spells them otherwise must not pass
 // unnoticed.
@@ -160,6 +167,8 @@ func rewrite(file string) error {
 	for i, f := range funcs {
 		if !strings.Contains(f, deferrable) {
 			funcs[i] = strings.ReplaceAll(f, deferredGroup, noDeferredGroup)
+		} else {
+			funcs[i] = strings.ReplaceAll(f, deferredGroup, whenDeferred)
 		}
 	}
 	return os.WriteFile(file, []byte(strings.Join(funcs, "\nfunc ")), 0o644)
