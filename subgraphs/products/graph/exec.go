@@ -4113,7 +4113,7 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var moneyImplementors = []string{"Money"}
@@ -4151,7 +4151,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -4208,7 +4208,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -4256,7 +4256,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var productImplementors = []string{"Product", "Node", "_Entity"}
@@ -4319,7 +4319,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var productConnectionImplementors = []string{"ProductConnection"}
@@ -4357,7 +4357,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var productEdgeImplementors = []string{"ProductEdge"}
@@ -4395,7 +4395,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -4475,7 +4475,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -4534,7 +4534,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -4567,7 +4567,7 @@ func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -4620,7 +4620,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -4668,7 +4668,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -4726,7 +4726,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -4784,7 +4784,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -4842,7 +4842,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -4925,7 +4925,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

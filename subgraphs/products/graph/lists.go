@@ -28,3 +28,9 @@ func marshalList(ctx context.Context, sel ast.SelectionSet, n int, workerLimit i
 func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
 	return subgraph.DeferredGroup(ctx, fields)
 }
+
+// object is an object's answer; the generated marshaller of each object returns it
+// where gqlgen's returns its field set: see subgraph.Object.
+func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
+	return subgraph.Object(fields, out)
+}

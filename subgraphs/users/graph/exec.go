@@ -3297,7 +3297,7 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -3354,7 +3354,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -3402,7 +3402,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var productImplementors = []string{"Product", "Node", "_Entity"}
@@ -3435,7 +3435,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -3515,7 +3515,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var userImplementors = []string{"User", "Node", "_Entity"}
@@ -3568,7 +3568,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -3606,7 +3606,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -3644,7 +3644,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -3677,7 +3677,7 @@ func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -3730,7 +3730,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -3778,7 +3778,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -3836,7 +3836,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -3894,7 +3894,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -3952,7 +3952,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -4035,7 +4035,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************
