@@ -97,7 +97,7 @@ func responseType(accept string) string {
 // space, which gqlgen's marshallers do not write, is written as it stands.
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if len(resp.Errors) == 0 && len(resp.Data) > 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Extensions) == 0 &&
-		bytes.IndexAny(resp.Data, "<>&\u2028\u2029") < 0 {
+		!bytes.ContainsAny(resp.Data, "<>&\u2028\u2029") {
 		_, _ = io.WriteString(w, `{"data":`)
 		_, _ = w.Write(resp.Data)
 		_, _ = io.WriteString(w, `}`)
