@@ -24,6 +24,8 @@ import (
 // (stopFields).
 func InOrder(ctx context.Context, n int, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, n)
+	// The elements' field contexts and indexes are allocated for the list at once.
+	fcs, indexes := make([]graphql.FieldContext, n), make([]int, n)
 	for i := range n {
 		if ctx.Err() != nil {
 			for j := i; j < n; j++ {
@@ -31,8 +33,9 @@ func InOrder(ctx context.Context, n int, omitPanicHandler bool, marshal func(ctx
 			}
 			return ret
 		}
-		fc := &graphql.FieldContext{Index: &i}
-		ctx := graphql.WithFieldContext(ctx, fc)
+		indexes[i] = i
+		fcs[i].Index = &indexes[i]
+		ctx := graphql.WithFieldContext(ctx, &fcs[i])
 		if omitPanicHandler {
 			ret[i] = marshal(ctx, i)
 			continue
