@@ -206,15 +206,16 @@ func rewrite(file string) error {
 // a struct's field: half the allocations of a list. Marshalled directly, it reaches no
 // field interceptor: the subgraphs' own (the tracer) look at resolvers alone, and a
 // request's work stops at its root fields and lists (subgraph.InOrder), not at its
-// fields. Its submatches: the marshaller's signature, the struct field, and the
-// marshaller of its value.
+// fields. Its submatches: the marshaller's signature, its field context's maker, the
+// struct field, its Go type, the marshaller of its value, and whether a panic is
+// recovered.
 var plainField = regexp.MustCompile(`^(\(ec \*executionContext\) _[^\s(]+\(ctx context\.Context, field graphql\.CollectedField, obj \*[^\s)]+\) \(ret graphql\.Marshaler\) \{\n)` +
 	`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
-	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.fieldContext_[^\s(]+\(ctx, field\)\n\t\t\},\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_[^\s(]+)\(ctx, field\)\n\t\t\},\n` +
 	`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn (obj\.[A-Za-z0-9_]+), nil\n\t\t\},\n` +
 	`\t\tnil,\n` +
-	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^*\s][^\n]*\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^\s(]+)\(ctx, selections, v\)\n\t\t\},\n` +
-	`\t\t(?:true|false),\n\t\t(?:true|false),\n\t\)\n\}`)
+	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v ([^\n]+)\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^\s(]+)\(ctx, selections, v\)\n\t\t\},\n` +
+	`\t\t(true|false),\n\t\t(?:true|false),\n\t\)\n\}`)
 
 // neverNull matches the body of a value's marshaller that never writes a null, so that
 // it never reads its field context (to report the null at the field's path): a value
@@ -223,8 +224,11 @@ var plainField = regexp.MustCompile(`^(\(ec \*executionContext\) _[^\s(]+\(ctx c
 // whose NaN is).
 var neverNull = regexp.MustCompile(`^\) graphql\.Marshaler \{\n(?:\treturn v\n\}|\t_ = sel\n\tres := graphql\.Marshal(?:String|ID|Int|Int32|Int64|Boolean)\(v\)\n)`)
 
-// plainFields rewrites the marshallers of plain fields whose values never marshal to
-// null to marshal the struct's field directly (see plainField).
+// plainFields rewrites the marshallers of plain fields (see plainField) to marshal the
+// struct's field directly: as it stands when its value is no pointer and never
+// marshals to null, and otherwise under its field context, as gqlgen does (the context
+// locates a null's error, and an object's fields' errors, at the field's path), with
+// a panic recovered as gqlgen recovers it.
 func plainFields(funcs []string) []string {
 	bodies := map[string]string{} // a value's marshaller, by name: what follows its parameters
 	for _, f := range funcs {
@@ -238,10 +242,24 @@ func plainFields(funcs []string) []string {
 	}
 	for i, f := range funcs {
 		m := plainField.FindStringSubmatch(f)
-		if m == nil || !neverNull.MatchString(bodies[m[3]]) {
+		if m == nil {
 			continue
 		}
-		funcs[i] = m[1] + "\treturn ec." + m[3] + "(ctx, field.Selections, " + m[2] + ")\n}" + f[len(m[0]):]
+		signature, fieldContext, value, typ, marshal, recovers := m[1], m[2], m[3], m[4], m[5], m[6] == "true"
+		if !strings.HasPrefix(typ, "*") && neverNull.MatchString(bodies[marshal]) {
+			funcs[i] = signature + "\treturn ec." + marshal + "(ctx, field.Selections, " + value + ")\n}" + f[len(m[0]):]
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(signature)
+		b.WriteString("\tfc, err := ec." + fieldContext + "(ctx, field)\n\tif err != nil {\n\t\treturn graphql.Null\n\t}\n")
+		b.WriteString("\tctx = graphql.WithFieldContext(ctx, fc)\n")
+		if recovers {
+			b.WriteString("\tdefer func() {\n\t\tif r := recover(); r != nil {\n\t\t\tec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))\n\t\t\tret = graphql.Null\n\t\t}\n\t}()\n")
+		}
+		b.WriteString("\tfc.Result = " + value + "\n")
+		b.WriteString("\treturn ec." + marshal + "(ctx, field.Selections, " + value + ")\n}")
+		funcs[i] = b.String() + f[len(m[0]):]
 	}
 	return funcs
 }

@@ -17,8 +17,20 @@ func field(name, resolve, typ, marshal string) string {
 		"\t\ttrue,\n\t\ttrue,\n\t)\n}"
 }
 
-// TestPlainFields checks which field marshallers plainFields rewrites: those of a
-// struct's field whose value never marshals to null, and no other.
+// underContext is the marshaller plainFields makes of a field of Product that reads
+// value and marshals it with marshal under its field context.
+func underContext(name, value, marshal string) string {
+	return "(ec *executionContext) _Product_" + name + "(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {\n" +
+		"\tfc, err := ec.fieldContext_Product_" + name + "(ctx, field)\n\tif err != nil {\n\t\treturn graphql.Null\n\t}\n" +
+		"\tctx = graphql.WithFieldContext(ctx, fc)\n" +
+		"\tdefer func() {\n\t\tif r := recover(); r != nil {\n\t\t\tec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))\n\t\t\tret = graphql.Null\n\t\t}\n\t}()\n" +
+		"\tfc.Result = " + value + "\n" +
+		"\treturn ec." + marshal + "(ctx, field.Selections, " + value + ")\n}"
+}
+
+// TestPlainFields checks which field marshallers plainFields rewrites, and how: those
+// of a struct's field, marshalled as it stands when its value is no pointer and never
+// marshals to null and under its field context otherwise, and no other.
 func TestPlainFields(t *testing.T) {
 	marshallers := []string{
 		"(ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n\t_ = sel\n\tres := graphql.MarshalString(v)\n\tif res == graphql.Null {\n\t}\n\treturn res\n}",
@@ -32,10 +44,10 @@ func TestPlainFields(t *testing.T) {
 			"(ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {\n\treturn ec.marshalNString2string(ctx, field.Selections, obj.Name)\n}"},
 		{"a scalar of ours", field("amount", "obj.Amount", "Decimal", "marshalNDecimal"),
 			"(ec *executionContext) _Product_amount(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {\n\treturn ec.marshalNDecimal(ctx, field.Selections, obj.Amount)\n}"},
-		{"a time, null when zero", field("createdAt", "obj.CreatedAt", "time.Time", "marshalNDateTime2timeᚐTime"), ""},
+		{"a time, null when zero", field("createdAt", "obj.CreatedAt", "time.Time", "marshalNDateTime2timeᚐTime"), underContext("createdAt", "obj.CreatedAt", "marshalNDateTime2timeᚐTime")},
 		{"a method", field("cursor", "obj.Cursor()", "string", "marshalNString2string"), ""},
 		{"a resolver", field("owner", "ec.resolvers.Product().Owner(rctx, obj)", "string", "marshalNString2string"), ""},
-		{"a pointer", field("note", "obj.Note", "*string", "marshalNString2string"), ""},
+		{"a pointer", field("node", "obj.Node", "*Product", "marshalNProduct2ᚖProduct"), underContext("node", "obj.Node", "marshalNProduct2ᚖProduct")},
 	}
 	for _, tt := range tests {
 		got := plainFields(append([]string{tt.in}, marshallers...))[0]
