@@ -51,7 +51,7 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	// which the gateway speaks to subgraphs; it must come before POST, which would take
 	// the same request as a plain one.
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: SSEKeepAlive})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	// First, so that a stopped request's fields reach no other extension.

@@ -1,7 +1,9 @@
 package subgraph
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -9,6 +11,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/fedgraph/fedgraph/gateway"
 	"github.com/fedgraph/fedgraph/internal/errcode"
@@ -113,5 +119,46 @@ func TestResponseCap(t *testing.T) {
 				t.Error("the handler's context did not end at its write past the cap")
 			}
 		})
+	}
+}
+
+// TestGrowPage checks that GrowPage counts a page's objects and the texts of the fields
+// its field selects, and that a page past MaxResponseBytes stops the request's work.
+func TestGrowPage(t *testing.T) {
+	type item struct{ id, name string }
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: `
+		type Query { items: [Item!]! }
+		type Item { id: ID! name: String! }`})
+	texts := []Text[item]{
+		{Field: "id", Of: func(it item) string { return it.id }},
+		{Field: "name", Of: func(it item) string { return it.name }},
+	}
+	items := []item{{"a", "xyz"}, {"bc", "w"}}
+	tests := []struct {
+		query string
+		want  int64
+	}{
+		{`{ items { __typename } }`, 2 * 2},
+		{`{ items { id } }`, 2*2 + 2*(2+5) + 3},
+		{`{ items { id name } }`, 2*2 + 2*(2+5) + 3 + 2*(4+5) + 4},
+	}
+	for _, tt := range tests {
+		doc, errs := gqlparser.LoadQueryWithRules(schema, tt.query, nil)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		field := doc.Operations[0].SelectionSet[0].(*ast.Field)
+		var stopped error
+		w := &work{max: tt.want, abort: func(err error) { stopped = err }}
+		ctx := context.WithValue(context.Background(), workKey{}, w)
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: field, Selections: field.SelectionSet}})
+		GrowPage(ctx, items, texts...)
+		if got := w.bytes.Load(); got != tt.want || stopped != nil {
+			t.Errorf("%s: counted %d bytes (stopped: %v), want %d", tt.query, got, stopped, tt.want)
+		}
+		GrowPage(ctx, items[:1], texts...)
+		if !errors.Is(stopped, errResponseTooLarge) {
+			t.Errorf("%s: a page past the cap stopped the work with %v, want errResponseTooLarge", tt.query, stopped)
+		}
 	}
 }

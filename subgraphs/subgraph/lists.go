@@ -19,12 +19,23 @@ import (
 // InOrder marshals a list's n elements one after the other on the calling goroutine,
 // each as graphql.MarshalSliceConcurrently would: with its index in a field context of
 // its own and, unless omitPanicHandler, a panic turned into the element's error and a
-// null.
+// null. Once ctx is done (the request timed out, went, or grew past MaxResponseBytes)
+// the elements left are not marshalled but null: nobody reads that answer
+// (stopFields).
 func InOrder(ctx context.Context, n int, omitPanicHandler bool, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, n)
+	// The elements' field contexts and indexes are allocated for the list at once.
+	fcs, indexes := make([]graphql.FieldContext, n), make([]int, n)
 	for i := range n {
-		fc := &graphql.FieldContext{Index: &i}
-		ctx := graphql.WithFieldContext(ctx, fc)
+		if ctx.Err() != nil {
+			for j := i; j < n; j++ {
+				ret[j] = graphql.Null
+			}
+			return ret
+		}
+		indexes[i] = i
+		fcs[i].Index = &indexes[i]
+		ctx := graphql.WithFieldContext(ctx, &fcs[i])
 		if omitPanicHandler {
 			ret[i] = marshal(ctx, i)
 			continue
@@ -66,4 +77,20 @@ func Selects(sel ast.SelectionSet, name string) bool {
 		}
 	}
 	return false
+}
+
+// DeferredGroup is the group of an object's @defer'd fields as gqlgen's marshaller
+// makes it (graphql.NewDeferredGroup) when one of the object's collected fields is
+// deferred, and an empty group, which the marshaller then never uses, when none is:
+// a group costs the object's path, a field set and a map, ten allocations for the owner
+// of each product of a list, for a query that defers nothing. tools/generate makes the
+// marshallers of objects with concurrent fields, the only ones that can be deferred,
+// call it through their graph package's deferredGroup.
+func DeferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{}
 }

@@ -72,3 +72,45 @@ func TestSelects(t *testing.T) {
 		}
 	}
 }
+
+// TestInOrderStops checks that once its request's context is done, InOrder marshals no
+// more elements: those left are null.
+func TestInOrderStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var marshalled int
+	got := InOrder(ctx, 4, false, func(_ context.Context, i int) graphql.Marshaler {
+		marshalled++
+		if i == 1 {
+			cancel() // the request times out while its second element is marshalled
+		}
+		return graphql.MarshalInt(i)
+	})
+	var b strings.Builder
+	got.MarshalGQL(&b)
+	if marshalled != 2 || b.String() != "[0,1,null,null]" {
+		t.Errorf("marshalled %d elements as %s, want 2 as [0,1,null,null]", marshalled, b.String())
+	}
+}
+
+// TestDeferredGroup checks that DeferredGroup makes gqlgen's group when a field is
+// deferred, one that can take the field, and an empty group otherwise.
+func TestDeferredGroup(t *testing.T) {
+	plain := graphql.CollectedField{Field: &ast.Field{Alias: "id"}}
+	deferred := graphql.CollectedField{Field: &ast.Field{Alias: "products"}, Deferrables: []*graphql.Deferrable{{Label: "p"}}}
+	tests := []struct {
+		name   string
+		fields []graphql.CollectedField
+		group  bool
+	}{
+		{"no field", nil, false},
+		{"none deferred", []graphql.CollectedField{plain}, false},
+		{"one deferred", []graphql.CollectedField{plain, deferred}, true},
+	}
+	for _, tt := range tests {
+		g := DeferredGroup(context.Background(), tt.fields)
+		if got := g.FieldSet != nil && g.Defers != nil; got != tt.group {
+			t.Errorf("%s: a group made: %v, want %v", tt.name, got, tt.group)
+		}
+	}
+}

@@ -21,3 +21,16 @@ func marshalList(ctx context.Context, sel ast.SelectionSet, n int, workerLimit i
 	}
 	return subgraph.InOrder(ctx, n, omitPanicHandler, marshal)
 }
+
+// deferredGroup makes the group of an object's @defer'd fields; the generated code
+// calls it where gqlgen's calls graphql.NewDeferredGroup for an object with a field
+// resolved concurrently (User, for User.products): see subgraph.DeferredGroup.
+func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	return subgraph.DeferredGroup(ctx, fields)
+}
+
+// object is an object's answer; the generated marshaller of each object returns it
+// where gqlgen's returns its field set: see subgraph.Object.
+func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
+	return subgraph.Object(fields, out)
+}

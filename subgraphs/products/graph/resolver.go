@@ -297,7 +297,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return connection(r.Cursors, list, ps, n, after != nil), nil
+	return connection(ctx, r.Cursors, list, ps, n, after != nil), nil
 }
 
 type userResolver Resolver
@@ -311,12 +311,14 @@ func (r *userResolver) Products(ctx context.Context, obj *User, first *int, afte
 	if err != nil {
 		return nil, err
 	}
-	return connection(r.Cursors, ownerProducts(obj.ID), ps, n, after != nil), nil
+	return connection(ctx, r.Cursors, ownerProducts(obj.ID), ps, n, after != nil), nil
 }
 
 // connection makes a page of n products of list from ps, the up to n+1 products that
 // follow the page's start: one more than the page tells whether another page follows.
-func connection(cursors *relay.Cursors, list relay.List, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
+// It counts the page towards the request's answer (subgraph.GrowPage), so that a
+// request of many pages stops once its answer outgrows the cap.
+func connection(ctx context.Context, cursors *relay.Cursors, list relay.List, ps []*store.Product, n int, hasPrevious bool) *ProductConnection {
 	conn := &ProductConnection{
 		Edges:    make([]*ProductEdge, 0, min(len(ps), n)), // [] rather than null on an empty page
 		PageInfo: &PageInfo{HasPreviousPage: hasPrevious, HasNextPage: len(ps) > n},
@@ -324,6 +326,10 @@ func connection(cursors *relay.Cursors, list relay.List, ps []*store.Product, n 
 	if len(ps) > n {
 		ps = ps[:n]
 	}
+	subgraph.GrowPage(ctx, ps,
+		subgraph.Text[*store.Product]{Field: "id", Of: func(p *store.Product) string { return p.ID }},
+		subgraph.Text[*store.Product]{Field: "name", Of: func(p *store.Product) string { return p.Name }},
+		subgraph.Text[*store.Product]{Field: "description", Of: func(p *store.Product) string { return p.Description }})
 	// Allocated for the whole page at once: a few allocations a page, not five a product.
 	edges, parts := make([]ProductEdge, len(ps)), make([]productParts, len(ps))
 	for i, p := range ps {

@@ -16,3 +16,9 @@ import (
 func marshalList(ctx context.Context, _ ast.SelectionSet, n int, _ int64, omitPanicHandler bool, marshal func(context.Context, int) graphql.Marshaler) graphql.Array {
 	return subgraph.InOrder(ctx, n, omitPanicHandler, marshal)
 }
+
+// object is an object's answer; the generated marshaller of each object returns it
+// where gqlgen's returns its field set: see subgraph.Object.
+func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
+	return subgraph.Object(fields, out)
+}

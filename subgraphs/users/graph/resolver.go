@@ -160,6 +160,11 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	if len(us) > n {
 		us = us[:n]
 	}
+	// Counted towards the answer as a page, not as its fields resolve (subgraph.GrowPage).
+	subgraph.GrowPage(ctx, us,
+		subgraph.Text[*store.User]{Field: "id", Of: func(u *store.User) string { return u.ID }},
+		subgraph.Text[*store.User]{Field: "name", Of: func(u *store.User) string { return u.Name }},
+		subgraph.Text[*store.User]{Field: "email", Of: func(u *store.User) string { return u.Email }})
 	conn.Edges = make([]*UserEdge, 0, len(us)) // [] rather than null on an empty page
 	// Allocated for the whole page at once: a few allocations a page, not two a user.
 	edges, nodes := make([]UserEdge, len(us)), make([]User, len(us))
