@@ -30,11 +30,11 @@ test: web tooling
 
 ## bench: every Go benchmark, with allocations, then the whole-graph load benchmark
 ## (tools/bench: two tables, every gateway with its defaults and deduplication off on
-## every side; about four minutes; `go run ./tools/bench -h` for its settings, -peer for
-## a gateway started by hand)
+## every side; about four minutes; `go run ./tools/bench -h` for its settings, given as
+## BENCHFLAGS="...", such as -peer for a gateway started by hand)
 bench: tooling
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	$(GO) run ./tools/bench
+	$(GO) run ./tools/bench $(BENCHFLAGS)
 
 ## web: the playground's files (GraphiQL and React: tools/playground, at most 60 npm
 ## packages) from the npm registry into gateway/playground/dist, where the gateway embeds
