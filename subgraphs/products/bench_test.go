@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/hashstore"
 	"github.com/fedgraph/fedgraph/subgraphs/products/store"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
@@ -32,11 +30,7 @@ func (everyoneExists) UserExists(context.Context, string) (bool, error) { return
 // (miniredis's CPU would count as the subgraph's otherwise); cpu-ns/op is the
 // process's CPU time.
 func BenchmarkList(b *testing.B) {
-	backend := redistest.Miniredis
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		backend = redistest.Backend(url)
-	}
-	r := backend.New(b)
+	r := subgraphtest.BenchRedis(b).New(b)
 	svc, err := NewService(config(r.Client, r.Prefix, everyoneExists{}))
 	if err != nil {
 		b.Fatal(err)

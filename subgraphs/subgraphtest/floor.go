@@ -1,10 +1,14 @@
 package subgraphtest
 
 import (
+	"net"
+	"os"
 	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fedgraph/fedgraph/internal/redistest"
 )
 
 // Cost is what one operation of a benchmark cost on average: the process's CPU time
@@ -76,4 +80,21 @@ func AgainstFloor(b *testing.B, what string, floor, subgraph func()) {
 			what, sg.CPU.Round(time.Microsecond), sg.Allocs, sg.Bytes, fl.CPU.Round(time.Microsecond), fl.Allocs, fl.Bytes,
 			float64(sg.CPU)/float64(fl.CPU), sg.Allocs/fl.Allocs, sg.Bytes/fl.Bytes)
 	})
+}
+
+// BenchRedis is the Redis a benchmark against its floor runs on: REDIS_URL's, else a
+// server answering on 127.0.0.1:6379 (its database 9, where the tests keep their keys),
+// else miniredis, which it says: miniredis runs its scripts in the benchmark's own
+// process, so their CPU counts on both sides and the ratio to the floor means little.
+func BenchRedis(b *testing.B) redistest.Backend {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return redistest.Backend(url)
+	}
+	d := net.Dialer{Timeout: 200 * time.Millisecond}
+	if conn, err := d.DialContext(b.Context(), "tcp", "127.0.0.1:6379"); err == nil {
+		conn.Close()
+		return redistest.Backend("redis://127.0.0.1:6379/9")
+	}
+	b.Log("no Redis on REDIS_URL or 127.0.0.1:6379: on miniredis, whose scripts run in this process, the ratio to the floor means little")
+	return redistest.Miniredis
 }

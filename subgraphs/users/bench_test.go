@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/fedgraph/fedgraph/internal/redistest"
 	"github.com/fedgraph/fedgraph/subgraphs/hashstore"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
@@ -24,11 +22,7 @@ import (
 // subgraph's BenchmarkList does. It runs on REDIS_URL's Redis when set; cpu-ns/op is the
 // process's CPU time.
 func BenchmarkList(b *testing.B) {
-	backend := redistest.Miniredis
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		backend = redistest.Backend(url)
-	}
-	r := backend.New(b)
+	r := subgraphtest.BenchRedis(b).New(b)
 	h, err := users.New(config(r.Client, r.Prefix))
 	if err != nil {
 		b.Fatal(err)
