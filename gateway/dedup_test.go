@@ -77,6 +77,20 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, subgraph 
 	return 0, false
 }
 
+// startSeeded starts the graph with Config.Dedup set to dedup and its metrics on the
+// registry it returns, gives it one product (Ada's Engine), then counts each subgraph's
+// requests from zero.
+func startSeeded(t *testing.T, dedup bool) (*graph, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Metrics, c.Dedup = reg, dedup })
+	owner := g.createUser(t, "Ada", "ada@example.com")
+	g.createProduct(t, "Engine", "1.00", "GBP", owner)
+	g.users.requests.Store(0)
+	g.products.requests.Store(0)
+	return g, reg
+}
+
 const dedupList = `{ products(first: 10) { edges { node { id name owner { id name } } } } }`
 
 // TestDedupSharesIdenticalQueries sends N identical queries at once while products
@@ -88,12 +102,7 @@ func TestDedupSharesIdenticalQueries(t *testing.T) {
 	for _, dedup := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dedup=%t", dedup), func(t *testing.T) {
 			t.Parallel()
-			reg := prometheus.NewRegistry()
-			g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Metrics, c.Dedup = reg, dedup })
-			owner := g.createUser(t, "Ada", "ada@example.com")
-			g.createProduct(t, "Engine", "1.00", "GBP", owner)
-			g.users.requests.Store(0)
-			g.products.requests.Store(0)
+			g, reg := startSeeded(t, dedup)
 
 			release := hold(g.products)
 			defer release()
@@ -175,11 +184,8 @@ func TestDedupKeepsTokensApart(t *testing.T) {
 // the others still get their answer from it, and once every request has ended no
 // goroutine of the gateway is left.
 func TestDedupWaiterLeaves(t *testing.T) {
-	g := startGraph(t, redistest.Miniredis)
-	owner := g.createUser(t, "Ada", "ada@example.com")
-	g.createProduct(t, "Engine", "1.00", "GBP", owner)
+	g, _ := startSeeded(t, true)
 	ignore := goleak.IgnoreCurrent()
-	g.products.requests.Store(0)
 	release := hold(g.products)
 	defer release()
 
@@ -281,11 +287,7 @@ func TestDedupSharesSubgraphRequests(t *testing.T) {
 	for _, dedup := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dedup=%t", dedup), func(t *testing.T) {
 			t.Parallel()
-			reg := prometheus.NewRegistry()
-			g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Metrics, c.Dedup = reg, dedup })
-			owner := g.createUser(t, "Ada", "ada@example.com")
-			g.createProduct(t, "Engine", "1.00", "GBP", owner)
-			g.users.requests.Store(0)
+			g, reg := startSeeded(t, dedup)
 			release := hold(g.users)
 			defer release()
 			a := postAsync(t.Context(), g.url, graphqltest.Request{Query: `{ products(first: 5) { edges { node { id owner { id name } } } } }`})

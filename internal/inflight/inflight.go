@@ -134,13 +134,6 @@ func (g *Group[V]) leave(key string, c *call[V]) {
 	c.cancel()
 }
 
-// Running returns the number of calls running now, for tests and metrics.
-func (g *Group[V]) Running() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.calls)
-}
-
 // Waiting returns the number of callers waiting now, over every call.
 func (g *Group[V]) Waiting() int {
 	g.mu.Lock()

@@ -71,8 +71,11 @@ func TestShared(t *testing.T) {
 	if runs.Load() != 1 || sharedCount != n-1 {
 		t.Fatalf("fn ran %d times, %d callers shared; want 1 and %d", runs.Load(), sharedCount, n-1)
 	}
-	if g.Running() != 0 {
-		t.Fatalf("%d calls still running", g.Running())
+	g.mu.Lock()
+	running := len(g.calls)
+	g.mu.Unlock()
+	if running != 0 {
+		t.Fatalf("%d calls still running", running)
 	}
 }
 

@@ -57,20 +57,24 @@ func processCPU(b *testing.B) time.Duration {
 
 // AgainstFloor benchmarks what a subgraph spends on an operation against its floor:
 // the same Redis reads and a JSON answer of the same fields written by a plain Go loop
-// with encoding/json, with no GraphQL in between. It runs two sub-benchmarks on the
-// caller's data, "floor" and then "subgraph"; the second reports its cost as a
+// with encoding/json, with no GraphQL in between. Both answer the same text, which it
+// checks first. It runs two sub-benchmarks on the caller's data, "floor" and then
+// "subgraph"; the second reports its cost as a
 // multiple of the first's (cpu-x-floor, allocs-x-floor) and the pair is logged on one
 // line. The CPU includes Redis's own only when the Redis runs in the process
 // (miniredis): with REDIS_URL set, the figures are the subgraph's alone.
-func AgainstFloor(b *testing.B, what string, floor, subgraph func()) {
+func AgainstFloor(b *testing.B, what string, floor, subgraph func() string) {
 	b.Helper()
+	if f, s := floor(), subgraph(); f != s {
+		b.Fatalf("%s: the floor answers\n%s\nthe subgraph\n%s", what, f, s)
+	}
 	var fl *Cost
 	b.Run("floor", func(b *testing.B) {
-		c := measure(b, floor)
+		c := measure(b, func() { floor() })
 		fl = &c
 	})
 	b.Run("subgraph", func(b *testing.B) {
-		sg := measure(b, subgraph)
+		sg := measure(b, func() { subgraph() })
 		if fl == nil || fl.CPU <= 0 || fl.Allocs <= 0 {
 			return // a -bench pattern left the floor out
 		}
