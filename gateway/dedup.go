@@ -58,8 +58,8 @@ func operationKey(op *front.Operation) (string, bool) {
 	b := make([]byte, 0, 64+len(op.Query)+len(op.OperationName))
 	b = strconv.AppendUint(b, uint64(uintptr(unsafe.Pointer(op.Schema))), 16)
 	b = strconv.AppendBool(append(b, 0), op.IncludePlan)
-	b = appendPart(append(b, 0), op.OperationName)
-	b = appendPart(b, op.Query)
+	b = inflight.AppendPart(append(b, 0), op.OperationName)
+	b = inflight.AppendPart(b, op.Query)
 	if len(op.Variables) > 0 {
 		var ok bool
 		if b, ok = appendValue(b, op.Variables); !ok {
@@ -80,7 +80,7 @@ func appendValue(b []byte, v any) ([]byte, bool) {
 	case bool:
 		return strconv.AppendBool(append(b, 'b'), v), true
 	case string:
-		return appendPart(append(b, 's'), v), true
+		return inflight.AppendPart(append(b, 's'), v), true
 	case int64:
 		return strconv.AppendInt(append(b, 'i'), v, 10), true
 	case float64:
@@ -103,17 +103,11 @@ func appendValue(b []byte, v any) ([]byte, bool) {
 		b = strconv.AppendInt(append(b, 'm'), int64(len(v)), 10)
 		for _, k := range keys {
 			var ok bool
-			if b, ok = appendValue(appendPart(append(b, ','), k), v[k]); !ok {
+			if b, ok = appendValue(inflight.AppendPart(append(b, ','), k), v[k]); !ok {
 				return b, false
 			}
 		}
 		return b, true
 	}
 	return b, false
-}
-
-// appendPart appends s after its length.
-func appendPart(b []byte, s string) []byte {
-	b = strconv.AppendInt(b, int64(len(s)), 10)
-	return append(append(b, ':'), s...)
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fedgraph/fedgraph/gateway/front"
+	"github.com/fedgraph/fedgraph/internal/inflight"
 	"github.com/fedgraph/fedgraph/internal/tracing"
 )
 
@@ -76,17 +77,11 @@ func AppendSharedHeaders(b []byte, h http.Header) []byte {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		b = appendPart(b, name)
+		b = inflight.AppendPart(b, name)
 		b = strconv.AppendInt(append(b, '='), int64(len(h[name])), 10)
 		for _, v := range h[name] {
-			b = appendPart(append(b, ','), v)
+			b = inflight.AppendPart(append(b, ','), v)
 		}
 	}
 	return b
-}
-
-// appendPart appends s after its length.
-func appendPart(b []byte, s string) []byte {
-	b = strconv.AppendInt(b, int64(len(s)), 10)
-	return append(append(b, ':'), s...)
 }

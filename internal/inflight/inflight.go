@@ -12,8 +12,16 @@ package inflight
 
 import (
 	"context"
+	"strconv"
 	"sync"
 )
+
+// AppendPart appends s to a key after its length, so that keys built of parts never
+// read the same when their parts differ.
+func AppendPart(key []byte, s string) []byte {
+	key = strconv.AppendInt(key, int64(len(s)), 10)
+	return append(append(key, ':'), s...)
+}
 
 // Group shares calls by key. The zero Group is ready to use; it must not be copied after
 // first use.
