@@ -123,6 +123,49 @@ func TestSendChecksEveryAnswer(t *testing.T) {
 	}
 }
 
+// TestSendChecksAnAnswerOnce checks that an answer byte-identical to one that passed is
+// not checked again, and that any other answer to the same request, or the same answer
+// to another request, is checked in full.
+func TestSendChecksAnAnswerOnce(t *testing.T) {
+	bodies := []string{
+		`{"data":{"b":2,"a":1}}`, // checked: passes, out of order
+		`{"data":{"b":2,"a":1}}`, // the same bytes: not checked again
+		`{"data":{"a":1,"b":2}}`, // another answer: checked
+		`{"data":{"a":2,"b":2}}`, // a wrong one: checked, fails
+		`{"data":{"a":2,"b":2}}`, // and fails again: failures are not remembered
+		`{"data":{"b":2,"a":1}}`, // the first again: not checked
+	}
+	srv, _ := graphQLServer(t, func(n int64, w http.ResponseWriter) { io.WriteString(w, bodies[n%int64(len(bodies))]) })
+	c := newClient(1, time.Second)
+	var checks int
+	check := func(data json.RawMessage) error {
+		checks++
+		var d struct{ A int }
+		if err := json.Unmarshal(data, &d); err != nil || d.A != 1 {
+			return errors.New("shape: a is not 1")
+		}
+		return nil
+	}
+	req := request{query: "{ a b }", check: check}
+	want := []struct {
+		checks  int
+		ordered bool
+		err     string
+	}{{1, false, ""}, {1, false, ""}, {2, true, ""}, {3, false, "shape: a is not 1"}, {4, false, "shape: a is not 1"}, {4, false, ""}}
+	for i, w := range want {
+		ordered, err := c.send(context.Background(), srv.URL, req)
+		checkErr(t, err, w.err)
+		if checks != w.checks || ordered != w.ordered {
+			t.Errorf("answer %d: %d checks, ordered %v; want %d, %v", i, checks, ordered, w.checks, w.ordered)
+		}
+	}
+	// The same answer to another request (other variables) is checked.
+	other := request{query: "{ a b }", vars: map[string]any{"x": 1}, check: check}
+	if _, err := c.send(context.Background(), srv.URL, other); err != nil || checks != 5 {
+		t.Errorf("another request's answer: err %v, %d checks; want nil, 5", err, checks)
+	}
+}
+
 // TestLoadClosedLoop checks that load keeps at most concurrency requests in flight,
 // stops by itself, records every answered request and counts every failure.
 func TestLoadClosedLoop(t *testing.T) {
