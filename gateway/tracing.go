@@ -19,8 +19,12 @@ import (
 
 const tracerName = "github.com/fedgraph/fedgraph/gateway"
 
-// traceHandler wraps h with the request's server span.
+// traceHandler wraps h with the request's server span; with tracing off, it only
+// passes the client's trace context on (tracing.ContextOnly).
 func (g *Gateway) traceHandler(h http.Handler) http.Handler {
+	if !tracing.Records(g.tracer) {
+		return tracing.ContextOnly(h)
+	}
 	return otelhttp.NewHandler(h, "POST /graphql",
 		otelhttp.WithTracerProvider(g.tracer),
 		otelhttp.WithPropagators(tracing.Propagator()),

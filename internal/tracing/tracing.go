@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
@@ -23,6 +24,28 @@ import (
 
 // Propagator is the W3C trace context, the only one the services speak.
 func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
+
+// Records reports whether tp may record spans: false for the provider of Disabled.
+func Records(tp trace.TracerProvider) bool {
+	_, off := tp.(noop.TracerProvider)
+	return !off
+}
+
+// ContextOnly is the server side of tracing that records nothing: it puts the caller's
+// trace context (traceparent, tracestate) in the request's context, as otelhttp's
+// handler does under a provider that records nothing, so that the calls made for the
+// request carry it on. It costs a header lookup where otelhttp wraps the request, its
+// body and the response writer and computes metric attributes for every request.
+func ContextOnly(h http.Handler) http.Handler {
+	prop := Propagator()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Traceparent") == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))))
+	})
+}
 
 // Tracing is a service's tracer provider and how to flush it.
 type Tracing struct {

@@ -13,10 +13,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/fedgraph/fedgraph/internal/auth"
 	"github.com/fedgraph/fedgraph/internal/serve"
+	"github.com/fedgraph/fedgraph/internal/tracing"
 )
 
 // Paths a subgraph serves.
@@ -58,7 +58,7 @@ func NewHandler(es graphql.ExecutableSchema, sdl string, logger *slog.Logger, li
 	srv.Use(stopFields{})
 	// With tracing off the tracer would make no span, yet as a field interceptor it
 	// would sit in the chain of every field of every answer.
-	if _, off := tp.(noop.TracerProvider); !off {
+	if tracing.Records(tp) {
 		srv.Use(tracer{t: tp.Tracer(tracerName)})
 	}
 	for _, x := range extra {

@@ -34,8 +34,12 @@ func providerOr(tp trace.TracerProvider) trace.TracerProvider {
 	return tp
 }
 
-// traceHTTP wraps h with the request's server span.
+// traceHTTP wraps h with the request's server span; with tracing off, it only passes
+// the caller's trace context on (tracing.ContextOnly).
 func traceHTTP(h http.Handler, tp trace.TracerProvider) http.Handler {
+	if !tracing.Records(tp) {
+		return tracing.ContextOnly(h)
+	}
 	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(tracing.Propagator()))
 }
 
