@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -115,5 +116,36 @@ func RootLookups(oc *graphql.OperationContext, names ...string) iter.Seq2[string
 				return
 			}
 		}
+	}
+}
+
+// ResolveRootInOrder resolves field i of out, a Query field, at once on the calling
+// goroutine, as gqlgen's FieldSet.ResolveRootConcurrently would on a goroutine of its
+// own: under the operation's RootResolverMiddleware, a panic reported and resolved to
+// null when recoverFromPanic is set, and its value counted against out.Invalids when it
+// is the one that invalidates the object (null for a non-null field). The generated
+// code calls it for the root fields whose reads a Batch serves (tools/generate): the
+// first of them reads for all, and the others find their values, so a goroutine each,
+// whose stack grows through gqlgen's call chain, would cost more than it overlaps. A
+// batching gateway sends one such field per object it looks up.
+func ResolveRootInOrder(ctx context.Context, oc *graphql.OperationContext, out *graphql.FieldSet, i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler) {
+	invalid := graphql.RequiredNull
+	if nonNull {
+		invalid = graphql.Null
+	}
+	v := oc.RootResolverMiddleware(ctx, func(ctx context.Context) (res graphql.Marshaler) {
+		if recoverFromPanic {
+			defer func() {
+				if r := recover(); r != nil {
+					oc.Error(ctx, oc.Recover(ctx, r))
+					res = graphql.Null
+				}
+			}()
+		}
+		return resolve(ctx)
+	})
+	out.Values[i] = v
+	if v == invalid {
+		atomic.AddUint32(&out.Invalids, 1)
 	}
 }

@@ -95,3 +95,56 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		return strings.TrimSuffix(w.Body.String(), "\n")
 	}
 }
+
+// BenchmarkLookups serves the gateway's lookup of 17 users, the owners of the
+// whole-graph benchmark's list, in both of its forms: stitch mode's aliased node(id:)
+// fields and federation mode's one _entities field, as transport.Encoder writes them.
+func BenchmarkLookups(b *testing.B) {
+	r := subgraphtest.BenchRedis(b).New(b)
+	h, err := users.New(config(r.Client, r.Prefix))
+	if err != nil {
+		b.Fatal(err)
+	}
+	post := func(body string) string {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	const owners = 17
+	ids := make([]string, owners)
+	for i := range ids {
+		var got struct {
+			Data struct{ CreateUser struct{ ID string } }
+		}
+		answer := post(fmt.Sprintf(`{"query":"mutation { createUser(input: {name: \"User %d\", email: \"user%d@example.com\"}) { id } }"}`, i, i))
+		if err := json.Unmarshal([]byte(answer), &got); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = got.Data.CreateUser.ID
+	}
+	var defs, fields, vars, reps []string
+	for i, id := range ids {
+		defs = append(defs, fmt.Sprintf("$_f%d:ID!,", i))
+		fields = append(fields, fmt.Sprintf("_f%d:node(id:$_f%d){..._fS1}", i, i))
+		vars = append(vars, fmt.Sprintf(`"_f%d":%q`, i, id))
+		reps = append(reps, fmt.Sprintf(`{"__typename":"User","id":%q}`, id))
+	}
+	node := `{"query":"query(` + strings.Join(defs, "") + `){` + strings.Join(fields, " ") + `} fragment _fS1 on User {id name}","variables":{` + strings.Join(vars, ",") + `}}`
+	entities := `{"query":"query($_f0:[_Any!]!,){_f0:_entities(representations:$_f0){..._fS1}} fragment _fS1 on _Entity {... on User {id name}}","variables":{"_f0":[` + strings.Join(reps, ",") + `]}}`
+	for _, bm := range []struct{ name, body string }{{"node", node}, {"entities", entities}} {
+		if n := strings.Count(post(bm.body), `"name"`); n != owners {
+			b.Fatalf("%s: %d users answered, want %d", bm.name, n, owners)
+		}
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				post(bm.body)
+			}
+		})
+	}
+}

@@ -8,7 +8,7 @@
 // schema file and the package from the table, and the few gqlgen settings of its own a
 // subgraph may have from extras. Run it from the module root (`make generate`).
 //
-// It then rewrites two things in the generated code, which gqlgen has no setting for:
+// It then rewrites these things in the generated code, which gqlgen has no setting for:
 //   - it marshals every list of objects with one goroutine per element
 //     (graphql.MarshalSliceConcurrently), so each such call becomes a call of the graph
 //     package's own marshalList, with the list's selection set, which marshals in order
@@ -25,7 +25,11 @@
 //   - every field resolves through gqlgen's graphql.ResolveField: a field context, the
 //     context that carries it and four closures, for a field that copies a struct's
 //     field and writes a string; a plain field (see plainField) is marshalled
-//     directly instead.
+//     directly instead;
+//   - every root Query field with a resolver runs on a goroutine of its own; the root
+//     fields whose reads a subgraph batches across the operation (extra.inOrderRoots,
+//     such as a batching gateway's aliased node fields) are resolved at once, in
+//     order, by the graph package's resolveRoot (subgraph.ResolveRootInOrder).
 package main
 
 import (
@@ -48,6 +52,11 @@ type extra struct {
 	models map[string]string
 	// resolved lists Type.field pairs that get a resolver although the model has a field.
 	resolved map[string][]string
+	// inOrderRoots are the Query fields resolved in order on the request's goroutine,
+	// by the graph package's resolveRoot, rather than on a goroutine each: the fields
+	// whose reads the subgraph batches across the operation (subgraph.Batch,
+	// subgraph.ResolveRootInOrder).
+	inOrderRoots []string
 }
 
 // extras returns the subgraphs' own gqlgen settings, by name; a subgraph that binds no
@@ -66,6 +75,7 @@ func extras() map[string]extra {
 			models: map[string]string{
 				"UserEdge": "github.com/fedgraph/fedgraph/subgraphs/users/graph.UserEdge",
 			},
+			inOrderRoots: []string{"node", "user", "_entities"},
 		},
 	}
 }
@@ -127,7 +137,7 @@ func generate(sg schema.Subgraph, ex extra) error {
 	if err := api.Generate(cfg); err != nil {
 		return err
 	}
-	return rewrite(cfg.Exec.Filename)
+	return rewrite(cfg.Exec.Filename, ex.inOrderRoots)
 }
 
 // concurrentLists is how gqlgen's code marshals a list of objects, and inOrder what it
@@ -159,17 +169,43 @@ const (
 	objectAnswer   = "\n\treturn object(fields, out)\n}"
 )
 
+// concurrentRoot is how the Query's marshaller schedules root field name on a goroutine
+// of its own, and inOrderRoot what it becomes: the graph package's resolveRoot, which
+// resolves it at once.
+const (
+	concurrentRoot = "case %q:\n\t\t\tout.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,"
+	inOrderRoot    = "case %q:\n\t\t\tresolveRoot(innerCtx, ec.OperationContext, out, i,"
+)
+
+// rootsInOrder makes src resolve the root fields names with resolveRoot; it fails when
+// one of them is not scheduled once as concurrentRoot spells it.
+func rootsInOrder(src string, names []string) (string, error) {
+	for _, name := range names {
+		from, to := fmt.Sprintf(concurrentRoot, name), fmt.Sprintf(inOrderRoot, name)
+		if strings.Count(src, from) != 1 {
+			return "", fmt.Errorf("gqlgen does not schedule root field %s as %q: update rewrite", name, from)
+		}
+		src = strings.Replace(src, from, to, 1)
+	}
+	return src, nil
+}
+
 // rewrite makes the generated exec file call marshalList for every list of objects,
 // gives the objects without concurrent fields an empty group of deferred fields and
-// the others one from deferredGroup, and makes every object's marshaller answer with
-// object.
+// the others one from deferredGroup, makes every object's marshaller answer with
+// object, and resolves the root fields inOrderRoots with resolveRoot.
 // It fails when it finds no list or no group, or any other use of
-// MarshalSliceConcurrently remains: a gqlgen that spells them otherwise must not pass
+// MarshalSliceConcurrently remains, or a root field of inOrderRoots is not scheduled as
+// concurrentRoot spells it: a gqlgen that spells them otherwise must not pass
 // unnoticed.
-func rewrite(file string) error {
-	src, err := os.ReadFile(file)
+func rewrite(file string, inOrderRoots []string) error {
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		return err
+	}
+	src, err := rootsInOrder(string(raw), inOrderRoots)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	n := strings.Count(string(src), concurrentLists)
 	out := strings.ReplaceAll(string(src), concurrentLists, inOrder)

@@ -63,3 +63,20 @@ func TestPlainFields(t *testing.T) {
 		}
 	}
 }
+
+// TestRootsInOrder checks that the root fields named, and only they, are resolved by
+// resolveRoot, and that a name gqlgen does not schedule as expected fails.
+func TestRootsInOrder(t *testing.T) {
+	root := func(name, call string) string {
+		return "\t\tcase \"" + name + "\":\n\t\t\t" + call + "(innerCtx, ec.OperationContext, "
+	}
+	src := root("node", "out.ResolveRootConcurrently") + "i,\n" + root("users", "out.ResolveRootConcurrently") + "i,\n"
+	got, err := rootsInOrder(src, []string{"node"})
+	want := root("node", "resolveRoot") + "out, i,\n" + root("users", "out.ResolveRootConcurrently") + "i,\n"
+	if err != nil || got != want {
+		t.Errorf("rootsInOrder = %q, %v; want %q", got, err, want)
+	}
+	if _, err := rootsInOrder(src, []string{"user"}); err == nil || !strings.Contains(err.Error(), "root field user") {
+		t.Errorf("rootsInOrder of a field not scheduled so: err %v, want one naming it", err)
+	}
+}

@@ -3222,13 +3222,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
 		case "node":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			resolveRoot(innerCtx, ec.OperationContext, out, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
 				})
 		case "user":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			resolveRoot(innerCtx, ec.OperationContext, out, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_user(ctx, field)
@@ -3240,7 +3240,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					return ec._Query_users(ctx, field)
 				})
 		case "_entities":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			resolveRoot(innerCtx, ec.OperationContext, out, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query__entities(ctx, field)

@@ -22,3 +22,11 @@ func marshalList(ctx context.Context, _ ast.SelectionSet, n int, _ int64, omitPa
 func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
 	return subgraph.Object(fields, out)
 }
+
+// resolveRoot resolves a root field whose reads the request's Batch serves (node, user,
+// _entities) in order; the generated code calls it where gqlgen's calls
+// FieldSet.ResolveRootConcurrently (tools/generate, and subgraph.ResolveRootInOrder for
+// why).
+func resolveRoot(ctx context.Context, oc *graphql.OperationContext, out *graphql.FieldSet, i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler) {
+	subgraph.ResolveRootInOrder(ctx, oc, out, i, recoverFromPanic, nonNull, resolve)
+}
