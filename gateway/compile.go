@@ -219,8 +219,11 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *ste
 		if err != nil {
 			return nil, err
 		}
+		rel := child.InsertionPoint[len(ns.InsertionPoint):]
 		c.idKey = idKey
-		if !ensureID(set, child.InsertionPoint[len(ns.InsertionPoint):], idKey) {
+		if clientIDs(set, rel, idKey) {
+			c.idKey = "id" // the client's own id: no field asked for twice
+		} else if !ensureID(set, rel, idKey) {
 			return nil, fmt.Errorf("plan step at %v: no selection to insert into", child.InsertionPoint)
 		}
 	}
@@ -330,6 +333,53 @@ func renameIDs(set ast.SelectionSet, key string) {
 			renameIDs(s.SelectionSet, key)
 		}
 	}
+}
+
+// clientIDs reports whether every selection set that path reaches in set (at least one)
+// selects the client's own `id`: unaliased and unconditional, so that it is in every
+// object the set answers. If so, the lookups there read their ids from it, and the
+// planner's `key: id` beside it is dropped.
+func clientIDs(set ast.SelectionSet, path []string, key string) bool {
+	var leaves []*ast.SelectionSet
+	var visit func(set *ast.SelectionSet, path []string)
+	visit = func(set *ast.SelectionSet, path []string) {
+		for _, sel := range *set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Alias != path[0] {
+					continue
+				}
+				if len(path) == 1 {
+					leaves = append(leaves, &s.SelectionSet)
+				} else {
+					visit(&s.SelectionSet, path[1:])
+				}
+			case *ast.InlineFragment:
+				visit(&s.SelectionSet, path)
+			}
+		}
+	}
+	if len(path) == 0 {
+		leaves = append(leaves, &set)
+	} else {
+		visit(&set, path)
+	}
+	own := func(sel ast.Selection) bool {
+		f, ok := sel.(*ast.Field)
+		return ok && f.Alias == "id" && f.Name == "id" && len(f.Directives) == 0
+	}
+	for _, l := range leaves {
+		if !slices.ContainsFunc(*l, own) {
+			return false
+		}
+	}
+	for _, l := range leaves {
+		*l = slices.DeleteFunc(*l, func(sel ast.Selection) bool {
+			f, ok := sel.(*ast.Field)
+			return ok && f.Alias == key
+		})
+	}
+	return len(leaves) > 0
 }
 
 // ensureID makes every selection set that path reaches in set select `key: id`, and

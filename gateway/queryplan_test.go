@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
@@ -55,5 +56,47 @@ func TestQueryPlan(t *testing.T) {
 	off := startGraph(t, redistest.Miniredis)
 	if r := postHeaders(t, off.url, query, map[string]string{front.HeaderIncludeQueryPlan: "true"}); r.Status != http.StatusOK || len(r.Extensions) > 0 {
 		t.Errorf("without -expose-query-plan: %d, extensions %s; want 200 and none", r.Status, r.Extensions)
+	}
+}
+
+// TestPlanReadsClientIDs: where the client selects an object's own id, unaliased and
+// unconditional, the lookups below it read their ids from it and the planner adds no
+// second `_fid: id`; where it is skipped or another field is aliased id, the planner's
+// stays (a plan is made for the request's conditions: an @include that holds is no
+// condition). Each answer is right either way.
+func TestPlanReadsClientIDs(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis, func(c *gateway.Config) { c.Front.ExposeQueryPlan = true })
+	ada := g.createUser(t, "Ada", "ada@example.com")
+	g.createProduct(t, "Engine", "1", "USD", ada)
+	tests := []struct {
+		name, query, owner, data string
+		vars                     map[string]any
+	}{
+		{"the client's id", `{ products(first: 1) { edges { node { owner { id name } } } } }`,
+			`owner {\n     id\n    }`, `{"products":{"edges":[{"node":{"owner":{"id":"` + ada + `","name":"Ada"}}}]}}`, nil},
+		{"a conditional id", `query($x: Boolean!) { products(first: 1) { edges { node { owner { id @include(if: $x) name } } } } }`,
+			`owner {\n     _fid: id\n    }`, `{"products":{"edges":[{"node":{"owner":{"name":"Ada"}}}]}}`, map[string]any{"x": false}},
+		{"a condition that holds", `query($x: Boolean!) { products(first: 1) { edges { node { owner { id @include(if: $x) name } } } } }`,
+			`owner {\n     id\n    }`, `{"products":{"edges":[{"node":{"owner":{"id":"` + ada + `","name":"Ada"}}}]}}`, map[string]any{"x": true}},
+		{"another field aliased id", `{ products(first: 1) { edges { node { owner { id: name } } } } }`,
+			`owner {\n     _fid: id\n    }`, `{"products":{"edges":[{"node":{"owner":{"id":"Ada"}}}]}}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := graphqltest.Post(t, g.url, graphqltest.Request{Query: tt.query, Variables: tt.vars,
+				Header: graphqltest.Headers(map[string]string{front.HeaderIncludeQueryPlan: "true"})})
+			var plan struct {
+				Groups [][]struct{ Query string }
+			}
+			if err := json.Unmarshal([]byte(planOf(t, r)), &plan); err != nil || len(plan.Groups) != 1 || len(plan.Groups[0]) != 1 {
+				t.Fatalf("plan %s: %v", planOf(t, r), err)
+			}
+			if q := plan.Groups[0][0].Query; !strings.Contains(q, strings.ReplaceAll(tt.owner, `\n`, "\n")) {
+				t.Errorf("products query\n%s\nwant it to select\n%s", q, strings.ReplaceAll(tt.owner, `\n`, "\n"))
+			}
+			if string(r.Data) != tt.data || r.Errors != nil {
+				t.Errorf("data %s, errors %v; want %s", r.Data, r.Errors, tt.data)
+			}
+		})
 	}
 }
