@@ -568,6 +568,23 @@ func Grow(ctx context.Context, n int) {
 	}
 }
 
+// AnswerBuffer returns the buffer a query's answer is written into; the generated code
+// calls it where gqlgen's declares an empty bytes.Buffer (tools/generate). It has room
+// for three times what the request's resolvers counted towards the answer (Grow,
+// GrowPage: a lower bound, the answer's texts, about a third of a list's answer beside
+// its keys, numbers and punctuation), within the response cap, so that a page of a
+// list is written without the buffer doubling a dozen times on the way.
+func AnswerBuffer(ctx context.Context) *bytes.Buffer {
+	n := int64(minAnswerBuffer)
+	if w, ok := ctx.Value(workKey{}).(*work); ok {
+		n = max(n, min(3*w.bytes.Load(), w.max))
+	}
+	return bytes.NewBuffer(make([]byte, 0, n))
+}
+
+// minAnswerBuffer is the least room AnswerBuffer makes.
+const minAnswerBuffer = 512
+
 // Text names a string field of a resolver's items, for GrowPage.
 type Text[T any] struct {
 	Field string
@@ -651,6 +668,16 @@ func (tw *timeoutWriter) Write(p []byte) (int, error) {
 	}
 	tw.wrote = true
 	return tw.buf.Write(p)
+}
+
+// Grow makes room for n more bytes of the answer, within the response cap (writeResponse
+// knows the answer's size before it writes its first byte).
+func (tw *timeoutWriter) Grow(n int) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if !tw.timedOut && int64(tw.buf.Len())+int64(n) <= tw.max {
+		tw.buf.Grow(n)
+	}
 }
 
 func (tw *timeoutWriter) WriteHeader(status int) {

@@ -162,3 +162,32 @@ func TestGrowPage(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerBuffer checks the room AnswerBuffer makes: three times what the request
+// counted towards its answer, at least minAnswerBuffer, at most the response cap.
+func TestAnswerBuffer(t *testing.T) {
+	tests := []struct {
+		name         string
+		counted, max int64
+		work         bool
+		wantCap      int
+	}{
+		{"outside a request", 0, 0, false, minAnswerBuffer},
+		{"nothing counted", 0, 1 << 20, true, minAnswerBuffer},
+		{"a page", 10_000, 1 << 20, true, 30_000},
+		{"past the cap", 1 << 20, 1 << 20, true, 1 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.work {
+				w := &work{max: tt.max, abort: func(error) {}}
+				w.bytes.Store(tt.counted)
+				ctx = context.WithValue(ctx, workKey{}, w)
+			}
+			if b := AnswerBuffer(ctx); b.Cap() != tt.wantCap || b.Len() != 0 {
+				t.Errorf("cap %d, len %d; want %d, 0", b.Cap(), b.Len(), tt.wantCap)
+			}
+		})
+	}
+}

@@ -22,6 +22,8 @@ func TestWriteResponse(t *testing.T) {
 		{"no data", graphql.Response{}},
 		{"data to escape", graphql.Response{Data: json.RawMessage(`{"name":"<b>&amp;</b>"}`)}},
 		{"a line separator", graphql.Response{Data: json.RawMessage("{\"name\":\"a\u2028b\"}")}},
+		{"a paragraph separator", graphql.Response{Data: json.RawMessage("{\"name\":\"a\u2029b\"}")}},
+		{"runes near them, and others", graphql.Response{Data: json.RawMessage("{\"name\":\"\u2027\u202a\u20ac é 日本\"}")}},
 		{"errors", graphql.Response{Data: json.RawMessage(`{"a":1}`), Errors: gqlerror.List{{Message: "boom"}}}},
 		{"extensions", graphql.Response{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"cost": 3}}},
 		{"incremental", graphql.Response{Data: json.RawMessage(`{"a":1}`), Label: "l", HasNext: &yes}},

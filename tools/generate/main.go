@@ -29,7 +29,10 @@
 //   - every root Query field with a resolver runs on a goroutine of its own; the root
 //     fields whose reads a subgraph batches across the operation (extra.inOrderRoots,
 //     such as a batching gateway's aliased node fields) are resolved at once, in
-//     order, by the graph package's resolveRoot (subgraph.ResolveRootInOrder).
+//     order, by the graph package's resolveRoot (subgraph.ResolveRootInOrder);
+//   - a query's answer is written into an empty bytes.Buffer, which doubles its way up
+//     to the size of a list's page: it is written into the graph package's
+//     answerBuffer instead, which has room for it (subgraph.AnswerBuffer).
 package main
 
 import (
@@ -177,6 +180,14 @@ const (
 	inOrderRoot    = "case %q:\n\t\t\tresolveRoot(innerCtx, ec.OperationContext, out, i,"
 )
 
+// queryBuffer is how the generated executor declares the buffer a query's answer is
+// written into, and answerBuffer what it becomes: one from the graph package's
+// answerBuffer, with room for the answer (subgraph.AnswerBuffer).
+const (
+	queryBuffer  = "\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()"
+	answerBuffer = "\t\t\tbuf := answerBuffer(ctx)\n\t\t\tdata.MarshalGQL(buf)\n\t\t\tresponse.Data = buf.Bytes()"
+)
+
 // rootsInOrder makes src resolve the root fields names with resolveRoot; it fails when
 // one of them is not scheduled once as concurrentRoot spells it.
 func rootsInOrder(src string, names []string) (string, error) {
@@ -207,6 +218,10 @@ func rewrite(file string, inOrderRoots []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
+	if strings.Count(src, queryBuffer) != 1 {
+		return fmt.Errorf("%s: gqlgen's query answer is not written as %q: update rewrite", file, queryBuffer)
+	}
+	src = strings.Replace(src, queryBuffer, answerBuffer, 1)
 	n := strings.Count(string(src), concurrentLists)
 	out := strings.ReplaceAll(string(src), concurrentLists, inOrder)
 	if n == 0 || strings.Contains(out, "MarshalSliceConcurrently") {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -33,4 +34,10 @@ func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql
 // where gqlgen's returns its field set: see subgraph.Object.
 func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
 	return subgraph.Object(fields, out)
+}
+
+// answerBuffer is the buffer a query's answer is written into; the generated code calls
+// it where gqlgen's declares an empty one (tools/generate, subgraph.AnswerBuffer).
+func answerBuffer(ctx context.Context) *bytes.Buffer {
+	return subgraph.AnswerBuffer(ctx)
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,4 +30,10 @@ func object(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Mars
 // why).
 func resolveRoot(ctx context.Context, oc *graphql.OperationContext, out *graphql.FieldSet, i int, recoverFromPanic, nonNull bool, resolve func(context.Context) graphql.Marshaler) {
 	subgraph.ResolveRootInOrder(ctx, oc, out, i, recoverFromPanic, nonNull, resolve)
+}
+
+// answerBuffer is the buffer a query's answer is written into; the generated code calls
+// it where gqlgen's declares an empty one (tools/generate, subgraph.AnswerBuffer).
+func answerBuffer(ctx context.Context) *bytes.Buffer {
+	return subgraph.AnswerBuffer(ctx)
 }
