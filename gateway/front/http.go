@@ -126,8 +126,11 @@ func (m originMatcher) match(origin string) bool {
 // spec asks of servers until its watershed).
 func negotiate(values []string) (string, bool) {
 	header := strings.TrimSpace(strings.Join(values, ","))
-	if header == "" {
+	switch header { // what nearly every client sends, without parsing it
+	case "", mediaJSON:
 		return mediaJSON, true
+	case mediaGraphQLResponse:
+		return mediaGraphQLResponse, true
 	}
 	type match struct {
 		q           float64

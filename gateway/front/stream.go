@@ -52,6 +52,11 @@ const (
 // streamKindOf is the first streaming transport that accept lists.
 func streamKindOf(accept []string) streamKind {
 	for _, header := range accept {
+		// A header that names neither stream's media type is not parsed (ToLower returns
+		// a lower-case header as it is).
+		if h := strings.ToLower(header); !strings.Contains(h, "text/event-stream") && !strings.Contains(h, "multipart/mixed") {
+			continue
+		}
 		for _, part := range strings.Split(header, ",") {
 			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 			if err != nil {
