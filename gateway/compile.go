@@ -221,9 +221,9 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *ste
 		}
 		rel := child.InsertionPoint[len(ns.InsertionPoint):]
 		c.idKey = idKey
-		if clientIDs(set, rel, idKey) {
+		if clientIDs(&set, rel, idKey) {
 			c.idKey = "id" // the client's own id: no field asked for twice
-		} else if !ensureID(set, rel, idKey) {
+		} else if !ensureID(&set, rel, idKey) {
 			return nil, fmt.Errorf("plan step at %v: no selection to insert into", child.InsertionPoint)
 		}
 	}
@@ -335,35 +335,32 @@ func renameIDs(set ast.SelectionSet, key string) {
 	}
 }
 
-// clientIDs reports whether every selection set that path reaches in set (at least one)
-// selects the client's own `id`: unaliased and unconditional, so that it is in every
-// object the set answers. If so, the lookups there read their ids from it, and the
-// planner's `key: id` beside it is dropped.
-func clientIDs(set ast.SelectionSet, path []string, key string) bool {
-	var leaves []*ast.SelectionSet
-	var visit func(set *ast.SelectionSet, path []string)
-	visit = func(set *ast.SelectionSet, path []string) {
-		for _, sel := range *set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if s.Alias != path[0] {
-					continue
-				}
-				if len(path) == 1 {
-					leaves = append(leaves, &s.SelectionSet)
-				} else {
-					visit(&s.SelectionSet, path[1:])
-				}
-			case *ast.InlineFragment:
-				visit(&s.SelectionSet, path)
+// reached returns the selection sets that path, a list of response keys, reaches in
+// *set, through inline fragments; *set itself for an empty path.
+func reached(set *ast.SelectionSet, path []string) []*ast.SelectionSet {
+	if len(path) == 0 {
+		return []*ast.SelectionSet{set}
+	}
+	var out []*ast.SelectionSet
+	for _, sel := range *set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias == path[0] {
+				out = append(out, reached(&s.SelectionSet, path[1:])...)
 			}
+		case *ast.InlineFragment:
+			out = append(out, reached(&s.SelectionSet, path)...)
 		}
 	}
-	if len(path) == 0 {
-		leaves = append(leaves, &set)
-	} else {
-		visit(&set, path)
-	}
+	return out
+}
+
+// clientIDs reports whether every selection set that path reaches in *set (at least
+// one) selects the client's own `id`: unaliased and unconditional, so that it is in
+// every object the set answers. If so, the lookups there read their ids from it, and
+// the planner's `key: id` beside it is dropped.
+func clientIDs(set *ast.SelectionSet, path []string, key string) bool {
+	leaves := reached(set, path)
 	own := func(sel ast.Selection) bool {
 		f, ok := sel.(*ast.Field)
 		return ok && f.Alias == "id" && f.Name == "id" && len(f.Directives) == 0
@@ -382,39 +379,18 @@ func clientIDs(set ast.SelectionSet, path []string, key string) bool {
 	return len(leaves) > 0
 }
 
-// ensureID makes every selection set that path reaches in set select `key: id`, and
+// ensureID makes every selection set that path reaches in *set select `key: id`, and
 // reports whether path reaches any.
-func ensureID(set ast.SelectionSet, path []string, key string) bool {
-	if len(path) == 0 {
-		for _, sel := range set {
-			if f, ok := sel.(*ast.Field); ok && f.Alias == key {
-				return true
-			}
-		}
-		return false // the caller appends; see below
-	}
-	found := false
-	var visit func(set *ast.SelectionSet)
-	visit = func(set *ast.SelectionSet) {
-		for _, sel := range *set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if s.Alias != path[0] {
-					continue
-				}
-				if len(path) == 1 {
-					if !ensureID(s.SelectionSet, nil, key) {
-						s.SelectionSet = append(s.SelectionSet, &ast.Field{Alias: key, Name: "id"})
-					}
-					found = true
-				} else if ensureID(s.SelectionSet, path[1:], key) {
-					found = true
-				}
-			case *ast.InlineFragment:
-				visit(&s.SelectionSet)
-			}
+func ensureID(set *ast.SelectionSet, path []string, key string) bool {
+	leaves := reached(set, path)
+	for _, l := range leaves {
+		has := slices.ContainsFunc(*l, func(sel ast.Selection) bool {
+			f, ok := sel.(*ast.Field)
+			return ok && f.Alias == key
+		})
+		if !has {
+			*l = append(*l, &ast.Field{Alias: key, Name: "id"})
 		}
 	}
-	visit(&set)
-	return found
+	return len(leaves) > 0
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -36,16 +35,7 @@ func BenchmarkList(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := svc.Handler()
-	post := func(query string) string {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(query))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
-			b.Fatalf("%d %s", w.Code, w.Body)
-		}
-		return w.Body.String()
-	}
+	post := subgraphtest.Poster(b, h)
 	for i := range 100 {
 		post(fmt.Sprintf(`{"query":"mutation { createProduct(input: {name: \"P%d\", description: \"d\", price: {amount: \"1.50\", currencyCode: USD}, ownerId: \"User:00000000-0000-0000-0000-%012d\"}) { id } }"}`, i, i%17))
 	}

@@ -2,8 +2,11 @@ package subgraphtest
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -101,4 +104,20 @@ func BenchRedis(b *testing.B) redistest.Backend {
 	}
 	b.Log("no Redis on REDIS_URL or 127.0.0.1:6379: on miniredis, whose scripts run in this process, the ratio to the floor means little")
 	return redistest.Miniredis
+}
+
+// Poster returns what a benchmark sends a subgraph's handler h through: a POST of a
+// GraphQL request body, with no network, whose answer it returns, failing tb unless it
+// is a 200 without errors.
+func Poster(tb testing.TB, h http.Handler) func(body string) string {
+	return func(body string) string {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
+			tb.Fatalf("%d %s", w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -27,16 +26,7 @@ func BenchmarkList(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	post := func(query string) string {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(query))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
-			b.Fatalf("%d %s", w.Code, w.Body)
-		}
-		return w.Body.String()
-	}
+	post := subgraphtest.Poster(b, h)
 	for i := range 100 {
 		post(fmt.Sprintf(`{"query":"mutation { createUser(input: {name: \"User %d\", email: \"user%d@example.com\"}) { id } }"}`, i, i))
 	}
@@ -105,16 +95,7 @@ func BenchmarkLookups(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	post := func(body string) string {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
-			b.Fatalf("%d %s", w.Code, w.Body)
-		}
-		return w.Body.String()
-	}
+	post := subgraphtest.Poster(b, h)
 	const owners = 17
 	ids := make([]string, owners)
 	for i := range ids {
