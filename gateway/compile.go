@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	nautilus "github.com/nautilus/gateway"
 	"github.com/nautilus/graphql"
@@ -45,6 +46,10 @@ type plan struct {
 	// untyped lets an object at an interface's position come without its typename: a
 	// federation plan's interface objects answer the interface's own fields.
 	untyped bool
+	// answerSize is the length of the last answer written for the plan, which sizes
+	// the next one's buffer: the one thing about a plan that changes once it is made,
+	// and only a hint.
+	answerSize atomic.Int64
 }
 
 // step is one plan step: a subgraph request made once per client request. A root step
