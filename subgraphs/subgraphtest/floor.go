@@ -111,7 +111,7 @@ func BenchRedis(b *testing.B) redistest.Backend {
 // is a 200 without errors.
 func Poster(tb testing.TB, h http.Handler) func(body string) string {
 	return func(body string) string {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req := httptest.NewRequestWithContext(tb.Context(), http.MethodPost, "/graphql", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
