@@ -224,12 +224,15 @@ func (p *plan) compileStep(o *operation, ns *nautilus.QueryPlanStep, parent *ste
 		if err != nil {
 			return nil, err
 		}
-		rel := child.InsertionPoint[len(ns.InsertionPoint):]
-		c.idKey = idKey
-		if clientIDs(&set, rel, idKey) {
-			c.idKey = "id" // the client's own id: no field asked for twice
-		} else if !ensureID(&set, rel, idKey) {
+		leaves := reached(&set, child.InsertionPoint[len(ns.InsertionPoint):])
+		if len(leaves) == 0 {
 			return nil, fmt.Errorf("plan step at %v: no selection to insert into", child.InsertionPoint)
+		}
+		c.idKey = idKey
+		if clientIDs(leaves, idKey) {
+			c.idKey = "id" // the client's own id: no field asked for twice
+		} else {
+			ensureID(leaves, idKey)
 		}
 	}
 	if root {
@@ -360,12 +363,11 @@ func reached(set *ast.SelectionSet, path []string) []*ast.SelectionSet {
 	return out
 }
 
-// clientIDs reports whether every selection set that path reaches in *set (at least
-// one) selects the client's own `id`: unaliased and unconditional, so that it is in
-// every object the set answers. If so, the lookups there read their ids from it, and
-// the planner's `key: id` beside it is dropped.
-func clientIDs(set *ast.SelectionSet, path []string, key string) bool {
-	leaves := reached(set, path)
+// clientIDs reports whether every one of leaves, the selection sets a dependent step
+// inserts into (reached), selects the client's own `id`: unaliased and unconditional,
+// so that it is in every object the set answers. If so, the lookups there read their
+// ids from it, and the planner's `key: id` beside it is dropped.
+func clientIDs(leaves []*ast.SelectionSet, key string) bool {
 	own := func(sel ast.Selection) bool {
 		f, ok := sel.(*ast.Field)
 		return ok && f.Alias == "id" && f.Name == "id" && len(f.Directives) == 0
@@ -376,26 +378,24 @@ func clientIDs(set *ast.SelectionSet, path []string, key string) bool {
 		}
 	}
 	for _, l := range leaves {
-		*l = slices.DeleteFunc(*l, func(sel ast.Selection) bool {
-			f, ok := sel.(*ast.Field)
-			return ok && f.Alias == key
-		})
+		*l = slices.DeleteFunc(*l, aliased(key))
 	}
-	return len(leaves) > 0
+	return true
 }
 
-// ensureID makes every selection set that path reaches in *set select `key: id`, and
-// reports whether path reaches any.
-func ensureID(set *ast.SelectionSet, path []string, key string) bool {
-	leaves := reached(set, path)
+// ensureID makes every one of leaves select `key: id`.
+func ensureID(leaves []*ast.SelectionSet, key string) {
 	for _, l := range leaves {
-		has := slices.ContainsFunc(*l, func(sel ast.Selection) bool {
-			f, ok := sel.(*ast.Field)
-			return ok && f.Alias == key
-		})
-		if !has {
+		if !slices.ContainsFunc(*l, aliased(key)) {
 			*l = append(*l, &ast.Field{Alias: key, Name: "id"})
 		}
 	}
-	return len(leaves) > 0
+}
+
+// aliased matches the fields answered under key.
+func aliased(key string) func(ast.Selection) bool {
+	return func(sel ast.Selection) bool {
+		f, ok := sel.(*ast.Field)
+		return ok && f.Alias == key
+	}
 }

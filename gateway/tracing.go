@@ -19,17 +19,11 @@ import (
 
 const tracerName = "github.com/fedgraph/fedgraph/gateway"
 
-// traceHandler wraps h with the request's server span; with tracing off, it only
-// passes the client's trace context on (tracing.ContextOnly).
+// traceHandler wraps h with the request's server span, named by its method and path
+// (tracing.Server: with tracing off, only the client's trace context is passed on).
 func (g *Gateway) traceHandler(h http.Handler) http.Handler {
-	if !tracing.Records(g.tracer) {
-		return tracing.ContextOnly(h)
-	}
-	return otelhttp.NewHandler(h, "POST /graphql",
-		otelhttp.WithTracerProvider(g.tracer),
-		otelhttp.WithPropagators(tracing.Propagator()),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
-	)
+	return tracing.Server(h, g.tracer,
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 }
 
 // endSpan records a call's outcome on its span and ends it.

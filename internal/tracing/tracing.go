@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -29,6 +30,16 @@ func Propagator() propagation.TextMapPropagator { return propagation.TraceContex
 func Records(tp trace.TracerProvider) bool {
 	_, off := tp.(noop.TracerProvider)
 	return !off
+}
+
+// Server wraps h, a service's GraphQL handler, with the request's server span, named
+// by opts (otelhttp's options), under tp, carrying the caller's trace context; when tp
+// records nothing, it only passes that context on (ContextOnly).
+func Server(h http.Handler, tp trace.TracerProvider, opts ...otelhttp.Option) http.Handler {
+	if !Records(tp) {
+		return ContextOnly(h)
+	}
+	return otelhttp.NewHandler(h, "POST /graphql", append([]otelhttp.Option{otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(Propagator())}, opts...)...)
 }
 
 // ContextOnly is the server side of tracing that records nothing: it puts the caller's

@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -34,13 +33,10 @@ func providerOr(tp trace.TracerProvider) trace.TracerProvider {
 	return tp
 }
 
-// traceHTTP wraps h with the request's server span; with tracing off, it only passes
-// the caller's trace context on (tracing.ContextOnly).
+// traceHTTP wraps h with the request's server span (tracing.Server: with tracing off,
+// only the caller's trace context is passed on).
 func traceHTTP(h http.Handler, tp trace.TracerProvider) http.Handler {
-	if !tracing.Records(tp) {
-		return tracing.ContextOnly(h)
-	}
-	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(tracing.Propagator()))
+	return tracing.Server(h, tp)
 }
 
 // tracer is the gqlgen extension that makes the operation's and the resolvers' spans.

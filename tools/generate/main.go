@@ -204,11 +204,12 @@ func rootsInOrder(src string, names []string) (string, error) {
 // rewrite makes the generated exec file call marshalList for every list of objects,
 // gives the objects without concurrent fields an empty group of deferred fields and
 // the others one from deferredGroup, makes every object's marshaller answer with
-// object, and resolves the root fields inOrderRoots with resolveRoot.
+// object, resolves the root fields inOrderRoots with resolveRoot, and writes a query's
+// answer into answerBuffer.
 // It fails when it finds no list or no group, or any other use of
 // MarshalSliceConcurrently remains, or a root field of inOrderRoots is not scheduled as
-// concurrentRoot spells it: a gqlgen that spells them otherwise must not pass
-// unnoticed.
+// concurrentRoot spells it, or the query's buffer is not declared as queryBuffer spells
+// it: a gqlgen that spells them otherwise must not pass unnoticed.
 func rewrite(file string, inOrderRoots []string) error {
 	raw, err := os.ReadFile(file)
 	if err != nil {
