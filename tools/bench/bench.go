@@ -45,6 +45,9 @@ const (
 	roleGateway  = "gateway" // whichever gateway the target is; none for the products subgraph
 	roleUsers    = "users"
 	roleProducts = "products"
+	// roleMachine is every process on the machine and its kernel: the subgraphs and the
+	// gateway, and Redis, this tool's clients and the loopback network besides.
+	roleMachine = "machine"
 )
 
 // bench is one run: the processes and the seeded graph.
@@ -481,6 +484,9 @@ func (b *bench) sample(gw gatewayProcess) (sample, error) {
 		errs = append(errs, err)
 		s.cpu[role] = t
 	}
+	t, err := machineTicks()
+	errs = append(errs, err)
+	s.cpu[roleMachine] = t
 	for _, p := range []*proc{b.users, b.products} {
 		n, err := subgraphRequests(context.Background(), b.metrics, p.metrics)
 		errs = append(errs, err)
@@ -495,6 +501,8 @@ type row struct {
 	target target
 	st     *stats
 	cpuMS  map[string]float64 // CPU milliseconds per client query, by role
+	// busy is the share of the machine's cores that were busy over the measured window.
+	busy float64
 	reqs   map[string]float64 // subgraph requests per client query, by subgraph
 	p50    time.Duration
 	p99    time.Duration
@@ -526,6 +534,7 @@ func (b *bench) measure(ctx context.Context, w workload, t target) (*row, error)
 	for role, t0 := range before.cpu {
 		r.cpuMS[role] = float64(after.cpu[role]-t0) * 1000 / float64(b.ticks) / n
 	}
+	r.busy = float64(after.cpu[roleMachine]-before.cpu[roleMachine]) / float64(b.ticks) / st.elapsed.Seconds() / float64(runtime.NumCPU())
 	for name, c0 := range before.reqs {
 		r.reqs[name] = float64(after.reqs[name]-c0) / n
 	}
@@ -604,6 +613,7 @@ func (b *bench) header() []string {
 			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
 		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine",
 			b.ticks),
+		"machine CPU: the busy time of every core in /proc/stat over the same window, per client query: the processes above and Redis, this tool's clients and the kernel's loopback network; busy: the share of the cores it took",
 		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",
 		"workloads: (a), (b) and (c) each send one request, identical every time (the same query and variables), as the field's public gateway benchmarks do; (d) varies its products and writes",
 		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values (an answer byte-identical to one that passed, to the same request, is not decoded again)",

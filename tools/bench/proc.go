@@ -202,6 +202,37 @@ func parseStatCPU(stat string) (int64, error) {
 	return utime + stime, nil
 }
 
+// machineTicks is the CPU time every process and the kernel spent on this machine's
+// cores since boot, in clock ticks: /proc/stat's busy time.
+func machineTicks() (int64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("machine: %w", err)
+	}
+	return parseMachineBusy(string(b))
+}
+
+// parseMachineBusy returns the busy ticks of /proc/stat's first line, "cpu  user nice
+// system idle iowait irq softirq steal …": user, nice, system, irq and softirq. Idle and
+// iowait are not work; steal is time another guest of the host ran instead; guest time
+// is counted in user already.
+func parseMachineBusy(stat string) (int64, error) {
+	first, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(first)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("proc stat: first line %q, want \"cpu\" and at least 7 counters", first)
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("proc stat: counter %d: %w", i, err)
+		}
+		busy += n
+	}
+	return busy, nil
+}
+
 // parseVmRSS returns VmRSS in bytes from the text of /proc/<pid>/status.
 func parseVmRSS(status string) (int64, error) {
 	for line := range strings.Lines(status) {

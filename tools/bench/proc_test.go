@@ -33,6 +33,31 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
+func TestParseMachineBusy(t *testing.T) {
+	tests := []struct {
+		name    string
+		stat    string
+		want    int64
+		wantErr string
+	}{
+		// user 100, nice 2, system 30, idle 5000, iowait 7, irq 1, softirq 4, steal 9: busy 137.
+		{"eight counters and more", "cpu  100 2 30 5000 7 1 4 9 0 0\ncpu0 50 1 15 2500 3 0 2 4 0 0\n", 137, ""},
+		{"seven counters", "cpu 100 2 30 5000 7 1 4\n", 137, ""},
+		{"a core's line first", "cpu0 50 1 15 2500 3 0 2 4 0 0\n", 0, "want \"cpu\""},
+		{"too few counters", "cpu  100 2 30 5000\n", 0, "at least 7"},
+		{"not a number", "cpu  100 2 x 5000 7 1 4 9 0 0\n", 0, "counter 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseMachineBusy(tt.stat)
+			checkErr(t, err, tt.wantErr)
+			if got != tt.want {
+				t.Errorf("parseMachineBusy = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseVmRSS(t *testing.T) {
 	tests := []struct {
 		name    string
