@@ -1,11 +1,12 @@
 // Package hashstore reads the records both subgraphs keep in Redis: each record a hash,
-// each list of records a sorted set whose scores are creation positions. Both reads take
-// one round trip whatever the number of records.
+// each list of records a sorted set whose scores are creation positions. Records read by
+// key take one round trip, a page of a list two, whatever the number of records.
 package hashstore
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -14,38 +15,8 @@ import (
 // Record is one hash's fields.
 type Record map[string]string
 
-// Lookup returns the value of field and whether the hash has it.
-func (r Record) Lookup(field string) (string, bool) {
-	v, ok := r[field]
-	return v, ok
-}
-
-// Fields is one hash's fields as a script answers them: field, value, field, value…
-// Finding a field scans them, which for a record of ten fields costs less than making
-// the map of a Record: on a page of 100 records the maps were a tenth of what the
-// products subgraph spent decoding a page.
-type Fields []any
-
-// Lookup returns the value of field and whether the hash has it.
-func (f Fields) Lookup(field string) (string, bool) {
-	for i := 0; i+1 < len(f); i += 2 {
-		if k, _ := f[i].(string); k == field {
-			return Text(f[i+1]), true
-		}
-	}
-	return "", false
-}
-
-// Hash is one hash's fields, as a Record or as Fields.
-type Hash interface {
-	Lookup(field string) (string, bool)
-}
-
-// Get returns the value of field in h, "" when h has none.
-func Get[H Hash](h H, field string) string {
-	v, _ := h.Lookup(field)
-	return v
-}
+// Get returns the value of field in r, "" when r has none.
+func (r Record) Get(field string) string { return r[field] }
 
 // GetAll returns the hash at each key, in order; a missing hash is a nil Record. All keys
 // travel in one pipeline.
@@ -72,50 +43,106 @@ func GetAll(ctx context.Context, rdb redis.UniversalClient, keys []string) ([]Re
 	return out, nil
 }
 
-// pageScript returns up to ARGV[2] records of the index KEYS[1] whose position is after
-// ARGV[1], each as {position, field, value, …}; a record's key is ARGV[3] .. member.
-// The record keys are not in KEYS: they share the index's hash tag, so they live in its
-// Redis Cluster slot, and reading them here keeps a page to one round trip.
-//
-//nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
-var pageScript = redis.NewScript(`
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for i = 1, #members, 2 do
-  local rec = redis.call('HGETALL', ARGV[3] .. members[i])
-  if #rec > 0 then
-    table.insert(rec, 1, members[i + 1])
-    out[#out + 1] = rec
-  end
-end
-return out
-`)
-
 // Entry is one record of a page with its position in the index.
 type Entry struct {
 	Pos    int64
-	Fields Fields
+	Fields Record
 }
+
+// PageQuery asks for up to Limit records of the sorted set Index whose position is
+// greater than After (-1 for the start).
+type PageQuery struct {
+	Index string
+	After int64
+	Limit int
+}
+
+// maxPageRounds bounds how often Pages reads on past records deleted while it read.
+const maxPageRounds = 4
 
 // Page returns up to limit records of index whose position is greater than after (-1
 // for the start), in position order. recordKeyPrefix plus a member of the index is the
 // key of that member's hash.
 func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix string, after int64, limit int) ([]Entry, error) {
-	res, err := pageScript.Run(ctx, rdb, []string{index}, after, limit, recordKeyPrefix).Slice()
+	pages, err := Pages(ctx, rdb, recordKeyPrefix, []PageQuery{{Index: index, After: after, Limit: limit}})
 	if err != nil {
-		return nil, fmt.Errorf("hashstore: page %s: %w", index, err)
+		return nil, err
 	}
-	out := make([]Entry, 0, len(res))
-	for _, row := range res {
-		fields, ok := row.([]any)
-		if !ok || len(fields)%2 != 1 {
-			return nil, fmt.Errorf("hashstore: page %s: unexpected reply %T", index, row)
+	return pages[0], nil
+}
+
+// Pages reads several pages (see Page) in two round trips: one pipeline of a ZRANGE
+// per index, then one of an HGETALL per member. A Lua script could read them in one,
+// but Redis would spend more than twice the CPU on it, turning every reply into Lua
+// values and back: 0.62 against 0.27 ms per page of 101 products, a quarter of what
+// the whole graph spent on a list.
+//
+// Between the two round trips a record may be deleted, with its member: it is left
+// out, and its page read on past it, so that a page holds as many records as one read
+// in a single step would have and a short page still means the index has no more. A
+// record updated in between is read as it stands then.
+func Pages(ctx context.Context, rdb redis.UniversalClient, recordKeyPrefix string, qs []PageQuery) ([][]Entry, error) {
+	out := make([][]Entry, len(qs))
+	next := slices.Clone(qs) // where each page goes on, and how many records it still wants
+	todo := make([]int, 0, len(qs))
+	for i, q := range qs {
+		if q.Limit > 0 {
+			todo = append(todo, i)
+			out[i] = make([]Entry, 0, q.Limit)
 		}
-		pos, err := strconv.ParseInt(Text(fields[0]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("hashstore: page %s: position: %w", index, err)
+	}
+	for round := 0; len(todo) > 0 && round < maxPageRounds; round++ {
+		ranges := make([]*redis.ZSliceCmd, len(todo))
+		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j, i := range todo {
+				ranges[j] = p.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+					Key: next[i].Index, ByScore: true, Start: "(" + strconv.FormatInt(next[i].After, 10), Stop: "+inf", Count: int64(next[i].Limit),
+				})
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("hashstore: page %s: %w", qs[todo[0]].Index, err)
 		}
-		out = append(out, Entry{Pos: pos, Fields: fields[1:]})
+		members := make([][]redis.Z, len(todo))
+		n := 0
+		for j, r := range ranges {
+			members[j] = r.Val()
+			n += len(members[j])
+		}
+		if n == 0 {
+			break
+		}
+		recs := make([]*redis.MapStringStringCmd, 0, n)
+		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, ms := range members {
+				for _, m := range ms {
+					member, _ := m.Member.(string)
+					recs = append(recs, p.HGetAll(ctx, recordKeyPrefix+member))
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("hashstore: page %s: %w", qs[todo[0]].Index, err)
+		}
+		var again []int
+		k := 0
+		for j, i := range todo {
+			found := 0
+			for _, m := range members[j] {
+				if rec := recs[k].Val(); len(rec) > 0 {
+					out[i] = append(out[i], Entry{Pos: int64(m.Score), Fields: rec})
+					found++
+				}
+				k++
+			}
+			full := len(members[j]) == next[i].Limit
+			if full && found < len(members[j]) {
+				next[i].After = int64(members[j][len(members[j])-1].Score)
+				next[i].Limit -= found
+				again = append(again, i)
+			}
+		}
+		todo = again
 	}
 	return out, nil
 }
@@ -166,8 +193,8 @@ func Pairs(reply any) (Record, error) {
 // Version reads a record's version: 1 when it was created, one more after each
 // update. A record stored before versions existed has none, which reads as 1; the
 // update scripts read it the same way.
-func Version[H Hash](r H) (int64, error) {
-	v, ok := r.Lookup("version")
+func Version(r Record) (int64, error) {
+	v, ok := r["version"]
 	if !ok {
 		return 1, nil
 	}

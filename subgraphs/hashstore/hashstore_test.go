@@ -57,34 +57,18 @@ func TestText(t *testing.T) {
 	}
 }
 
-// TestLookup checks that a script's Fields answer as the Record of the same hash does:
-// a value by its field, an integer as text, and a field the hash lacks as absent, not
-// as a value.
-func TestLookup(t *testing.T) {
-	fields := Fields{"id", "User:1", "pos", int64(7), "name", "", "version", "2"}
-	record := Record{"id": "User:1", "pos": "7", "name": "", "version": "2"}
-	for _, tt := range []struct {
-		field string
-		want  string
-		ok    bool
-	}{
-		{"id", "User:1", true},
-		{"pos", "7", true},
-		{"name", "", true},
-		{"version", "2", true},
-		{"email", "", false},
-		{"User:1", "", false}, // a value is no field
-	} {
-		for name, h := range map[string]Hash{"Fields": fields, "Record": record} {
-			if got, ok := h.Lookup(tt.field); got != tt.want || ok != tt.ok {
-				t.Errorf("%s.Lookup(%q) = %q, %v, want %q, %v", name, tt.field, got, ok, tt.want, tt.ok)
-			}
-		}
+// TestVersion reads a record's version, and a record stored before versions existed
+// as version 1.
+func TestVersion(t *testing.T) {
+	if v, err := Version(Record{"id": "User:1", "version": "2"}); v != 2 || err != nil {
+		t.Errorf("Version = %d, %v, want 2", v, err)
 	}
-	if v, err := Version(fields); v != 2 || err != nil {
-		t.Errorf("Version(fields) = %d, %v, want 2", v, err)
-	}
-	if v, err := Version(Fields{"id", "User:1"}); v != 1 || err != nil {
+	if v, err := Version(Record{"id": "User:1"}); v != 1 || err != nil {
 		t.Errorf("Version of a record without one = %d, %v, want 1", v, err)
+	}
+	for _, bad := range []string{"0", "-1", "x", ""} {
+		if _, err := Version(Record{"version": bad}); err == nil {
+			t.Errorf("Version(%q) = nil error, want one", bad)
+		}
 	}
 }

@@ -87,15 +87,15 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		var a answer
 		a.Data.Products.Edges = make([]edge, len(entries))
 		for i, e := range entries {
-			minor, err := strconv.ParseInt(hashstore.Get(e.Fields, "priceMinor"), 10, 64)
+			minor, err := strconv.ParseInt(e.Fields.Get("priceMinor"), 10, 64)
 			if err != nil {
 				b.Fatal(err)
 			}
-			price := store.Money{Minor: minor, Currency: hashstore.Get(e.Fields, "currency")}
+			price := store.Money{Minor: minor, Currency: e.Fields.Get("currency")}
 			a.Data.Products.Edges[i].Node = node{
-				ID: hashstore.Get(e.Fields, "id"), Name: hashstore.Get(e.Fields, "name"),
+				ID: e.Fields.Get("id"), Name: e.Fields.Get("name"),
 				Price: money{Amount: price.Amount(), CurrencyCode: price.Currency},
-				Owner: id{ID: hashstore.Get(e.Fields, "ownerId")},
+				Owner: id{ID: e.Fields.Get("ownerId")},
 			}
 		}
 		w := httptest.NewRecorder()

@@ -71,11 +71,11 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		var a answer
 		a.Data.Users.Edges = make([]edge, len(entries))
 		for i, e := range entries {
-			created, err := time.Parse(time.RFC3339Nano, hashstore.Get(e.Fields, "createdAt"))
+			created, err := time.Parse(time.RFC3339Nano, e.Fields.Get("createdAt"))
 			if err != nil {
 				b.Fatal(err)
 			}
-			a.Data.Users.Edges[i].Node = node{ID: hashstore.Get(e.Fields, "id"), Name: hashstore.Get(e.Fields, "name"), Email: hashstore.Get(e.Fields, "email"), CreatedAt: created}
+			a.Data.Users.Edges[i].Node = node{ID: e.Fields.Get("id"), Name: e.Fields.Get("name"), Email: e.Fields.Get("email"), CreatedAt: created}
 		}
 		w := httptest.NewRecorder()
 		w.Header().Set("Content-Type", "application/json")

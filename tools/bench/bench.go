@@ -503,9 +503,9 @@ type row struct {
 	cpuMS  map[string]float64 // CPU milliseconds per client query, by role
 	// busy is the share of the machine's cores that were busy over the measured window.
 	busy float64
-	reqs   map[string]float64 // subgraph requests per client query, by subgraph
-	p50    time.Duration
-	p99    time.Duration
+	reqs map[string]float64 // subgraph requests per client query, by subgraph
+	p50  time.Duration
+	p99  time.Duration
 }
 
 func (r *row) rps() float64 { return float64(r.st.requests()) / r.st.elapsed.Seconds() }

@@ -395,17 +395,17 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Product, error) {
 	if err != nil {
 		return nil, fmt.Errorf("products: get products: %w", err)
 	}
-	return hashstore.Decode(recs, fromRecord[hashstore.Record])
+	return hashstore.Decode(recs, fromRecord)
 }
 
 // List returns up to limit products created after position after (-1 for the first),
-// in one round trip.
+// in two round trips.
 func (s *Store) List(ctx context.Context, after int64, limit int) ([]*Product, error) {
 	return s.page(ctx, s.keys.created(), after, limit)
 }
 
 // ListByOwner returns up to limit of ownerID's products created after position after
-// (-1 for the first), in one round trip.
+// (-1 for the first), in two round trips.
 func (s *Store) ListByOwner(ctx context.Context, ownerID string, after int64, limit int) ([]*Product, error) {
 	return s.page(ctx, s.keys.owner(ownerID), after, limit)
 }
@@ -432,70 +432,35 @@ type OwnerPage struct {
 	Limit   int
 }
 
-// pageManyScript is hashstore's page script over several indexes at once: KEYS are the
-// indexes, ARGV[1] the record key prefix, then a position and a limit per index. It
-// answers one page per index, each a list of {field, value, …} records. As in
-// hashstore, the record keys share the indexes' hash tag, so they live in their slot.
-//
-//nolint:gochecknoglobals // a Script is immutable, its SHA computed once for every store
-var pageManyScript = redis.NewScript(`
-local out = {}
-for k = 1, #KEYS do
-  local members = redis.call('ZRANGEBYSCORE', KEYS[k], '(' .. ARGV[2 * k], '+inf', 'LIMIT', 0, tonumber(ARGV[2 * k + 1]))
-  local page = {}
-  for i = 1, #members do
-    local rec = redis.call('HGETALL', ARGV[1] .. members[i])
-    if #rec > 0 then page[#page + 1] = rec end
-  end
-  out[k] = page
-end
-return out
-`)
-
-// ListByOwners answers several ListByOwner calls in one round trip: the products of
-// several users in a request, such as a gateway's batch of User.products fields.
+// ListByOwners answers several ListByOwner calls in two round trips, however many
+// owners: the products of several users in a request, such as a gateway's batch of
+// User.products fields.
 func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Product, error) {
 	if len(pages) == 0 {
 		return nil, nil
 	}
-	ks := make([]string, len(pages))
-	args := make([]any, 0, 1+2*len(pages))
-	args = append(args, s.keys.productPrefix())
+	qs := make([]hashstore.PageQuery, len(pages))
 	for i, p := range pages {
-		ks[i] = s.keys.owner(p.OwnerID)
-		args = append(args, p.After, p.Limit)
+		qs[i] = hashstore.PageQuery{Index: s.keys.owner(p.OwnerID), After: p.After, Limit: p.Limit}
 	}
-	res, err := pageManyScript.Run(ctx, s.rdb, ks, args...).Slice()
+	res, err := hashstore.Pages(ctx, s.rdb, s.keys.productPrefix(), qs)
 	if err != nil {
 		return nil, fmt.Errorf("products: list products of %d owners: %w", len(pages), err)
 	}
-	if len(res) != len(pages) {
-		return nil, fmt.Errorf("products: list products of %d owners: %d pages in reply", len(pages), len(res))
-	}
 	out := make([][]*Product, len(pages))
-	for i, page := range res {
-		recs, ok := page.([]any)
-		if !ok {
-			return nil, fmt.Errorf("products: list products of %d owners: unexpected reply %T", len(pages), page)
-		}
-		out[i] = make([]*Product, 0, len(recs))
-		for _, r := range recs {
-			fields, ok := r.([]any)
-			if !ok || len(fields)%2 != 0 {
-				return nil, fmt.Errorf("products: list products of %d owners: unexpected reply %T", len(pages), r)
-			}
-			p, err := fromRecord(hashstore.Fields(fields))
-			if err != nil {
+	for i, entries := range res {
+		out[i] = make([]*Product, len(entries))
+		for j, e := range entries {
+			if out[i][j], err = fromRecord(e.Fields); err != nil {
 				return nil, err
 			}
-			out[i] = append(out[i], p)
 		}
 	}
 	return out, nil
 }
 
-func fromRecord[H hashstore.Hash](h H) (*Product, error) {
-	r := func(field string) string { return hashstore.Get(h, field) }
+func fromRecord(h hashstore.Record) (*Product, error) {
+	r := h.Get
 	created, err := time.Parse(time.RFC3339Nano, r("createdAt"))
 	if err != nil {
 		return nil, fmt.Errorf("products: product %q: createdAt: %w", r("id"), err)

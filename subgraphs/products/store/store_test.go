@@ -208,7 +208,7 @@ func TestListPages(t *testing.T) {
 		t.Errorf("ListByOwner(stranger) = %v, %v; want none", ids(got), err)
 	}
 
-	// ListByOwners answers the same pages as ListByOwner, in one round trip.
+	// ListByOwners answers the same pages as ListByOwner, in two round trips.
 	stranger := relay.NewID("User")
 	firstAnn, err := s.ListByOwner(ctx, ann, -1, 1)
 	if err != nil {

@@ -313,7 +313,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: get users: %w", err)
 	}
-	return hashstore.Decode(recs, fromRecord[hashstore.Record])
+	return hashstore.Decode(recs, fromRecord)
 }
 
 // List returns up to limit users created after position after (-1 for the first).
@@ -331,8 +331,8 @@ func (s *Store) List(ctx context.Context, after int64, limit int) ([]*User, erro
 	return out, nil
 }
 
-func fromRecord[H hashstore.Hash](h H) (*User, error) {
-	r := func(field string) string { return hashstore.Get(h, field) }
+func fromRecord(h hashstore.Record) (*User, error) {
+	r := h.Get
 	created, err := time.Parse(time.RFC3339Nano, r("createdAt"))
 	if err != nil {
 		return nil, fmt.Errorf("users: user %q: createdAt: %w", r("id"), err)
