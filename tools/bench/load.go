@@ -41,6 +41,12 @@ const (
 // workloads that repeat one request the client's cost per answer is a comparison, and
 // the machine's CPU goes to the gateways and subgraphs under test rather than to
 // decoding their answers. An answer that differs in one byte is checked in full.
+//
+// It remembers for one measurement (forget): the requests of one workload against one
+// target. Were it kept for the run, the mixed workload's many one-off requests would fill
+// its bounds, and every later measurement would decode every answer in full: a cost of
+// the tool, on the machine's shared cores, that once took more CPU per list query than
+// the gateway under test.
 type checked struct {
 	mu sync.Mutex
 	m  map[string][]checkedAnswer
@@ -62,6 +68,13 @@ func (c *checked) lookup(key string, raw []byte) (found, ordered bool) {
 		}
 	}
 	return false, false
+}
+
+// forget drops every answer remembered, before the next measurement.
+func (c *checked) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }
 
 // add remembers raw as a checked answer to key, within the bounds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -163,6 +164,28 @@ func TestSendChecksAnAnswerOnce(t *testing.T) {
 	other := request{query: "{ a b }", vars: map[string]any{"x": 1}, check: check}
 	if _, err := c.send(context.Background(), srv.URL, other); err != nil || checks != 5 {
 		t.Errorf("another request's answer: err %v, %d checks; want nil, 5", err, checks)
+	}
+}
+
+// TestCheckedForgets checks that the answers remembered are dropped between
+// measurements, so that one measurement's many requests (the mixed workload's) do not
+// fill the bounds and leave the next measurement decoding every answer.
+func TestCheckedForgets(t *testing.T) {
+	var c checked
+	for i := range maxCheckedRequests {
+		c.add(fmt.Sprint("mixed ", i), []byte("answer"), true)
+	}
+	c.add("list", []byte("answer"), true)
+	if found, _ := c.lookup("list", []byte("answer")); found {
+		t.Fatalf("an answer remembered past the bound of %d requests", maxCheckedRequests)
+	}
+	c.forget()
+	c.add("list", []byte("answer"), true)
+	if found, ordered := c.lookup("list", []byte("answer")); !found || !ordered {
+		t.Errorf("after forget: found %v, ordered %v; want the answer remembered", found, ordered)
+	}
+	if found, _ := c.lookup("mixed 0", []byte("answer")); found {
+		t.Error("after forget: an answer of the measurement before is still remembered")
 	}
 }
 
