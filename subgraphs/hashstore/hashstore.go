@@ -74,8 +74,8 @@ func Page(ctx context.Context, rdb redis.UniversalClient, index, recordKeyPrefix
 // Pages reads several pages (see Page) in two round trips: one pipeline of a ZRANGE
 // per index, then one of an HGETALL per member. A Lua script could read them in one,
 // but Redis would spend more than twice the CPU on it, turning every reply into Lua
-// values and back: 0.62 against 0.27 ms per page of 101 products, a quarter of what
-// the whole graph spent on a list.
+// values and back: 0.62 against 0.27 ms per page of 101 products, the script a fifth of
+// what the whole graph spent on a list query.
 //
 // Between the two round trips a record may be deleted, with its member: it is left
 // out, and its page read on past it, so that a page holds as many records as one read
@@ -88,7 +88,6 @@ func Pages(ctx context.Context, rdb redis.UniversalClient, recordKeyPrefix strin
 	for i, q := range qs {
 		if q.Limit > 0 {
 			todo = append(todo, i)
-			out[i] = make([]Entry, 0, q.Limit)
 		}
 	}
 	for round := 0; len(todo) > 0 && round < maxPageRounds; round++ {
@@ -128,6 +127,7 @@ func Pages(ctx context.Context, rdb redis.UniversalClient, recordKeyPrefix strin
 		k := 0
 		for j, i := range todo {
 			found := 0
+			out[i] = slices.Grow(out[i], len(members[j]))
 			for _, m := range members[j] {
 				if rec := recs[k].Val(); len(rec) > 0 {
 					out[i] = append(out[i], Entry{Pos: int64(m.Score), Fields: rec})

@@ -91,7 +91,7 @@ func AgainstFloor(b *testing.B, what string, floor, subgraph func() string) {
 
 // BenchRedis is the Redis a benchmark against its floor runs on: REDIS_URL's, else a
 // server answering on 127.0.0.1:6379 (its database 9, where the tests keep their keys),
-// else miniredis, which it says: miniredis runs its scripts in the benchmark's own
+// else miniredis, which it says: miniredis serves the reads from the benchmark's own
 // process, so their CPU counts on both sides and the ratio to the floor means little.
 func BenchRedis(b *testing.B) redistest.Backend {
 	if url := os.Getenv("REDIS_URL"); url != "" {
@@ -102,7 +102,7 @@ func BenchRedis(b *testing.B) redistest.Backend {
 		conn.Close()
 		return redistest.Backend("redis://127.0.0.1:6379/9")
 	}
-	b.Log("no Redis on REDIS_URL or 127.0.0.1:6379: on miniredis, whose scripts run in this process, the ratio to the floor means little")
+	b.Log("no Redis on REDIS_URL or 127.0.0.1:6379: on miniredis, which serves the reads from this process, the ratio to the floor means little")
 	return redistest.Miniredis
 }
 
