@@ -358,26 +358,50 @@ func (b *bench) run(ctx context.Context) error {
 			if !slices.Contains(b.cfg.Workloads, w.name) {
 				continue
 			}
+			// The targets not measured yet take turns, one round each, cfg.Rounds times.
+			var turn []target
+			inTurn := func(t target) bool {
+				return slices.ContainsFunc(turn, func(o target) bool { return o.key == t.key })
+			}
+			for _, t := range tables[table] {
+				if _, again := done[t.key+"\x00"+w.name]; !again && (!t.direct || w.direct) && !inTurn(t) {
+					turn = append(turn, t)
+				}
+			}
+			for round := range b.cfg.Rounds {
+				for _, t := range turn {
+					k := t.key + "\x00" + w.name
+					res := done[k]
+					if res.note != "" {
+						continue // failed in an earlier round
+					}
+					r, err := b.measure(ctx, w, t, round)
+					if ctx.Err() != nil {
+						return fmt.Errorf("interrupted: %w", ctx.Err())
+					}
+					switch {
+					case err != nil:
+						res = result{note: fmt.Sprintf("%s failed for %s: %v", t.label, w.title, err)}
+					case res.r == nil:
+						res.r = r
+					default:
+						res.r.add(r)
+					}
+					done[k] = res
+				}
+			}
+			for _, t := range turn {
+				if res := done[t.key+"\x00"+w.name]; res.r != nil {
+					fmt.Fprintf(b.out, "  %-8s %-28s %-20s %9.1f rps %6d errors\n", table, w.title, t.label, res.r.rps(), res.r.st.errors)
+				}
+			}
 			for _, t := range tables[table] {
 				if t.direct && !w.direct {
 					sec.skipped = append(sec.skipped, fmt.Sprintf("%s skipped for %s: %s.", t.label, w.title, w.why))
 					continue
 				}
-				k := t.key + "\x00" + w.name
-				res, again := done[k]
-				if !again {
-					r, err := b.measure(ctx, w, t)
-					if ctx.Err() != nil {
-						return fmt.Errorf("interrupted: %w", ctx.Err())
-					}
-					if err != nil {
-						res.note = fmt.Sprintf("%s failed for %s: %v", t.label, w.title, err)
-					} else {
-						res.r = r
-						fmt.Fprintf(b.out, "  %-8s %-28s %-20s %9.1f rps %6d errors\n", table, w.title, t.label, r.rps(), r.st.errors)
-					}
-					done[k] = res
-				} else if !slices.Contains(sec.shared, t.label) {
+				res := done[t.key+"\x00"+w.name]
+				if !inTurn(t) && !slices.Contains(sec.shared, t.label) {
 					sec.shared = append(sec.shared, t.label)
 				}
 				if res.note != "" {
@@ -510,19 +534,25 @@ type row struct {
 
 func (r *row) rps() float64 { return float64(r.st.requests()) / r.st.elapsed.Seconds() }
 
-// measure warms the target up with the workload, then measures it for cfg.Duration.
-func (b *bench) measure(ctx context.Context, w workload, t target) (*row, error) {
+// measure warms the target up with the workload, then measures one round of it:
+// cfg.Duration over cfg.Rounds. The first round warms up for cfg.Warmup, a later one for
+// at most a quarter second (the target ran the workload a round before).
+func (b *bench) measure(ctx context.Context, w workload, t target, round int) (*row, error) {
 	var seq atomic.Uint64
 	next := func(n uint64) request { return w.next(b.graph, n, t.direct) }
 	b.client.checked.forget()
-	if b.cfg.Warmup > 0 {
-		load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.Warmup, &seq, next)
+	warmup := b.cfg.Warmup
+	if round > 0 {
+		warmup = min(warmup, 250*time.Millisecond)
+	}
+	if warmup > 0 {
+		load(ctx, b.client, t.url, b.cfg.Concurrency, warmup, &seq, next)
 	}
 	before, err := b.sample(t.gw)
 	if err != nil {
 		return nil, err
 	}
-	st := load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.Duration, &seq, next)
+	st := load(ctx, b.client, t.url, b.cfg.Concurrency, b.cfg.Duration/time.Duration(b.cfg.Rounds), &seq, next)
 	after, err := b.sample(t.gw)
 	if err != nil {
 		return nil, err
@@ -539,9 +569,33 @@ func (b *bench) measure(ctx context.Context, w workload, t target) (*row, error)
 	for name, c0 := range before.reqs {
 		r.reqs[name] = float64(after.reqs[name]-c0) / n
 	}
-	sorted := st.sortedLatencies()
-	r.p50, r.p99 = percentile(sorted, 50), percentile(sorted, 99)
+	r.percentiles()
 	return r, nil
+}
+
+// percentiles sets p50 and p99 from the latencies.
+func (r *row) percentiles() {
+	sorted := r.st.sortedLatencies()
+	r.p50, r.p99 = percentile(sorted, 50), percentile(sorted, 99)
+}
+
+// add folds o, another round of the same workload against the same target, into r: the
+// requests, errors and latencies summed, the figures per query weighted by each round's
+// queries, the busy share by each round's length.
+func (r *row) add(o *row) {
+	n1, n2 := float64(r.st.requests()), float64(o.st.requests())
+	perQuery := func(a, b map[string]float64) {
+		for k := range b {
+			a[k] = (a[k]*n1 + b[k]*n2) / (n1 + n2)
+		}
+	}
+	perQuery(r.cpuMS, o.cpuMS)
+	perQuery(r.reqs, o.reqs)
+	e1, e2 := r.st.elapsed.Seconds(), o.st.elapsed.Seconds()
+	r.busy = (r.busy*e1 + o.busy*e2) / (e1 + e2)
+	r.st.merge(o.st)
+	r.st.elapsed += o.st.elapsed
+	r.percentiles()
 }
 
 // soakResult is the gateway's state before and after a long mixed load.
@@ -609,8 +663,8 @@ func (b *bench) header() []string {
 		fmt.Sprintf("Go: %s (services), %s (this tool)", goVersion, runtime.Version()),
 		code,
 		fmt.Sprintf("Redis: %s", b.redis.kind),
-		fmt.Sprintf("load: closed loop, %d concurrent clients; each workload and target %s measured after %s warmup; each request bounded by %s",
-			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Warmup, b.cfg.Timeout),
+		fmt.Sprintf("load: closed loop, %d concurrent clients; each workload and target %s measured in %d rounds, the targets of a table taking turns, summed; %s warmup before the first round, at most 250ms before the others; each request bounded by %s",
+			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Rounds, b.cfg.Warmup, b.cfg.Timeout),
 		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
 			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
 		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine",

@@ -95,10 +95,17 @@ func targetNames() []string {
 
 // Config is one benchmark run's settings.
 type Config struct {
-	// Duration is how long each workload is measured against each target. default: 3s
+	// Duration is how long each workload is measured against each target, in all its
+	// rounds together. default: 3s
 	Duration time.Duration
-	// Warmup is how long each workload runs against each target before it is measured.
-	// default: 1s
+	// Rounds splits each workload's measurement: the targets of a table take turns,
+	// Duration/Rounds each, Rounds times, and each target's rounds are summed. A change
+	// in the machine during the workload (another guest of the host, a frequency step)
+	// then falls on every target alike instead of on whichever ran at that moment.
+	// default: 3
+	Rounds int
+	// Warmup is how long each workload runs against each target before its first round
+	// is measured; later rounds warm up for at most a quarter second. default: 1s
 	Warmup time.Duration
 	// Concurrency is the number of clients in the closed loop, each sending its next
 	// request when the previous one is answered. default: 16
@@ -154,6 +161,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Duration:    3 * time.Second,
+		Rounds:      3,
 		Warmup:      time.Second,
 		NodeWarmup:  5 * time.Second,
 		Concurrency: 16,
@@ -170,6 +178,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Duration <= 0 {
 		errs = append(errs, fmt.Errorf("-duration %s: want more than 0", c.Duration))
+	}
+	if c.Rounds < 1 {
+		errs = append(errs, fmt.Errorf("-rounds %d: want 1 or more", c.Rounds))
+	} else if c.Duration > 0 && c.Duration/time.Duration(c.Rounds) < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("-duration %s over -rounds %d: want at least 10ms a round", c.Duration, c.Rounds))
 	}
 	if c.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("-warmup %s: want 0 or more", c.Warmup))
@@ -243,8 +256,9 @@ func workloadNames() []string {
 func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long each workload is measured against each target")
-	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "how long each workload runs against each target before it is measured")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long each workload is measured against each target, all rounds together")
+	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds each workload's measurement is split into, the targets of a table taking turns, -duration over -rounds each")
+	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "how long each workload runs against each target before its first round is measured (later rounds: at most 250ms)")
 	fs.DurationVar(&cfg.NodeWarmup, "node-warmup", cfg.NodeWarmup, "how long each Node gateway (hive, apollo) runs the mixed workload once, unmeasured, before its first workload")
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "clients in the closed loop")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on one client request; no answer by then is an error")

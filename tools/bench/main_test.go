@@ -12,7 +12,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err) // the defaults run Node: node must be on PATH
 	}
-	if cfg.Duration != 3*time.Second || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
+	if cfg.Duration != 3*time.Second || cfg.Rounds != 3 || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
 		cfg.PeerWait != time.Minute || len(cfg.Peers) != 0 || cfg.SubgraphPorts != nil || cfg.WriteGraph != "" {
 		t.Errorf("defaults = %+v", cfg)
 	}
@@ -41,15 +41,26 @@ func TestParseConfigReadsOnlyRedisURL(t *testing.T) {
 // TestParseConfigReportsEveryBadSetting checks that all bad settings come back in one
 // error.
 func TestParseConfigReportsEveryBadSetting(t *testing.T) {
-	_, err := parseConfig([]string{"-duration", "0s", "-warmup", "-1s", "-concurrency", "0", "-timeout", "0s",
+	_, err := parseConfig([]string{"-duration", "0s", "-rounds", "0", "-warmup", "-1s", "-concurrency", "0", "-timeout", "0s",
 		"-soak", "-1m", "-node-warmup", "-1s", "-workloads", "a,z", "-targets", "", "-tables", "", "-peer-wait", "0s", "-bin", t.TempDir()}, func(string) string { return "" })
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"-duration", "-warmup", "-node-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "-tables: empty", "-peer-wait", "users: no such file"} {
+	for _, want := range []string{"-duration", "-rounds 0", "-warmup", "-node-warmup", "-concurrency", "-timeout", "-soak", `unknown "z"`, "-targets: empty", "-tables: empty", "-peer-wait", "users: no such file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// TestParseConfigRounds checks that a round must last at least 10ms.
+func TestParseConfigRounds(t *testing.T) {
+	if _, err := parseConfig([]string{"-duration", "50ms", "-rounds", "6", "-targets", "fedgraph"}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "at least 10ms a round") {
+		t.Errorf("50ms in 6 rounds: error %v, want one on the round's length", err)
+	}
+	cfg, err := parseConfig([]string{"-duration", "50ms", "-rounds", "5", "-targets", "fedgraph"}, func(string) string { return "" })
+	if err != nil || cfg.Rounds != 5 {
+		t.Errorf("50ms in 5 rounds: %v, rounds %d; want 5 rounds", err, cfg.Rounds)
 	}
 }
 

@@ -226,6 +226,37 @@ func TestIssue17AndVersus(t *testing.T) {
 	}
 }
 
+// TestRowAdd checks that rounds fold into one row: requests, errors and time summed,
+// figures per query weighted by each round's queries, the busy share by each round's
+// length, and the percentiles taken over every latency.
+func TestRowAdd(t *testing.T) {
+	ms := func(ds ...int) []time.Duration {
+		var out []time.Duration
+		for _, d := range ds {
+			out = append(out, time.Duration(d)*time.Millisecond)
+		}
+		return out
+	}
+	r := &row{st: &stats{latencies: ms(1, 2, 3), errors: 1, elapsed: time.Second, kinds: map[string]int{"HTTP 502": 1}},
+		cpuMS: map[string]float64{roleGateway: 1, roleMachine: 4}, reqs: map[string]float64{"users": 1}, busy: 0.5}
+	r.percentiles()
+	r.add(&row{st: &stats{latencies: ms(10), unordered: 1, elapsed: 3 * time.Second, kinds: map[string]int{"HTTP 502": 2}},
+		cpuMS: map[string]float64{roleGateway: 5, roleMachine: 8}, reqs: map[string]float64{"users": 0}, busy: 1})
+	if n := r.st.requests(); n != 4 || r.st.errors != 1 || r.st.unordered != 1 || r.st.elapsed != 4*time.Second || r.st.kinds["HTTP 502"] != 3 {
+		t.Errorf("stats = %d requests, %d errors, %d unordered, %s, %v", n, r.st.errors, r.st.unordered, r.st.elapsed, r.st.kinds)
+	}
+	// Three queries at 1 ms of gateway CPU and one at 5: 2 ms each.
+	if r.cpuMS[roleGateway] != 2 || r.cpuMS[roleMachine] != 5 || r.reqs["users"] != 0.75 {
+		t.Errorf("per query: gateway %v, machine %v, users requests %v; want 2, 5, 0.75", r.cpuMS[roleGateway], r.cpuMS[roleMachine], r.reqs["users"])
+	}
+	if r.busy != 0.875 || r.rps() != 1 {
+		t.Errorf("busy %v, rps %v; want 0.875, 1", r.busy, r.rps())
+	}
+	if r.p50 != 2*time.Millisecond || r.p99 != 10*time.Millisecond {
+		t.Errorf("p50 %s, p99 %s; want 2ms, 10ms", r.p50, r.p99)
+	}
+}
+
 // squeeze collapses runs of spaces, so that a test can name a table's line without its
 // padding.
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -50,7 +50,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		"## Whole-graph benchmark", "- machine: ", "- Redis: ",
+		"## Whole-graph benchmark", "- machine: ", "- Redis: ", "measured in 3 rounds, the targets of a table taking turns",
 		"| (a) product + owner ", "| fedgraph ", "| nautilus ", "| Hive Gateway ", "| Apollo Gateway ", "| products (direct) ",
 		"products (direct) skipped for (c)", "fedgraph rps / nautilus rps",
 		"- supergraph: composed in this run", "The gateways side by side", "| Apollo Gateway CPU ms/q |",
