@@ -672,7 +672,7 @@ func (b *bench) header() []string {
 		"machine CPU: the busy time of every core in /proc/stat over the same window, per client query: the processes above and Redis, this tool's clients and the kernel's loopback network; busy: the share of the cores it took",
 		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",
 		"workloads: (a), (b) and (c) each send one request, identical every time (the same query and variables), as the field's public gateway benchmarks do; (d) varies its products and writes",
-		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values (an answer byte-identical to one that passed, to the same request in the same measurement, is not decoded again)",
+		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values (an answer byte-identical to one that passed, to the same request in the same round, is not decoded again)",
 		"fedgraph: its defaults in the defaults table (-dedup on, its default: identical requests in flight shared); -dedup=false in the nodedup table",
 	}, slices.Concat(b.federation, b.peerLines())...)
 }
