@@ -359,18 +359,19 @@ func (b *bench) run(ctx context.Context) error {
 				continue
 			}
 			// The targets not measured yet take turns, one round each, cfg.Rounds times.
+			measurement := func(t target) string { return t.key + "\x00" + w.name }
 			var turn []target
 			inTurn := func(t target) bool {
 				return slices.ContainsFunc(turn, func(o target) bool { return o.key == t.key })
 			}
 			for _, t := range tables[table] {
-				if _, again := done[t.key+"\x00"+w.name]; !again && (!t.direct || w.direct) && !inTurn(t) {
+				if _, again := done[measurement(t)]; !again && (!t.direct || w.direct) && !inTurn(t) {
 					turn = append(turn, t)
 				}
 			}
 			for round := range b.cfg.Rounds {
 				for _, t := range turn {
-					k := t.key + "\x00" + w.name
+					k := measurement(t)
 					res := done[k]
 					if res.note != "" {
 						continue // failed in an earlier round
@@ -391,7 +392,7 @@ func (b *bench) run(ctx context.Context) error {
 				}
 			}
 			for _, t := range turn {
-				if res := done[t.key+"\x00"+w.name]; res.r != nil {
+				if res := done[measurement(t)]; res.r != nil {
 					fmt.Fprintf(b.out, "  %-8s %-28s %-20s %9.1f rps %6d errors\n", table, w.title, t.label, res.r.rps(), res.r.st.errors)
 				}
 			}
@@ -400,7 +401,7 @@ func (b *bench) run(ctx context.Context) error {
 					sec.skipped = append(sec.skipped, fmt.Sprintf("%s skipped for %s: %s.", t.label, w.title, w.why))
 					continue
 				}
-				res := done[t.key+"\x00"+w.name]
+				res := done[measurement(t)]
 				if !inTurn(t) && !slices.Contains(sec.shared, t.label) {
 					sec.shared = append(sec.shared, t.label)
 				}

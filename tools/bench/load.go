@@ -43,10 +43,10 @@ const (
 // decoding their answers. An answer that differs in one byte is checked in full.
 //
 // It remembers for one round of a measurement (forget): the requests of one workload
-// against one target. Were it kept for the run, the mixed workload's many one-off requests would fill
-// its bounds, and every later measurement would decode every answer in full: a cost of
-// the tool, on the machine's shared cores, that once took more CPU per list query than
-// the gateway under test.
+// against one target. Were it kept for the run, the mixed workload's many one-off
+// requests would fill its bounds, and every later measurement would decode every answer
+// in full: a cost of the tool, on the machine's shared cores, that once took more CPU
+// per list query than the gateway under test.
 type checked struct {
 	mu sync.Mutex
 	m  map[string][]checkedAnswer

@@ -223,8 +223,8 @@ func rewrite(file string, inOrderRoots []string) error {
 		return fmt.Errorf("%s: gqlgen's query answer is not written as %q: update rewrite", file, queryBuffer)
 	}
 	src = strings.Replace(src, queryBuffer, answerBuffer, 1)
-	n := strings.Count(string(src), concurrentLists)
-	out := strings.ReplaceAll(string(src), concurrentLists, inOrder)
+	n := strings.Count(src, concurrentLists)
+	out := strings.ReplaceAll(src, concurrentLists, inOrder)
 	if n == 0 || strings.Contains(out, "MarshalSliceConcurrently") {
 		return fmt.Errorf("%s: gqlgen's lists are not marshalled as %q: update rewrite", file, concurrentLists)
 	}
