@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
@@ -190,4 +191,59 @@ func TestAnswerBuffer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeWithTimeout serves through serveWithTimeout, over real HTTP, a handler that
+// answers at once, one that waits on its context, and one that panics: the first's
+// answer is the response with its header, the second gets 504 REQUEST_TIMEOUT, and the
+// third's panic reaches the caller.
+func TestServeWithTimeout(t *testing.T) {
+	const d = 50 * time.Millisecond
+	tests := []struct {
+		name       string
+		handler    http.HandlerFunc
+		wantStatus int
+		wantBody   string
+	}{
+		{"in time", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-From", "handler")
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = io.WriteString(w, "answer")
+		}, http.StatusAccepted, "answer"},
+		{"past its time", func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done() // ends a little after d: the refusal is written first
+			_, _ = io.WriteString(w, "too late")
+		}, http.StatusGatewayTimeout, errcode.RequestTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				serveWithTimeout(w, r, tt.handler, d, 1<<20)
+			}))
+			defer srv.Close()
+			resp, err := http.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("got %d %s, want %d with %q", resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+			if tt.wantStatus == http.StatusAccepted && resp.Header.Get("X-From") != "handler" {
+				t.Errorf("the handler's header was not kept: %v", resp.Header)
+			}
+		})
+	}
+	t.Run("panic", func(t *testing.T) {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the handler's panic", r)
+			}
+		}()
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		serveWithTimeout(httptest.NewRecorder(), r, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			panic("boom")
+		}), d, 1<<20)
+	})
 }
