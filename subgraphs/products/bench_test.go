@@ -48,7 +48,7 @@ func BenchmarkList(b *testing.B) {
 }
 
 // listFloor returns the floor of the list query: the Redis read the store makes for a
-// page of 101 products (one script: ZRANGEBYSCORE, then HGETALL of each product, see
+// page of 101 products (two pipelines: ZRANGE BYSCORE, then HGETALL of each product, see
 // hashstore.Page), then the same answer built from plain structs by encoding/json,
 // written to a response. The keys are the store's (store.go's key layout).
 func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() string {

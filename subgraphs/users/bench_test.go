@@ -39,7 +39,7 @@ func BenchmarkList(b *testing.B) {
 }
 
 // listFloor returns the floor of the list query: the Redis read the store makes for a
-// page of 101 users (one script: ZRANGEBYSCORE, then HGETALL of each user, see
+// page of 101 users (two pipelines: ZRANGE BYSCORE, then HGETALL of each user, see
 // hashstore.Page), then the same answer built from plain structs by encoding/json,
 // written to a response. The keys are the store's (store.go's key layout).
 func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() string {
