@@ -471,8 +471,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code, message st
 // h runs on the serving goroutine, whose stack has grown to an execution's depth on the
 // connection's earlier requests; the 504 is written by a timer, which starts a goroutine
 // only when it fires. A goroutine started for h on each request instead grew its stack
-// two or three times per request: about a tenth of a subgraph's CPU per single-item
-// request.
+// again on every request: about a ninth of a subgraph's CPU on a single-item request.
 func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d time.Duration, maxResponse int64) {
 	deadline := time.Now().Add(d)
 	base, abort := context.WithCancelCause(r.Context())
