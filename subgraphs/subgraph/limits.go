@@ -498,16 +498,18 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 		defer close(refused)
 		timedOut()
 	})
-	stopped := false
-	defer func() { // also when h panics: w is the timer's until its refusal is written
-		if !stopped && !timer.Stop() {
-			<-refused
+	// finish stops the timer, or waits for its refusal to be written, and says whether
+	// it was: until then w is the timer's. Deferred too, for h's panics.
+	finish := sync.OnceValue(func() bool {
+		if timer.Stop() {
+			return false
 		}
-	}()
-	h.ServeHTTP(tw, r.WithContext(ctx))
-	stopped = true
-	if !timer.Stop() {
 		<-refused
+		return true
+	})
+	defer finish()
+	h.ServeHTTP(tw, r.WithContext(ctx))
+	if finish() {
 		return
 	}
 	if !time.Now().Before(deadline) && r.Context().Err() == nil {
