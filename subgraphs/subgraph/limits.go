@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -522,6 +523,11 @@ func serveWithTimeout(w http.ResponseWriter, r *http.Request, h http.Handler, d 
 	}
 	for k, v := range tw.header {
 		w.Header()[k] = v
+	}
+	// The answer goes with its length: past net/http's buffer it would go in chunks, a
+	// closing chunk written after the rest, and the gateway would wait for it.
+	if tw.status >= http.StatusOK && tw.status != http.StatusNoContent && tw.status != http.StatusNotModified {
+		w.Header().Set("Content-Length", strconv.Itoa(tw.buf.Len()))
 	}
 	w.WriteHeader(tw.status)
 	_, _ = w.Write(tw.buf.Bytes())

@@ -210,6 +210,11 @@ func TestServeWithTimeout(t *testing.T) {
 			w.WriteHeader(http.StatusAccepted)
 			_, _ = io.WriteString(w, "answer")
 		}, http.StatusAccepted, "answer"},
+		{"in time, larger than net/http buffers", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-From", "handler")
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = io.WriteString(w, "answer"+strings.Repeat(" ", 16<<10))
+		}, http.StatusAccepted, "answer"},
 		{"past its time", func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done() // ends a little after d: the refusal is written first
 			_, _ = io.WriteString(w, "too late")
@@ -232,6 +237,12 @@ func TestServeWithTimeout(t *testing.T) {
 			}
 			if tt.wantStatus == http.StatusAccepted && resp.Header.Get("X-From") != "handler" {
 				t.Errorf("the handler's header was not kept: %v", resp.Header)
+			}
+			// The whole answer is known before its first byte is written: it goes with
+			// its length, not in chunks, so that the client has all of it once the
+			// body's last byte arrives, not once a closing chunk follows.
+			if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+				t.Errorf("Content-Length %d, Transfer-Encoding %v; want the body's length, %d, and no chunks", resp.ContentLength, resp.TransferEncoding, len(body))
 			}
 		})
 	}
