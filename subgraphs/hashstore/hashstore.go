@@ -173,6 +173,19 @@ func Decode[T any](recs []Record, decode func(Record) (T, error)) ([]T, error) {
 	return out, nil
 }
 
+// DecodeEntries turns a page's records into values with decode, in order.
+func DecodeEntries[T any](entries []Entry, decode func(Record) (T, error)) ([]T, error) {
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		v, err := decode(e.Fields)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // Pairs reads a script's reply holding one hash's fields, {field, value, …}, as a
 // Record; an empty reply, a hash that does not exist, is nil.
 func Pairs(reply any) (Record, error) {

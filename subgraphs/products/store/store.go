@@ -415,13 +415,7 @@ func (s *Store) page(ctx context.Context, index string, after int64, limit int) 
 	if err != nil {
 		return nil, fmt.Errorf("products: list products: %w", err)
 	}
-	out := make([]*Product, len(entries))
-	for i, e := range entries {
-		if out[i], err = fromRecord(e.Fields); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return hashstore.DecodeEntries(entries, fromRecord)
 }
 
 // OwnerPage asks for up to Limit of OwnerID's products created after position After
@@ -449,11 +443,8 @@ func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Produ
 	}
 	out := make([][]*Product, len(pages))
 	for i, entries := range res {
-		out[i] = make([]*Product, len(entries))
-		for j, e := range entries {
-			if out[i][j], err = fromRecord(e.Fields); err != nil {
-				return nil, err
-			}
+		if out[i], err = hashstore.DecodeEntries(entries, fromRecord); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -322,13 +322,7 @@ func (s *Store) List(ctx context.Context, after int64, limit int) ([]*User, erro
 	if err != nil {
 		return nil, fmt.Errorf("users: list users: %w", err)
 	}
-	out := make([]*User, len(entries))
-	for i, e := range entries {
-		if out[i], err = fromRecord(e.Fields); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return hashstore.DecodeEntries(entries, fromRecord)
 }
 
 func fromRecord(h hashstore.Record) (*User, error) {
