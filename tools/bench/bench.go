@@ -45,6 +45,9 @@ const (
 	roleGateway  = "gateway" // whichever gateway the target is; none for the products subgraph
 	roleUsers    = "users"
 	roleProducts = "products"
+	// roleTool is this tool: its clients sending the workload and checking the answers,
+	// on the same cores as everything it measures.
+	roleTool = "tool"
 	// roleMachine is every process on the machine and its kernel: the subgraphs and the
 	// gateway, and Redis, this tool's clients and the loopback network besides.
 	roleMachine = "machine"
@@ -509,7 +512,10 @@ func (b *bench) sample(gw gatewayProcess) (sample, error) {
 		errs = append(errs, err)
 		s.cpu[role] = t
 	}
-	t, err := machineTicks()
+	t, err := selfTicks()
+	errs = append(errs, err)
+	s.cpu[roleTool] = t
+	t, err = machineTicks()
 	errs = append(errs, err)
 	s.cpu[roleMachine] = t
 	for _, p := range []*proc{b.users, b.products} {
@@ -668,7 +674,7 @@ func (b *bench) header() []string {
 			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Rounds, b.cfg.Warmup, b.cfg.Timeout),
 		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
 			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
-		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine",
+		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine, and its own is /proc/self/stat's",
 			b.ticks),
 		"machine CPU: the busy time of every core in /proc/stat over the same window, per client query: the processes above and Redis, this tool's clients and the kernel's loopback network; busy: the share of the cores it took",
 		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",

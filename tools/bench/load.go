@@ -6,14 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // maxAnswer bounds the size of one answer the client reads.
@@ -21,11 +23,72 @@ const maxAnswer = 16 << 20
 
 // client sends GraphQL requests, each bounded by timeout, so that a hung answer counts
 // as an error instead of stalling the run.
+//
+// The workload goes over fasthttp: each worker sends and reads on its own goroutine
+// and into buffers it reuses, where net/http's client hands every request to two
+// goroutines of the connection's and reads every answer into a new slice. The tool
+// shares the cores it measures, and net/http cost it about as much CPU per list query as
+// the gateway under test.
 type client struct {
-	http    *http.Client
+	fast    *fasthttp.Client
+	conns   conns
+	http    *http.Client // what is not the workload: the gateway's goroutine profile
 	timeout time.Duration
 	sel     selections
 	checked checked
+}
+
+// conns are the client's open connections. fasthttp bounds a request by a deadline, not
+// by a context: a run abandoned mid-request closes them, so that the requests in
+// flight end at once (load).
+type conns struct {
+	mu sync.Mutex
+	m  map[*trackedConn]struct{}
+}
+
+// trackedConn is a connection that leaves conns when it is closed.
+type trackedConn struct {
+	net.Conn
+	cs   *conns
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.cs.mu.Lock()
+		delete(c.cs.m, c)
+		c.cs.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// dial connects to addr and tracks the connection.
+func (cs *conns) dial(addr string) (net.Conn, error) {
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c := &trackedConn{Conn: nc, cs: cs}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.m == nil {
+		cs.m = map[*trackedConn]struct{}{}
+	}
+	cs.m[c] = struct{}{}
+	return c, nil
+}
+
+// closeAll closes every open connection.
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	open := make([]*trackedConn, 0, len(cs.m))
+	for c := range cs.m {
+		open = append(open, c)
+	}
+	cs.mu.Unlock()
+	for _, c := range open {
+		_ = c.Close()
+	}
 }
 
 // Bounds of the answers a client remembers as checked.
@@ -77,7 +140,7 @@ func (c *checked) forget() {
 	c.m = nil
 }
 
-// add remembers raw as a checked answer to key, within the bounds.
+// add remembers a copy of raw as a checked answer to key, within the bounds.
 func (c *checked) add(key string, raw []byte, ordered bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -88,16 +151,29 @@ func (c *checked) add(key string, raw []byte, ordered bool) {
 	if (!known && len(c.m) >= maxCheckedRequests) || len(as) >= maxCheckedAnswers {
 		return
 	}
-	c.m[key] = append(as, checkedAnswer{raw: raw, ordered: ordered})
+	c.m[key] = append(as, checkedAnswer{raw: bytes.Clone(raw), ordered: ordered})
 }
 
 func newClient(concurrency int, timeout time.Duration) *client {
-	tr := &http.Transport{
-		MaxIdleConnsPerHost: concurrency + 4,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
+	c := &client{http: &http.Client{Transport: &http.Transport{DisableCompression: true}}, timeout: timeout}
+	c.fast = &fasthttp.Client{
+		Name:                "fedgraph-bench",
+		Dial:                c.conns.dial,
+		MaxConnsPerHost:     concurrency + 4,
+		MaxResponseBodySize: maxAnswer,
+		// A connection idle this long is closed by the client, before a server's own
+		// keep-alive timeout (Node's is 5 s) can close it under a request: a POST is not
+		// sent again.
+		MaxIdleConnDuration:    2 * time.Second,
+		DisablePathNormalizing: true,
 	}
-	return &client{http: &http.Client{Transport: tr}, timeout: timeout}
+	return c
+}
+
+// close closes the client's connections.
+func (c *client) close() {
+	c.fast.CloseIdleConnections()
+	c.http.CloseIdleConnections()
 }
 
 // do sends req to url and checks the answer: HTTP 200, no errors, and the data req.check
@@ -119,25 +195,22 @@ func (c *client) send(ctx context.Context, url string, req request) (ordered boo
 	if err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return false, err
-	}
-	hreq.Header.Set("Content-Type", "application/json")
+	hreq := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(hreq)
+	defer fasthttp.ReleaseResponse(resp)
+	hreq.SetRequestURI(url)
+	hreq.Header.SetMethod(http.MethodPost)
+	hreq.Header.SetContentType("application/json")
 	hreq.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(hreq)
-	if err != nil {
+	hreq.SetBodyRaw(body)
+	if err := c.fast.DoTimeout(hreq, resp, c.timeout); err != nil {
 		return false, c.transportError(ctx, err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return false, c.transportError(ctx, err)
-	}
+	raw := resp.Body() // resp's own: a checked answer is remembered as a copy (add)
+	status := resp.StatusCode()
 	key := url + "\x00" + string(body)
-	if resp.StatusCode == http.StatusOK {
+	if status == http.StatusOK {
 		if found, ordered := c.checked.lookup(key, raw); found {
 			return ordered, nil
 		}
@@ -147,8 +220,8 @@ func (c *client) send(ctx context.Context, url string, req request) (ordered boo
 		Errors []json.RawMessage
 	}
 	jerr := json.Unmarshal(raw, &answer)
-	if resp.StatusCode != http.StatusOK {
-		se := &statusError{code: resp.StatusCode}
+	if status != http.StatusOK {
+		se := &statusError{code: status}
 		if jerr == nil && len(answer.Errors) > 0 {
 			se.msg = describeError(answer.Errors[0])
 		}
@@ -185,7 +258,10 @@ func describeError(raw json.RawMessage) string {
 }
 
 func (c *client) transportError(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, fasthttp.ErrTimeout) {
 		return fmt.Errorf("no answer within %s", c.timeout)
 	}
 	return err
@@ -220,6 +296,8 @@ func (s *stats) merge(o *stats) {
 // bounded by the client's timeout), so the counters read before and after it cover
 // exactly these requests. The n-th request sent is next(n), n counting on from *seq.
 func load(ctx context.Context, c *client, url string, concurrency int, d time.Duration, seq *atomic.Uint64, next func(n uint64) request) *stats {
+	stop := context.AfterFunc(ctx, c.conns.closeAll) // ends the requests in flight
+	defer stop()
 	start := time.Now()
 	deadline := start.Add(d)
 	per := make([]stats, concurrency)

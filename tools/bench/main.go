@@ -317,6 +317,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return nil
 	}
 	b := &bench{cfg: cfg, out: stdout, env: childEnv(getenv), client: newClient(cfg.Concurrency, cfg.Timeout)}
-	defer b.client.http.CloseIdleConnections()
+	defer b.client.close()
 	return b.run(ctx)
 }

@@ -193,8 +193,8 @@ func (rep *report) issue8Section() *section {
 // subgraph requests per client query.
 func (rs rows) main() table {
 	t := table{
-		head:  []string{"workload", "target", "rps", "p50 ms", "p99 ms", "gateway CPU ms/q", "users CPU ms/q", "products CPU ms/q", "machine CPU ms/q", "busy", "users req/q", "products req/q", "errors"},
-		right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true},
+		head:  []string{"workload", "target", "rps", "p50 ms", "p99 ms", "gateway CPU ms/q", "users CPU ms/q", "products CPU ms/q", "tool CPU ms/q", "machine CPU ms/q", "busy", "users req/q", "products req/q", "errors"},
+		right: []bool{false, false, true, true, true, true, true, true, true, true, true, true, true, true},
 	}
 	for _, r := range rs {
 		gw := "-"
@@ -204,7 +204,7 @@ func (rs rows) main() table {
 		t.rows = append(t.rows, []string{
 			r.w.title, r.target.label, formatRPS(r.rps()), formatMS(r.p50), formatMS(r.p99),
 			gw, fmt.Sprintf("%.3f", r.cpuMS[roleUsers]), fmt.Sprintf("%.3f", r.cpuMS[roleProducts]),
-			fmt.Sprintf("%.3f", r.cpuMS[roleMachine]), fmt.Sprintf("%.0f%%", 100*r.busy),
+			fmt.Sprintf("%.3f", r.cpuMS[roleTool]), fmt.Sprintf("%.3f", r.cpuMS[roleMachine]), fmt.Sprintf("%.0f%%", 100*r.busy),
 			fmt.Sprintf("%.2f", r.reqs["users"]), fmt.Sprintf("%.2f", r.reqs["products"]),
 			formatErrors(r.st),
 		})

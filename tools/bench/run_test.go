@@ -86,15 +86,18 @@ func TestRunEndToEnd(t *testing.T) {
 			table = h
 		}
 		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 13 || !strings.Contains(cells[0], "(b) 100 products") || !strings.HasPrefix(table, "Deduplication off") {
+		if len(cells) != 14 || !strings.Contains(cells[0], "(b) 100 products") || !strings.HasPrefix(table, "Deduplication off") {
 			continue
 		}
-		users, products := strings.TrimSpace(cells[10]), strings.TrimSpace(cells[11])
+		users, products := strings.TrimSpace(cells[11]), strings.TrimSpace(cells[12])
 		switch strings.TrimSpace(cells[1]) {
 		case "fedgraph":
 			counted++
-			if machine, err := strconv.ParseFloat(strings.TrimSpace(cells[8]), 64); err != nil || machine <= 0 || !strings.HasSuffix(strings.TrimSpace(cells[9]), "%") {
-				t.Errorf("(b) fedgraph: machine CPU %q and busy %q, want a positive number and a share", cells[8], cells[9])
+			if tool, err := strconv.ParseFloat(strings.TrimSpace(cells[8]), 64); err != nil || tool <= 0 {
+				t.Errorf("(b) fedgraph: tool CPU %q, want a positive number", cells[8])
+			}
+			if machine, err := strconv.ParseFloat(strings.TrimSpace(cells[9]), 64); err != nil || machine <= 0 || !strings.HasSuffix(strings.TrimSpace(cells[10]), "%") {
+				t.Errorf("(b) fedgraph: machine CPU %q and busy %q, want a positive number and a share", cells[9], cells[10])
 			}
 			if users != "1.00" || products != "1.00" {
 				t.Errorf("(b) fedgraph: %s users and %s products requests per query, want 1.00 and 1.00", users, products)
