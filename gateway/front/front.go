@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -59,7 +60,9 @@ type Operation struct {
 	IncludePlan bool
 }
 
-// Result is what executing an Operation produced.
+// Result is what executing an Operation produced. The executor must not change it once
+// Execute has returned it: one Result may answer several requests (an execution shared
+// by identical queries in flight), and the front encodes it once for all of them.
 type Result struct {
 	// Data is the response's data entry as JSON, written to the client as is: the executor
 	// must make it valid JSON. nil means null.
@@ -67,6 +70,20 @@ type Result struct {
 	Errors gqlerror.List
 	// Extensions is the response's extensions entry; nil leaves it out.
 	Extensions map[string]any
+
+	encodeOnce sync.Once
+	encoded    []byte
+	encodeErr  error
+}
+
+// encode returns the result's response as JSON, made once however many requests it
+// answers; the bytes are shared, never to be written to.
+func (r *Result) encode() ([]byte, error) {
+	r.encodeOnce.Do(func() {
+		resp := response{HasData: true, Data: r.Data, Errors: r.Errors, Extensions: r.Extensions}
+		r.encoded, r.encodeErr = resp.appendTo(make([]byte, 0, len(r.Data)+len(`{"data":}`)))
+	})
+	return r.encoded, r.encodeErr
 }
 
 // Executor runs operations that passed the front's checks.

@@ -393,5 +393,5 @@ func (h *handler) result(_ context.Context, res *Result) (response, *failure) {
 
 // resultResponse is an executor's result as the response the front writes.
 func resultResponse(res *Result) response {
-	return response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions}
+	return response{HasData: true, Data: res.Data, Errors: res.Errors, Extensions: res.Extensions, result: res}
 }

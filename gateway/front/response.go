@@ -69,12 +69,25 @@ type response struct {
 	Data       []byte // JSON; nil is null
 	Errors     gqlerror.List
 	Extensions map[string]any
+	// result is the executor's Result the response is, unchanged, whose encoding is
+	// made once for every request it answers (Result.encode); nil for any other.
+	result *Result
 }
 
 // appendTo appends the response's JSON to dst. Data goes out as the executor wrote it:
 // the executor guarantees it is JSON (front.Result), and encoding/json would spend a
 // second pass validating and compacting it.
+//
+// A response that is an executor's Result is its shared encoding: returned as it is for
+// a nil dst, so the caller must not write to it.
 func (r response) appendTo(dst []byte) ([]byte, error) {
+	if r.result != nil {
+		body, err := r.result.encode()
+		if dst == nil || err != nil {
+			return body, err
+		}
+		return append(dst, body...), nil
+	}
 	dst = append(dst, '{')
 	if r.HasData {
 		dst = append(dst, `"data":`...)
