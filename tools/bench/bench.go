@@ -192,7 +192,7 @@ func (b *bench) run(ctx context.Context) error {
 
 			listen = fmt.Sprintf("127.0.0.1:%d", port)
 		}
-		p, err := start(ctx, b.env, name, filepath.Join(b.bin, bin), want, append([]string{"-listen-addr", listen}, args...)...)
+		p, err := start(ctx, procEnv(b.env, name, b.cfg.SubgraphProcs), name, filepath.Join(b.bin, bin), want, append([]string{"-listen-addr", listen}, args...)...)
 		if err == nil {
 			procs = append(procs, p)
 		}
@@ -670,6 +670,7 @@ func (b *bench) header() []string {
 		fmt.Sprintf("Go: %s (services), %s (this tool)", goVersion, runtime.Version()),
 		code,
 		fmt.Sprintf("Redis: %s", b.redis.kind),
+		subgraphProcsLine(b.cfg.SubgraphProcs),
 		fmt.Sprintf("load: closed loop, %d concurrent clients; each workload and target %s measured in %d rounds, the targets of a table taking turns, summed; %s warmup before the first round, at most 250ms before the others; each request bounded by %s",
 			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Rounds, b.cfg.Warmup, b.cfg.Timeout),
 		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
@@ -682,6 +683,23 @@ func (b *bench) header() []string {
 		"latency: every request, failed ones included; an answer counts as an error unless it is HTTP 200, has no errors and has the expected shape and values (an answer byte-identical to one that passed, to the same request in the same round, is not decoded again)",
 		"fedgraph: its defaults in the defaults table (-dedup on, its default: identical requests in flight shared); -dedup=false in the nodedup table",
 	}, slices.Concat(b.federation, b.peerLines())...)
+}
+
+// procEnv is the environment of the process named name: the children's, with
+// GOMAXPROCS=subgraphProcs for a subgraph when that is positive.
+func procEnv(env []string, name string, subgraphProcs int) []string {
+	if (name != roleUsers && name != roleProducts) || subgraphProcs <= 0 {
+		return env
+	}
+	return append(slices.Clip(env), fmt.Sprintf("GOMAXPROCS=%d", subgraphProcs))
+}
+
+// subgraphProcsLine says how many cores each subgraph's Go runtime uses (-subgraph-procs).
+func subgraphProcsLine(n int) string {
+	if n == 0 {
+		return "subgraphs: Go's default GOMAXPROCS, one per core"
+	}
+	return fmt.Sprintf("subgraphs: GOMAXPROCS=%d each (-subgraph-procs), as the production overlay's CPU limit of one gives them; every gateway has the same subgraphs", n)
 }
 
 // peerLines describe the peers and the subgraphs they call, for the report.

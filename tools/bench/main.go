@@ -133,6 +133,11 @@ type Config struct {
 	// started beforehand can be pointed at them; every subgraph needs one, and a peer
 	// needs them. default: none (free ports)
 	SubgraphPorts map[string]int
+	// SubgraphProcs is each subgraph process's GOMAXPROCS: the production overlay
+	// (deploy/kubernetes/overlays/production) limits a subgraph to one CPU, which Go
+	// reads as GOMAXPROCS=1, and the gateway to two. 0 leaves Go's default, one per core
+	// of the machine. Every gateway of a run has the same subgraphs. default: 1
+	SubgraphProcs int
 	// PeerWait bounds how long the benchmark waits, once the graph is seeded, for each
 	// peer to answer workload (a) right. default: 1m
 	PeerWait time.Duration
@@ -170,6 +175,8 @@ func DefaultConfig() Config {
 		Targets:     targetNames(),
 		Tables:      tableNames(),
 		PeerWait:    time.Minute,
+
+		SubgraphProcs: 1,
 	}
 }
 
@@ -195,6 +202,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout %s: want more than 0", c.Timeout))
+	}
+	if c.SubgraphProcs < 0 {
+		errs = append(errs, fmt.Errorf("-subgraph-procs %d: want 0 (Go's default) or more", c.SubgraphProcs))
 	}
 	if c.Soak < 0 {
 		errs = append(errs, fmt.Errorf("-soak %s: want 0 (off) or more", c.Soak))
@@ -267,6 +277,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	tablesFlag := fs.String("tables", strings.Join(cfg.Tables, ","), "tables: defaults (every gateway with its defaults), nodedup (deduplication off on every side: ours with -dedup=false, Hive Gateway without in-flight deduplication)")
 	fs.Var(peerFlags{&cfg.Peers}, "peer", "`NAME=URL,PID[,TABLE]`: a gateway started by hand over the subgraphs on -subgraph-ports joins the tables (or only TABLE): the workloads go to URL, the CPU of PID is measured; repeatable")
 	portsFlag := fs.String("subgraph-ports", "", "`NAME=PORT,...`: serve every subgraph on this loopback port, for a peer; empty: free ports")
+	fs.IntVar(&cfg.SubgraphProcs, "subgraph-procs", cfg.SubgraphProcs, "GOMAXPROCS of each subgraph process, as the production overlay's CPU limit of one gives it; 0: Go's default, one per core")
 	fs.DurationVar(&cfg.PeerWait, "peer-wait", cfg.PeerWait, "how long to wait, once the graph is seeded, for each peer to answer (a) right")
 	fs.StringVar(&cfg.WriteGraph, "write-graph", "", "write each subgraph's SDL and graph.yaml, the subgraphs with their URLs on -subgraph-ports, into this directory, and exit")
 	fs.DurationVar(&cfg.Soak, "soak", cfg.Soak, "after the tables, run the mixed load against our gateway this long and report its memory and goroutines; 0: off")

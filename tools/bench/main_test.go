@@ -13,7 +13,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err) // the defaults run Node: node must be on PATH
 	}
 	if cfg.Duration != 3*time.Second || cfg.Rounds != 3 || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
-		cfg.PeerWait != time.Minute || len(cfg.Peers) != 0 || cfg.SubgraphPorts != nil || cfg.WriteGraph != "" {
+		cfg.PeerWait != time.Minute || len(cfg.Peers) != 0 || cfg.SubgraphPorts != nil || cfg.WriteGraph != "" || cfg.SubgraphProcs != 1 {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	if !slices.Equal(cfg.Workloads, []string{"a", "b", "c", "d"}) || !slices.Equal(cfg.Targets, []string{"fedgraph", "federation", "nautilus", "hive", "apollo", "products"}) {

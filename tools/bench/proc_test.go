@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,5 +185,36 @@ func TestVCSRevision(t *testing.T) {
 				t.Errorf("vcsRevision = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestProcEnv checks that the subgraphs, and only they, run with -subgraph-procs as
+// their GOMAXPROCS, that 0 leaves Go's default, and that no process's environment
+// shares its storage with another's.
+func TestProcEnv(t *testing.T) {
+	base := append(make([]string, 0, 8), "PATH=/bin", "HOME=/root") // room to append in place
+	want := slices.Clone(base)
+	tests := []struct {
+		name  string
+		procs int
+		want  []string
+	}{
+		{roleUsers, 1, []string{"PATH=/bin", "HOME=/root", "GOMAXPROCS=1"}},
+		{roleProducts, 2, []string{"PATH=/bin", "HOME=/root", "GOMAXPROCS=2"}},
+		{roleProducts, 0, want},
+		{"gateway", 1, want},
+		{"nautilus", 1, want},
+	}
+	got := make([][]string, len(tests))
+	for i, tt := range tests {
+		got[i] = procEnv(base, tt.name, tt.procs)
+	}
+	for i, tt := range tests {
+		if !slices.Equal(got[i], tt.want) {
+			t.Errorf("procEnv(%s, %d) = %q, want %q", tt.name, tt.procs, got[i], tt.want)
+		}
+	}
+	if extra := base[:3][2]; extra != "" {
+		t.Errorf("procEnv wrote %q into the children's environment's storage", extra)
 	}
 }
