@@ -64,7 +64,7 @@ func (c *trackedConn) Close() error {
 
 // dial connects to addr and tracks the connection.
 func (cs *conns) dial(addr string) (net.Conn, error) {
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	nc, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
