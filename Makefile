@@ -30,7 +30,7 @@ test: web tooling
 
 ## bench: every Go benchmark, with allocations, then the whole-graph load benchmark
 ## (tools/bench: two tables, every gateway with its defaults and deduplication off on
-## every side; about five minutes in all; `go run ./tools/bench -h` for its settings, given as
+## every side; about twelve minutes in all; `go run ./tools/bench -h` for its settings, given as
 ## BENCHFLAGS="...", such as -peer for a gateway started by hand)
 bench: tooling
 	$(GO) test -run '^$$' -bench . -benchmem ./...

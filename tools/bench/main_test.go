@@ -12,7 +12,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err) // the defaults run Node: node must be on PATH
 	}
-	if cfg.Duration != 3*time.Second || cfg.Rounds != 3 || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
+	if cfg.Duration != 9*time.Second || cfg.Rounds != 9 || cfg.Warmup != time.Second || cfg.Concurrency != 16 || cfg.Soak != 0 || cfg.Bin != "" || cfg.NodeWarmup != 5*time.Second ||
 		cfg.PeerWait != time.Minute || len(cfg.Peers) != 0 || cfg.SubgraphPorts != nil || cfg.WriteGraph != "" || cfg.SubgraphProcs != 1 {
 		t.Errorf("defaults = %+v", cfg)
 	}
@@ -30,7 +30,7 @@ func TestParseConfigReadsOnlyRedisURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.RedisURL != "redis://r:6379/2" || cfg.Duration != 3*time.Second || cfg.Concurrency != 16 {
+	if cfg.RedisURL != "redis://r:6379/2" || cfg.Duration != 9*time.Second || cfg.Concurrency != 16 {
 		t.Errorf("cfg = %+v: want REDIS_URL read and nothing else", cfg)
 	}
 	if !slices.Equal(cfg.Workloads, []string{"a", "c"}) || !slices.Equal(cfg.Targets, []string{"fedgraph"}) {

@@ -43,7 +43,7 @@ func TestRunEndToEnd(t *testing.T) {
 	t.Cleanup(peer.stop)
 
 	var out strings.Builder
-	args := []string{"-bin", bin, "-duration", "300ms", "-warmup", "100ms", "-concurrency", "4", "-node-warmup", "300ms", "-soak", "300ms",
+	args := []string{"-bin", bin, "-duration", "300ms", "-rounds", "3", "-warmup", "100ms", "-concurrency", "4", "-node-warmup", "300ms", "-soak", "300ms",
 		"-subgraph-ports", fmt.Sprintf("users=%d,products=%d", ports[0], ports[1]), "-peer", fmt.Sprintf("other=%s,%d", peer.url, peer.pid())}
 	if err := run(context.Background(), args, os.Getenv, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
