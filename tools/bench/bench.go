@@ -74,8 +74,8 @@ type bench struct {
 	federation []string
 }
 
-// gatewayProcess is the process of a gateway whose CPU is measured: one the benchmark
-// started (*proc) or a peer's (*external).
+// gatewayProcess is a process whose CPU is measured, a gateway's or another's: one the
+// benchmark started (*proc), or one it did not (*external: a peer's, or this tool's).
 type gatewayProcess interface {
 	cpuTicks() (int64, error)
 	// exited says why the process is gone, nil while it runs.
@@ -333,7 +333,7 @@ func (b *bench) run(ctx context.Context) error {
 		for _, p := range b.cfg.Peers {
 			if p.inTable(table) {
 				tables[table] = append(tables[table], target{name: p.Name, label: p.Name, url: p.URL,
-					gw: &external{name: p.Name, pid: p.PID}, key: peerKey(p, table), peer: true})
+					gw: &external{name: "peer " + p.Name, pid: p.PID}, key: peerKey(p, table), peer: true})
 			}
 		}
 		if slices.Contains(b.cfg.Targets, targetDirect) {
@@ -498,7 +498,8 @@ type sample struct {
 
 func (b *bench) sample(gw gatewayProcess) (sample, error) {
 	s := sample{cpu: map[string]int64{}, reqs: map[string]int64{}}
-	roles := map[string]gatewayProcess{roleUsers: b.users, roleProducts: b.products}
+	roles := map[string]gatewayProcess{roleUsers: b.users, roleProducts: b.products,
+		roleTool: &external{name: "this tool", pid: os.Getpid()}}
 	if gw != nil {
 		roles[roleGateway] = gw
 	}
@@ -512,10 +513,7 @@ func (b *bench) sample(gw gatewayProcess) (sample, error) {
 		errs = append(errs, err)
 		s.cpu[role] = t
 	}
-	t, err := selfTicks()
-	errs = append(errs, err)
-	s.cpu[roleTool] = t
-	t, err = machineTicks()
+	t, err := machineTicks()
 	errs = append(errs, err)
 	s.cpu[roleMachine] = t
 	for _, p := range []*proc{b.users, b.products} {
@@ -675,7 +673,7 @@ func (b *bench) header() []string {
 			b.cfg.Concurrency, b.cfg.Duration, b.cfg.Rounds, b.cfg.Warmup, b.cfg.Timeout),
 		fmt.Sprintf("data: %d users and %d products, seeded through mutations; the %d products listed by (b) have %d owners; (c) reads a user with %d",
 			seedUsers, seedProducts, listSize, firstPageOwners, bigUserProducts),
-		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine, and its own is /proc/self/stat's",
+		fmt.Sprintf("CPU: utime+stime from /proc/<pid>/stat over the measured window (%d ticks/s), ms per client query; this tool (its clients) shares the machine, and its own is read the same way",
 			b.ticks),
 		"machine CPU: the busy time of every core in /proc/stat over the same window, per client query: the processes above and Redis, this tool's clients and the kernel's loopback network; busy: the share of the cores it took",
 		"subgraph requests: counted by each subgraph (" + requestsMetric + " on its metrics listener, read before and after each measurement; products' OwnerExists checks on users left out), per client query",

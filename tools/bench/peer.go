@@ -224,7 +224,8 @@ func writeGraph(dir string, ports map[string]int) ([]string, error) {
 	return append(files, yaml), nil
 }
 
-// external is a peer's process, which the benchmark measures but did not start.
+// external is a process the benchmark measures but did not start: a peer's, or this
+// tool's own. name says which, in errors ("peer cosmo").
 type external struct {
 	name string
 	pid  int
@@ -233,14 +234,14 @@ type external struct {
 func (e *external) cpuTicks() (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.pid))
 	if err != nil {
-		return 0, fmt.Errorf("peer %s (pid %d): %w", e.name, e.pid, err)
+		return 0, fmt.Errorf("%s (pid %d): %w", e.name, e.pid, err)
 	}
 	return parseStatCPU(string(b))
 }
 
 func (e *external) exited() error {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", e.pid)); err != nil {
-		return fmt.Errorf("peer %s: process %d is gone", e.name, e.pid)
+		return fmt.Errorf("%s: process %d is gone", e.name, e.pid)
 	}
 	return nil
 }

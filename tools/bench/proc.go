@@ -202,15 +202,6 @@ func parseStatCPU(stat string) (int64, error) {
 	return utime + stime, nil
 }
 
-// selfTicks is the CPU time this process has spent since it started, in clock ticks.
-func selfTicks() (int64, error) {
-	b, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0, fmt.Errorf("tool: %w", err)
-	}
-	return parseStatCPU(string(b))
-}
-
 // machineTicks is the CPU time every process and the kernel spent on this machine's
 // cores since boot, in clock ticks: /proc/stat's busy time.
 func machineTicks() (int64, error) {
