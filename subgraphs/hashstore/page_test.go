@@ -3,6 +3,7 @@ package hashstore
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -23,6 +24,7 @@ func TestPages(t *testing.T) {
 			ctx := context.Background()
 			idx := func(name string) string { return r.Prefix + "{hs}:" + name }
 			rec := r.Prefix + "{hs}:rec:"
+			f := NewFields("id", "pos")
 			// index a holds positions 0..9, records r0..r9, but r2 and r3 have no hash;
 			// index b holds 5 and 6; index c is empty.
 			for i := range 10 {
@@ -40,7 +42,7 @@ func TestPages(t *testing.T) {
 			ids := func(page []Entry) []string {
 				var out []string
 				for _, e := range page {
-					out = append(out, fmt.Sprintf("%s@%d", e.Fields.Get("id"), e.Pos))
+					out = append(out, fmt.Sprintf("%s@%d", e.Record.Get("id"), e.Pos))
 				}
 				return out
 			}
@@ -63,7 +65,7 @@ func TestPages(t *testing.T) {
 			} {
 				t.Run(tt.name, func(t *testing.T) {
 					r.RoundTrips.Store(0)
-					pages, err := Pages(ctx, r.Client, rec, tt.qs)
+					pages, err := Pages(ctx, r.Client, f, rec, tt.qs)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -79,9 +81,43 @@ func TestPages(t *testing.T) {
 					}
 				})
 			}
-			single, err := Page(ctx, r.Client, idx("b"), rec, -1, 1)
+			single, err := Page(ctx, r.Client, f, idx("b"), rec, -1, 1)
 			if err != nil || !slices.Equal(ids(single), []string{"b5@5"}) {
 				t.Errorf("Page = %q, %v, want [b5@5]", ids(single), err)
+			}
+		})
+	}
+}
+
+// TestGetAll reads hashes by key in one round trip as their Fields: the values of those
+// fields alone, "" for one a hash lacks, and the zero Record for a hash that does not
+// exist.
+func TestGetAll(t *testing.T) {
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name(), func(t *testing.T) {
+			r := b.New(t)
+			ctx := context.Background()
+			k := func(id string) string { return r.Prefix + "{hs}:rec:" + id }
+			r.Client.HSet(ctx, k("a"), "id", "a", "name", "Ada", "secret", "s")
+			r.Client.HSet(ctx, k("b"), "id", "b")
+			f := NewFields("id", "name")
+			r.RoundTrips.Store(0)
+			recs, err := GetAll(ctx, r.Client, f, []string{k("a"), k("gone"), k("b")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := r.RoundTrips.Load(); n != 1 {
+				t.Errorf("%d round trips, want 1", n)
+			}
+			want := []Record{f.Record(map[string]string{"id": "a", "name": "Ada"}), {}, f.Record(map[string]string{"id": "b"})}
+			if !reflect.DeepEqual(recs, want) {
+				t.Errorf("GetAll = %+v, want %+v", recs, want)
+			}
+			if !recs[0].Exists() || recs[1].Exists() || !recs[2].Exists() {
+				t.Errorf("Exists = %t, %t, %t; want true, false, true", recs[0].Exists(), recs[1].Exists(), recs[2].Exists())
+			}
+			if got := recs[0].Get("name") + "|" + recs[0].Get("secret") + "|" + recs[2].Get("name") + "|" + recs[1].Get("id"); got != "Ada|||" {
+				t.Errorf("Get = %q, want %q: a field outside the Fields, or missing, reads empty", got, "Ada|||")
 			}
 		})
 	}

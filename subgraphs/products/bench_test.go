@@ -48,7 +48,7 @@ func BenchmarkList(b *testing.B) {
 }
 
 // listFloor returns the floor of the list query: the Redis read the store makes for a
-// page of 101 products (two pipelines: ZRANGE BYSCORE, then HGETALL of each product, see
+// page of 101 products (two pipelines: ZRANGE BYSCORE, then HMGET of each product, see
 // hashstore.Page), then the same answer built from plain structs by encoding/json,
 // written to a response. The keys are the store's (store.go's key layout).
 func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() string {
@@ -78,8 +78,9 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		}
 	)
 	ctx := context.Background()
+	fields := store.Fields()
 	return func() string {
-		entries, err := hashstore.Page(ctx, rdb, prefix+"{products}:created", prefix+"{products}:product:", -1, 101)
+		entries, err := hashstore.Page(ctx, rdb, fields, prefix+"{products}:created", prefix+"{products}:product:", -1, 101)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,15 +88,15 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		var a answer
 		a.Data.Products.Edges = make([]edge, len(entries))
 		for i, e := range entries {
-			minor, err := strconv.ParseInt(e.Fields.Get("priceMinor"), 10, 64)
+			minor, err := strconv.ParseInt(e.Record.Get("priceMinor"), 10, 64)
 			if err != nil {
 				b.Fatal(err)
 			}
-			price := store.Money{Minor: minor, Currency: e.Fields.Get("currency")}
+			price := store.Money{Minor: minor, Currency: e.Record.Get("currency")}
 			a.Data.Products.Edges[i].Node = node{
-				ID: e.Fields.Get("id"), Name: e.Fields.Get("name"),
+				ID: e.Record.Get("id"), Name: e.Record.Get("name"),
 				Price: money{Amount: price.Amount(), CurrencyCode: price.Currency},
-				Owner: id{ID: e.Fields.Get("ownerId")},
+				Owner: id{ID: e.Record.Get("ownerId")},
 			}
 		}
 		w := httptest.NewRecorder()

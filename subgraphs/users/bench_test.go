@@ -14,6 +14,7 @@ import (
 	"github.com/fedgraph/fedgraph/subgraphs/hashstore"
 	"github.com/fedgraph/fedgraph/subgraphs/subgraphtest"
 	"github.com/fedgraph/fedgraph/subgraphs/users"
+	"github.com/fedgraph/fedgraph/subgraphs/users/store"
 )
 
 // BenchmarkList serves a page of 100 users through the users subgraph's whole handler,
@@ -39,7 +40,7 @@ func BenchmarkList(b *testing.B) {
 }
 
 // listFloor returns the floor of the list query: the Redis read the store makes for a
-// page of 101 users (two pipelines: ZRANGE BYSCORE, then HGETALL of each user, see
+// page of 101 users (two pipelines: ZRANGE BYSCORE, then HMGET of each user, see
 // hashstore.Page), then the same answer built from plain structs by encoding/json,
 // written to a response. The keys are the store's (store.go's key layout).
 func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() string {
@@ -62,8 +63,9 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		}
 	)
 	ctx := context.Background()
+	fields := store.Fields()
 	return func() string {
-		entries, err := hashstore.Page(ctx, rdb, prefix+"{users}:created", prefix+"{users}:user:", -1, 101)
+		entries, err := hashstore.Page(ctx, rdb, fields, prefix+"{users}:created", prefix+"{users}:user:", -1, 101)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -71,11 +73,11 @@ func listFloor(b *testing.B, rdb redis.UniversalClient, prefix string) func() st
 		var a answer
 		a.Data.Users.Edges = make([]edge, len(entries))
 		for i, e := range entries {
-			created, err := time.Parse(time.RFC3339Nano, e.Fields.Get("createdAt"))
+			created, err := time.Parse(time.RFC3339Nano, e.Record.Get("createdAt"))
 			if err != nil {
 				b.Fatal(err)
 			}
-			a.Data.Users.Edges[i].Node = node{ID: e.Fields.Get("id"), Name: e.Fields.Get("name"), Email: e.Fields.Get("email"), CreatedAt: created}
+			a.Data.Users.Edges[i].Node = node{ID: e.Record.Get("id"), Name: e.Record.Get("name"), Email: e.Record.Get("email"), CreatedAt: created}
 		}
 		w := httptest.NewRecorder()
 		w.Header().Set("Content-Type", "application/json")

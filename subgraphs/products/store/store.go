@@ -100,6 +100,7 @@ func (k keys) createdChannel() string { return k.prefix + "{products}:created:ev
 type Store struct {
 	rdb    redis.UniversalClient
 	keys   keys
+	fields *hashstore.Fields
 	log    *slog.Logger // what fails without failing the call (announcing a new product)
 	buffer int          // each subscriber's, in products (feed.go)
 	feed   feed
@@ -111,9 +112,15 @@ type Option func(*Store)
 // WithLogger logs to l what fails without failing a call; by default nothing is logged.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// Fields are the fields of a product's hash that the store reads (fromRecord): all of
+// them.
+func Fields() *hashstore.Fields {
+	return hashstore.NewFields("id", "name", "description", "priceMinor", "currency", "ownerId", "createdAt", "pos", "version")
+}
+
 // New returns a Store on rdb whose keys all start with prefix.
 func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
-	s := &Store{rdb: rdb, keys: keys{prefix: prefix}, log: slog.New(slog.DiscardHandler), buffer: DefaultSubscriberBuffer}
+	s := &Store{rdb: rdb, keys: keys{prefix: prefix}, fields: Fields(), log: slog.New(slog.DiscardHandler), buffer: DefaultSubscriberBuffer}
 	for _, o := range opts {
 		o(s)
 	}
@@ -168,7 +175,7 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 	if err != nil {
 		return nil, fmt.Errorf("products: create product: %w", err)
 	}
-	c, err := hashstore.DecodeCreated(res)
+	c, err := hashstore.DecodeCreated(s.fields, res)
 	if err != nil {
 		return nil, fmt.Errorf("products: create product: %w", err)
 	}
@@ -187,7 +194,7 @@ func (s *Store) Create(ctx context.Context, name, description string, price Mone
 	case "reused":
 		return nil, ErrKeyReused
 	case "replay":
-		if c.Record == nil {
+		if !c.Record.Exists() {
 			return nil, ErrReplayGone
 		}
 		return fromRecord(c.Record)
@@ -238,8 +245,8 @@ func (s *Store) Update(ctx context.Context, id string, name, description *string
 	case outcome == "conflict":
 		return nil, ErrConflict
 	case outcome == "ok" && len(res) == 2:
-		rec, err := hashstore.Pairs(res[1])
-		if err != nil || rec == nil {
+		rec, err := hashstore.Pairs(s.fields, res[1])
+		if err != nil || !rec.Exists() {
 			return nil, fmt.Errorf("products: update product %q: unexpected reply %v", id, res)
 		}
 		return fromRecord(rec)
@@ -391,7 +398,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Product, error) {
 	for i, id := range ids {
 		ks[i] = s.keys.product(id)
 	}
-	recs, err := hashstore.GetAll(ctx, s.rdb, ks)
+	recs, err := hashstore.GetAll(ctx, s.rdb, s.fields, ks)
 	if err != nil {
 		return nil, fmt.Errorf("products: get products: %w", err)
 	}
@@ -411,7 +418,7 @@ func (s *Store) ListByOwner(ctx context.Context, ownerID string, after int64, li
 }
 
 func (s *Store) page(ctx context.Context, index string, after int64, limit int) ([]*Product, error) {
-	entries, err := hashstore.Page(ctx, s.rdb, index, s.keys.productPrefix(), after, limit)
+	entries, err := hashstore.Page(ctx, s.rdb, s.fields, index, s.keys.productPrefix(), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("products: list products: %w", err)
 	}
@@ -437,7 +444,7 @@ func (s *Store) ListByOwners(ctx context.Context, pages []OwnerPage) ([][]*Produ
 	for i, p := range pages {
 		qs[i] = hashstore.PageQuery{Index: s.keys.owner(p.OwnerID), After: p.After, Limit: p.Limit}
 	}
-	res, err := hashstore.Pages(ctx, s.rdb, s.keys.productPrefix(), qs)
+	res, err := hashstore.Pages(ctx, s.rdb, s.fields, s.keys.productPrefix(), qs)
 	if err != nil {
 		return nil, fmt.Errorf("products: list products of %d owners: %w", len(pages), err)
 	}

@@ -100,13 +100,20 @@ func EmailKey(email string) string { return strings.ToLower(email) }
 type Store struct {
 	rdb          redis.UniversalClient
 	keys         keys
+	fields       *hashstore.Fields
 	eventsMaxLen int64
+}
+
+// Fields are the fields of a user's hash that the store reads (fromRecord): every field
+// but emailKey, the email's claim.
+func Fields() *hashstore.Fields {
+	return hashstore.NewFields("id", "name", "email", "createdAt", "pos", "version")
 }
 
 // New returns a Store on rdb whose keys all start with prefix. eventsMaxLen bounds the
 // events stream, approximately (Redis trims whole nodes of it: MAXLEN ~).
 func New(rdb redis.UniversalClient, prefix string, eventsMaxLen int64) *Store {
-	return &Store{rdb: rdb, keys: keys{prefix: prefix}, eventsMaxLen: eventsMaxLen}
+	return &Store{rdb: rdb, keys: keys{prefix: prefix}, fields: Fields(), eventsMaxLen: eventsMaxLen}
 }
 
 // Ping reports whether Redis answers.
@@ -154,7 +161,7 @@ func (s *Store) Create(ctx context.Context, name, email string, idem *Idempotenc
 	if err != nil {
 		return nil, fmt.Errorf("users: create user: %w", err)
 	}
-	c, err := hashstore.DecodeCreated(res)
+	c, err := hashstore.DecodeCreated(s.fields, res)
 	if err != nil {
 		return nil, fmt.Errorf("users: create user: %w", err)
 	}
@@ -167,7 +174,7 @@ func (s *Store) Create(ctx context.Context, name, email string, idem *Idempotenc
 	case "reused":
 		return nil, ErrKeyReused
 	case "replay":
-		if c.Record == nil {
+		if !c.Record.Exists() {
 			return nil, ErrReplayGone
 		}
 		return fromRecord(c.Record)
@@ -309,7 +316,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*User, error) {
 	for i, id := range ids {
 		ks[i] = s.keys.user(id)
 	}
-	recs, err := hashstore.GetAll(ctx, s.rdb, ks)
+	recs, err := hashstore.GetAll(ctx, s.rdb, s.fields, ks)
 	if err != nil {
 		return nil, fmt.Errorf("users: get users: %w", err)
 	}
@@ -318,7 +325,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*User, error) {
 
 // List returns up to limit users created after position after (-1 for the first).
 func (s *Store) List(ctx context.Context, after int64, limit int) ([]*User, error) {
-	entries, err := hashstore.Page(ctx, s.rdb, s.keys.created(), s.keys.userPrefix(), after, limit)
+	entries, err := hashstore.Page(ctx, s.rdb, s.fields, s.keys.created(), s.keys.userPrefix(), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("users: list users: %w", err)
 	}
