@@ -176,6 +176,9 @@ type pos struct {
 	// requiresMet is set at the top of an entity fetch made for a field that @requires
 	// fields: its representations carry them.
 	requiresMet bool
+	// client is the client's fields here, grouped (collect), where set plans them into
+	// set; nil elsewhere.
+	client []*fieldGroup
 	// sources are the subgraphs that could bring the objects here: those that resolve
 	// the field they are the value of, where its parent's objects could be had (from
 	// that parent's sources, or by a key). nil at the root.
@@ -402,7 +405,8 @@ func (pl *planner) set(p pos, sel ast.SelectionSet) (fetchSet, error) {
 		return pl.abstract(p, sel)
 	}
 	out := fetchSet{}
-	for _, grp := range pl.collect(p.typ, sel) {
+	p.client = pl.collect(p.typ, sel)
+	for _, grp := range p.client {
 		got, err := pl.field(p, p.typ, grp.field, grp.sub)
 		if err != nil {
 			return nil, err
@@ -925,16 +929,48 @@ func (pl *planner) availableKey(p pos, t *ast.Definition, tg *supergraph.TypeInG
 }
 
 // keyFields plans a key's fields at p, where the subgraph resolves them all, and returns
-// them as representation fields.
+// them as representation fields. A key field the client asks here itself is read from
+// the client's field (clientAsks), not asked again under the planner's alias.
 func (pl *planner) keyFields(p pos, t *ast.Definition, set ast.SelectionSet) []RepField {
-	aliased, reps := pl.internal(set, true)
+	var reps []RepField
+	var rest ast.SelectionSet
+	for _, s := range set {
+		if f, ok := s.(*ast.Field); ok && pl.clientAsks(p, t, f) {
+			reps = append(reps, RepField{Name: f.Name, From: f.Name, Key: true})
+			continue
+		}
+		rest = append(rest, s)
+	}
+	if len(rest) == 0 {
+		return reps
+	}
+	aliased, more := pl.internal(rest, true)
 	// The fields are local (canResolve said so): planning cannot jump.
 	kp := p
 	kp.typ = t
 	if _, err := pl.set(kp, aliased); err != nil {
 		panic(fmt.Sprintf("fedplan: key fields that resolve locally did not plan: %v", err))
 	}
-	return reps
+	return append(reps, more...)
+}
+
+// clientAsks reports whether the client's own fields at p, planned into p's set, have
+// key field f as it is: a leaf without arguments, under its own name, without
+// directives, that p's subgraph resolves on objects of type t. Its value is then the
+// key's, in every object the fetch answers here.
+func (pl *planner) clientAsks(p pos, t *ast.Definition, f *ast.Field) bool {
+	if p.typ != t || p.under != nil || f.Name == "__typename" || len(f.Arguments) > 0 || len(f.SelectionSet) > 0 {
+		return false
+	}
+	if _, ok := pl.local(p, t, f.Name); !ok {
+		return false
+	}
+	for _, g := range p.client {
+		if c := g.field; c.Alias == f.Name {
+			return c.Name == f.Name && len(c.Arguments) == 0 && len(c.Directives) == 0
+		}
+	}
+	return false
 }
 
 // canResolve reports whether p's subgraph resolves every field of set on objects of type

@@ -30,6 +30,10 @@ var shopQueries = []struct{ name, query string }{
 	{"interface object field", `{ accounts { rating } }`},
 	{"interface object runtime type", `{ accounts { __typename ... on Customer { name rating } } }`},
 	{"aliases", `{ products { a: shipping b: upc upc: weight } }`},
+	{"key the client asks, after the field", `{ products { shipping upc } }`},
+	{"key the client asks in a fragment", `{ products { shipping ... on Product { upc } } }`},
+	{"key the client asks under an alias", `{ products { shipping u: upc } }`},
+	{"key the client asks, abstract position", `{ media { ... on Product { upc seller { name } } } }`},
 	{"shared root field, provides decide", `{ topProducts { weight color shipping } }`},
 }
 
