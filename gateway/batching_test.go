@@ -3,7 +3,10 @@ package gateway_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fedgraph/fedgraph/gateway"
@@ -255,5 +258,73 @@ func TestLookupsSplitBeyondMaxBatch(t *testing.T) {
 	}
 	if n := g.users.requests.Load(); n != 3 {
 		t.Errorf("users requests: got %d, want 3 (9 distinct owners, at most 3 per request)", n)
+	}
+}
+
+// TestFederatedKeyFromClientField checks, in federation mode, what the products subgraph
+// is asked for each owner, whose name users resolves by the owner's key: where the
+// client asks the owner's id itself, that field carries the key and no second, aliased
+// id is asked; where it does not, the planner asks the id under its own alias, which
+// stays out of the answer. Both answer the right owners.
+func TestFederatedKeyFromClientField(t *testing.T) {
+	g := startGraph(t, redistest.Miniredis, withFederation(t))
+	users, _ := seed(t, g)
+	var mu sync.Mutex
+	var asked []string
+	restore := g.products.inject(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		mu.Lock()
+		asked = append(asked, string(body))
+		mu.Unlock()
+		g.products.next.ServeHTTP(w, withBody(r, body))
+	})
+	t.Cleanup(restore)
+	for _, tt := range []struct {
+		name, owner string
+		aliased     bool // products is asked for the owner's id under the planner's alias
+		want        func(i int) string
+	}{
+		{"the client asks the id", "owner { id name }", false, func(i int) string {
+			return fmt.Sprintf(`{"id":%q,"name":"User %02d"}`, users[(i*i)%17], (i*i)%17)
+		}},
+		{"the client does not", "owner { name }", true, func(i int) string {
+			return fmt.Sprintf(`{"name":"User %02d"}`, (i*i)%17)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			asked = nil
+			mu.Unlock()
+			r := g.post(t, `{ products(first: 5) { edges { node { `+tt.owner+` } } } }`, nil)
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			var d struct {
+				Products struct{ Edges []struct{ Node struct{ Owner json.RawMessage } } }
+			}
+			mustDecode(t, r.Data, &d)
+			if len(d.Products.Edges) != 5 {
+				t.Fatalf("got %d products, want 5", len(d.Products.Edges))
+			}
+			for i, e := range d.Products.Edges {
+				if got, want := string(e.Node.Owner), tt.want(i); got != want {
+					t.Errorf("product %d: owner %s, want %s", i, got, want)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(asked) != 1 {
+				t.Fatalf("products was asked %d times, want once: %q", len(asked), asked)
+			}
+			var req struct{ Query string }
+			if err := json.Unmarshal([]byte(asked[0]), &req); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(req.Query, "_f_id: id"); got != tt.aliased {
+				t.Errorf("products asked for the owner's id under an alias: %t, want %t; query:\n%s", got, tt.aliased, req.Query)
+			}
+			if !strings.Contains(req.Query, "owner {") {
+				t.Errorf("products was not asked for the owner; query:\n%s", req.Query)
+			}
+		})
 	}
 }
