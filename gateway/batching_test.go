@@ -299,7 +299,11 @@ func TestFederatedKeyFromClientField(t *testing.T) {
 				t.Fatalf("errors: %+v", r.Errors)
 			}
 			var d struct {
-				Products struct{ Edges []struct{ Node struct{ Owner json.RawMessage } } }
+				Products struct {
+					Edges []struct {
+						Node struct{ Owner json.RawMessage }
+					}
+				}
 			}
 			mustDecode(t, r.Data, &d)
 			if len(d.Products.Edges) != 5 {
