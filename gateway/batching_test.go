@@ -265,7 +265,8 @@ func TestLookupsSplitBeyondMaxBatch(t *testing.T) {
 // is asked for each owner, whose name users resolves by the owner's key: where the
 // client asks the owner's id itself, that field carries the key and no second, aliased
 // id is asked; where it does not, the planner asks the id under its own alias, which
-// stays out of the answer. Both answer the right owners.
+// stays out of the answer. Neither asks the owner's typename, which is the field's type.
+// Both answer the right owners.
 func TestFederatedKeyFromClientField(t *testing.T) {
 	g := startGraph(t, redistest.Miniredis, withFederation(t))
 	users, _ := seed(t, g)
@@ -328,6 +329,11 @@ func TestFederatedKeyFromClientField(t *testing.T) {
 			}
 			if !strings.Contains(req.Query, "owner {") {
 				t.Errorf("products was not asked for the owner; query:\n%s", req.Query)
+			}
+			// Every owner is a User, the field's own type: the representations take it
+			// from there, and no typename is asked.
+			if strings.Contains(req.Query, "__typename") {
+				t.Errorf("products was asked for a typename; query:\n%s", req.Query)
 			}
 		})
 	}

@@ -103,6 +103,8 @@ type keyElem struct {
 type entityRep struct {
 	// typ is the runtime type, "" for objects without a typename.
 	typ string
+	// static takes objects without a typename as of typ (fedplan.Entity.Static).
+	static bool
 	// typename is `"__typename":"T"`, the representation's first entry.
 	typename []byte
 	fields   []repField

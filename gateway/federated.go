@@ -139,7 +139,7 @@ func (gr *graph) compileFederated(o *operation, v *variant) (*plan, error) {
 				ds.dependents = append(ds.dependents, s)
 			}
 			for _, e := range f.Entities {
-				s.entities = append(s.entities, &entityRep{typ: e.Type,
+				s.entities = append(s.entities, &entityRep{typ: e.Type, static: e.Static,
 					typename: jsonesc.AppendString([]byte(`"__typename":`), e.Typename), fields: repFields(e.Fields)})
 			}
 			p.finishLookup(o, s, &ast.FragmentDefinition{Name: o.prefix + "S" + strconv.Itoa(s.index), TypeCondition: "_Entity", SelectionSet: f.Selection})

@@ -437,7 +437,7 @@ func (r *run) representation(c *step, obj *fastjson.Value, dst []byte) ([]byte, 
 		typ = unsafeString(tv.GetStringBytes())
 	}
 	for _, e := range c.entities {
-		if e.typ == typ {
+		if e.typ == typ || typ == "" && e.static {
 			dst = append(dst, '{')
 			dst = append(dst, e.typename...)
 			return appendRepFields(dst, e.fields, obj, false)

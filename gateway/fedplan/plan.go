@@ -91,6 +91,10 @@ type Entity struct {
 	// Typename is the __typename of the representation: Type, or the name of an
 	// interface a subgraph resolves as an interface object.
 	Typename string
+	// Static is set where every object the fetch is for is of Type, the type of its
+	// position: the planner did not ask for their typename, and an object without one
+	// is of Type.
+	Static bool
 	// Fields are the representation's other fields: the key, and the fields the
 	// fetched fields @require.
 	Fields []RepField
@@ -150,6 +154,9 @@ func (e *Entity) String() string {
 		b.WriteString("(untyped)")
 	}
 	b.WriteString(e.Type)
+	if e.Static {
+		b.WriteString("(static)")
+	}
 	if e.Typename != e.Type {
 		b.WriteString("(as " + e.Typename + ")")
 	}

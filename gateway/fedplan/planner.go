@@ -1109,7 +1109,8 @@ func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runt
 	if len(types) == 0 {
 		return nil, fmt.Errorf("fedplan: no runtime types for %s at %s", typename, PathString(p.path))
 	}
-	if !p.top && !p.untyped {
+	static := pl.concrete(p)
+	if !p.top && !p.untyped && !static {
 		addTypename(p.set, pl.prefix)
 	}
 	fields := slices.Concat(key, reps)
@@ -1148,6 +1149,7 @@ func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runt
 			ent = &Entity{Type: rt, Typename: typename}
 			e.f.Entities = append(e.f.Entities, ent)
 		}
+		ent.Static = ent.Static || static && rt == p.typ.Name
 		for _, rf := range fields {
 			if !slices.ContainsFunc(ent.Fields, func(x RepField) bool { return x.Name == rf.Name }) {
 				ent.Fields = append(ent.Fields, rf)
@@ -1155,6 +1157,17 @@ func (pl *planner) entityFetch(p pos, g *supergraph.Graph, typename string, runt
 		}
 	}
 	return e, nil
+}
+
+// concrete reports whether every object at p is of p's type, so that its runtime type
+// need not be asked: an object type, not a per-type position under an abstract one or
+// one an interface object brings, and no type condition on the path's last step.
+func (pl *planner) concrete(p pos) bool {
+	if p.untyped || p.under != nil || p.typ.Kind != ast.Object {
+		return false
+	}
+	n := len(p.path)
+	return n == 0 || len(p.path[n-1].Types) == 0
 }
 
 // compatible reports whether an entity fetch can take more fields of objects of the
